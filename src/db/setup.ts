@@ -1,0 +1,18 @@
+import { Logger, runMigrations } from 'graphile-worker';
+import type pg from 'pg';
+import { syncReferenceData } from '../catalogue/sync.js';
+import { PROVIDER_DEFINITIONS } from '../sources/registry.js';
+import { migrate, type MigrateResult } from './migrate.js';
+
+const silentLogger = new Logger(() => () => undefined);
+
+/**
+ * Brings a database up to date: MovieC's migrations, Graphile Worker's own schema, and the
+ * reference data defined in code. What `moviec migrate` and every start-up run.
+ */
+export async function prepareDatabase(pool: pg.Pool): Promise<MigrateResult> {
+  const result = await migrate(pool);
+  await runMigrations({ pgPool: pool, logger: silentLogger });
+  await syncReferenceData(pool, PROVIDER_DEFINITIONS);
+  return result;
+}

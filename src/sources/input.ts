@@ -1,0 +1,112 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { PassThrough, Transform, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import got from 'got';
+import { SourceError } from './types.js';
+
+export interface OpenedInput {
+  /** Decompressed bytes. */
+  stream: Readable;
+  /** Compressed size when known (file size or Content-Length). */
+  totalBytes: number | null;
+  /** Name for messages: the path or URL. */
+  name: string;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/**
+ * Opens a provider file from a local path or an http(s) URL, streamed, gunzipped when its first
+ * bytes are gzip's magic number (whatever its name says). Errors name the input and say what
+ * went wrong; a truncated gzip stream or an HTTP body shorter than announced fails the stream.
+ */
+export async function openInput(location: string, onBytes?: (done: number, total: number | null) => void): Promise<OpenedInput> {
+  let raw: Readable;
+  let totalBytes: number | null = null;
+  if (/^https?:\/\//i.test(location)) {
+    const request = got.stream(location, { retry: { limit: 2 }, timeout: { request: 10 * 60_000, response: 30_000 } });
+    await new Promise<void>((resolve, reject) => {
+      request.once('response', (response: { statusCode: number; headers: Record<string, string | undefined> }) => {
+        const length = Number(response.headers['content-length']);
+        totalBytes = Number.isFinite(length) && length > 0 ? length : null;
+        resolve();
+      });
+      request.once('error', (error: Error) => reject(new SourceError(`Cannot download ${location}: ${error.message}`)));
+    });
+    raw = request;
+  } else {
+    try {
+      const info = await stat(location);
+      if (!info.isFile()) throw new SourceError(`${location} is not a file`);
+      totalBytes = info.size;
+    } catch (error) {
+      if (error instanceof SourceError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new SourceError(code === 'ENOENT' ? `File not found: ${location}` : `Cannot read ${location}: ${String(error)}`);
+    }
+    raw = createReadStream(location);
+  }
+
+  let done = 0;
+  const counted = raw.pipe(
+    new Transform({
+      transform(chunk: Buffer, _enc, callback) {
+        done += chunk.length;
+        onBytes?.(done, totalBytes);
+        callback(null, chunk);
+      },
+    }),
+  );
+  raw.once('error', (error) => counted.destroy(wrap(location, error)));
+
+  const stream = await sniffGzip(counted, location);
+  return { stream, totalBytes, name: location };
+}
+
+async function sniffGzip(input: Readable, name: string): Promise<Readable> {
+  const first = await new Promise<Buffer | null>((resolve, reject) => {
+    const onReadable = () => {
+      const chunk = input.read() as Buffer | null;
+      if (chunk === null) return;
+      cleanup();
+      resolve(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(null);
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = () => {
+      input.off('readable', onReadable);
+      input.off('end', onEnd);
+      input.off('error', onError);
+    };
+    input.on('readable', onReadable);
+    input.once('end', onEnd);
+    input.once('error', onError);
+  });
+  const out = new PassThrough();
+  if (first === null) {
+    out.end();
+    return out;
+  }
+  const gzipped = first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
+  const target: NodeJS.WritableStream = gzipped ? createGunzip() : out;
+  if (gzipped) {
+    const gunzip = target as ReturnType<typeof createGunzip>;
+    gunzip.on('error', (error) => out.destroy(new SourceError(`${name}: gzip data is corrupt or truncated (${error.message})`)));
+    gunzip.pipe(out);
+  }
+  input.on('error', (error) => out.destroy(wrap(name, error)));
+  target.write(first);
+  input.pipe(target);
+  return out;
+}
+
+function wrap(name: string, error: Error): SourceError {
+  return error instanceof SourceError ? error : new SourceError(`Cannot read ${name}: ${error.message}`);
+}

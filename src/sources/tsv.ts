@@ -1,0 +1,54 @@
+import { parse } from 'csv-parse';
+import type { Readable } from 'node:stream';
+import { SourceError } from './types.js';
+
+export interface TsvRow {
+  /** 1-based line number in the file. */
+  line: number;
+  fields: string[];
+  raw: string;
+}
+
+/**
+ * Streams an unquoted tab-separated file (the IMDb dataset format), checking its header.
+ * Rows with the wrong number of fields are yielded as they are, for the caller to reject; a
+ * final line cut off without its newline means the file was truncated and fails the read.
+ */
+export async function* readTsv(stream: Readable, name: string, header: readonly string[]): AsyncGenerator<TsvRow> {
+  const parser = stream.pipe(
+    parse({ delimiter: '\t', quote: false, relax_column_count: true, raw: true, info: true, bom: true, skip_empty_lines: true }),
+  );
+  stream.once('error', (error) => parser.destroy(error));
+  let first = true;
+  let pendingLast: TsvRow | null = null;
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
+      if (first) {
+        first = false;
+        const got = item.record.join('\t');
+        if (got !== header.join('\t')) {
+          throw new SourceError(
+            `${name}: unexpected header "${excerpt(item.raw)}"; expected the tab-separated columns ${header.join(', ')}`,
+          );
+        }
+        continue;
+      }
+      if (pendingLast) yield pendingLast;
+      pendingLast = { line: item.info.lines, fields: item.record, raw: item.raw };
+    }
+  } catch (error) {
+    if (error instanceof SourceError) throw error;
+    throw new SourceError(`${name}: ${(error as Error).message}`);
+  }
+  if (first) throw new SourceError(`${name} is empty: expected a header line`);
+  if (pendingLast) {
+    const cutOff = !pendingLast.raw.endsWith('\n') && pendingLast.fields.length !== header.length;
+    if (cutOff) throw new SourceError(`${name} is truncated: its last line ${pendingLast.line} is incomplete`);
+    yield pendingLast;
+  }
+}
+
+export function excerpt(text: string, max = 200): string {
+  const line = text.replace(/\r?\n$/, '');
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}
