@@ -37,8 +37,7 @@ export const imdbAdapter: SourceAdapter = {
 async function* readBasics(location: string, context: ReadContext): AsyncGenerator<SourceItem> {
   const input = await openInput(location, context.onProgress);
   for await (const row of readTsv(input.stream, input.name, BASICS_HEADER)) {
-    const item = parseBasics(row);
-    if (item) yield item;
+    yield parseBasics(row) ?? { type: 'skip', line: row.line };
   }
 }
 

@@ -40,12 +40,14 @@ export interface SourceRecord {
  * - `record`: a movie row;
  * - `rating`: a rating that arrives in a separate stream (IMDb title.ratings, MovieLens
  *   ratings.csv) and is joined to its record by external id when the run is merged;
- * - `reject`: an input row that could not be read, kept as an ImportError.
+ * - `reject`: an input row that could not be read, kept as an ImportError;
+ * - `skip`: a row read and deliberately left out (e.g. an IMDb title that is not a movie).
  */
 export type SourceItem =
   | { type: 'record'; record: SourceRecord; line?: number }
   | { type: 'rating'; externalId: string; rating: SourceRating; line?: number }
-  | { type: 'reject'; reason: string; line?: number; reference?: string; excerpt?: string };
+  | { type: 'reject'; reason: string; line?: number; reference?: string; excerpt?: string }
+  | { type: 'skip'; line?: number };
 
 /** How a rating kind maps onto 0-100. */
 export interface RatingScale {

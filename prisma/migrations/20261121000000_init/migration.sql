@@ -37,6 +37,7 @@ CREATE TABLE "movies" (
     "score_votes" INTEGER,
     "score_provider_count" INTEGER NOT NULL DEFAULT 0,
     "provenance" JSONB NOT NULL DEFAULT '{}',
+    "aggregate_hash" TEXT,
     "version" INTEGER NOT NULL DEFAULT 1,
     "created_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updated_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -60,6 +61,7 @@ CREATE TABLE "provider_records" (
     "tmdb_id" TEXT,
     "overview" TEXT,
     "poster_url" TEXT,
+    "is_adult" BOOLEAN NOT NULL DEFAULT false,
     "payload" JSONB NOT NULL,
     "content_hash" TEXT NOT NULL,
     "movie_id" UUID,
@@ -145,7 +147,30 @@ CREATE TABLE "import_errors" (
     CONSTRAINT "import_errors_pkey" PRIMARY KEY ("id")
 );
 
+-- Staging for running imports: transient, so not WAL-logged.
+CREATE UNLOGGED TABLE "import_staging_records" (
+    "id" BIGSERIAL NOT NULL,
+    "run_id" BIGINT NOT NULL,
+    "external_id" TEXT NOT NULL,
+    "line" INTEGER,
+    "record" JSONB NOT NULL,
+    CONSTRAINT "import_staging_records_pkey" PRIMARY KEY ("id")
+);
+
+CREATE UNLOGGED TABLE "import_staging_ratings" (
+    "id" BIGSERIAL NOT NULL,
+    "run_id" BIGINT NOT NULL,
+    "external_id" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "value" DOUBLE PRECISION NOT NULL,
+    "votes" INTEGER,
+    "line" INTEGER,
+    CONSTRAINT "import_staging_ratings_pkey" PRIMARY KEY ("id")
+);
+
 -- CreateIndex
+CREATE INDEX "import_staging_records_run_id_external_id_idx" ON "import_staging_records"("run_id", "external_id");
+CREATE INDEX "import_staging_ratings_run_id_external_id_idx" ON "import_staging_ratings"("run_id", "external_id");
 CREATE UNIQUE INDEX "movies_imdb_id_key" ON "movies"("imdb_id");
 CREATE INDEX "movies_score_value_idx" ON "movies"("score_value");
 CREATE INDEX "movies_year_idx" ON "movies"("year");

@@ -1,0 +1,114 @@
+import type pg from 'pg';
+import { withTransaction } from '../db/pool.js';
+import { matchChangedRecords } from '../matching/match-changed.js';
+import { getAdapter } from '../sources/registry.js';
+import { SourceError, type SourceLocation } from '../sources/types.js';
+import { enqueueAggregation, enqueueIngest } from '../workers/enqueue.js';
+import { mergeStagedRun } from './merge.js';
+import { clearStaging, recordImportErrors, StagingWriter } from './staging.js';
+
+export type ImportTrigger = 'cli' | 'api' | 'startup' | 'schedule' | 'inbox';
+export type FinalStatus = 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
+
+export interface ImportOutcome {
+  runId: string;
+  status: FinalStatus;
+  rowsRead: number;
+  rowsChanged: number;
+  rowsRejected: number;
+  moviesQueued: number;
+  error: string | null;
+}
+
+/** Records a QUEUED import run and queues its ingest job, atomically. Validates the location first. */
+export async function queueImport(
+  pool: pg.Pool,
+  providerKey: string,
+  location: SourceLocation,
+  trigger: ImportTrigger,
+): Promise<string> {
+  getAdapter(providerKey).checkLocation(location);
+  return withTransaction(pool, async (client) => {
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO import_runs (provider_key, trigger, source) VALUES ($1, $2, $3) RETURNING id`,
+      [providerKey, trigger, JSON.stringify(location)],
+    );
+    const runId = rows[0]!.id;
+    await enqueueIngest(client, runId);
+    return runId;
+  });
+}
+
+export interface ExecuteOptions {
+  onProgress?: (done: number, total: number | null) => void;
+  /** How often rows_read is written to the run while reading, for pollers. */
+  progressEveryMs?: number;
+}
+
+/**
+ * Runs an import: streams the provider input into staging, then merges, matches and queues
+ * aggregation in one transaction. An input that cannot be read fails the run and changes no
+ * provider record or movie; rejected rows make it PARTIAL. Returns null when the run is not
+ * pending (already finished).
+ */
+export async function executeImport(pool: pg.Pool, runId: string, options: ExecuteOptions = {}): Promise<ImportOutcome | null> {
+  const { rows } = await pool.query<{ provider_key: string; source: SourceLocation }>(
+    `UPDATE import_runs SET status = 'RUNNING', started_at = now(), finished_at = NULL, error = NULL,
+            rows_read = 0, rows_changed = 0, rows_rejected = 0, movies_queued = 0
+      WHERE id = $1 AND status IN ('QUEUED', 'RUNNING') RETURNING provider_key, source`,
+    [runId],
+  );
+  const run = rows[0];
+  if (!run) return null;
+  // A RUNNING run is one whose worker died: start it over from a clean slate.
+  await clearStaging(pool, runId);
+  await pool.query('DELETE FROM import_errors WHERE run_id = $1', [runId]);
+
+  const staging = new StagingWriter(pool, runId);
+  try {
+    const adapter = getAdapter(run.provider_key);
+    let lastReport = Date.now();
+    for await (const item of adapter.read(run.source, { onProgress: options.onProgress })) {
+      await staging.add(item);
+      if (Date.now() - lastReport > (options.progressEveryMs ?? 2000)) {
+        lastReport = Date.now();
+        await pool.query('UPDATE import_runs SET rows_read = $2 WHERE id = $1', [runId, staging.counts.rowsRead]);
+      }
+    }
+    await staging.flush();
+
+    return await withTransaction(pool, async (client) => {
+      const merged = await mergeStagedRun(client, runId, adapter.definition);
+      const duplicateRejects = merged.duplicates.map((d) => ({
+        reason: `${d.externalId} appears ${d.count} times in the input; the last row${d.keptLine ? ` (line ${d.keptLine})` : ''} was kept`,
+        reference: d.externalId,
+      }));
+      if (duplicateRejects.length) await recordImportErrors(client, runId, duplicateRejects);
+      const movieIds = await matchChangedRecords(client, adapter.definition);
+      await enqueueAggregation(client, movieIds);
+      await clearStaging(client, runId);
+      const rejected = staging.counts.rejected + merged.duplicates.reduce((n, d) => n + d.count - 1, 0);
+      const status: FinalStatus = rejected > 0 ? 'PARTIAL' : 'SUCCEEDED';
+      await client.query(
+        `UPDATE import_runs SET status = $2, rows_read = $3, rows_changed = $4, rows_rejected = $5,
+                movies_queued = $6, finished_at = now() WHERE id = $1`,
+        [runId, status, staging.counts.rowsRead, merged.rowsChanged, rejected, movieIds.length],
+      );
+      return {
+        runId, status, rowsRead: staging.counts.rowsRead, rowsChanged: merged.rowsChanged,
+        rowsRejected: rejected, moviesQueued: movieIds.length, error: null,
+      };
+    });
+  } catch (error) {
+    const message = error instanceof SourceError ? error.message : `Import failed: ${(error as Error).message}`;
+    await clearStaging(pool, runId).catch(() => undefined);
+    await pool.query(
+      `UPDATE import_runs SET status = 'FAILED', error = $2, rows_read = $3, rows_rejected = $4, finished_at = now() WHERE id = $1`,
+      [runId, message, staging.counts.rowsRead, staging.counts.rejected],
+    );
+    return {
+      runId, status: 'FAILED', rowsRead: staging.counts.rowsRead, rowsChanged: 0,
+      rowsRejected: staging.counts.rejected, moviesQueued: 0, error: message,
+    };
+  }
+}

@@ -1,0 +1,159 @@
+import type { ProviderDefinition } from '../sources/types.js';
+import { normalizeRating, normalizeTitle } from './normalize.js';
+import {
+  CONFIDENCE_HALF_VOTES, FIELD_PRECEDENCE, GENRE_CONFIDENCE_THRESHOLD, precedenceRank, TITLE_PRECEDENCE,
+} from './rules.js';
+import type { AggregateResult, AggregateScore, CuratedFields, NormalizedRating, RecordInput, ScoredTitle } from './types.js';
+
+export type DefinitionLookup = (providerKey: string) => ProviderDefinition | undefined;
+
+const weightOf = (definition: ProviderDefinition | undefined, field: string): number => definition?.weights[field] ?? 1;
+const isEmpty = (value: unknown): boolean => value === null || value === undefined || value === '';
+
+/**
+ * Computes a curated movie from all its provider records. Pure: the same records always give the
+ * same result, whatever order they come in, which is what makes aggregation idempotent.
+ */
+export function computeAggregate(input: RecordInput[], lookup: DefinitionLookup): AggregateResult | null {
+  // One record per provider counts: the best-voted (then lowest id) when a provider has several.
+  const records = pickOnePerProvider(input);
+  if (records.length === 0) return null;
+
+  const titles = scoreTitles(records, lookup);
+  const best = titles[0];
+  if (!best) return null;
+  const fields: CuratedFields = {
+    title: best.title, originalTitle: null, year: null, releaseDate: null, runtimeMinutes: null,
+    overview: null, posterUrl: null, isAdult: false, imdbId: null,
+  };
+  const provenance: Record<string, string> = { title: best.providerKey };
+  for (const field of Object.keys(FIELD_PRECEDENCE) as (keyof typeof FIELD_PRECEDENCE)[]) {
+    const order = FIELD_PRECEDENCE[field];
+    const source = [...records]
+      .sort((a, b) => precedenceRank(order, a.providerKey) - precedenceRank(order, b.providerKey) || a.providerKey.localeCompare(b.providerKey))
+      .find((r) => !isEmpty(r[field]));
+    if (source) {
+      (fields as unknown as Record<string, unknown>)[field] = source[field];
+      provenance[field] = source.providerKey;
+    }
+  }
+
+  const { genres, unknownGenres } = scoreGenres(records, lookup);
+  const ratings = normalizeRatings(records, lookup);
+  return { fields, provenance, titles, genres, unknownGenres, ratings, score: combineScore(ratings, lookup) };
+}
+
+function pickOnePerProvider(records: RecordInput[]): RecordInput[] {
+  const byProvider = new Map<string, RecordInput>();
+  const votes = (r: RecordInput) => Math.max(0, ...r.ratings.map((x) => x.votes ?? 0));
+  for (const record of [...records].sort((a, b) => a.externalId.localeCompare(b.externalId))) {
+    const current = byProvider.get(record.providerKey);
+    if (!current || votes(record) > votes(current)) byProvider.set(record.providerKey, record);
+  }
+  return [...byProvider.values()].sort((a, b) => a.providerKey.localeCompare(b.providerKey));
+}
+
+/**
+ * Every provider's title (and original title) is kept. A title's score is the share of title
+ * weight of the providers that give that title (compared normalised), so the title most providers
+ * agree on wins; ties go to the provider first in TITLE_PRECEDENCE.
+ */
+function scoreTitles(records: RecordInput[], lookup: DefinitionLookup): ScoredTitle[] {
+  const withTitle = records.filter((r) => !isEmpty(r.title));
+  const totalWeight = withTitle.reduce((sum, r) => sum + weightOf(lookup(r.providerKey), 'title'), 0) || 1;
+  const support = new Map<string, number>();
+  for (const r of withTitle) {
+    const key = normalizeTitle(r.title!);
+    support.set(key, (support.get(key) ?? 0) + weightOf(lookup(r.providerKey), 'title'));
+  }
+  const titles: ScoredTitle[] = [];
+  for (const r of withTitle) {
+    titles.push({ providerKey: r.providerKey, title: r.title!, isOriginal: false, score: round(support.get(normalizeTitle(r.title!))! / totalWeight) });
+    if (r.originalTitle && r.originalTitle !== r.title) {
+      titles.push({ providerKey: r.providerKey, title: r.originalTitle, isOriginal: true, score: 0 });
+    }
+  }
+  return titles.sort(
+    (a, b) =>
+      Number(a.isOriginal) - Number(b.isOriginal) ||
+      b.score - a.score ||
+      precedenceRank(TITLE_PRECEDENCE, a.providerKey) - precedenceRank(TITLE_PRECEDENCE, b.providerKey) ||
+      a.title.localeCompare(b.title),
+  );
+}
+
+/** Genre confidence = weighted share of the providers with genres that assert the canonical genre. */
+function scoreGenres(records: RecordInput[], lookup: DefinitionLookup) {
+  const unknownGenres: { providerKey: string; alias: string }[] = [];
+  const asserted = new Map<string, number>();
+  let totalWeight = 0;
+  for (const r of records) {
+    if (r.genres.length === 0) continue;
+    const definition = lookup(r.providerKey);
+    const weight = weightOf(definition, 'genres');
+    totalWeight += weight;
+    const canonical = new Set<string>();
+    for (const spelling of r.genres) {
+      const mapped = definition?.genreAliases[spelling];
+      if (mapped?.length) mapped.forEach((g) => canonical.add(g));
+      else unknownGenres.push({ providerKey: r.providerKey, alias: spelling });
+    }
+    for (const g of canonical) asserted.set(g, (asserted.get(g) ?? 0) + weight);
+  }
+  const genres = [...asserted.entries()]
+    .map(([name, weight]) => ({ name, confidence: round(weight / totalWeight) }))
+    .sort((a, b) => b.confidence - a.confidence || a.name.localeCompare(b.name));
+  return { genres, unknownGenres };
+}
+
+export function isMovieGenre(confidence: number): boolean {
+  return confidence >= GENRE_CONFIDENCE_THRESHOLD;
+}
+
+function normalizeRatings(records: RecordInput[], lookup: DefinitionLookup): NormalizedRating[] {
+  const out: NormalizedRating[] = [];
+  for (const r of records) {
+    const definition = lookup(r.providerKey);
+    for (const rating of r.ratings) {
+      const scale = definition?.ratingScales[rating.kind];
+      if (!scale) continue;
+      out.push({
+        providerKey: r.providerKey, kind: rating.kind, rawValue: rating.value, rawScale: scale.label,
+        normalized: normalizeRating(rating.value, scale), votes: rating.votes,
+      });
+    }
+  }
+  return out.sort((a, b) => a.providerKey.localeCompare(b.providerKey) || a.kind.localeCompare(b.kind));
+}
+
+/**
+ * First version of the c-rating: the reliability-weighted mean of the normalised ratings. Its
+ * confidence is 1 − Π(1 − cᵢ) over the ratings, with cᵢ = votesᵢ / (votesᵢ + 500): it grows with
+ * every provider and every vote.
+ */
+function combineScore(ratings: NormalizedRating[], lookup: DefinitionLookup): AggregateScore | null {
+  if (ratings.length === 0) return null;
+  let weighted = 0;
+  let totalWeight = 0;
+  let doubt = 1;
+  let votes = 0;
+  for (const r of ratings) {
+    const weight = weightOf(lookup(r.providerKey), `rating.${r.kind}`);
+    weighted += weight * r.normalized;
+    totalWeight += weight;
+    const v = r.votes ?? 0;
+    votes += v;
+    doubt *= 1 - v / (v + CONFIDENCE_HALF_VOTES);
+  }
+  if (totalWeight === 0) return null;
+  return {
+    value: round(weighted / totalWeight),
+    confidence: round(1 - doubt),
+    votes,
+    providerCount: new Set(ratings.map((r) => r.providerKey)).size,
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 10000) / 10000;
+}

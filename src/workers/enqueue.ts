@@ -1,0 +1,45 @@
+import type pg from 'pg';
+
+/** Above this many movies, aggregation is queued in chunks instead of one job per movie. */
+export const PER_MOVIE_JOB_LIMIT = 1000;
+export const AGGREGATE_CHUNK = 500;
+
+export const TASK = {
+  ingest: 'ingest',
+  aggregateMovie: 'aggregate-movie',
+  aggregateMovies: 'aggregate-movies',
+} as const;
+
+/**
+ * Queues aggregation for movies, in the caller's transaction so it commits with the change that
+ * caused it. One `aggregate-movie` job per movie, keyed `aggregate:<movieId>` so bursts of changes
+ * to one movie collapse into one job; a large import queues chunks of ids instead.
+ */
+export async function enqueueAggregation(db: pg.Pool | pg.PoolClient, movieIds: string[]): Promise<void> {
+  if (movieIds.length === 0) return;
+  if (movieIds.length <= PER_MOVIE_JOB_LIMIT) {
+    await db.query(
+      `SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
+         SELECT ROW($2::text, json_build_object('movieId', id), NULL, NULL, NULL, 'aggregate:' || id, NULL, NULL)::graphile_worker.job_spec
+           FROM unnest($1::uuid[]) AS id))`,
+      [movieIds, TASK.aggregateMovie],
+    );
+    return;
+  }
+  const chunks: string[][] = [];
+  for (let i = 0; i < movieIds.length; i += AGGREGATE_CHUNK) chunks.push(movieIds.slice(i, i + AGGREGATE_CHUNK));
+  await db.query(
+    `SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
+       SELECT ROW($2::text, json_build_object('movieIds', ids), NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
+         FROM jsonb_array_elements($1::jsonb) AS ids))`,
+    [JSON.stringify(chunks), TASK.aggregateMovies],
+  );
+}
+
+/** Queues an import run for the worker (one attempt: a bad input is not retried). */
+export async function enqueueIngest(db: pg.Pool | pg.PoolClient, runId: string): Promise<void> {
+  await db.query(
+    `SELECT graphile_worker.add_job($1, json_build_object('runId', $2::text), max_attempts => 1, job_key => 'ingest:' || $2)`,
+    [TASK.ingest, runId],
+  );
+}

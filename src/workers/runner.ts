@@ -1,0 +1,28 @@
+import { Logger as WorkerLogger, run, type Runner } from 'graphile-worker';
+import type { Logger } from '../logger.js';
+import { createTaskList, type TaskDependencies } from './tasks.js';
+
+export interface WorkerOptions extends TaskDependencies {
+  concurrency: number;
+}
+
+/** Starts a Graphile Worker on the shared pool; stop it with `runner.stop()`. */
+export async function startWorker(options: WorkerOptions): Promise<Runner> {
+  return run({
+    pgPool: options.pool,
+    concurrency: options.concurrency,
+    taskList: createTaskList(options),
+    noHandleSignals: true,
+    pollInterval: 1000,
+    logger: workerLogger(options.logger),
+  });
+}
+
+function workerLogger(logger: Logger): WorkerLogger {
+  return new WorkerLogger((scope) => (level, message, meta) => {
+    const fields = { ...scope, ...meta };
+    if (level === 'error') logger.error(fields, message);
+    else if (level === 'warning') logger.warn(fields, message);
+    else logger.debug(fields, message);
+  });
+}

@@ -1,0 +1,32 @@
+import { Logger, runOnce } from 'graphile-worker';
+import type pg from 'pg';
+import { executeImport, queueImport } from '../../src/ingest/run-import.js';
+import { createLogger } from '../../src/logger.js';
+import { createTaskList } from '../../src/workers/tasks.js';
+
+const quiet = new Logger(() => () => undefined);
+
+/** Runs every queued job (imports, then the aggregation they queue) until none is left. */
+export async function drainJobs(pool: pg.Pool): Promise<void> {
+  await runOnce({ pgPool: pool, taskList: createTaskList({ pool, logger: createLogger('silent') }), logger: quiet });
+}
+
+/** Queues an IMDb import through the worker path and runs it and its aggregation to the end. */
+export async function importImdb(pool: pg.Pool, basics: string, ratings: string) {
+  const runId = await queueImport(pool, 'imdb', { basics, ratings }, 'cli');
+  await drainJobs(pool);
+  const { rows } = await pool.query('SELECT * FROM import_runs WHERE id = $1', [runId]);
+  return rows[0] as {
+    id: string; status: string; rows_read: number; rows_changed: number; rows_rejected: number; movies_queued: number; error: string | null;
+  };
+}
+
+/** Queued aggregation jobs (ingest jobs of runs a test executed directly are left out). */
+export async function pendingJobs(pool: pg.Pool): Promise<{ task_identifier: string; key: string | null }[]> {
+  const { rows } = await pool.query(
+    `SELECT task_identifier, key FROM graphile_worker.jobs WHERE task_identifier <> 'ingest' ORDER BY id`,
+  );
+  return rows;
+}
+
+export { executeImport, queueImport };
