@@ -1,0 +1,168 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, loadConfig } from '../config.js';
+import { MigrationError } from '../db/migrate.js';
+import { prepareDatabase } from '../db/setup.js';
+import { queueImport } from '../ingest/run-import.js';
+import { createLogger } from '../logger.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+import { aggregateMovies, allMovieIds } from '../scoring/aggregate.js';
+import { SourceError } from '../sources/types.js';
+import { startWorker } from '../workers/runner.js';
+import { printStatus } from './status.js';
+import { waitForAggregation, waitForRun } from './wait.js';
+
+/** Exit codes of `moviec import`: the run's final status. */
+export const EXIT = { SUCCEEDED: 0, FAILED: 1, PARTIAL: 2 } as const;
+
+type Action = (runtime: Runtime) => Promise<number | void>;
+
+/** Opens the database (embedded or DATABASE_URL), migrates it, runs the action, and closes everything. */
+async function withRuntime(action: Action, logLevel?: string): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(process.env.LOG_LEVEL ?? logLevel ?? config.LOG_LEVEL);
+  const runtime = await openRuntime(config, logger);
+  try {
+    await prepareDatabase(runtime.pool);
+    const code = await action(runtime);
+    process.exitCode = code ?? 0;
+  } finally {
+    await runtime.close();
+  }
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+const movieIds = (value: string) => {
+  if (!/^[0-9a-f-]{36}$/i.test(value)) throw new InvalidArgumentError('expected a movie id (uuid)');
+  return value;
+};
+
+export function buildCli(): Command {
+  const program = new Command('moviec')
+    .description('MovieC: movie ratings from IMDb, TMDB, Rotten Tomatoes and MovieLens, combined and served over GraphQL')
+    .showHelpAfterError();
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations')
+    .action(() =>
+      withRuntime(async ({ pool }) => {
+        // withRuntime already migrated; report what the database holds.
+        const { rows } = await pool.query(`SELECT migration_name FROM _prisma_migrations ORDER BY migration_name`);
+        console.log(`Database is up to date (${rows.length} migration${rows.length === 1 ? '' : 's'} applied).`);
+      }),
+    );
+
+  program
+    .command('serve')
+    .description('run the GraphQL/REST API only (scale-out)')
+    .action(() =>
+      withRuntime(async (runtime) => {
+        const { startApi } = await import('../server/start.js');
+        const api = await startApi(runtime);
+        console.log(`MovieC API ready at ${api.url}`);
+        await untilSignal();
+        await api.close();
+      }, 'info'),
+    );
+
+  program
+    .command('worker')
+    .description('run the job worker only (scale-out)')
+    .action(() =>
+      withRuntime(async ({ pool, logger, config }) => {
+        const runner = await startWorker({ pool, logger, concurrency: config.WORKER_CONCURRENCY });
+        logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
+        await untilSignal();
+        await runner.stop();
+      }, 'info'),
+    );
+
+  const importCommand = program.command('import').description('import a provider into the catalogue');
+  importCommand
+    .command('imdb')
+    .description('IMDb datasets: title.basics and title.ratings (path or URL, .gz or plain)')
+    .requiredOption('--basics <file>', 'title.basics.tsv(.gz) path or URL')
+    .requiredOption('--ratings <file>', 'title.ratings.tsv(.gz) path or URL')
+    .option('--no-wait', 'queue the run and return at once')
+    .action((options: { basics: string; ratings: string; wait: boolean }) =>
+      withRuntime((runtime) => runImport(runtime, 'imdb', { basics: options.basics, ratings: options.ratings }, options.wait)),
+    );
+
+  program
+    .command('aggregate')
+    .description('recompute curated movies from their provider records')
+    .addOption(new Option('--all', 'every movie').conflicts('movie'))
+    .addOption(new Option('--movie <id>', 'one movie').argParser(movieIds))
+    .action((options: { all?: boolean; movie?: string }) =>
+      withRuntime(async ({ pool }) => {
+        if (!options.all && !options.movie) throw new InvalidArgumentError('give --all or --movie ID');
+        let changed = 0;
+        let total = 0;
+        const batches = options.movie ? [[options.movie]] : allMovieIds(pool);
+        for await (const ids of batches) {
+          const outcome = await aggregateMovies(pool, ids);
+          changed += outcome.changed.length + outcome.removed.length;
+          total += ids.length;
+          if (options.all && process.stdout.isTTY) process.stdout.write(`\r${total} movies aggregated`);
+        }
+        if (options.all && process.stdout.isTTY) process.stdout.write('\n');
+        console.log(`${total} movie${total === 1 ? '' : 's'} aggregated, ${changed} changed.`);
+      }),
+    );
+
+  program
+    .command('status')
+    .description('recent import runs, queue depth and match report')
+    .action(() => withRuntime(async ({ pool }) => printStatus(pool)));
+
+  return program;
+}
+
+async function runImport(runtime: Runtime, provider: string, location: Record<string, string>, wait: boolean): Promise<number> {
+  const { pool, logger, config } = runtime;
+  const runId = await queueImport(pool, provider, location, 'cli');
+  console.log(`Import run ${runId} queued (${provider}).`);
+  if (!wait) return EXIT.SUCCEEDED;
+  // Work the queue from here too, so the import finishes with or without a separate worker.
+  const runner = await startWorker({ pool, logger, concurrency: config.WORKER_CONCURRENCY });
+  try {
+    const tty = process.stdout.isTTY;
+    let last = '';
+    const show = (line: string) => {
+      if (line === last) return;
+      last = line;
+      if (tty) process.stdout.write(`\r\x1b[2K${line}`);
+    };
+    const run = await waitForRun(pool, runId, (r) => show(`run ${r.id}: ${r.status}, ${r.rows_read} rows read`));
+    if (run.status !== 'FAILED') {
+      await waitForAggregation(pool, (n) => show(`run ${run.id}: aggregating, ${n} job${n === 1 ? '' : 's'} left`));
+    }
+    if (tty) process.stdout.write('\r\x1b[2K');
+    console.log(
+      `rows read ${run.rows_read}, changed ${run.rows_changed}, rejected ${run.rows_rejected}, movies updated ${run.movies_queued}`,
+    );
+    if (run.rows_rejected > 0) console.log(`Rejected rows are listed by: moviec status (run ${run.id})`);
+    if (run.error) console.error(`Error: ${run.error}`);
+    console.log(`Import run ${run.id} ${run.status}`);
+    return EXIT[run.status as keyof typeof EXIT] ?? EXIT.FAILED;
+  } finally {
+    await runner.stop();
+  }
+}
+
+/** Runs the CLI; known errors print one clear line and exit 1. */
+export async function main(argv = process.argv): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (error) {
+    const known = error instanceof ConfigError || error instanceof MigrationError || error instanceof SourceError || error instanceof InvalidArgumentError;
+    console.error(known ? (error as Error).message : `moviec: ${(error as Error).stack ?? String(error)}`);
+    process.exitCode = 1;
+  }
+}

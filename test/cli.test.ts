@@ -1,0 +1,101 @@
+import { jest } from '@jest/globals';
+import { buildCli, EXIT } from '../src/cli/index.js';
+import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { basicsTsv, ratingsTsv, tempDir, writeFiles } from './support/imdb-files.js';
+
+/** Runs `moviec ...args` in-process against the test database; returns exit code and output. */
+async function moviec(db: TestDatabase, ...args: string[]) {
+  const lines: string[] = [];
+  const log = jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void lines.push(parts.join(' ')));
+  const error = jest.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void lines.push(parts.join(' ')));
+  const table = jest.spyOn(console, 'table').mockImplementation((rows: unknown) => void lines.push(JSON.stringify(rows)));
+  const env = { DATABASE_URL: process.env.DATABASE_URL, LOG_LEVEL: process.env.LOG_LEVEL };
+  process.env.DATABASE_URL = db.url;
+  process.env.LOG_LEVEL = 'silent';
+  process.exitCode = undefined;
+  try {
+    await buildCli().exitOverride().parseAsync(['node', 'moviec', ...args]);
+    return { code: Number(process.exitCode ?? 0), lines };
+  } finally {
+    process.exitCode = undefined;
+    Object.assign(process.env, env);
+    if (env.DATABASE_URL === undefined) delete process.env.DATABASE_URL;
+    if (env.LOG_LEVEL === undefined) delete process.env.LOG_LEVEL;
+    log.mockRestore();
+    error.mockRestore();
+    table.mockRestore();
+  }
+}
+
+describe('moviec CLI', () => {
+  let db: TestDatabase;
+  let files: Record<string, string>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    files = await writeFiles(await tempDir(), {
+      'basics.tsv': basicsTsv([
+        { tconst: 'tt0100001', title: 'Northern Lights', year: 2003, genres: ['Drama'] },
+        { tconst: 'tt0100002', title: 'Southern Cross', year: 2004, genres: ['Western'] },
+      ]),
+      'ratings.tsv': ratingsTsv([['tt0100001', 7.7, 4000], ['tt0100002', 6.1, 300]]),
+      'bad-ratings.tsv': ratingsTsv([['tt0100001', 7.7, 4000]]) + 'tt0100002\tseven\t300\n',
+    });
+  });
+  afterAll(() => db.drop());
+
+  it('migrate reports an up-to-date database', async () => {
+    const { code, lines } = await moviec(db, 'migrate');
+    expect(code).toBe(0);
+    expect(lines.at(-1)).toMatch(/^Database is up to date \(\d+ migrations? applied\)\.$/);
+  });
+
+  it('import imdb waits for the run and its aggregation, and says SUCCEEDED', async () => {
+    const { code, lines } = await moviec(db, 'import', 'imdb', '--basics', files['basics.tsv']!, '--ratings', files['ratings.tsv']!);
+    expect(lines.at(-1)).toMatch(/^Import run \d+ SUCCEEDED$/);
+    expect(code).toBe(EXIT.SUCCEEDED);
+    const { rows } = await db.pool.query('SELECT title, score_value FROM movies ORDER BY title');
+    expect(rows).toEqual([
+      { title: 'Northern Lights', score_value: expect.closeTo(74.44, 2) },
+      { title: 'Southern Cross', score_value: expect.closeTo(56.67, 2) },
+    ]);
+  });
+
+  it('import imdb with rejected rows exits with the PARTIAL code', async () => {
+    const { code, lines } = await moviec(db, 'import', 'imdb', '--basics', files['basics.tsv']!, '--ratings', files['bad-ratings.tsv']!);
+    expect(lines.at(-1)).toMatch(/^Import run \d+ PARTIAL$/);
+    expect(code).toBe(EXIT.PARTIAL);
+  });
+
+  it('import imdb of a missing file exits non-zero with the reason', async () => {
+    const { code, lines } = await moviec(db, 'import', 'imdb', '--basics', '/nonexistent/basics.tsv', '--ratings', files['ratings.tsv']!);
+    expect(code).toBe(EXIT.FAILED);
+    expect(lines).toContain('Error: File not found: /nonexistent/basics.tsv');
+    expect(lines.at(-1)).toMatch(/^Import run \d+ FAILED$/);
+  });
+
+  it('import --no-wait only queues the run', async () => {
+    const { code, lines } = await moviec(db, 'import', 'imdb', '--basics', files['basics.tsv']!, '--ratings', files['ratings.tsv']!, '--no-wait');
+    expect(code).toBe(0);
+    expect(lines.at(-1)).toMatch(/^Import run (\d+) queued \(imdb\)\.$/);
+    const runId = /run (\d+)/.exec(lines.at(-1)!)![1];
+    const { rows } = await db.pool.query('SELECT status FROM import_runs WHERE id = $1', [runId]);
+    expect(rows[0].status).toBe('QUEUED');
+  });
+
+  it('aggregate --all and --movie recompute and report counts', async () => {
+    await db.pool.query(`UPDATE movies SET aggregate_hash = NULL`);
+    const all = await moviec(db, 'aggregate', '--all');
+    expect(all.lines.at(-1)).toBe('2 movies aggregated, 2 changed.');
+    const { rows } = await db.pool.query('SELECT id FROM movies LIMIT 1');
+    const one = await moviec(db, 'aggregate', '--movie', rows[0].id);
+    expect(one.lines.at(-1)).toBe('1 movie aggregated, 0 changed.');
+  });
+
+  it('status lists runs, the queue and the match report', async () => {
+    const { code, lines } = await moviec(db, 'status');
+    expect(code).toBe(0);
+    expect(lines).toContain('Match report');
+    expect(lines.join('\n')).toContain('"provider":"imdb","total":2,"matched":2,"unmatched":0');
+  });
+});
