@@ -16,10 +16,12 @@ export const TEMPLATE_DB = 'moviec_test_template';
 export default async function globalSetup(): Promise<void> {
   const { startEmbeddedPostgres } = await import('../../src/db/embedded.js');
   const { prepareDatabase } = await import('../../src/db/setup.js');
+  const { createPool } = await import('../../src/db/pool.js');
   let adminUrl: string | undefined = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   let embedded: EmbeddedDatabase | undefined;
   if (!adminUrl) {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'moviec-test-pg-'));
+    (globalThis as { __moviecTestDir?: string }).__moviecTestDir = dataDir;
     embedded = await startEmbeddedPostgres({
       dataDir: path.join(dataDir, 'data'),
       port: await freePort(),
@@ -39,8 +41,7 @@ export default async function globalSetup(): Promise<void> {
 
   const url = new URL(adminUrl);
   url.pathname = `/${TEMPLATE_DB}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
-  pool.on('error', () => undefined);
+  const pool = createPool(url.toString(), 2);
   await prepareDatabase(pool);
   await pool.end();
 

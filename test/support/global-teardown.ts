@@ -1,6 +1,8 @@
+import { rm } from 'node:fs/promises';
 import type { EmbeddedDatabase } from '../../src/db/embedded.js';
 
 export default async function globalTeardown(): Promise<void> {
-  const embedded = (globalThis as { __moviecEmbedded?: EmbeddedDatabase }).__moviecEmbedded;
-  if (embedded) await embedded.stop();
+  const state = globalThis as { __moviecEmbedded?: EmbeddedDatabase; __moviecTestDir?: string };
+  if (state.__moviecEmbedded) await state.__moviecEmbedded.stop();
+  if (state.__moviecTestDir) await rm(state.__moviecTestDir, { recursive: true, force: true });
 }
