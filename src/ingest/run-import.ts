@@ -67,8 +67,9 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
   const staging = new StagingWriter(pool, runId);
   try {
     const adapter = getAdapter(run.provider_key);
+    const previousRun = await findPreviousRun(pool, run.provider_key, runId);
     let lastReport = Date.now();
-    for await (const item of adapter.read(run.source, { onProgress: options.onProgress })) {
+    for await (const item of adapter.read(run.source, { onProgress: options.onProgress, previousRun })) {
       await staging.add(item);
       if (Date.now() - lastReport > (options.progressEveryMs ?? 2000)) {
         lastReport = Date.now();
@@ -111,4 +112,14 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
       rowsRejected: staging.counts.rejected, moviesQueued: 0, error: message,
     };
   }
+}
+
+async function findPreviousRun(pool: pg.Pool, providerKey: string, runId: string) {
+  const { rows } = await pool.query<{ id: string; startedAt: Date; finishedAt: Date; source: SourceLocation }>(
+    `SELECT id, started_at AS "startedAt", finished_at AS "finishedAt", source FROM import_runs
+      WHERE provider_key = $1 AND id <> $2 AND status IN ('SUCCEEDED', 'PARTIAL')
+      ORDER BY finished_at DESC LIMIT 1`,
+    [providerKey, runId],
+  );
+  return rows[0] ?? null;
 }

@@ -83,6 +83,8 @@ export interface SourceAdapter {
 
 export interface ReadContext {
   signal?: AbortSignal;
+  /** The provider's last SUCCEEDED or PARTIAL run before this one, for incremental providers. */
+  previousRun?: { id: string; startedAt: Date; finishedAt: Date; source: SourceLocation } | null;
   /** Called with bytes consumed so far and the total when known, for progress reporting. */
   onProgress?: (done: number, total: number | null) => void;
 }
