@@ -1,5 +1,6 @@
 import { computeAggregate, type DefinitionLookup } from '../src/scoring/compute.js';
-import { normalizeRating, normalizeTitle } from '../src/scoring/normalize.js';
+import { normalizeTitle } from '../src/matching/normalize-title.js';
+import { normalizeRating } from '../src/scoring/normalize.js';
 import type { RecordInput } from '../src/scoring/types.js';
 import type { ProviderDefinition } from '../src/sources/types.js';
 
@@ -66,17 +67,17 @@ describe('computeAggregate', () => {
   it('keeps every title and takes the one providers agree on; empty values never overwrite', () => {
     const result = computeAggregate(
       [
-        record({ title: 'Le Film', runtimeMinutes: null, genres: ['Drama'] }),
+        record({ title: 'Kino', runtimeMinutes: null, genres: ['Drama'] }),
         record({ providerKey: 'tmdb', externalId: '42', title: 'The Film', runtimeMinutes: 101, genres: ['Drama', 'Science Fiction'] }),
         record({ providerKey: 'tmdb', externalId: '43', title: 'The Film', runtimeMinutes: 90 }),
       ],
       lookup,
     )!;
     expect(result.titles.map((t) => [t.providerKey, t.title, t.score])).toEqual([
-      ['imdb', 'Le Film', 0.5],
+      ['imdb', 'Kino', 0.5],
       ['tmdb', 'The Film', 0.5],
     ]);
-    expect(result.fields.title).toBe('Le Film'); // tie: IMDb comes first in TITLE_PRECEDENCE
+    expect(result.fields.title).toBe('Kino'); // tie: IMDb comes first in TITLE_PRECEDENCE
     expect(result.fields.runtimeMinutes).toBe(101); // IMDb has none; TMDB's record with the lowest id is taken
     expect(result.provenance.runtimeMinutes).toBe('tmdb');
     expect(result.genres).toEqual([{ name: 'Drama', confidence: 1 }, { name: 'Science Fiction', confidence: 0.5 }]);

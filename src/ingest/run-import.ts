@@ -85,7 +85,7 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
         reference: d.externalId,
       }));
       if (duplicateRejects.length) await recordImportErrors(client, runId, duplicateRejects);
-      const movieIds = await matchChangedRecords(client, adapter.definition);
+      const movieIds = await matchChangedRecords(client);
       await enqueueAggregation(client, movieIds);
       await clearStaging(client, runId);
       const rejected = staging.counts.rejected + merged.duplicates.reduce((n, d) => n + d.count - 1, 0);

@@ -3,12 +3,15 @@ import type pg from 'pg';
 import { withTransaction } from '../db/pool.js';
 import { ADAPTERS } from '../sources/registry.js';
 import type { ProviderKey } from '../sources/types.js';
+import { normalizeTitle } from '../matching/normalize-title.js';
 import { computeAggregate, type DefinitionLookup } from './compute.js';
 import type { AggregateResult, RecordInput } from './types.js';
 
 export interface AggregateOutcome {
   /** Movies whose curated state changed and was written. */
   changed: string[];
+  /** Of those, movies aggregated for the first time (new in the catalogue). */
+  created: string[];
   /** Movies left without any provider record, removed. */
   removed: string[];
   unchanged: number;
@@ -24,7 +27,7 @@ const lookup: DefinitionLookup = (key) => ADAPTERS[key as ProviderKey]?.definiti
  */
 export async function aggregateMovies(pool: pg.Pool, movieIds: string[]): Promise<AggregateOutcome> {
   const ids = [...new Set(movieIds)].sort();
-  if (ids.length === 0) return { changed: [], removed: [], unchanged: 0 };
+  if (ids.length === 0) return { changed: [], created: [], removed: [], unchanged: 0 };
   return withTransaction(pool, async (client) => {
     const { rows: locked } = await client.query<{ id: string; aggregate_hash: string | null }>(
       `SELECT id, aggregate_hash FROM movies WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
@@ -44,7 +47,8 @@ export async function aggregateMovies(pool: pg.Pool, movieIds: string[]): Promis
     }
     if (removed.length) await client.query('DELETE FROM movies WHERE id = ANY($1::uuid[])', [removed]);
     if (results.size) await writeResults(client, results);
-    return { changed: [...results.keys()], removed, unchanged: locked.length - results.size - removed.length };
+    const created = locked.filter((m) => m.aggregate_hash === null && results.has(m.id)).map((m) => m.id);
+    return { changed: [...results.keys()], created, removed, unchanged: locked.length - results.size - removed.length };
   });
 }
 
@@ -97,11 +101,18 @@ async function writeResults(client: pg.PoolClient, results: Map<string, { result
 
   await client.query('DELETE FROM movie_titles WHERE movie_id = ANY($1::uuid[])', [ids]);
   await client.query(
-    `INSERT INTO movie_titles (movie_id, provider_key, title, is_original, score)
-     SELECT x.movie_id, x."providerKey", x.title, x."isOriginal", x.score
-       FROM jsonb_to_recordset($1::jsonb) AS x(movie_id uuid, "providerKey" text, title text, "isOriginal" boolean, score float8)
+    `INSERT INTO movie_titles (movie_id, provider_key, title, normalized, is_original, score)
+     SELECT x.movie_id, x."providerKey", x.title, x.normalized, x."isOriginal", x.score
+       FROM jsonb_to_recordset($1::jsonb)
+         AS x(movie_id uuid, "providerKey" text, title text, normalized text, "isOriginal" boolean, score float8)
      ON CONFLICT (movie_id, provider_key, title) DO NOTHING`,
-    [JSON.stringify(entries.flatMap(([id, { result }]) => result.titles.map((t) => ({ movie_id: id, ...t }))))],
+    [
+      JSON.stringify(
+        entries.flatMap(([id, { result }]) =>
+          result.titles.map((t) => ({ movie_id: id, ...t, normalized: normalizeTitle(t.title) })),
+        ),
+      ),
+    ],
   );
 
   await client.query('DELETE FROM ratings WHERE movie_id = ANY($1::uuid[])', [ids]);

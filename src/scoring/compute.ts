@@ -1,5 +1,6 @@
 import type { ProviderDefinition } from '../sources/types.js';
-import { normalizeRating, normalizeTitle } from './normalize.js';
+import { normalizeTitle } from '../matching/normalize-title.js';
+import { normalizeRating } from './normalize.js';
 import {
   CONFIDENCE_HALF_VOTES, FIELD_PRECEDENCE, GENRE_CONFIDENCE_THRESHOLD, precedenceRank, TITLE_PRECEDENCE,
 } from './rules.js';

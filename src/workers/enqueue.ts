@@ -8,6 +8,7 @@ export const TASK = {
   ingest: 'ingest',
   aggregateMovie: 'aggregate-movie',
   aggregateMovies: 'aggregate-movies',
+  rematchUnmatched: 'rematch-unmatched',
 } as const;
 
 /**
@@ -41,5 +42,17 @@ export async function enqueueIngest(db: pg.Pool | pg.PoolClient, runId: string):
   await db.query(
     `SELECT graphile_worker.add_job($1, json_build_object('runId', $2::text), max_attempts => 1, job_key => 'ingest:' || $2)`,
     [TASK.ingest, runId],
+  );
+}
+
+/**
+ * Queues one retry of title matching for waiting rows, a few seconds out so that a burst of new
+ * movies (an import's aggregation) is matched against once; nothing when no row is waiting.
+ */
+export async function enqueueRematch(db: pg.Pool | pg.PoolClient, delaySeconds = 2): Promise<void> {
+  await db.query(
+    `SELECT graphile_worker.add_job($1, '{}'::json, run_at => now() + make_interval(secs => $2), job_key => $1)
+      WHERE EXISTS (SELECT 1 FROM provider_records WHERE match_status IN ('UNMATCHED', 'AMBIGUOUS'))`,
+    [TASK.rematchUnmatched, delaySeconds],
   );
 }

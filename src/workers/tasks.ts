@@ -3,8 +3,10 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { executeImport } from '../ingest/run-import.js';
 import type { Logger } from '../logger.js';
+import { withTransaction } from '../db/pool.js';
+import { rematchUnmatched } from '../matching/match-changed.js';
 import { aggregateMovies } from '../scoring/aggregate.js';
-import { TASK } from './enqueue.js';
+import { enqueueAggregation, enqueueRematch, TASK } from './enqueue.js';
 
 const ingestPayload = z.object({ runId: z.string().regex(/^\d+$/) });
 const aggregateMoviePayload = z.object({ movieId: z.uuid() });
@@ -23,6 +25,7 @@ export function createTaskList({ pool, logger, onMoviesChanged }: TaskDependenci
     const outcome = await aggregateMovies(pool, ids);
     const touched = [...outcome.changed, ...outcome.removed];
     if (touched.length) await onMoviesChanged?.(touched);
+    if (outcome.created.length) await enqueueRematch(pool);
     logger.debug({ jobId, changed: outcome.changed.length, removed: outcome.removed.length }, 'aggregated');
   };
   const ingest: Task = async (payload, helpers) => {
@@ -36,5 +39,18 @@ export function createTaskList({ pool, logger, onMoviesChanged }: TaskDependenci
   const aggregateChunk: Task = async (payload, helpers) => {
     await aggregate(aggregateMoviesPayload.parse(payload).movieIds, helpers.job.id);
   };
-  return { [TASK.ingest]: ingest, [TASK.aggregateMovie]: aggregateMovie, [TASK.aggregateMovies]: aggregateChunk };
+  const rematch: Task = async (_payload, helpers) => {
+    const movieIds = await withTransaction(pool, async (client) => {
+      const ids = await rematchUnmatched(client);
+      await enqueueAggregation(client, ids);
+      return ids;
+    });
+    logger.debug({ jobId: helpers.job.id, movies: movieIds.length }, 'rematched waiting rows');
+  };
+  return {
+    [TASK.ingest]: ingest,
+    [TASK.aggregateMovie]: aggregateMovie,
+    [TASK.aggregateMovies]: aggregateChunk,
+    [TASK.rematchUnmatched]: rematch,
+  };
 }
