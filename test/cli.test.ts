@@ -56,8 +56,8 @@ describe('moviec CLI', () => {
     expect(code).toBe(EXIT.SUCCEEDED);
     const { rows } = await db.pool.query('SELECT title, score_value FROM movies ORDER BY title');
     expect(rows).toEqual([
-      { title: 'Northern Lights', score_value: expect.closeTo(74.44, 2) },
-      { title: 'Southern Cross', score_value: expect.closeTo(56.67, 2) },
+      { title: 'Northern Lights', score_value: expect.closeTo(74.26, 2) },
+      { title: 'Southern Cross', score_value: expect.closeTo(57.15, 2) },
     ]);
   });
 
@@ -87,6 +87,7 @@ describe('moviec CLI', () => {
     await db.pool.query(`UPDATE movies SET aggregate_hash = NULL`);
     const all = await moviec(db, 'aggregate', '--all');
     expect(all.lines.at(-1)).toBe('2 movies aggregated, 2 changed.');
+    expect(all.lines).toContain('Scoring priors and calibrations refreshed for 1 provider rating kind.');
     const { rows } = await db.pool.query('SELECT id FROM movies LIMIT 1');
     const one = await moviec(db, 'aggregate', '--movie', rows[0].id);
     expect(one.lines.at(-1)).toBe('1 movie aggregated, 0 changed.');

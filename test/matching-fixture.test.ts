@@ -115,7 +115,7 @@ describe('title + year matching on a labelled fixture', () => {
         wrong.push(`false match: "${title}" (${year}) -> ${got}`);
       } else if (want) {
         falseNegatives++;
-        wrong.push(`missed: "${title}" (${year}) [${result.kind}: ${result.reason}]`);
+        wrong.push(`missed: "${title}" (${year}) [${result.kind}: ${'reason' in result ? result.reason : ''}]`);
       }
     });
     const precision = truePositives / Math.max(1, truePositives + falsePositives);

@@ -51,16 +51,19 @@ describe('computeAggregate', () => {
     expect(result.provenance).toMatchObject({ title: 'imdb', year: 'imdb', runtimeMinutes: 'imdb' });
   });
 
-  it('combines conflicting providers by reliability weight (hand-computed)', () => {
+  it('shrinks each rating toward its prior by votes and weighs providers by reliability (hand-computed)', () => {
+    const priors = () => ({ mean: 50, votes: 1000, calibration: [] as [number, number][] });
     const result = computeAggregate(
       [
         record({ ratings: [{ kind: 'users', value: 8.2, votes: 1000 }] }), // (8.2-1)/9 = 80
         record({ providerKey: 'tmdb', externalId: '42', title: 'A Film', ratings: [{ kind: 'users', value: 6, votes: 500 }] }), // 60
       ],
       lookup,
+      priors,
     )!;
-    // (1·80 + 3·60) / 4 = 65; confidence 1 − (1 − 1000/1500)(1 − 500/1000) = 1 − (1/3)(1/2) = 0.8333
-    expect(result.score).toEqual({ value: 65, confidence: 0.8333, votes: 1500, providerCount: 2 });
+    // IMDb: 1000/2000·80 + 1000/2000·50 = 65; TMDB: 500/1500·60 + 1000/1500·50 = 53.33
+    // c-rating (1·65 + 3·53.33) / 4 = 56.25; confidence 1 − (1/2)¹·(2/3)³ = 0.8519
+    expect(result.score).toEqual({ value: 56.25, confidence: 0.8519, votes: 1500, providerCount: 2 });
     expect(result.ratings.map((r) => [r.providerKey, r.normalized])).toEqual([['imdb', 80], ['tmdb', 60]]);
   });
 

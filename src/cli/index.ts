@@ -6,6 +6,8 @@ import { queueImport } from '../ingest/run-import.js';
 import { createLogger } from '../logger.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { aggregateMovies, allMovieIds } from '../scoring/aggregate.js';
+import { refreshPriors } from '../scoring/priors.js';
+import { PROVIDER_DEFINITIONS } from '../sources/registry.js';
 import { SourceError } from '../sources/types.js';
 import { startWorker } from '../workers/runner.js';
 import { printStatus } from './status.js';
@@ -102,6 +104,10 @@ export function buildCli(): Command {
     .action((options: { all?: boolean; movie?: string }) =>
       withRuntime(async ({ pool }) => {
         if (!options.all && !options.movie) throw new InvalidArgumentError('give --all or --movie ID');
+        if (options.all) {
+          const fitted = await refreshPriors(pool, PROVIDER_DEFINITIONS);
+          console.log(`Scoring priors and calibrations refreshed for ${fitted} provider rating kind${fitted === 1 ? '' : 's'}.`);
+        }
         let changed = 0;
         let total = 0;
         const batches = options.movie ? [[options.movie]] : allMovieIds(pool);

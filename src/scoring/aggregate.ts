@@ -5,7 +5,8 @@ import { ADAPTERS } from '../sources/registry.js';
 import type { ProviderKey } from '../sources/types.js';
 import { normalizeTitle } from '../matching/normalize-title.js';
 import { computeAggregate, type DefinitionLookup } from './compute.js';
-import type { AggregateResult, RecordInput } from './types.js';
+import { loadPriors } from './priors.js';
+import type { AggregateResult, CuratedFields, RecordInput } from './types.js';
 
 export interface AggregateOutcome {
   /** Movies whose curated state changed and was written. */
@@ -29,15 +30,16 @@ export async function aggregateMovies(pool: pg.Pool, movieIds: string[]): Promis
   const ids = [...new Set(movieIds)].sort();
   if (ids.length === 0) return { changed: [], created: [], removed: [], unchanged: 0 };
   return withTransaction(pool, async (client) => {
-    const { rows: locked } = await client.query<{ id: string; aggregate_hash: string | null }>(
-      `SELECT id, aggregate_hash FROM movies WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+    const { rows: locked } = await client.query<{ id: string; aggregate_hash: string | null; locks: Partial<CuratedFields> }>(
+      `SELECT id, aggregate_hash, locks FROM movies WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
       [ids],
     );
     const records = await loadRecords(client, locked.map((m) => m.id));
+    const priors = await loadPriors(client);
     const results = new Map<string, { result: AggregateResult; hash: string }>();
     const removed: string[] = [];
     for (const movie of locked) {
-      const result = computeAggregate(records.get(movie.id) ?? [], lookup);
+      const result = computeAggregate(records.get(movie.id) ?? [], lookup, priors, movie.locks);
       if (!result) {
         removed.push(movie.id);
         continue;

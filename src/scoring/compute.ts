@@ -1,8 +1,10 @@
 import type { ProviderDefinition } from '../sources/types.js';
 import { normalizeTitle } from '../matching/normalize-title.js';
+import { calibrate } from './calibration.js';
 import { normalizeRating } from './normalize.js';
+import { DEFAULT_PRIOR, type PriorLookup } from './priors.js';
 import {
-  CONFIDENCE_HALF_VOTES, FIELD_PRECEDENCE, GENRE_CONFIDENCE_THRESHOLD, precedenceRank, TITLE_PRECEDENCE,
+  FIELD_PRECEDENCE, GENRE_CONFIDENCE_THRESHOLD, precedenceRank, TITLE_PRECEDENCE,
 } from './rules.js';
 import type { AggregateResult, AggregateScore, CuratedFields, NormalizedRating, RecordInput, ScoredTitle } from './types.js';
 
@@ -15,7 +17,12 @@ const isEmpty = (value: unknown): boolean => value === null || value === undefin
  * Computes a curated movie from all its provider records. Pure: the same records always give the
  * same result, whatever order they come in, which is what makes aggregation idempotent.
  */
-export function computeAggregate(input: RecordInput[], lookup: DefinitionLookup): AggregateResult | null {
+export function computeAggregate(
+  input: RecordInput[],
+  lookup: DefinitionLookup,
+  priors: PriorLookup = () => DEFAULT_PRIOR,
+  locks: Partial<CuratedFields> = {},
+): AggregateResult | null {
   // One record per provider counts: the best-voted (then lowest id) when a provider has several.
   const records = pickOnePerProvider(input);
   if (records.length === 0) return null;
@@ -39,9 +46,15 @@ export function computeAggregate(input: RecordInput[], lookup: DefinitionLookup)
     }
   }
 
+  for (const [field, value] of Object.entries(locks) as [keyof CuratedFields, unknown][]) {
+    if (!(field in fields)) continue;
+    (fields as unknown as Record<string, unknown>)[field] = value;
+    provenance[field] = 'lock';
+  }
+
   const { genres, unknownGenres } = scoreGenres(records, lookup);
-  const ratings = normalizeRatings(records, lookup);
-  return { fields, provenance, titles, genres, unknownGenres, ratings, score: combineScore(ratings, lookup) };
+  const ratings = normalizeRatings(records, lookup, priors);
+  return { fields, provenance, titles, genres, unknownGenres, ratings, score: combineScore(ratings, lookup, priors) };
 }
 
 function pickOnePerProvider(records: RecordInput[]): RecordInput[] {
@@ -111,7 +124,8 @@ export function isMovieGenre(confidence: number): boolean {
   return confidence >= GENRE_CONFIDENCE_THRESHOLD;
 }
 
-function normalizeRatings(records: RecordInput[], lookup: DefinitionLookup): NormalizedRating[] {
+/** Each rating on the common 0-100 scale: linear on the provider's scale, then its calibration. */
+function normalizeRatings(records: RecordInput[], lookup: DefinitionLookup, priors: PriorLookup): NormalizedRating[] {
   const out: NormalizedRating[] = [];
   for (const r of records) {
     const definition = lookup(r.providerKey);
@@ -120,7 +134,8 @@ function normalizeRatings(records: RecordInput[], lookup: DefinitionLookup): Nor
       if (!scale) continue;
       out.push({
         providerKey: r.providerKey, kind: rating.kind, rawValue: rating.value, rawScale: scale.label,
-        normalized: normalizeRating(rating.value, scale), votes: rating.votes,
+        normalized: round(calibrate(normalizeRating(rating.value, scale), priors(r.providerKey, rating.kind).calibration)),
+        votes: rating.votes,
       });
     }
   }
@@ -128,11 +143,13 @@ function normalizeRatings(records: RecordInput[], lookup: DefinitionLookup): Nor
 }
 
 /**
- * First version of the c-rating: the reliability-weighted mean of the normalised ratings. Its
- * confidence is 1 − Π(1 − cᵢ) over the ratings, with cᵢ = votesᵢ / (votesᵢ + 500): it grows with
- * every provider and every vote.
+ * The c-rating. Each normalised rating R is shrunk toward its provider's prior mean C by its votes
+ * v (the IMDb weighted-rating idea, with each provider's own C and m):
+ *   WR = v/(v+m)·R + m/(v+m)·C        (unknown votes count as m: half rating, half prior)
+ * and the c-rating is the reliability-weighted mean Σ wᵢ·WRᵢ / Σ wᵢ (weights per provider and kind).
+ * Confidence = 1 − Π (1 − vᵢ/(vᵢ+mᵢ))^wᵢ: it grows with every provider and every vote.
  */
-function combineScore(ratings: NormalizedRating[], lookup: DefinitionLookup): AggregateScore | null {
+export function combineScore(ratings: NormalizedRating[], lookup: DefinitionLookup, priors: PriorLookup): AggregateScore | null {
   if (ratings.length === 0) return null;
   let weighted = 0;
   let totalWeight = 0;
@@ -140,11 +157,14 @@ function combineScore(ratings: NormalizedRating[], lookup: DefinitionLookup): Ag
   let votes = 0;
   for (const r of ratings) {
     const weight = weightOf(lookup(r.providerKey), `rating.${r.kind}`);
-    weighted += weight * r.normalized;
+    if (weight <= 0) continue;
+    const prior = priors(r.providerKey, r.kind);
+    const v = r.votes ?? prior.votes;
+    const trust = v / (v + prior.votes);
+    weighted += weight * (trust * r.normalized + (1 - trust) * prior.mean);
     totalWeight += weight;
-    const v = r.votes ?? 0;
-    votes += v;
-    doubt *= 1 - v / (v + CONFIDENCE_HALF_VOTES);
+    votes += r.votes ?? 0;
+    doubt *= (1 - trust) ** weight;
   }
   if (totalWeight === 0) return null;
   return {

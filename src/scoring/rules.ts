@@ -22,9 +22,6 @@ export const TITLE_PRECEDENCE = ['imdb', 'tmdb', 'movielens', 'rottentomatoes'];
 /** A genre is the movie's when at least this share of the weight of providers with genres asserts it. */
 export const GENRE_CONFIDENCE_THRESHOLD = 0.5;
 
-/** Votes at which a single rating counts as half-certain, for the score's confidence. */
-export const CONFIDENCE_HALF_VOTES = 500;
-
 export function precedenceRank(order: string[], providerKey: string): number {
   const index = order.indexOf(providerKey);
   return index === -1 ? order.length : index;
