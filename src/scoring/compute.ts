@@ -168,7 +168,7 @@ export function combineScore(ratings: NormalizedRating[], lookup: DefinitionLook
   }
   if (totalWeight === 0) return null;
   return {
-    value: round(weighted / totalWeight),
+    value: weighted / totalWeight,
     confidence: round(1 - doubt),
     votes,
     providerCount: new Set(ratings.map((r) => r.providerKey)).size,
