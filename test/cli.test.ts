@@ -93,6 +93,15 @@ describe('moviec CLI', () => {
     expect(one.lines.at(-1)).toBe('1 movie aggregated, 0 changed.');
   });
 
+  it('status --run lists the rejected rows of a run, --unmatched the rows without a movie', async () => {
+    const { rows } = await db.pool.query(`SELECT id FROM import_runs WHERE status = 'PARTIAL' LIMIT 1`);
+    const errors = await moviec(db, 'status', '--run', rows[0].id);
+    expect(errors.lines[0]).toBe(`Rejected rows of run ${rows[0].id} (at most 50)`);
+    expect(errors.lines[1]).toContain('averageRating must be a number from 1 to 10, found \\"seven\\"');
+    const unmatched = await moviec(db, 'status', '--unmatched');
+    expect(unmatched.lines).toEqual(['Every row is matched to a movie.']);
+  });
+
   it('status lists runs, the queue and the match report', async () => {
     const { code, lines } = await moviec(db, 'status');
     expect(code).toBe(0);

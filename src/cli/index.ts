@@ -10,7 +10,7 @@ import { refreshPriors } from '../scoring/priors.js';
 import { PROVIDER_DEFINITIONS } from '../sources/registry.js';
 import { SourceError } from '../sources/types.js';
 import { startWorker } from '../workers/runner.js';
-import { printStatus } from './status.js';
+import { printRunErrors, printStatus, printUnmatched } from './status.js';
 import { waitForAggregation, waitForRun } from './wait.js';
 
 /** Exit codes of `moviec import`: the run's final status. */
@@ -38,6 +38,12 @@ function untilSignal(): Promise<string> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
 }
+
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+};
 
 const movieIds = (value: string) => {
   if (!/^[0-9a-f-]{36}$/i.test(value)) throw new InvalidArgumentError('expected a movie id (uuid)');
@@ -124,8 +130,18 @@ export function buildCli(): Command {
 
   program
     .command('status')
-    .description('recent import runs, queue depth and match report')
-    .action(() => withRuntime(async ({ pool }) => printStatus(pool)));
+    .description('recent import runs, queue depth, match report and unknown genre spellings')
+    .option('--run <id>', 'the rejected rows of one import run')
+    .option('--unmatched', 'rows without a movie, with the reason')
+    .option('--provider <key>', 'with --unmatched: one provider')
+    .option('--limit <n>', 'rows to list', (v) => positiveInt(v), 50)
+    .action((options: { run?: string; unmatched?: boolean; provider?: string; limit: number }) =>
+      withRuntime(async ({ pool }) => {
+        if (options.run) return printRunErrors(pool, options.run, options.limit);
+        if (options.unmatched) return printUnmatched(pool, options.provider, options.limit);
+        return printStatus(pool);
+      }),
+    );
 
   return program;
 }
@@ -153,7 +169,7 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
     console.log(
       `rows read ${run.rows_read}, changed ${run.rows_changed}, rejected ${run.rows_rejected}, movies updated ${run.movies_queued}`,
     );
-    if (run.rows_rejected > 0) console.log(`Rejected rows are listed by: moviec status (run ${run.id})`);
+    if (run.rows_rejected > 0) console.log(`Rejected rows are listed by: moviec status --run ${run.id}`);
     if (run.error) console.error(`Error: ${run.error}`);
     console.log(`Import run ${run.id} ${run.status}`);
     return EXIT[run.status as keyof typeof EXIT] ?? EXIT.FAILED;

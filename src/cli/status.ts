@@ -29,4 +29,38 @@ export async function printStatus(pool: pg.Pool): Promise<void> {
   );
   console.log('Match report');
   console.table(report.rows);
+  await printUnknownGenres(pool);
+}
+
+/** Prints rows that wait for a movie (UNMATCHED or AMBIGUOUS) with the reason. */
+export async function printUnmatched(pool: pg.Pool, provider: string | undefined, limit: number): Promise<void> {
+  const { rows } = await pool.query(
+    `SELECT provider_key AS provider, external_id AS id, title, year, match_status AS status, match_reason AS reason
+       FROM provider_records
+      WHERE match_status IN ('UNMATCHED', 'AMBIGUOUS') AND ($1::text IS NULL OR provider_key = $1)
+      ORDER BY provider_key, external_id LIMIT $2`,
+    [provider ?? null, limit],
+  );
+  console.log(rows.length ? `Rows without a movie (at most ${limit})` : 'Every row is matched to a movie.');
+  if (rows.length) console.table(rows);
+}
+
+/** Prints the rejected rows of one import run. */
+export async function printRunErrors(pool: pg.Pool, runId: string, limit: number): Promise<void> {
+  const { rows } = await pool.query(
+    `SELECT line, reference, reason, excerpt FROM import_errors WHERE run_id = $1 ORDER BY line NULLS LAST, id LIMIT $2`,
+    [runId, limit],
+  );
+  console.log(rows.length ? `Rejected rows of run ${runId} (at most ${limit})` : `Run ${runId} rejected no rows.`);
+  if (rows.length) console.table(rows);
+}
+
+/** Prints provider genre spellings no alias maps to a canonical genre. */
+export async function printUnknownGenres(pool: pg.Pool): Promise<void> {
+  const { rows } = await pool.query(
+    `SELECT provider_key AS provider, alias AS spelling, to_char(created_at, 'YYYY-MM-DD') AS "first seen"
+       FROM genre_aliases WHERE genre_id IS NULL ORDER BY provider_key, alias`,
+  );
+  console.log(rows.length ? 'Genre spellings without a canonical genre (kept on the records)' : 'Every genre spelling is known.');
+  if (rows.length) console.table(rows);
 }
