@@ -94,3 +94,27 @@ describe('computeAggregate', () => {
     expect(computeAggregate([...records].reverse(), lookup)).toEqual(computeAggregate(records, lookup));
   });
 });
+
+describe('the README worked example', () => {
+  it('gives 77.09 with confidence 0.9994 on three providers', async () => {
+    const { combineScore } = await import('../src/scoring/compute.js');
+    const weights: Record<string, Record<string, number>> = {
+      imdb: { 'rating.users': 1 }, rottentomatoes: { 'rating.critics': 1 }, movielens: { 'rating.users': 0.9 },
+    };
+    const priors: Record<string, { mean: number; votes: number }> = {
+      imdb: { mean: 62, votes: 1000 }, rottentomatoes: { mean: 60, votes: 80 }, movielens: { mean: 65, votes: 150 },
+    };
+    const score = combineScore(
+      [
+        { providerKey: 'imdb', kind: 'users', rawValue: 8.0, rawScale: '1-10', normalized: 80, votes: 50_000 },
+        { providerKey: 'rottentomatoes', kind: 'critics', rawValue: 91, rawScale: '0-100%', normalized: 84, votes: 120 },
+        { providerKey: 'movielens', kind: 'users', rawValue: 4.1, rawScale: '0.5-5', normalized: 78, votes: 2_400 },
+      ],
+      (key) => ({ ...imdb, key: key as 'imdb', weights: weights[key]! }),
+      (key) => ({ ...priors[key]!, calibration: [] }),
+    )!;
+    expect(score.value).toBeCloseTo(77.09, 2);
+    expect(score.confidence).toBe(0.9994);
+    expect(score).toMatchObject({ votes: 52_520, providerCount: 3 });
+  });
+});
