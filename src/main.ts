@@ -27,6 +27,8 @@ async function start(): Promise<void> {
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
+    // Ctrl-C reaches the embedded PostgreSQL too, so connections may drop while closing: not news.
+    logger.level = 'fatal';
     await api?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the API failed'));
     await worker?.stop().catch((error: unknown) => logger.error({ err: error }, 'stopping the worker failed'));
     await runtime.close();
