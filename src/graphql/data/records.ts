@@ -1,0 +1,120 @@
+/**
+ * What the data layer hands to resolvers: curated rows in camelCase with dates already formatted
+ * as ISO strings. Resolvers and object types are written against these shapes.
+ */
+
+export interface MovieRecord {
+  id: string;
+  title: string;
+  originalTitle: string | null;
+  year: number | null;
+  /** YYYY-MM-DD. */
+  releaseDate: string | null;
+  runtimeMinutes: number | null;
+  overview: string | null;
+  posterUrl: string | null;
+  updatedAt: string;
+  scoreValue: number | null;
+  scoreConfidence: number | null;
+  scoreVotes: number | null;
+  scoreProviderCount: number;
+}
+
+export interface RatingRecord {
+  movieId: string;
+  providerKey: string;
+  kind: string;
+  rawValue: number;
+  rawScale: string;
+  normalized: number;
+  votes: number | null;
+}
+
+export interface TitleRecord {
+  movieId: string;
+  providerKey: string;
+  title: string;
+  score: number;
+}
+
+export interface MovieGenreRecord {
+  movieId: string;
+  name: string;
+  confidence: number;
+}
+
+export interface ExternalIdRecord {
+  movieId: string;
+  providerKey: string;
+  externalId: string;
+}
+
+export interface ProviderRecord {
+  key: string;
+  name: string;
+  kind: string;
+}
+
+export interface GenreRecord {
+  name: string;
+}
+
+export interface ImportRunRecord {
+  id: string;
+  providerKey: string;
+  trigger: string;
+  status: string;
+  rowsRead: number;
+  rowsChanged: number;
+  rowsRejected: number;
+  moviesQueued: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+export interface MatchStatsRecord {
+  providerKey: string;
+  total: number;
+  matched: number;
+  unmatched: number;
+  unmatchedPercent: number;
+}
+
+/** Columns of `movies m` selected as a MovieRecord (updatedAt still a Date: see toMovieRecord). */
+export const MOVIE_COLUMNS = `m.id, m.title, m.original_title AS "originalTitle", m.year,
+  to_char(m.release_date, 'YYYY-MM-DD') AS "releaseDate", m.runtime_minutes AS "runtimeMinutes",
+  m.overview, m.poster_url AS "posterUrl", m.updated_at AS "updatedAt", m.score_value AS "scoreValue",
+  m.score_confidence AS "scoreConfidence", m.score_votes AS "scoreVotes",
+  m.score_provider_count AS "scoreProviderCount"`;
+
+type WithDates<T, K extends keyof T> = Omit<T, K> & { [P in K]: Date | (null extends T[P] ? null : never) };
+
+export type MovieRow = WithDates<MovieRecord, 'updatedAt'>;
+
+export function toMovieRecord(row: MovieRow): MovieRecord {
+  return { ...row, updatedAt: row.updatedAt.toISOString() };
+}
+
+/** Columns of `import_runs r` selected as an ImportRunRecord (timestamps still Dates: see toImportRunRecord). */
+export const IMPORT_RUN_COLUMNS = `r.id::text AS id, r.provider_key AS "providerKey", r.trigger, r.status::text AS status,
+  r.rows_read AS "rowsRead", r.rows_changed AS "rowsChanged", r.rows_rejected AS "rowsRejected",
+  r.movies_queued AS "moviesQueued", r.created_at AS "createdAt", r.started_at AS "startedAt",
+  r.finished_at AS "finishedAt", r.error`;
+
+export type ImportRunRow = WithDates<ImportRunRecord, 'createdAt' | 'startedAt' | 'finishedAt'>;
+
+export function toImportRunRecord(row: ImportRunRow): ImportRunRecord {
+  return {
+    ...row,
+    createdAt: row.createdAt.toISOString(),
+    startedAt: row.startedAt?.toISOString() ?? null,
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+  };
+}
+
+/** A movie id as stored (uuid); anything else cannot name a movie. */
+export function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}

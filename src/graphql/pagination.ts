@@ -1,0 +1,30 @@
+import { encodeCursor } from './cursor.js';
+import type { Page } from './data/movie-list.js';
+import type { MovieRecord } from './data/records.js';
+import { badUserInput } from './errors.js';
+
+export const MAX_PAGE_SIZE = 100;
+
+/** `first` of every list: 1..100, BAD_USER_INPUT otherwise. */
+export function validateFirst(first: number, argumentName = 'first'): number {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw badUserInput(`${argumentName} must be between 1 and ${MAX_PAGE_SIZE}, got ${first}`, argumentName);
+  }
+  return first;
+}
+
+/** The root value of a MovieConnection; totalCount is only counted when a client asks for it. */
+export interface MovieConnectionRecord {
+  edges: { cursor: string; node: MovieRecord }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  count(): Promise<number>;
+}
+
+export function toConnection(page: Page, count: () => Promise<number>): MovieConnectionRecord {
+  const edges = page.rows.map((row) => ({ cursor: encodeCursor(row.cursor), node: row.movie }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+    count,
+  };
+}

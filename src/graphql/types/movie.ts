@@ -1,0 +1,117 @@
+import 'reflect-metadata';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Provider } from './catalogue.js';
+
+// Fields typed with another object type here are resolved by the resolvers in ../resolvers
+// (from DataLoaders); they are declared on the class so that the schema lists them in order.
+
+@ObjectType({ description: 'A curated movie: one entity combined from every provider that knows it.' })
+export class Movie {
+  @Field(() => ID, { description: 'Stable MovieC id (a UUID).' })
+  id!: string;
+
+  @Field(() => String, { description: 'The best-scored title across providers.' })
+  title!: string;
+
+  @Field(() => String, { nullable: true, description: 'Title in the original language, when a provider gives one.' })
+  originalTitle!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Release year.' })
+  year!: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Release date as an ISO date (YYYY-MM-DD).' })
+  releaseDate!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Running time in minutes.' })
+  runtimeMinutes!: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Plot summary.' })
+  overview!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'URL of a poster image.' })
+  posterUrl!: string | null;
+
+  @Field(() => AggregateScore, { nullable: true, description: 'The c-rating; null when no provider rates the movie.' })
+  score!: AggregateScore | null;
+
+  @Field(() => [ProviderRating], { description: 'Per-provider breakdown of the ratings behind the c-rating.' })
+  ratings!: ProviderRating[];
+
+  @Field(() => [MovieTitle], { description: "Every provider's title for the movie, best first." })
+  titles!: MovieTitle[];
+
+  @Field(() => [MovieGenre], { description: 'Canonical genres, most certain first.' })
+  genres!: MovieGenre[];
+
+  @Field(() => [ExternalId], { description: "The movie's ids at the providers that know it." })
+  externalIds!: ExternalId[];
+
+  @Field(() => String, { description: 'When the curated movie last changed, as an ISO 8601 timestamp.' })
+  updatedAt!: string;
+}
+
+@ObjectType({ description: 'The c-rating: every provider rating normalised to 0-100 and combined.' })
+export class AggregateScore {
+  @Field(() => Float, { description: 'Combined score, 0-100.' })
+  value!: number;
+
+  @Field(() => Float, { description: 'Confidence in the score, 0-1; grows with providers and votes.' })
+  confidence!: number;
+
+  @Field(() => Int, { description: 'Number of providers whose ratings the score combines.' })
+  providerCount!: number;
+
+  @Field(() => Int, { description: 'Total votes behind the combined ratings.' })
+  votes!: number;
+}
+
+@ObjectType({ description: "One provider's rating of a movie, of one kind." })
+export class ProviderRating {
+  @Field(() => Provider, { description: 'The provider that gives the rating.' })
+  provider!: Provider;
+
+  @Field(() => String, { description: 'Rating kind: users, critics or audience.' })
+  kind!: string;
+
+  @Field(() => Float, { description: "The rating on the provider's own scale." })
+  rawValue!: number;
+
+  @Field(() => String, { description: 'The provider scale, e.g. "1-10" or "0-100".' })
+  rawScale!: string;
+
+  @Field(() => Float, { description: 'The rating mapped to 0-100.' })
+  normalized!: number;
+
+  @Field(() => Int, { nullable: true, description: 'Votes behind the rating, when the provider reports them.' })
+  votes!: number | null;
+}
+
+@ObjectType({ description: "A provider's title for a movie, scored; the best one is the movie's title." })
+export class MovieTitle {
+  @Field(() => Provider, { description: 'The provider that uses the title.' })
+  provider!: Provider;
+
+  @Field(() => String, { description: 'The title as the provider spells it.' })
+  title!: string;
+
+  @Field(() => Float, { description: 'How strongly this title is preferred; higher is better.' })
+  score!: number;
+}
+
+@ObjectType({ description: 'A canonical genre of a movie.' })
+export class MovieGenre {
+  @Field(() => String, { description: 'Canonical genre name.' })
+  name!: string;
+
+  @Field(() => Float, { description: 'Share of providers, weighted by reliability, asserting the genre (0-1).' })
+  confidence!: number;
+}
+
+@ObjectType({ description: "A movie's id at one provider." })
+export class ExternalId {
+  @Field(() => Provider, { description: 'The provider the id belongs to.' })
+  provider!: Provider;
+
+  @Field(() => String, { description: "The provider's own id, e.g. an IMDb tconst." })
+  externalId!: string;
+}

@@ -1,0 +1,38 @@
+import type { Server } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { GraphQLContext } from '../graphql/context.js';
+import type { Logger } from '../logger.js';
+
+export interface ApolloOptions {
+  schema: GraphQLSchema;
+  httpServer: Server;
+  logger?: Logger;
+  /** Stack traces and internal error messages in responses; development only. */
+  debug: boolean;
+}
+
+export function createApolloServer({ schema, httpServer, logger, debug }: ApolloOptions): ApolloServer<GraphQLContext> {
+  const plugins: ApolloServerPlugin<GraphQLContext>[] = [ApolloServerPluginDrainHttpServer({ httpServer })];
+  return new ApolloServer<GraphQLContext>({
+    schema,
+    plugins,
+    introspection: true,
+    includeStacktraceInErrorResponses: debug,
+    formatError(formatted, error) {
+      if (formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+      // An unexpected failure (database down, a bug): log it, and tell clients no internals.
+      logger?.error({ err: unwrapResolverError(error), path: formatted.path }, 'GraphQL request failed');
+      if (debug) return formatted;
+      const masked: GraphQLFormattedError = {
+        message: 'Internal server error',
+        ...(formatted.locations ? { locations: formatted.locations } : {}),
+        ...(formatted.path ? { path: formatted.path } : {}),
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      };
+      return masked;
+    },
+  });
+}

@@ -1,0 +1,139 @@
+import type pg from 'pg';
+import { createApp, type MovieCApp, type RunningServer } from '../../src/server/app.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+
+/** A response body as tests read it: asserted field by field, as loosely typed as pg's rows. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Untyped = any;
+
+export interface GraphQLResponse<T = Untyped> {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+export interface TestApi {
+  db: TestDatabase;
+  app: MovieCApp;
+  server: RunningServer;
+  /** Origin of the server, e.g. http://127.0.0.1:41234. */
+  origin: string;
+  gql<T = Untyped>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+}
+
+/** A fresh database and the HTTP app on a free port, queried over real HTTP. */
+export async function startTestApi(): Promise<TestApi> {
+  const db = await createTestDatabase();
+  const app = await createApp({ pool: db.pool, prisma: db.prisma });
+  const server = await app.start(0, '127.0.0.1');
+  const origin = new URL(server.url).origin;
+  return {
+    db,
+    app,
+    server,
+    origin,
+    gql: (query, variables) => postGraphQL(server.url, query, variables),
+    async close() {
+      await server.close();
+      await db.drop();
+    },
+  };
+}
+
+export async function postGraphQL<T = Untyped>(url: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...((await response.json()) as object) };
+}
+
+const PROVIDERS: Record<string, [name: string, kind: 'FILE' | 'API', scale: string, createsMovies: boolean]> = {
+  imdb: ['IMDb', 'FILE', '1-10', true],
+  tmdb: ['TMDB', 'API', '0-10', true],
+  rottentomatoes: ['Rotten Tomatoes', 'FILE', '0-100', false],
+  movielens: ['MovieLens', 'FILE', '0.5-5', true],
+};
+
+/** Adds provider rows the reference data does not hold yet (only imdb is seeded today). */
+export async function ensureProviders(pool: pg.Pool, keys: string[]): Promise<void> {
+  for (const key of keys) {
+    const [name, kind, scale, createsMovies] = PROVIDERS[key]!;
+    await pool.query(
+      `INSERT INTO providers (key, name, kind, rating_scale, creates_movies) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (key) DO NOTHING`,
+      [key, name, kind, scale, createsMovies],
+    );
+  }
+}
+
+export interface MovieSpec {
+  title: string;
+  originalTitle?: string | null;
+  year?: number | null;
+  releaseDate?: string | null;
+  runtimeMinutes?: number | null;
+  overview?: string | null;
+  posterUrl?: string | null;
+  imdbId?: string | null;
+  score?: { value: number; confidence: number; votes: number | null; providerCount: number } | null;
+  ratings?: { provider: string; kind: string; rawValue: number; rawScale: string; normalized: number; votes: number | null }[];
+  titles?: { provider: string; title: string; score: number }[];
+  genres?: { name: string; confidence: number }[];
+  externalIds?: { provider: string; externalId: string }[];
+}
+
+/** Writes a curated movie with its titles, genres, ratings and matched provider records; returns its id. */
+export async function insertMovie(pool: pg.Pool, spec: MovieSpec): Promise<string> {
+  const { rows } = await pool.query<{ id: string }>(
+    `INSERT INTO movies (title, original_title, year, release_date, runtime_minutes, overview, poster_url, imdb_id,
+                         score_value, score_confidence, score_votes, score_provider_count)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+    [
+      spec.title,
+      spec.originalTitle ?? null,
+      spec.year ?? null,
+      spec.releaseDate ?? null,
+      spec.runtimeMinutes ?? null,
+      spec.overview ?? null,
+      spec.posterUrl ?? null,
+      spec.imdbId ?? null,
+      spec.score?.value ?? null,
+      spec.score?.confidence ?? null,
+      spec.score?.votes ?? null,
+      spec.score?.providerCount ?? 0,
+    ],
+  );
+  const id = rows[0]!.id;
+  for (const r of spec.ratings ?? []) {
+    await pool.query(
+      `INSERT INTO ratings (movie_id, provider_key, kind, raw_value, raw_scale, normalized, votes) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [id, r.provider, r.kind, r.rawValue, r.rawScale, r.normalized, r.votes],
+    );
+  }
+  for (const t of spec.titles ?? []) {
+    await pool.query(`INSERT INTO movie_titles (movie_id, provider_key, title, score) VALUES ($1, $2, $3, $4)`, [id, t.provider, t.title, t.score]);
+  }
+  for (const g of spec.genres ?? []) {
+    await pool.query(
+      `WITH known AS (INSERT INTO genres (name) VALUES ($2) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id)
+       INSERT INTO movie_genres (movie_id, genre_id, confidence) SELECT $1, id, $3 FROM known`,
+      [id, g.name, g.confidence],
+    );
+  }
+  for (const e of spec.externalIds ?? []) {
+    await insertRecord(pool, e.provider, e.externalId, id);
+  }
+  return id;
+}
+
+/** A provider record; matched to movieId when given, else left UNMATCHED. */
+export async function insertRecord(pool: pg.Pool, provider: string, externalId: string, movieId: string | null): Promise<void> {
+  await pool.query(
+    `INSERT INTO provider_records (provider_key, external_id, payload, content_hash, movie_id, match_status)
+     VALUES ($1, $2, '{}', md5($2), $3, $4)`,
+    [provider, externalId, movieId, movieId ? 'MATCHED' : 'UNMATCHED'],
+  );
+}
