@@ -23,14 +23,13 @@ async function start(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const runtime = await openRuntime(config, logger);
-  let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
-  let api: Awaited<ReturnType<typeof startApi>> | undefined;
+  const running: { worker?: Awaited<ReturnType<typeof startWorker>>; api?: Awaited<ReturnType<typeof startApi>> } = {};
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     // Ctrl-C reaches the embedded PostgreSQL too, so connections may drop while closing: not news.
     logger.level = 'fatal';
-    await api?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the API failed'));
-    await worker?.stop().catch((error: unknown) => logger.error({ err: error }, 'stopping the worker failed'));
+    await running.api?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the API failed'));
+    await running.worker?.stop().catch((error: unknown) => logger.error({ err: error }, 'stopping the worker failed'));
     await runtime.close();
     process.exit(0);
   };
@@ -39,8 +38,8 @@ async function start(): Promise<void> {
 
   const { applied } = await prepareDatabase(runtime.pool);
   if (applied.length) logger.info({ applied }, 'migrations applied');
-  worker = await startWorker({ pool: runtime.pool, logger, concurrency: config.WORKER_CONCURRENCY });
-  api = await startApi(runtime);
+  running.worker = await startWorker({ pool: runtime.pool, logger, concurrency: config.WORKER_CONCURRENCY });
+  const api = (running.api = await startApi(runtime));
 
   const { rows } = await runtime.pool.query<{ empty: boolean }>(
     `SELECT NOT EXISTS (SELECT 1 FROM movies) AND NOT EXISTS (SELECT 1 FROM import_runs) AS empty`,
@@ -57,6 +56,6 @@ async function start(): Promise<void> {
 
 start().catch((error: unknown) => {
   const known = error instanceof ConfigError || error instanceof MigrationError;
-  console.error(known ? (error as Error).message : error);
+  console.error(known ? error.message : error);
   process.exit(1);
 });

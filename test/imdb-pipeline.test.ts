@@ -149,7 +149,7 @@ describe('bad IMDb input', () => {
   });
 
   it.each([
-    ['a missing file', async () => path.join(dir, 'nope.tsv'), /File not found: .*nope\.tsv/],
+    ['a missing file', () => Promise.resolve(path.join(dir, 'nope.tsv')), /File not found: .*nope\.tsv/],
     ['a truncated gzip file', async () => {
       const whole = gzipSync(basicsTsv([{ tconst: 'tt0000001', title: 'Renamed', year: 1994 }]).repeat(1));
       const file = path.join(dir, 'truncated.tsv.gz');

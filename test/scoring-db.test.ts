@@ -7,7 +7,7 @@ import { basicsTsv, ratingsTsv, tempDir, writeFiles } from './support/imdb-files
 import { importImdb } from './support/pipeline.js';
 
 const critic: ProviderDefinition = {
-  key: 'imdb' as never, name: 'Test critics', kind: 'FILE', createsMovies: false, genreAliases: {}, weights: {},
+  key: 'imdb', name: 'Test critics', kind: 'FILE', createsMovies: false, genreAliases: {}, weights: {},
   ratingScales: { critics: { label: '0-100%', min: 0, max: 100 } },
 };
 
@@ -34,7 +34,7 @@ describe('aggregation against the database', () => {
   afterAll(() => db.drop());
 
   it('fits each provider’s prior and a strictly increasing calibration from films several providers rate', async () => {
-    const fitted = await refreshPriors(db.pool, [imdbDefinition, { ...critic, key: 'testcritic' as never }]);
+    const fitted = await refreshPriors(db.pool, [imdbDefinition, { ...critic, key: 'testcritic' as ProviderDefinition['key'] }]);
     expect(fitted).toBe(2);
     const { rows } = await db.pool.query('SELECT * FROM scoring_priors ORDER BY provider_key');
     expect(rows.map((r) => [r.provider_key, r.kind, r.sample_size, r.overlap_size])).toEqual([

@@ -101,6 +101,35 @@ export function buildCli(): Command {
     .action((options: { basics: string; ratings: string; wait: boolean }) =>
       withRuntime((runtime) => runImport(runtime, 'imdb', { basics: options.basics, ratings: options.ratings }, options.wait)),
     );
+  importCommand
+    .command('rottentomatoes')
+    .description('Rotten Tomatoes movies CSV (rotten_tomatoes_movies.csv layout; path or URL, .gz or plain)')
+    .requiredOption('--file <file>', 'rotten_tomatoes_movies.csv path or URL')
+    .option('--no-wait', 'queue the run and return at once')
+    .action((options: { file: string; wait: boolean }) =>
+      withRuntime((runtime) => runImport(runtime, 'rottentomatoes', { file: options.file }, options.wait)),
+    );
+  importCommand
+    .command('movielens')
+    .description('MovieLens movies.csv, links.csv and ratings.csv (folder or http(s) base URL)')
+    .requiredOption('--dir <dir>', 'folder or base URL holding movies.csv, links.csv and ratings.csv')
+    .option('--no-wait', 'queue the run and return at once')
+    .action((options: { dir: string; wait: boolean }) =>
+      withRuntime((runtime) => runImport(runtime, 'movielens', { dir: options.dir }, options.wait)),
+    );
+  importCommand
+    .command('tmdb')
+    .description('TMDB API (TMDB_API_TOKEN, TMDB_BASE_URL): given ids, changes since a date or the last run, or the most popular movies')
+    .option('--since <date>', 'movies changed since this date (YYYY-MM-DD); default: since the last successful run')
+    .option('--ids <ids>', 'these TMDB movie ids only, comma-separated (e.g. 550,603)')
+    .option('--max-pages <n>', 'first import: pages of 20 popular movies to read (default 5, at most 500)')
+    .option('--no-wait', 'queue the run and return at once')
+    .action((options: { since?: string; ids?: string; maxPages?: string; wait: boolean }) => {
+      const location = Object.fromEntries(
+        Object.entries({ since: options.since, ids: options.ids, maxPages: options.maxPages }).filter(([, v]) => v !== undefined),
+      ) as Record<string, string>;
+      return withRuntime((runtime) => runImport(runtime, 'tmdb', location, options.wait));
+    });
 
   program
     .command('aggregate')
@@ -184,7 +213,7 @@ export async function main(argv = process.argv): Promise<void> {
     await buildCli().parseAsync(argv);
   } catch (error) {
     const known = error instanceof ConfigError || error instanceof MigrationError || error instanceof SourceError || error instanceof InvalidArgumentError;
-    console.error(known ? (error as Error).message : `moviec: ${(error as Error).stack ?? String(error)}`);
+    console.error(known ? error.message : `moviec: ${(error as Error).stack ?? String(error)}`);
     process.exitCode = 1;
   }
 }

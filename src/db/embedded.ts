@@ -56,6 +56,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     throw new Error(
       `Could not start the embedded PostgreSQL in ${databaseDir} on port ${options.port}: ${String(error)}. ` +
         'Is another instance using that folder or port? Set EMBEDDED_PG_PORT or DATABASE_URL.',
+      { cause: error },
     );
   }
   const database = options.database ?? 'moviec';
