@@ -118,6 +118,7 @@ async function findPreviousRun(pool: pg.Pool, providerKey: string, runId: string
   const { rows } = await pool.query<{ id: string; startedAt: Date; finishedAt: Date; source: SourceLocation }>(
     `SELECT id, started_at AS "startedAt", finished_at AS "finishedAt", source FROM import_runs
       WHERE provider_key = $1 AND id <> $2 AND status IN ('SUCCEEDED', 'PARTIAL')
+        AND NOT source ? 'ids' -- a run for a few chosen movies is no point to resume a full sync from
       ORDER BY finished_at DESC LIMIT 1`,
     [providerKey, runId],
   );

@@ -1,9 +1,11 @@
 import { imdbAdapter } from './imdb.js';
+import { tmdbAdapter } from './tmdb.js';
 import type { ProviderDefinition, ProviderKey, SourceAdapter } from './types.js';
 
 /** Every provider MovieC can import from. Adding a provider: write its module, list its adapter here. */
 export const ADAPTERS: Partial<Record<ProviderKey, SourceAdapter>> = {
   imdb: imdbAdapter,
+  tmdb: tmdbAdapter,
 };
 
 export const PROVIDER_DEFINITIONS: ProviderDefinition[] = Object.values(ADAPTERS).map((a) => a.definition);

@@ -1,4 +1,4 @@
-import { LogLevel, Logger as WorkerLogger, run, type Runner } from 'graphile-worker';
+import { Logger as WorkerLogger, run, type Runner } from 'graphile-worker';
 import type { Logger } from '../logger.js';
 import { createTaskList, type TaskDependencies } from './tasks.js';
 
@@ -21,8 +21,10 @@ export async function startWorker(options: WorkerOptions): Promise<Runner> {
 function workerLogger(logger: Logger): WorkerLogger {
   return new WorkerLogger((scope) => (level, message, meta) => {
     const fields = { ...scope, ...meta };
-    if (level === LogLevel.ERROR) logger.error(fields, message);
-    else if (level === LogLevel.WARNING) logger.warn(fields, message);
+    // LogLevel is a const enum, which swc cannot import: compare its string values.
+    const name = level as string;
+    if (name === 'error') logger.error(fields, message);
+    else if (name === 'warning') logger.warn(fields, message);
     else logger.debug(fields, message);
   });
 }
