@@ -1,4 +1,6 @@
 import { imdbAdapter } from './imdb.js';
+import { movieLensAdapter } from './movielens.js';
+import { rottenTomatoesAdapter } from './rottentomatoes.js';
 import { tmdbAdapter } from './tmdb.js';
 import type { ProviderDefinition, ProviderKey, SourceAdapter } from './types.js';
 
@@ -6,6 +8,8 @@ import type { ProviderDefinition, ProviderKey, SourceAdapter } from './types.js'
 export const ADAPTERS: Partial<Record<ProviderKey, SourceAdapter>> = {
   imdb: imdbAdapter,
   tmdb: tmdbAdapter,
+  rottentomatoes: rottenTomatoesAdapter,
+  movielens: movieLensAdapter,
 };
 
 export const PROVIDER_DEFINITIONS: ProviderDefinition[] = Object.values(ADAPTERS).map((a) => a.definition);
