@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { operationsEnvShape } from './operations-env.js';
+import { apiEnvShape } from './server/api-env.js';
 
 /** Environment variables MovieC reads, validated once at start with one message per bad value. */
 const envSchema = z.object({
@@ -14,6 +16,8 @@ const envSchema = z.object({
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...operationsEnvShape,
+  ...apiEnvShape,
 });
 
 export type Config = z.infer<typeof envSchema>;

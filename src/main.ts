@@ -1,19 +1,14 @@
 import 'reflect-metadata';
-import { fileURLToPath } from 'node:url';
-import { waitForAggregation, waitForRun } from './cli/wait.js';
+import { importSamplesIfEmpty } from './catalogue/sample.js';
 import { ConfigError, loadConfig } from './config.js';
 import { MigrationError } from './db/migrate.js';
 import { prepareDatabase } from './db/setup.js';
-import { queueImport } from './ingest/run-import.js';
+import { startConfiguredInbox } from './inbox/configured.js';
 import { createLogger } from './logger.js';
 import { openRuntime } from './runtime.js';
+import { operationsWorkerOptions } from './schedule/worker-options.js';
 import { startApi } from './server/start.js';
 import { startWorker } from './workers/runner.js';
-
-export const SAMPLE_FILES = {
-  basics: fileURLToPath(new URL('../data/sample/imdb/title.basics.tsv', import.meta.url)),
-  ratings: fileURLToPath(new URL('../data/sample/imdb/title.ratings.tsv', import.meta.url)),
-};
 
 /**
  * `npm start`: the whole system in one process. Embedded PostgreSQL unless DATABASE_URL is set,
@@ -23,12 +18,17 @@ async function start(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const runtime = await openRuntime(config, logger);
-  const running: { worker?: Awaited<ReturnType<typeof startWorker>>; api?: Awaited<ReturnType<typeof startApi>> } = {};
+  const running: {
+    worker?: Awaited<ReturnType<typeof startWorker>>;
+    api?: Awaited<ReturnType<typeof startApi>>;
+    inbox?: Awaited<ReturnType<typeof startConfiguredInbox>>;
+  } = {};
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     // Ctrl-C reaches the embedded PostgreSQL too, so connections may drop while closing: not news.
     logger.level = 'fatal';
     await running.api?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the API failed'));
+    await running.inbox?.stop().catch((error: unknown) => logger.error({ err: error }, 'stopping the inbox failed'));
     await running.worker?.stop().catch((error: unknown) => logger.error({ err: error }, 'stopping the worker failed'));
     await runtime.close();
     process.exit(0);
@@ -38,20 +38,15 @@ async function start(): Promise<void> {
 
   const { applied } = await prepareDatabase(runtime.pool);
   if (applied.length) logger.info({ applied }, 'migrations applied');
-  running.worker = await startWorker({ pool: runtime.pool, logger, concurrency: config.WORKER_CONCURRENCY });
+  running.worker = await startWorker({
+    pool: runtime.pool, logger, concurrency: config.WORKER_CONCURRENCY, ...operationsWorkerOptions(config, logger),
+  });
   const api = (running.api = await startApi(runtime));
 
-  const { rows } = await runtime.pool.query<{ empty: boolean }>(
-    `SELECT NOT EXISTS (SELECT 1 FROM movies) AND NOT EXISTS (SELECT 1 FROM import_runs) AS empty`,
-  );
-  if (rows[0]?.empty) {
-    logger.info('empty database: importing the bundled sample data');
-    const runId = await queueImport(runtime.pool, 'imdb', SAMPLE_FILES, 'startup');
-    const run = await waitForRun(runtime.pool, runId, () => undefined);
-    await waitForAggregation(runtime.pool, () => undefined);
-    logger.info({ runId, status: run.status, rowsChanged: run.rows_changed }, 'sample data imported');
-  }
+  await importSamplesIfEmpty(runtime.pool, logger);
+  running.inbox = await startConfiguredInbox({ pool: runtime.pool, logger, config });
   console.log(`MovieC ready at http://localhost:${api.port}/graphql`);
+  console.log(`Website at http://localhost:${api.port}/`);
 }
 
 start().catch((error: unknown) => {

@@ -106,6 +106,6 @@ describe('moviec CLI', () => {
     const { code, lines } = await moviec(db, 'status');
     expect(code).toBe(0);
     expect(lines).toContain('Match report');
-    expect(lines.join('\n')).toContain('"provider":"imdb","total":2,"matched":2,"unmatched":0');
+    expect(lines.join('\n')).toMatch(/Match report\nprovider\s+total\s+matched\s+unmatched\s+unmatched %\n[- ]+\nimdb\s+2\s+2\s+0\s+0\n/);
   });
 });

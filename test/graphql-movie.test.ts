@@ -44,7 +44,7 @@ describe('GraphQL: one movie', () => {
         { provider: 'tmdb', externalId: '278' },
       ],
     });
-    unratedId = await insertMovie(api.db.pool, { title: 'Iron Valley' });
+    unratedId = await insertMovie(api.db.pool, { title: 'Iron Valley', titles: [] });
     await insertRecord(api.db.pool, 'imdb', 'tt0000009', null);
   });
   afterAll(() => api.close());

@@ -1,15 +1,20 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { runPosterMirror } from '../assets/posters-task.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { MigrationError } from '../db/migrate.js';
 import { prepareDatabase } from '../db/setup.js';
+import { startConfiguredInbox } from '../inbox/configured.js';
 import { queueImport } from '../ingest/run-import.js';
 import { createLogger } from '../logger.js';
 import { openRuntime, type Runtime } from '../runtime.js';
+import { printSchedules } from '../schedule/status.js';
+import { operationsWorkerOptions } from '../schedule/worker-options.js';
 import { aggregateMovies, allMovieIds } from '../scoring/aggregate.js';
 import { refreshPriors } from '../scoring/priors.js';
 import { PROVIDER_DEFINITIONS } from '../sources/registry.js';
 import { SourceError } from '../sources/types.js';
 import { startWorker } from '../workers/runner.js';
+import { ImportProgress } from './progress.js';
 import { printRunErrors, printStatus, printUnmatched } from './status.js';
 import { waitForAggregation, waitForRun } from './wait.js';
 
@@ -84,9 +89,11 @@ export function buildCli(): Command {
     .description('run the job worker only (scale-out)')
     .action(() =>
       withRuntime(async ({ pool, logger, config }) => {
-        const runner = await startWorker({ pool, logger, concurrency: config.WORKER_CONCURRENCY });
+        const runner = await startWorker({ pool, logger, concurrency: config.WORKER_CONCURRENCY, ...operationsWorkerOptions(config, logger) });
+        const inbox = await startConfiguredInbox({ pool, logger, config });
         logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
         await untilSignal();
+        await inbox?.stop();
         await runner.stop();
       }, 'info'),
     );
@@ -165,11 +172,24 @@ export function buildCli(): Command {
     .option('--provider <key>', 'with --unmatched: one provider')
     .option('--limit <n>', 'rows to list', (v) => positiveInt(v), 50)
     .action((options: { run?: string; unmatched?: boolean; provider?: string; limit: number }) =>
-      withRuntime(async ({ pool }) => {
+      withRuntime(async ({ pool, config }) => {
         if (options.run) return printRunErrors(pool, options.run, options.limit);
         if (options.unmatched) return printUnmatched(pool, options.provider, options.limit);
-        return printStatus(pool);
+        await printStatus(pool);
+        await printSchedules(pool, config);
       }),
+    );
+
+  program
+    .command('mirror-posters')
+    .description('copy movie posters to the configured mirror now (POSTER_MIRROR=local|s3)')
+    .action(() =>
+      withRuntime(async ({ pool, config, logger }) => {
+        const outcome = await runPosterMirror(pool, config, logger);
+        if (!outcome) throw new InvalidArgumentError('POSTER_MIRROR is off: set it to local or s3 (see the README, Posters)');
+        console.log(`Posters: ${outcome.mirrored} mirrored, ${outcome.unchanged} unchanged, ${outcome.failed} failed.`);
+        return outcome.failed > 0 ? EXIT.PARTIAL : EXIT.SUCCEEDED;
+      }, 'warn'),
     );
 
   return program;
@@ -180,21 +200,15 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
   const runId = await queueImport(pool, provider, location, 'cli');
   console.log(`Import run ${runId} queued (${provider}).`);
   if (!wait) return EXIT.SUCCEEDED;
-  // Work the queue from here too, so the import finishes with or without a separate worker.
-  const runner = await startWorker({ pool, logger, concurrency: config.WORKER_CONCURRENCY });
+  const progress = new ImportProgress(runId);
+  // Work the queue from here too, so the import finishes with or without a separate worker. Under a
+  // progress bar only warnings are logged, unless LOG_LEVEL asks for more.
+  const workerLogger = progress.interactive && !process.env.LOG_LEVEL ? logger.child({}, { level: 'warn' }) : logger;
+  const runner = await startWorker({ pool, logger: workerLogger, concurrency: config.WORKER_CONCURRENCY });
   try {
-    const tty = process.stdout.isTTY;
-    let last = '';
-    const show = (line: string) => {
-      if (line === last) return;
-      last = line;
-      if (tty) process.stdout.write(`\r\x1b[2K${line}`);
-    };
-    const run = await waitForRun(pool, runId, (r) => show(`run ${r.id}: ${r.status}, ${r.rows_read} rows read`));
-    if (run.status !== 'FAILED') {
-      await waitForAggregation(pool, (n) => show(`run ${run.id}: aggregating, ${n} job${n === 1 ? '' : 's'} left`));
-    }
-    if (tty) process.stdout.write('\r\x1b[2K');
+    const run = await waitForRun(pool, runId, (r) => progress.onRun(r));
+    if (run.status !== 'FAILED') await waitForAggregation(pool, (n) => progress.onAggregation(n));
+    progress.stop();
     console.log(
       `rows read ${run.rows_read}, changed ${run.rows_changed}, rejected ${run.rows_rejected}, movies updated ${run.movies_queued}`,
     );
@@ -203,6 +217,7 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
     console.log(`Import run ${run.id} ${run.status}`);
     return EXIT[run.status as keyof typeof EXIT] ?? EXIT.FAILED;
   } finally {
+    progress.stop();
     await runner.stop();
   }
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
+import { printTable } from './table.js';
 
-/** Prints recent import runs, the job queue and the match report as plain tables. */
+/** Prints recent import runs, the job queue, failing jobs and the match report as plain tables. */
 export async function printStatus(pool: pg.Pool): Promise<void> {
   const runs = await pool.query(
     `SELECT id, provider_key AS provider, trigger, status, rows_read AS read, rows_changed AS changed,
@@ -8,8 +9,7 @@ export async function printStatus(pool: pg.Pool): Promise<void> {
             to_char(finished_at, 'YYYY-MM-DD HH24:MI:SS') AS finished, coalesce(error, '') AS error
        FROM import_runs ORDER BY id DESC LIMIT 10`,
   );
-  console.log('Recent import runs');
-  console.table(runs.rows);
+  printTable('Recent import runs', runs.rows, 'no import has run yet');
 
   const queue = await pool.query(
     `SELECT task_identifier AS task, count(*)::int AS queued,
@@ -17,8 +17,8 @@ export async function printStatus(pool: pg.Pool): Promise<void> {
             count(*) FILTER (WHERE attempts >= max_attempts)::int AS failed
        FROM graphile_worker.jobs GROUP BY task_identifier ORDER BY 1`,
   );
-  console.log('Job queue');
-  console.table(queue.rows.length ? queue.rows : [{ task: '(empty)', queued: 0, running: 0, failed: 0 }]);
+  printTable('Job queue', queue.rows, 'empty');
+  await printFailingJobs(pool);
 
   const report = await pool.query(
     `SELECT provider_key AS provider, count(*)::int AS total,
@@ -27,8 +27,7 @@ export async function printStatus(pool: pg.Pool): Promise<void> {
             round(100.0 * count(*) FILTER (WHERE movie_id IS NULL) / count(*), 2)::float AS "unmatched %"
        FROM provider_records GROUP BY provider_key ORDER BY 1`,
   );
-  console.log('Match report');
-  console.table(report.rows);
+  printTable('Match report', report.rows, 'no provider records yet');
   await printUnknownGenres(pool);
 }
 
@@ -61,6 +60,18 @@ export async function printUnknownGenres(pool: pg.Pool): Promise<void> {
     `SELECT provider_key AS provider, alias AS spelling, to_char(created_at, 'YYYY-MM-DD') AS "first seen"
        FROM genre_aliases WHERE genre_id IS NULL ORDER BY provider_key, alias`,
   );
-  console.log(rows.length ? 'Genre spellings without a canonical genre (kept on the records)' : 'Every genre spelling is known.');
-  if (rows.length) console.table(rows);
+  if (rows.length) printTable('Genre spellings without a canonical genre (kept on the records)', rows);
+  else console.log('Every genre spelling is known.');
+}
+
+/** Prints jobs whose last attempt failed: retrying ones with their next attempt, and those that gave up. */
+export async function printFailingJobs(pool: pg.Pool, limit = 20): Promise<void> {
+  const { rows } = await pool.query(
+    `SELECT id, task_identifier AS task, attempts || '/' || max_attempts AS attempts,
+            CASE WHEN attempts >= max_attempts THEN 'gave up' ELSE to_char(run_at, 'YYYY-MM-DD HH24:MI:SS') END AS "next attempt",
+            coalesce(key, '') AS key, split_part(last_error, chr(10), 1) AS "last error"
+       FROM graphile_worker.jobs WHERE last_error IS NOT NULL ORDER BY updated_at DESC LIMIT $1`,
+    [limit],
+  );
+  printTable('Failing jobs', rows, 'none');
 }

@@ -1,9 +1,11 @@
 import DataLoader from 'dataloader';
 import type pg from 'pg';
+import type { MovieCache } from '../cache/movie-cache.js';
 import { lastRunsOfProviders, listProviders } from './data/catalogue.js';
 import {
   externalIdsForMovies,
   genresForMovies,
+  movieIdByExternalId,
   moviesByIds,
   ratingsForMovies,
   titlesForMovies,
@@ -19,32 +21,42 @@ import type {
 } from './data/records.js';
 
 /**
- * Per-request loaders: every fan-out field of a page of movies costs one statement, however many
- * movies the page holds. Built fresh for each request, so nothing is cached across requests.
+ * Per-request loaders: every fan-out field of a page of movies costs one cache round trip and,
+ * for the movies the cache lacks, one statement, however many movies the page holds. Built fresh
+ * for each request, so DataLoader's own memo never outlives a request.
  */
 export interface Loaders {
   movie: DataLoader<string, MovieRecord | null>;
   ratings: DataLoader<string, RatingRecord[]>;
   titles: DataLoader<string, TitleRecord[]>;
+  /** Every genre of the movie with its confidence, accepted or not. */
   genres: DataLoader<string, MovieGenreRecord[]>;
   externalIds: DataLoader<string, ExternalIdRecord[]>;
   lastRun: DataLoader<string, ImportRunRecord | null>;
+  /** The id of the movie a provider's id belongs to (null when none). */
+  movieIdByExternalId(providerKey: string, externalId: string): Promise<string | null>;
   /** A provider by key, from one read of the (four-row) providers table per request. */
   provider(key: string): Promise<ProviderRecord>;
   /** Every provider, in key order. */
   providers(): Promise<ProviderRecord[]>;
+  /** Forgets what this request loaded about a movie (after a mutation changed it). */
+  forget(movieId: string): void;
 }
 
-export function createLoaders(pool: pg.Pool): Loaders {
+export function createLoaders(pool: pg.Pool, cache: MovieCache): Loaders {
   let providers: Promise<ProviderRecord[]> | undefined;
   const allProviders = () => (providers ??= listProviders(pool));
-  return {
-    movie: new DataLoader(async (ids) => byKey(ids, await moviesByIds(pool, ids), (m) => m.id)),
-    ratings: new DataLoader(async (ids) => groupByMovie(ids, await ratingsForMovies(pool, ids))),
-    titles: new DataLoader(async (ids) => groupByMovie(ids, await titlesForMovies(pool, ids))),
-    genres: new DataLoader(async (ids) => groupByMovie(ids, await genresForMovies(pool, ids))),
-    externalIds: new DataLoader(async (ids) => groupByMovie(ids, await externalIdsForMovies(pool, ids))),
+  const perMovie = <T>(kind: string, load: (ids: string[]) => Promise<T[]>) =>
+    new DataLoader<string, T>((ids) => cache.perMovie(kind, ids, load));
+  const loaders: Loaders = {
+    movie: perMovie('movie', async (ids) => byKey(ids, await moviesByIds(pool, ids), (m) => m.id)),
+    ratings: perMovie('ratings', async (ids) => groupByMovie(ids, await ratingsForMovies(pool, ids))),
+    titles: perMovie('titles', async (ids) => groupByMovie(ids, await titlesForMovies(pool, ids))),
+    genres: perMovie('genres', async (ids) => groupByMovie(ids, await genresForMovies(pool, ids))),
+    externalIds: perMovie('external-ids', async (ids) => groupByMovie(ids, await externalIdsForMovies(pool, ids))),
     lastRun: new DataLoader(async (keys) => byKey(keys, await lastRunsOfProviders(pool, keys), (r) => r.providerKey)),
+    movieIdByExternalId: (providerKey, externalId) =>
+      cache.shared('external-id', [providerKey, externalId], () => movieIdByExternalId(pool, providerKey, externalId)),
     providers: allProviders,
     async provider(key) {
       const found = (await allProviders()).find((p) => p.key === key);
@@ -52,7 +64,13 @@ export function createLoaders(pool: pg.Pool): Loaders {
       if (!found) throw new Error(`provider "${key}" is not in the providers table`);
       return found;
     },
+    forget(movieId) {
+      for (const loader of [loaders.movie, loaders.ratings, loaders.titles, loaders.genres, loaders.externalIds]) {
+        (loader as DataLoader<string, unknown>).clear(movieId);
+      }
+    },
   };
+  return loaders;
 }
 
 function byKey<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string): (T | null)[] {

@@ -1,3 +1,4 @@
+import type { ComplexityEstimator } from 'graphql-query-complexity';
 import { encodeCursor } from './cursor.js';
 import type { Page } from './data/movie-list.js';
 import type { MovieRecord } from './data/records.js';
@@ -12,6 +13,12 @@ export function validateFirst(first: number, argumentName = 'first'): number {
   }
   return first;
 }
+
+/** Query complexity of a paginated field: what one item costs, times the items a page may hold. */
+export const pageComplexity: ComplexityEstimator = ({ args, childComplexity }) => {
+  const first = typeof args.first === 'number' ? Math.min(Math.max(Math.trunc(args.first), 1), MAX_PAGE_SIZE) : 20;
+  return 1 + childComplexity * first;
+};
 
 /** The root value of a MovieConnection; totalCount is only counted when a client asks for it. */
 export interface MovieConnectionRecord {

@@ -1,30 +1,48 @@
 import 'reflect-metadata';
 import { GraphQLObjectType, GraphQLSchema, printSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { adminAuthChecker } from './auth.js';
 // Import order is registration order, which is the order of Query's fields in the SDL.
 import { MovieQueries } from './resolvers/movie-queries.js';
 import { CatalogueQueries } from './resolvers/catalogue-queries.js';
-import { MovieConnectionFields, MovieFields, PROVIDER_FIELD_RESOLVERS, ProviderFields } from './resolvers/field-resolvers.js';
+import { AdminMutations } from './resolvers/admin-mutations.js';
+import {
+  FieldSourceFields,
+  MovieConnectionFields,
+  MovieFields,
+  PROVIDER_FIELD_RESOLVERS,
+  ProviderFields,
+} from './resolvers/field-resolvers.js';
 
-/** The MovieC GraphQL schema (queries only; mutations come with admin auth). */
+/** The MovieC GraphQL schema: catalogue queries, and admin mutations behind the admin token. */
 export async function buildMovieCSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers: [MovieQueries, CatalogueQueries, MovieFields, ProviderFields, MovieConnectionFields, ...PROVIDER_FIELD_RESOLVERS],
+    resolvers: [
+      MovieQueries, CatalogueQueries, AdminMutations,
+      MovieFields, FieldSourceFields, ProviderFields, MovieConnectionFields, ...PROVIDER_FIELD_RESOLVERS,
+    ],
+    authChecker: adminAuthChecker,
     // Arguments are checked by the resolvers themselves (BAD_USER_INPUT with a clear message).
     validate: false,
   });
   return describeRootTypes(schema);
 }
 
-/** type-graphql cannot describe the root type; nothing else references it, so it is replaced. */
+const ROOT_DESCRIPTIONS = {
+  query: 'Read access to the curated MovieC catalogue, its providers and their import runs.',
+  mutation: 'Admin operations; each needs the header `Authorization: Bearer <ADMIN_TOKEN>`.',
+} as const;
+
+/** type-graphql cannot describe root types; nothing else references them, so they are replaced. */
 function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
   const config = schema.toConfig();
-  if (!config.query) return schema;
-  const query = new GraphQLObjectType({
-    ...config.query.toConfig(),
-    description: 'Read access to the curated MovieC catalogue, its providers and their import runs.',
-  });
-  return new GraphQLSchema({ ...config, query, types: config.types.map((t) => (t.name === query.name ? query : t)) });
+  const described = { ...config };
+  for (const root of ['query', 'mutation'] as const) {
+    const type = config[root];
+    if (type) described[root] = new GraphQLObjectType({ ...type.toConfig(), description: ROOT_DESCRIPTIONS[root] });
+  }
+  const replaced = new Map([described.query, described.mutation].filter((t) => t != null).map((t) => [t.name, t]));
+  return new GraphQLSchema({ ...described, types: config.types.map((t) => replaced.get(t.name) ?? t) });
 }
 
 /** The schema as SDL, exactly as `npm run schema:export` writes it to schema.graphql. */

@@ -1,10 +1,12 @@
 import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
+import { queryLimitsPlugin, type QueryLimits } from './query-limits.js';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -12,14 +14,22 @@ export interface ApolloOptions {
   logger?: Logger;
   /** Stack traces and internal error messages in responses; development only. */
   debug: boolean;
+  introspection: boolean;
+  limits: QueryLimits;
 }
 
-export function createApolloServer({ schema, httpServer, logger, debug }: ApolloOptions): ApolloServer<GraphQLContext> {
-  const plugins: ApolloServerPlugin<GraphQLContext>[] = [ApolloServerPluginDrainHttpServer({ httpServer })];
+export function createApolloServer({ schema, httpServer, logger, debug, introspection, limits }: ApolloOptions): ApolloServer<GraphQLContext> {
+  const plugins: ApolloServerPlugin<GraphQLContext>[] = [
+    ApolloServerPluginDrainHttpServer({ httpServer }),
+    // Apollo's own landing page loads from a CDN; GraphiQL is served locally instead (playground.ts).
+    ApolloServerPluginLandingPageDisabled(),
+    queryLimitsPlugin(limits),
+  ];
   return new ApolloServer<GraphQLContext>({
     schema,
     plugins,
-    introspection: true,
+    introspection,
+    allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: debug,
     formatError(formatted, error) {
       if (formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;

@@ -2,14 +2,25 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type pg from 'pg';
+import { createMemoryCache } from '../cache/index.js';
+import type { MovieCache } from '../cache/movie-cache.js';
 import type { PrismaClient } from '../db/prisma.js';
+import { adminAccess } from '../graphql/auth.js';
 import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js';
 import { buildMovieCSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
 import { createApolloServer } from './apollo.js';
 import { healthRoutes } from './health.js';
+import { createMetrics, type AppMetrics } from './metrics.js';
+import { playgroundRoutes } from './playground.js';
+import type { QueryLimits } from './query-limits.js';
+import { restSearchRoutes } from './rest-search.js';
+import { requestLogger } from '../logging/request-logger.js';
+import type { PosterSettings } from '../assets/settings.js';
+import { webRoutes } from '../web/routes.js';
 
 export interface AppOptions {
   pool: pg.Pool;
@@ -17,7 +28,27 @@ export interface AppOptions {
   logger?: Logger;
   /** Stack traces and internal error messages in responses; defaults to NODE_ENV=development. */
   debug?: boolean;
+  /** Defaults to an in-process cache of this app's own (closed with it). */
+  cache?: MovieCache;
+  /** Bearer token of the admin mutations; unset: they are refused. */
+  adminToken?: string;
+  /** Origins browsers may call the API from; '*' for any. Default none (same origin only). */
+  corsOrigins?: string[];
+  /** Schema introspection (GraphiQL needs it); default on. */
+  introspection?: boolean;
+  /** GraphiQL at GET /graphql; default on. */
+  playground?: boolean;
+  limits?: Partial<QueryLimits>;
+  /** Largest request body accepted (express/bytes syntax); larger bodies get 413. */
+  bodyLimit?: string;
+  /** The website at / and /movie/:id; default on. */
+  website?: boolean;
+  /** Poster mirror settings for the website and /assets; from the environment when absent. */
+  posters?: PosterSettings;
 }
+
+export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 12, maxComplexity: 5000 };
+const DEFAULT_BODY_LIMIT = '100kb';
 
 export interface RunningServer {
   /** The GraphQL endpoint, e.g. http://localhost:4000/graphql. */
@@ -31,38 +62,76 @@ export interface MovieCApp {
   app: Express;
   apollo: ApolloServer<GraphQLContext>;
   httpServer: Server;
+  cache: MovieCache;
+  metrics: AppMetrics;
   /** Listens on port (0 = any free port); host defaults to all interfaces. Call once. */
   start: (port: number, host?: string) => Promise<RunningServer>;
 }
 
-/** The HTTP API: POST /graphql, GET /healthz, GET /readyz. */
-export async function createApp({ pool, prisma, logger, debug = process.env.NODE_ENV === 'development' }: AppOptions): Promise<MovieCApp> {
+/** The HTTP API: /graphql (GraphQL, and GraphiQL for browsers), /movies/search, /healthz, /readyz, /metrics. */
+export async function createApp(options: AppOptions): Promise<MovieCApp> {
+  const { pool, prisma, logger, debug = process.env.NODE_ENV === 'development', adminToken } = options;
+  const ownCache = options.cache ? undefined : createMemoryCache(300, logger);
+  const cache = options.cache ?? ownCache!;
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
-  const apollo = createApolloServer({ schema: await buildMovieCSchema(), httpServer, logger, debug });
+  const apollo = createApolloServer({
+    schema: await buildMovieCSchema(),
+    httpServer,
+    logger,
+    debug,
+    introspection: options.introspection ?? true,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+  });
   await apollo.start();
+  const metrics = createMetrics(pool, cache, logger);
 
+  app.use(requestLogger(logger));
+  app.use(metrics.timeRequests);
+  if (options.corsOrigins?.length) {
+    const origin = options.corsOrigins.includes('*') ? '*' : options.corsOrigins;
+    app.use(cors({ origin, methods: ['GET', 'POST'], maxAge: 600 }));
+  }
   app.use(healthRoutes(pool));
+  app.get('/metrics', metrics.scrape);
+  app.use(restSearchRoutes(pool, cache));
+  if (options.playground ?? true) app.use(playgroundRoutes());
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, { context: () => Promise.resolve(createGraphQLContext({ pool, prisma })) }),
+    express.json({ limit: bodyLimit }),
+    expressMiddleware(apollo, {
+      context: ({ req }) =>
+        Promise.resolve(createGraphQLContext({ pool, prisma, cache, admin: adminAccess(req.headers.authorization, adminToken) })),
+    }),
   );
+  if (options.website ?? true) app.use(webRoutes({ pool, ...(options.posters ? { posters: options.posters } : {}) }));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
-  app.use(errorHandler(logger, debug));
+  app.use(errorHandler(logger, debug, bodyLimit));
 
   return {
     app,
     apollo,
     httpServer,
-    start: (port, host) => listen(httpServer, apollo, port, host),
+    cache,
+    metrics,
+    start: (port, host) =>
+      listen(httpServer, apollo, port, host, async () => {
+        await ownCache?.close();
+      }),
   };
 }
 
-function listen(httpServer: Server, apollo: ApolloServer<GraphQLContext>, port: number, host?: string): Promise<RunningServer> {
+function listen(
+  httpServer: Server,
+  apollo: ApolloServer<GraphQLContext>,
+  port: number,
+  host: string | undefined,
+  afterClose: () => Promise<void>,
+): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(port, host, () => {
@@ -73,18 +142,28 @@ function listen(httpServer: Server, apollo: ApolloServer<GraphQLContext>, port: 
         url: `http://${shownHost}:${address.port}/graphql`,
         port: address.port,
         // The drain plugin closes the HTTP server when Apollo stops.
-        close: () => apollo.stop(),
+        close: async () => {
+          await apollo.stop();
+          await afterClose();
+        },
       });
     });
   });
 }
 
-/** JSON errors for everything outside GraphQL (malformed bodies, bugs), without internals. */
-function errorHandler(logger: Logger | undefined, debug: boolean): ErrorRequestHandler {
+/** JSON errors for everything outside GraphQL (malformed or oversized bodies, bugs), without internals. */
+function errorHandler(logger: Logger | undefined, debug: boolean, bodyLimit: string): ErrorRequestHandler {
   return (error: { status?: number; type?: string; message?: string; stack?: string }, _req, res, _next) => {
     const status = typeof error.status === 'number' && error.status >= 400 && error.status < 600 ? error.status : 500;
     if (status >= 500) logger?.error({ err: error }, 'request failed');
-    const message = status < 500 ? (error.type === 'entity.parse.failed' ? 'malformed JSON body' : (error.message ?? 'bad request')) : 'internal server error';
+    const message =
+      status >= 500
+        ? 'internal server error'
+        : error.type === 'entity.parse.failed'
+          ? 'malformed JSON body'
+          : error.type === 'entity.too.large'
+            ? `request body too large: at most ${bodyLimit}`
+            : (error.message ?? 'bad request');
     res.status(status).json({ error: message, ...(debug ? { stack: error.stack } : {}) });
   };
 }

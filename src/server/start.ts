@@ -1,15 +1,38 @@
+import { openConfiguredCache } from '../cache/index.js';
+import type { MovieCache } from '../cache/movie-cache.js';
 import type { Runtime } from '../runtime.js';
 import { createApp, type RunningServer } from './app.js';
 
-/** The API of `npm start` and `moviec serve`, on the configured PORT and HOST. */
-export async function startApi(runtime: Runtime): Promise<RunningServer> {
+/**
+ * The API of `npm start` and `moviec serve`, on the configured PORT and HOST. Give it the cache the
+ * process's worker invalidates; without one it opens its own (and closes it with the server).
+ */
+export async function startApi(runtime: Runtime, sharedCache?: MovieCache): Promise<RunningServer> {
+  const { config, logger } = runtime;
+  const cache = sharedCache ?? (await openConfiguredCache(runtime, true));
+  if (config.GRAPHQL_PLAYGROUND && !config.GRAPHQL_INTROSPECTION) {
+    logger.warn('GRAPHQL_PLAYGROUND is on but GRAPHQL_INTROSPECTION is off: the playground cannot show the schema');
+  }
   const { start } = await createApp({
     pool: runtime.pool,
     prisma: runtime.prisma,
-    logger: runtime.logger,
-    debug: runtime.config.NODE_ENV === 'development',
+    logger,
+    debug: config.NODE_ENV === 'development',
+    cache,
+    adminToken: config.ADMIN_TOKEN,
+    corsOrigins: config.CORS_ORIGINS,
+    introspection: config.GRAPHQL_INTROSPECTION,
+    playground: config.GRAPHQL_PLAYGROUND,
+    limits: { maxDepth: config.MAX_QUERY_DEPTH, maxComplexity: config.MAX_QUERY_COMPLEXITY },
   });
-  const server = await start(runtime.config.PORT, runtime.config.HOST);
-  runtime.logger.info({ url: server.url }, 'API listening');
-  return server;
+  const server = await start(config.PORT, config.HOST);
+  logger.info({ url: server.url, cache: cache.kind, admin: config.ADMIN_TOKEN ? 'enabled' : 'disabled' }, 'API listening');
+  if (sharedCache) return server;
+  return {
+    ...server,
+    async close() {
+      await server.close();
+      await cache.close();
+    },
+  };
 }

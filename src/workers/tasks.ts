@@ -7,6 +7,7 @@ import { withTransaction } from '../db/pool.js';
 import { rematchUnmatched } from '../matching/match-changed.js';
 import { aggregateMovies } from '../scoring/aggregate.js';
 import { enqueueAggregation, enqueueRematch, TASK } from './enqueue.js';
+import { reportInputProgress } from './import-progress.js';
 
 const ingestPayload = z.object({ runId: z.string().regex(/^\d+$/) });
 const aggregateMoviePayload = z.object({ movieId: z.uuid() });
@@ -30,7 +31,7 @@ export function createTaskList({ pool, logger, onMoviesChanged }: TaskDependenci
   };
   const ingest: Task = async (payload, helpers) => {
     const { runId } = ingestPayload.parse(payload);
-    const outcome = await executeImport(pool, runId);
+    const outcome = await executeImport(pool, runId, { onProgress: (done, total) => reportInputProgress(runId, done, total) });
     if (outcome) logger.info({ jobId: helpers.job.id, ...outcome }, `import run ${runId} ${outcome.status}`);
   };
   const aggregateMovie: Task = async (payload, helpers) => {

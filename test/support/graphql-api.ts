@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { normalizeTitle } from '../../src/matching/normalize-title.js';
 import { createApp, type MovieCApp, type RunningServer } from '../../src/server/app.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
@@ -113,8 +114,13 @@ export async function insertMovie(pool: pg.Pool, spec: MovieSpec): Promise<strin
       [id, r.provider, r.kind, r.rawValue, r.rawScale, r.normalized, r.votes],
     );
   }
-  for (const t of spec.titles ?? []) {
-    await pool.query(`INSERT INTO movie_titles (movie_id, provider_key, title, score) VALUES ($1, $2, $3, $4)`, [id, t.provider, t.title, t.score]);
+  // Like aggregation, the curated title is always one of the movie's titles (search reads only these).
+  const titles = spec.titles ?? [{ provider: 'imdb', title: spec.title, score: 1 }];
+  for (const t of titles) {
+    await pool.query(
+      `INSERT INTO movie_titles (movie_id, provider_key, title, normalized, score) VALUES ($1, $2, $3, $4, $5)`,
+      [id, t.provider, t.title, normalizeTitle(t.title), t.score],
+    );
   }
   for (const g of spec.genres ?? []) {
     await pool.query(

@@ -20,18 +20,18 @@ export async function moviesByIds(pool: pg.Pool, ids: readonly string[]): Promis
   return rows.map(toMovieRecord);
 }
 
-/** The movie a provider's record with this external id was matched to. */
-export async function movieByExternalId(pool: pg.Pool, providerKey: string, externalId: string): Promise<MovieRecord | null> {
+/** The id of the movie a provider's record with this external id was matched to. */
+export async function movieIdByExternalId(pool: pg.Pool, providerKey: string, externalId: string): Promise<string | null> {
   // IMDb tconsts are also kept on the movie itself (set by aggregation), so either path finds it.
-  const { rows } = await pool.query<MovieRow>(
-    `SELECT ${MOVIE_COLUMNS} FROM movies m
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT m.id FROM movies m
       WHERE m.id = (SELECT pr.movie_id FROM provider_records pr
                      WHERE pr.provider_key = $1 AND pr.external_id = $2 AND pr.movie_id IS NOT NULL)
          OR ($1 = 'imdb' AND m.imdb_id = $2)
       LIMIT 1`,
     [providerKey, externalId],
   );
-  return rows[0] ? toMovieRecord(rows[0]) : null;
+  return rows[0]?.id ?? null;
 }
 
 export async function ratingsForMovies(pool: pg.Pool, ids: readonly string[]): Promise<RatingRecord[]> {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { GENRE_CONFIDENCE_THRESHOLD } from '../../scoring/rules.js';
 import type { Cursor, SortKeyType } from '../cursor.js';
 import { MOVIE_COLUMNS, toMovieRecord, type MovieRecord, type MovieRow } from './records.js';
 
@@ -66,7 +67,10 @@ export interface MovieFilterValues {
   minVotes?: number | null;
 }
 
-/** Conditions for MovieFilter: any of the genres (case-insensitive), inclusive years, minimum score and votes. */
+/**
+ * Conditions for MovieFilter: any of the genres (case-insensitive; a genre below the confidence
+ * threshold is not the movie's), inclusive years, minimum score and votes.
+ */
 export function filterConditions(filter: MovieFilterValues | null | undefined, params: SqlParams): string[] {
   const conditions: string[] = [];
   if (!filter) return conditions;
@@ -74,7 +78,8 @@ export function filterConditions(filter: MovieFilterValues | null | undefined, p
     const names = params.add(filter.genres.map((g) => g.toLowerCase()), 'text[]');
     conditions.push(
       `EXISTS (SELECT 1 FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
-                WHERE mg.movie_id = m.id AND lower(g.name) = ANY(${names}))`,
+                WHERE mg.movie_id = m.id AND lower(g.name) = ANY(${names})
+                  AND mg.confidence >= ${params.add(GENRE_CONFIDENCE_THRESHOLD, 'float8')})`,
     );
   }
   if (filter.yearFrom != null) conditions.push(`m.year >= ${params.add(filter.yearFrom, 'int4')}`);

@@ -18,6 +18,8 @@ export interface MovieRecord {
   scoreConfidence: number | null;
   scoreVotes: number | null;
   scoreProviderCount: number;
+  /** Which provider supplied each curated field ("lock" for an admin lock), e.g. {"title": "imdb"}. */
+  provenance: Record<string, string>;
 }
 
 export interface RatingRecord {
@@ -87,7 +89,7 @@ export const MOVIE_COLUMNS = `m.id, m.title, m.original_title AS "originalTitle"
   to_char(m.release_date, 'YYYY-MM-DD') AS "releaseDate", m.runtime_minutes AS "runtimeMinutes",
   m.overview, m.poster_url AS "posterUrl", m.updated_at AS "updatedAt", m.score_value AS "scoreValue",
   m.score_confidence AS "scoreConfidence", m.score_votes AS "scoreVotes",
-  m.score_provider_count AS "scoreProviderCount"`;
+  m.score_provider_count AS "scoreProviderCount", m.provenance`;
 
 type WithDates<T, K extends keyof T> = Omit<T, K> & { [P in K]: Date | (null extends T[P] ? null : never) };
 

@@ -3,7 +3,7 @@ import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context.js';
 import { findImportRun, listGenres, listImportRuns, matchReport } from '../data/catalogue.js';
 import type { GenreRecord, ImportRunRecord, MatchStatsRecord, ProviderRecord } from '../data/records.js';
-import { validateFirst } from '../pagination.js';
+import { pageComplexity, validateFirst } from '../pagination.js';
 import { ImportRunsArgs } from '../types/arguments.js';
 import { Genre, ImportRun, Provider, ProviderMatchStats } from '../types/catalogue.js';
 
@@ -29,7 +29,7 @@ export class CatalogueQueries {
     return findImportRun(pool, id);
   }
 
-  @Query(() => [ImportRun], { description: 'The newest import runs first.' })
+  @Query(() => [ImportRun], { description: 'The newest import runs first.', complexity: pageComplexity })
   async importRuns(
     @Args(() => ImportRunsArgs) { provider, first }: ImportRunsArgs,
     @Ctx() { pool }: GraphQLContext,

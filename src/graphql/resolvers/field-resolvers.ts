@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Ctx, FieldResolver, Resolver, Root, type ClassType } from 'type-graphql';
+import { GENRE_CONFIDENCE_THRESHOLD } from '../../scoring/rules.js';
 import type { GraphQLContext } from '../context.js';
 import type {
   ExternalIdRecord,
@@ -13,7 +14,7 @@ import type {
 import type { MovieConnectionRecord } from '../pagination.js';
 import { ImportRun, Provider, ProviderMatchStats } from '../types/catalogue.js';
 import { MovieConnection } from '../types/connection.js';
-import { AggregateScore, ExternalId, Movie, MovieTitle, ProviderRating } from '../types/movie.js';
+import { AggregateScore, ExternalId, FieldSource, GenreCandidate, Movie, MovieTitle, ProviderRating } from '../types/movie.js';
 
 /** Fields that are not columns of their parent row: each goes through a per-request DataLoader. */
 
@@ -41,13 +42,43 @@ export class MovieFields {
   }
 
   @FieldResolver()
-  genres(@Root() movie: MovieRecord, @Ctx() { loaders }: GraphQLContext): Promise<MovieGenreRecord[]> {
-    return loaders.genres.load(movie.id);
+  async genres(@Root() movie: MovieRecord, @Ctx() { loaders }: GraphQLContext): Promise<MovieGenreRecord[]> {
+    return (await loaders.genres.load(movie.id)).filter((g) => g.confidence >= GENRE_CONFIDENCE_THRESHOLD);
+  }
+
+  @FieldResolver()
+  async genreCandidates(@Root() movie: MovieRecord, @Ctx() { loaders }: GraphQLContext): Promise<GenreCandidate[]> {
+    const genres = await loaders.genres.load(movie.id);
+    return genres.map(({ name, confidence }) => ({ name, confidence, accepted: confidence >= GENRE_CONFIDENCE_THRESHOLD }));
+  }
+
+  @FieldResolver()
+  fieldSources(@Root() movie: MovieRecord): FieldSourceRecord[] {
+    return Object.entries(movie.provenance ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([field, source]) => ({ field, source, locked: source === LOCK }));
   }
 
   @FieldResolver()
   externalIds(@Root() movie: MovieRecord, @Ctx() { loaders }: GraphQLContext): Promise<ExternalIdRecord[]> {
     return loaders.externalIds.load(movie.id);
+  }
+}
+
+const LOCK = 'lock';
+
+interface FieldSourceRecord {
+  field: string;
+  source: string;
+  locked: boolean;
+}
+
+@Resolver(() => FieldSource)
+export class FieldSourceFields {
+  @FieldResolver()
+  async provider(@Root() row: FieldSourceRecord, @Ctx() { loaders }: GraphQLContext): Promise<ProviderRecord | null> {
+    if (row.locked) return null;
+    return (await loaders.providers()).find((p) => p.key === row.source) ?? null;
   }
 }
 

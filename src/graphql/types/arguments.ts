@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { ArgsType, Field, Int } from 'type-graphql';
+import { ArgsType, Field, ID, Int } from 'type-graphql';
 import { ProviderKey } from '../provider-key.js';
+import { LockableField } from '../services/locks.js';
 import { MovieFilter, MovieOrder } from './movie-filter.js';
 
 // Argument classes keep the arguments in the order the contract lists them.
@@ -42,6 +43,9 @@ export class SearchMoviesArgs {
 
   @Field(() => String, { nullable: true, description: 'endCursor of the previous page, to get the page after it.' })
   after?: string | null;
+
+  @Field(() => MovieFilter, { nullable: true, description: 'Further conditions every movie must meet (its genres are combined with `genres`).' })
+  filter?: MovieFilter | null;
 }
 
 @ArgsType()
@@ -51,4 +55,25 @@ export class ImportRunsArgs {
 
   @Field(() => Int, { nullable: true, defaultValue: 20, description: 'How many runs, 1-100.' })
   first?: number | null;
+}
+
+@ArgsType()
+export class LockMovieFieldArgs {
+  @Field(() => ID, { description: 'MovieC movie id (UUID).' })
+  id!: string;
+
+  @Field(() => LockableField, { description: 'The field to lock.' })
+  field!: LockableField;
+
+  @Field(() => String, { description: 'The value the field keeps, as text: checked and typed per field (e.g. YEAR a whole number, RELEASE_DATE YYYY-MM-DD).' })
+  value!: string;
+}
+
+@ArgsType()
+export class UnlockMovieFieldArgs {
+  @Field(() => ID, { description: 'MovieC movie id (UUID).' })
+  id!: string;
+
+  @Field(() => LockableField, { description: 'The field to hand back to the providers.' })
+  field!: LockableField;
 }

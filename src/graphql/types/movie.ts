@@ -40,11 +40,21 @@ export class Movie {
   @Field(() => [MovieTitle], { description: "Every provider's title for the movie, best first." })
   titles!: MovieTitle[];
 
-  @Field(() => [MovieGenre], { description: 'Canonical genres, most certain first.' })
+  @Field(() => [MovieGenre], {
+    description: "Canonical genres, most certain first: those asserted by at least the threshold share of providers (see genreCandidates).",
+  })
   genres!: MovieGenre[];
+
+  @Field(() => [GenreCandidate], {
+    description: 'Every canonical genre any provider asserts, most certain first, including those below the threshold that makes a genre the movie\'s.',
+  })
+  genreCandidates!: GenreCandidate[];
 
   @Field(() => [ExternalId], { description: "The movie's ids at the providers that know it." })
   externalIds!: ExternalId[];
+
+  @Field(() => [FieldSource], { description: 'Where each curated field comes from: the provider that supplied it, or an admin lock.' })
+  fieldSources!: FieldSource[];
 
   @Field(() => String, { description: 'When the curated movie last changed, as an ISO 8601 timestamp.' })
   updatedAt!: string;
@@ -114,4 +124,31 @@ export class ExternalId {
 
   @Field(() => String, { description: "The provider's own id, e.g. an IMDb tconst." })
   externalId!: string;
+}
+
+@ObjectType({ description: 'A genre providers assert for a movie, with how strongly.' })
+export class GenreCandidate {
+  @Field(() => String, { description: 'Canonical genre name.' })
+  name!: string;
+
+  @Field(() => Float, { description: 'Share of providers, weighted by reliability, asserting the genre (0-1).' })
+  confidence!: number;
+
+  @Field(() => Boolean, { description: "Whether the confidence reaches the threshold that makes it one of the movie's genres." })
+  accepted!: boolean;
+}
+
+@ObjectType({ description: 'The origin of one curated field of a movie.' })
+export class FieldSource {
+  @Field(() => String, { description: 'The curated field, e.g. title, year, releaseDate, runtimeMinutes, overview, posterUrl.' })
+  field!: string;
+
+  @Field(() => String, { description: 'The key of the provider that supplied the value (imdb, tmdb, rottentomatoes, movielens), or "lock" for an admin lock.' })
+  source!: string;
+
+  @Field(() => Provider, { nullable: true, description: 'The provider that supplied the value; null when an admin lock sets it.' })
+  provider!: Provider | null;
+
+  @Field(() => Boolean, { description: 'Whether an admin lock sets the value.' })
+  locked!: boolean;
 }

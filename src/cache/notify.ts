@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Logger } from '../logger.js';
+
+/**
+ * Movie changes told through PostgreSQL LISTEN/NOTIFY, for processes that keep an in-process
+ * cache (no REDIS_URL): e.g. `moviec import` aggregating while `npm start` serves the API.
+ */
+const CHANNEL = 'moviec_movies_changed';
+// A NOTIFY payload holds under 8000 bytes: 150 uuids and the sender's id fit.
+const IDS_PER_MESSAGE = 150;
+const RECONNECT_MS = 1000;
+
+/** This process, so that it can ignore its own messages. */
+const SENDER = randomUUID();
+
+export async function publishMovieChanges(pool: pg.Pool, movieIds: string[]): Promise<void> {
+  for (let i = 0; i < movieIds.length; i += IDS_PER_MESSAGE) {
+    await pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `${SENDER} ${movieIds.slice(i, i + IDS_PER_MESSAGE).join(',')}`]);
+  }
+}
+
+export interface Listener {
+  close(): Promise<void>;
+}
+
+/**
+ * Calls onChange with the movies other processes changed. While the connection is lost messages
+ * are missed, so after reconnecting it reports 'all'.
+ */
+export async function listenForMovieChanges(
+  pool: pg.Pool,
+  onChange: (movieIds: string[] | 'all') => void,
+  logger?: Logger,
+): Promise<Listener> {
+  let client: pg.PoolClient | null = null;
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const connect = async (afterLoss: boolean): Promise<void> => {
+    try {
+      const connected = await pool.connect();
+      connected.on('notification', (message) => {
+        if (message.channel !== CHANNEL || !message.payload) return;
+        const [sender, ids] = message.payload.split(' ');
+        if (sender !== SENDER && ids) onChange(ids.split(','));
+      });
+      connected.on('error', (error) => lost(connected, error));
+      await connected.query(`LISTEN ${CHANNEL}`);
+      client = connected;
+      if (afterLoss) onChange('all');
+    } catch (error) {
+      if (afterLoss) retry(error);
+      else throw error;
+    }
+  };
+  const lost = (lostClient: pg.PoolClient, error: Error) => {
+    if (client !== lostClient) return;
+    client = null;
+    lostClient.release(error);
+    retry(error);
+  };
+  const retry = (error: unknown) => {
+    if (closed) return;
+    logger?.warn({ err: error }, 'lost the movie change notifications; reconnecting');
+    timer = setTimeout(() => void connect(true), RECONNECT_MS);
+  };
+
+  await connect(false);
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      const current = client;
+      client = null;
+      if (!current) return;
+      await current.query(`UNLISTEN ${CHANNEL}`).catch(() => undefined);
+      current.release();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from '../logger.js';
+
+/** A caller's own request id is kept when it looks like one (so ids follow a request across services). */
+const INCOMING_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * Gives every HTTP request an id (X-Request-Id, taken from the request when valid; also in
+ * `res.locals.requestId`), a child logger in `res.locals.log`, and one log line when the response
+ * is finished: method, path, status, duration. Headers and query strings are not logged, so
+ * tokens in them cannot leak.
+ */
+export function requestLogger(logger: Logger | undefined): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    res.locals.requestId = requestId;
+    if (!logger) return next();
+    const log = logger.child({ reqId: requestId });
+    res.locals.log = log;
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const durationMs = Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
+      const fields = { method: req.method, path: req.path, status: res.statusCode, durationMs };
+      if (res.statusCode >= 500) log.error(fields, 'request failed');
+      else log.info(fields, 'request');
+    });
+    next();
+  };
+}

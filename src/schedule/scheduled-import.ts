@@ -1,0 +1,32 @@
+import type { Task } from 'graphile-worker';
+import type pg from 'pg';
+import { z } from 'zod';
+import { queueImport } from '../ingest/run-import.js';
+import type { Logger } from '../logger.js';
+
+const payloadSchema = z.object({
+  provider: z.enum(['imdb', 'tmdb', 'rottentomatoes', 'movielens']),
+  location: z.record(z.string(), z.string()),
+});
+
+/**
+ * The `scheduled-import` task: queues an import run with trigger `schedule`, unless the provider
+ * already has a run queued or running (a slow nightly import is not stacked on by the next one).
+ */
+export function scheduledImportTask(pool: pg.Pool, logger: Logger): Task {
+  return async (payload, helpers) => {
+    const { provider, location } = payloadSchema.parse(payload);
+    const log = logger.child({ jobId: helpers.job.id, provider });
+    const { rows } = await pool.query<{ id: string; status: string }>(
+      `SELECT id, status FROM import_runs WHERE provider_key = $1 AND status IN ('QUEUED', 'RUNNING') ORDER BY id LIMIT 1`,
+      [provider],
+    );
+    const active = rows[0];
+    if (active) {
+      log.info({ runId: active.id }, `scheduled ${provider} import skipped: run ${active.id} is still ${active.status}`);
+      return;
+    }
+    const runId = await queueImport(pool, provider, location, 'schedule');
+    log.info({ runId }, `scheduled ${provider} import queued as run ${runId}`);
+  };
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** On/off switches: true/false, 1/0, yes/no, on/off. */
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
+  .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+
+/** Comma-separated origins (https://app.example.com) or `*`. */
+const origins = z
+  .string()
+  .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+  .pipe(z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/, error: 'each origin must be * or an http(s) URL' })])));
+
+/**
+ * Environment variables of the API and its cache, spread into the schema of ../config.ts so that
+ * they are validated with everything else at start.
+ */
+export const apiEnvShape = {
+  /** Origins browsers may call the API from; unset: none (same-origin only; servers are unaffected). */
+  CORS_ORIGINS: origins.optional(),
+  GRAPHQL_INTROSPECTION: flag.default(true),
+  /** GraphiQL at GET /graphql (needs introspection). */
+  GRAPHQL_PLAYGROUND: flag.default(true),
+  CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
+  MAX_QUERY_COMPLEXITY: z.coerce.number().int().min(10).max(10_000_000).default(5000),
+};

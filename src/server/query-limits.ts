@@ -1,0 +1,95 @@
+import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
+import {
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import type { GraphQLContext } from '../graphql/context.js';
+
+export interface QueryLimits {
+  /** Deepest field nesting an operation may have (introspection fields do not count). */
+  maxDepth: number;
+  /** Highest cost: one per field, list fields times the page size they ask for (pageComplexity). */
+  maxComplexity: number;
+}
+
+/** Refuses operations deeper or costlier than the limits before they run: QUERY_TOO_COMPLEX, HTTP 400. */
+export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<GraphQLContext> {
+  return {
+    requestDidStart: () =>
+      Promise.resolve({
+        didResolveOperation(requestContext) {
+          checkLimits(requestContext, limits);
+          return Promise.resolve();
+        },
+      }),
+  };
+}
+
+function checkLimits(
+  { document, operation, schema, request }: GraphQLRequestContextDidResolveOperation<GraphQLContext>,
+  { maxDepth, maxComplexity }: QueryLimits,
+): void {
+  const depth = operationDepth(document, operation);
+  if (depth > maxDepth) {
+    throw tooComplex(`Query is nested ${depth} levels deep; the maximum is ${maxDepth}. Split it into several queries.`, {
+      depth,
+      maxDepth,
+    });
+  }
+  let complexity: number;
+  try {
+    complexity = getComplexity({
+      schema,
+      query: document,
+      operationName: request.operationName ?? undefined,
+      variables: request.variables ?? {},
+      estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch {
+    // Variables that do not fit the operation: execution reports them as BAD_USER_INPUT.
+    return;
+  }
+  if (complexity > maxComplexity) {
+    throw tooComplex(
+      `Query complexity is ${complexity}; the maximum is ${maxComplexity}. Ask for smaller pages (first) or fewer fields.`,
+      { complexity, maxComplexity },
+    );
+  }
+}
+
+function tooComplex(message: string, details: Record<string, number>): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX', ...details, http: { status: 400 } } });
+}
+
+/** Depth of the operation's deepest field, following fragments. */
+export function operationDepth(document: DocumentNode, operation: OperationDefinitionNode | undefined): number {
+  if (!operation) return 0;
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
+  );
+  const depthOf = (selectionSet: SelectionSetNode, seen: Set<string>): number => {
+    let deepest = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value.startsWith('__')) continue;
+        deepest = Math.max(deepest, 1 + (selection.selectionSet ? depthOf(selection.selectionSet, seen) : 0));
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        deepest = Math.max(deepest, depthOf(selection.selectionSet, seen));
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        // Validation has already refused cycles and unknown fragments; this only guards.
+        if (!fragment || seen.has(fragment.name.value)) continue;
+        deepest = Math.max(deepest, depthOf(fragment.selectionSet, new Set([...seen, fragment.name.value])));
+      }
+    }
+    return deepest;
+  };
+  return depthOf(operation.selectionSet, new Set());
+}

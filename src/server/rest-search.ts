@@ -1,0 +1,73 @@
+import { Router } from 'express';
+import type pg from 'pg';
+import { z } from 'zod';
+import type { MovieCache } from '../cache/movie-cache.js';
+import { isBadUserInput } from '../graphql/errors.js';
+import { createLoaders } from '../graphql/loaders.js';
+import { MAX_PAGE_SIZE } from '../graphql/pagination.js';
+import { DEFAULT_PAGE_SIZE, MAX_QUERY_LENGTH, searchMovies } from '../graphql/services/movie-lists.js';
+import { GENRE_CONFIDENCE_THRESHOLD } from '../scoring/rules.js';
+
+const optionalNumber = (schema: z.ZodNumber) =>
+  z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), schema.optional());
+
+const searchParams = z.object({
+  query: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`),
+  genres: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((g) => g.trim()).filter(Boolean) : undefined)),
+  limit: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(MAX_PAGE_SIZE)),
+  yearFrom: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number')),
+  yearTo: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number')),
+  minScore: optionalNumber(z.number({ error: 'must be a number' }).min(0).max(100)),
+  minVotes: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number').min(0)),
+  after: z.string().optional(),
+});
+
+/**
+ * GET /movies/search?query=Q&genres=A,B&limit=N (also yearFrom, yearTo, minScore, minVotes, and
+ * after=nextCursor for the next page): the search of GraphQL's searchMovies, as plain JSON.
+ */
+export function restSearchRoutes(pool: pg.Pool, cache: MovieCache): Router {
+  const router = Router();
+  router.get('/movies/search', async (req, res, next) => {
+    const repeated = Object.entries(req.query).filter(([, v]) => typeof v !== 'string').map(([name]) => name);
+    if (repeated.length) {
+      res.status(400).json({ error: `Invalid search: give ${repeated.join(', ')} once, as plain text` });
+      return;
+    }
+    const parsed = searchParams.safeParse(req.query);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'parameters'} ${issue.message}`);
+      res.status(400).json({ error: `Invalid search: ${problems.join('; ')}` });
+      return;
+    }
+    const { query, genres, limit, after, ...filter } = parsed.data;
+    try {
+      const connection = await searchMovies({ pool, cache }, { query, genres, filter, first: limit ?? DEFAULT_PAGE_SIZE, after });
+      const loaders = createLoaders(pool, cache);
+      const [total, results] = await Promise.all([
+        connection.count(),
+        Promise.all(
+          connection.edges.map(async ({ node }) => {
+            const [genreRows, ratings] = await Promise.all([loaders.genres.load(node.id), loaders.ratings.load(node.id)]);
+            return {
+              id: node.id,
+              title: node.title,
+              year: node.year,
+              genres: genreRows.filter((g) => g.confidence >= GENRE_CONFIDENCE_THRESHOLD).map((g) => g.name),
+              score: node.scoreValue,
+              ratings: ratings.map((r) => ({ provider: r.providerKey, kind: r.kind, normalized: r.normalized, votes: r.votes })),
+            };
+          }),
+        ),
+      ]);
+      res.json({ total, results, nextCursor: connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null });
+    } catch (error) {
+      if (isBadUserInput(error)) res.status(400).json({ error: error.message });
+      else next(error);
+    }
+  });
+  return router;
+}
