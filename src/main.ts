@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { openConfiguredCache } from './cache/index.js';
 import { importSamplesIfEmpty } from './catalogue/sample.js';
 import { ConfigError, loadConfig } from './config.js';
 import { MigrationError } from './db/migrate.js';
@@ -22,6 +23,7 @@ async function start(): Promise<void> {
     worker?: Awaited<ReturnType<typeof startWorker>>;
     api?: Awaited<ReturnType<typeof startApi>>;
     inbox?: Awaited<ReturnType<typeof startConfiguredInbox>>;
+    cache?: Awaited<ReturnType<typeof openConfiguredCache>>;
   } = {};
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
@@ -30,6 +32,7 @@ async function start(): Promise<void> {
     await running.api?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the API failed'));
     await running.inbox?.stop().catch((error: unknown) => logger.error({ err: error }, 'stopping the inbox failed'));
     await running.worker?.stop().catch((error: unknown) => logger.error({ err: error }, 'stopping the worker failed'));
+    await running.cache?.close().catch(() => undefined);
     await runtime.close();
     process.exit(0);
   };
@@ -38,10 +41,13 @@ async function start(): Promise<void> {
 
   const { applied } = await prepareDatabase(runtime.pool);
   if (applied.length) logger.info({ applied }, 'migrations applied');
+  // One cache for the API and the worker of this process: aggregation invalidates what the API serves.
+  const cache = (running.cache = await openConfiguredCache(runtime, true));
   running.worker = await startWorker({
     pool: runtime.pool, logger, concurrency: config.WORKER_CONCURRENCY, ...operationsWorkerOptions(config, logger),
+    onMoviesChanged: (ids) => cache.invalidateMovies(ids),
   });
-  const api = (running.api = await startApi(runtime));
+  const api = (running.api = await startApi(runtime, cache));
 
   await importSamplesIfEmpty(runtime.pool, logger);
   running.inbox = await startConfiguredInbox({ pool: runtime.pool, logger, config });

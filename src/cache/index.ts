@@ -8,6 +8,19 @@ import { RedisStore } from './redis-store.js';
 
 export { MovieCache } from './movie-cache.js';
 
+const REDIS_CONNECT_WAIT_MS = 3000;
+
+/** A Redis URL without its password, for logs. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'redis';
+  }
+}
+
 export interface OpenCacheOptions {
   /** Redis shared by every process; unset: an in-process LRU. */
   redisUrl?: string;
@@ -25,6 +38,10 @@ export interface OpenCacheOptions {
 export async function openCache({ redisUrl, ttlSeconds, pool, logger, listen = false }: OpenCacheOptions): Promise<MovieCache> {
   if (redisUrl) {
     const store = new RedisStore({ url: redisUrl, onError: (error) => logger?.debug({ err: error }, 'Redis connection error') });
+    // Requests never wait for Redis, but a process should start with it connected when it can be.
+    if (!(await store.waitUntilReady(REDIS_CONNECT_WAIT_MS))) {
+      logger?.warn({ redis: redactUrl(redisUrl) }, 'Redis is not reachable yet: answering from the database until it is');
+    }
     return new MovieCache({ store, ttlSeconds, logger });
   }
   let listener: Listener | undefined;
@@ -42,6 +59,15 @@ export async function openCache({ redisUrl, ttlSeconds, pool, logger, listen = f
 /** An in-process cache that follows no other process: tests, and the API without a worker elsewhere. */
 export function createMemoryCache(ttlSeconds = 300, logger?: Logger): MovieCache {
   return new MovieCache({ store: new MemoryStore(), ttlSeconds, logger });
+}
+
+/**
+ * The cache of a process that changes movies but serves no requests (`moviec worker`, `moviec
+ * import`, `moviec aggregate`): what it invalidates reaches the API processes through Redis, or
+ * through PostgreSQL NOTIFY when REDIS_URL is unset.
+ */
+export function openInvalidationCache(runtime: Pick<Runtime, 'config' | 'pool' | 'logger'>): Promise<MovieCache> {
+  return openConfiguredCache(runtime, false);
 }
 
 /** The cache a MovieC process opens from its configuration (REDIS_URL, CACHE_TTL_SECONDS). */

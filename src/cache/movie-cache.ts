@@ -8,8 +8,8 @@ export interface MovieCacheOptions {
   ttlSeconds: number;
   logger?: Logger;
   metrics?: CacheMetrics;
-  /** Tells other processes about changed movies (processes without a shared store). */
-  publish?: (movieIds: string[]) => Promise<void>;
+  /** Tells other processes about changed movies, or that every movie may have changed (processes without a shared store). */
+  publish?: (movieIds: string[] | 'all') => Promise<void>;
   /** Releases what else the cache holds (a LISTEN connection). */
   onClose?: () => Promise<void>;
 }
@@ -38,7 +38,7 @@ const WARN_EVERY_MS = 30_000;
 export class MovieCache {
   readonly metrics: CacheMetrics;
   private readonly pending = new Set<string>();
-  private invalidateAll = false;
+  private everythingPending = false;
   private degradedSince: number | null = null;
   private lastWarning = 0;
 
@@ -74,9 +74,17 @@ export class MovieCache {
     }
   }
 
+  /** After a change to any number of movies (`moviec aggregate --all`): every entry is invalidated. */
+  async invalidateAll(): Promise<void> {
+    this.everythingPending = true;
+    this.pending.clear();
+    await this.flushPending();
+    if (this.options.publish) await this.options.publish('all').catch((error: unknown) => this.failure('publish', error));
+  }
+
   /** Changes another process made (without a shared store): invalidate here, tell no one. */
   async applyRemoteChange(movieIds: readonly string[] | 'all'): Promise<void> {
-    if (movieIds === 'all') this.invalidateAll = true;
+    if (movieIds === 'all') this.everythingPending = true;
     else for (const id of movieIds) this.pending.add(id);
     await this.flushPending();
   }
@@ -122,13 +130,13 @@ export class MovieCache {
   }
 
   private async flushPending(): Promise<void> {
-    if (!this.invalidateAll && this.pending.size === 0) return;
-    const all = this.invalidateAll;
+    if (!this.everythingPending && this.pending.size === 0) return;
+    const all = this.everythingPending;
     const ids = all ? [] : [...this.pending];
     try {
       await this.options.store.bump(all ? [ALL] : [LISTS, ...ids.map(movieVersion)]);
       if (all) {
-        this.invalidateAll = false;
+        this.everythingPending = false;
         this.pending.clear();
       } else {
         for (const id of ids) this.pending.delete(id);
@@ -137,7 +145,7 @@ export class MovieCache {
     } catch (error) {
       this.failure('invalidate', error);
       if (this.pending.size > MAX_PENDING) {
-        this.invalidateAll = true;
+        this.everythingPending = true;
         this.pending.clear();
       }
     }

@@ -10,11 +10,18 @@ const CHANNEL = 'moviec_movies_changed';
 // A NOTIFY payload holds under 8000 bytes: 150 uuids and the sender's id fit.
 const IDS_PER_MESSAGE = 150;
 const RECONNECT_MS = 1000;
+/** The payload's ids when every movie may have changed. */
+const ALL = '*';
 
 /** This process, so that it can ignore its own messages. */
 const SENDER = randomUUID();
 
-export async function publishMovieChanges(pool: pg.Pool, movieIds: string[]): Promise<void> {
+/** Tells listening processes which movies changed ('all': any may have). */
+export async function publishMovieChanges(pool: pg.Pool, movieIds: string[] | 'all'): Promise<void> {
+  if (movieIds === 'all') {
+    await pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `${SENDER} ${ALL}`]);
+    return;
+  }
   for (let i = 0; i < movieIds.length; i += IDS_PER_MESSAGE) {
     await pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `${SENDER} ${movieIds.slice(i, i + IDS_PER_MESSAGE).join(',')}`]);
   }
@@ -43,7 +50,7 @@ export async function listenForMovieChanges(
       connected.on('notification', (message) => {
         if (message.channel !== CHANNEL || !message.payload) return;
         const [sender, ids] = message.payload.split(' ');
-        if (sender !== SENDER && ids) onChange(ids.split(','));
+        if (sender !== SENDER && ids) onChange(ids === ALL ? 'all' : ids.split(','));
       });
       connected.on('error', (error) => lost(connected, error));
       await connected.query(`LISTEN ${CHANNEL}`);

@@ -65,6 +65,21 @@ export class RedisStore implements CacheStore {
     }
   }
 
+  /** Resolves true once connected, false when not connected within timeoutMs (commands then fail until it is). */
+  waitUntilReady(timeoutMs: number): Promise<boolean> {
+    if (this.client.status === 'ready') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ready: boolean) => {
+        clearTimeout(timer);
+        this.client.off('ready', onReady);
+        resolve(ready);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.client.once('ready', onReady);
+    });
+  }
+
   onReady(listener: () => void): void {
     this.readyListeners.push(listener);
   }

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runPosterMirror } from '../assets/posters-task.js';
+import { openInvalidationCache } from '../cache/index.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { MigrationError } from '../db/migrate.js';
 import { prepareDatabase } from '../db/setup.js';
@@ -88,13 +89,20 @@ export function buildCli(): Command {
     .command('worker')
     .description('run the job worker only (scale-out)')
     .action(() =>
-      withRuntime(async ({ pool, logger, config }) => {
-        const runner = await startWorker({ pool, logger, concurrency: config.WORKER_CONCURRENCY, ...operationsWorkerOptions(config, logger) });
+      withRuntime(async (runtime) => {
+        const { pool, logger, config } = runtime;
+        // Aggregation invalidates the cache the API processes serve from (Redis, or NOTIFY without it).
+        const cache = await openInvalidationCache(runtime);
+        const runner = await startWorker({
+          pool, logger, concurrency: config.WORKER_CONCURRENCY, ...operationsWorkerOptions(config, logger),
+          onMoviesChanged: (ids) => cache.invalidateMovies(ids),
+        });
         const inbox = await startConfiguredInbox({ pool, logger, config });
         logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
         await untilSignal();
         await inbox?.stop();
         await runner.stop();
+        await cache.close();
       }, 'info'),
     );
 
@@ -144,7 +152,8 @@ export function buildCli(): Command {
     .addOption(new Option('--all', 'every movie').conflicts('movie'))
     .addOption(new Option('--movie <id>', 'one movie').argParser(movieIds))
     .action((options: { all?: boolean; movie?: string }) =>
-      withRuntime(async ({ pool }) => {
+      withRuntime(async (runtime) => {
+        const { pool } = runtime;
         if (!options.all && !options.movie) throw new InvalidArgumentError('give --all or --movie ID');
         if (options.all) {
           const fitted = await refreshPriors(pool, PROVIDER_DEFINITIONS);
@@ -160,6 +169,7 @@ export function buildCli(): Command {
           if (options.all && process.stdout.isTTY) process.stdout.write(`\r${total} movies aggregated`);
         }
         if (options.all && process.stdout.isTTY) process.stdout.write('\n');
+        if (changed > 0) await invalidateAfterAggregate(runtime, options.all ? 'all' : [options.movie!]);
         console.log(`${total} movie${total === 1 ? '' : 's'} aggregated, ${changed} changed.`);
       }),
     );
@@ -204,7 +214,10 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
   // Work the queue from here too, so the import finishes with or without a separate worker. Under a
   // progress bar only warnings are logged, unless LOG_LEVEL asks for more.
   const workerLogger = progress.interactive && !process.env.LOG_LEVEL ? logger.child({}, { level: 'warn' }) : logger;
-  const runner = await startWorker({ pool, logger: workerLogger, concurrency: config.WORKER_CONCURRENCY });
+  const cache = await openInvalidationCache(runtime);
+  const runner = await startWorker({
+    pool, logger: workerLogger, concurrency: config.WORKER_CONCURRENCY, onMoviesChanged: (ids) => cache.invalidateMovies(ids),
+  });
   try {
     const run = await waitForRun(pool, runId, (r) => progress.onRun(r));
     if (run.status !== 'FAILED') await waitForAggregation(pool, (n) => progress.onAggregation(n));
@@ -219,6 +232,17 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
   } finally {
     progress.stop();
     await runner.stop();
+    await cache.close();
+  }
+}
+
+/** After `moviec aggregate`: the API processes stop serving what the aggregation replaced. */
+async function invalidateAfterAggregate(runtime: Runtime, movieIds: string[] | 'all'): Promise<void> {
+  const cache = await openInvalidationCache(runtime);
+  try {
+    await (movieIds === 'all' ? cache.invalidateAll() : cache.invalidateMovies(movieIds));
+  } finally {
+    await cache.close();
   }
 }
 
