@@ -1,8 +1,10 @@
 import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { SAMPLES } from '../src/catalogue/sample.js';
 import { createLogger } from '../src/logger.js';
 import { plannedSchedules, workerSchedules } from '../src/schedule/schedules.js';
 import { createOperationsTasks } from '../src/schedule/tasks.js';
+import { operationsWorkerOptions } from '../src/schedule/worker-options.js';
 import { startWorker } from '../src/workers/runner.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 
@@ -66,7 +68,7 @@ describe('schedules from configuration', () => {
     expect(items[0]).toMatchObject({
       task: 'scheduled-import',
       identifier: 'import-rottentomatoes',
-      options: { backfillPeriod: 0, maxAttempts: 1, jobKey: 'import-rottentomatoes' },
+      options: { backfillPeriod: 12 * 3600_000, maxAttempts: 1, jobKey: 'import-rottentomatoes' },
     });
   });
 });
@@ -116,6 +118,49 @@ describe('the scheduled-import task', () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(identifiers).toEqual(['import-movielens', 'import-tmdb']);
+    } finally {
+      await runner.stop();
+    }
+  });
+});
+
+/** A daily cron expression for the UTC minute `minutesAgo` minutes before now, e.g. `37 14 * * *`. */
+function dailyCronMinutesAgo(minutesAgo: number): string {
+  const at = new Date(Date.now() - minutesAgo * 60_000);
+  return `${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
+}
+
+describe('a schedule, end to end through the worker', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  it('fires the import a worker missed while it was down: crontab -> scheduled-import -> import run -> movies', async () => {
+    // The nightly IMDb import was due 5 minutes ago, while no worker ran (the crontab has been
+    // known for 10 minutes). A worker starting now catches it up once, from the configuration alone.
+    const imdb = SAMPLES.find((sample) => sample.provider === 'imdb')!.location as { basics: string; ratings: string };
+    const configured = config({ IMDB_BASICS_URL: imdb.basics, IMDB_RATINGS_URL: imdb.ratings, SCHEDULE_IMDB: dailyCronMinutesAgo(5) });
+    await db.pool.query(
+      `INSERT INTO graphile_worker._private_known_crontabs (identifier, known_since) VALUES ('import-imdb', now() - interval '10 minutes')`,
+    );
+    const runner = await startWorker({ pool: db.pool, logger: silent, concurrency: 2, ...operationsWorkerOptions(configured, silent) });
+    try {
+      const started = Date.now();
+      let runs: { trigger: string; status: string; source: unknown }[] = [];
+      while (Date.now() - started < 30_000) {
+        ({ rows: runs } = await db.pool.query(`SELECT trigger, status, source FROM import_runs ORDER BY id`));
+        const pending = await db.pool.query(`SELECT count(*)::int AS n FROM graphile_worker.jobs`);
+        if (runs.length && runs.every((run) => run.status === 'SUCCEEDED') && pending.rows[0].n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(runs).toEqual([{ trigger: 'schedule', status: 'SUCCEEDED', source: { basics: imdb.basics, ratings: imdb.ratings } }]);
+      const movies = await db.pool.query(`SELECT count(*)::int AS n, count(score_value)::int AS scored FROM movies`);
+      expect(movies.rows[0].n).toBeGreaterThan(300);
+      expect(movies.rows[0].scored).toBeGreaterThan(100);
+      const { rows } = await db.pool.query(`SELECT last_execution FROM graphile_worker._private_known_crontabs WHERE identifier = 'import-imdb'`);
+      expect(Date.now() - new Date(rows[0].last_execution).getTime()).toBeLessThan(6 * 60_000);
     } finally {
       await runner.stop();
     }

@@ -14,6 +14,8 @@ export interface Schedule {
   payload: Record<string, unknown>;
   /** Why it is on: the variable that set it, or the default rule. */
   reason: string;
+  /** A run missed while no worker was up (a deploy at 02:00) still fires at start if it was due this recently. */
+  catchUpMs: number;
 }
 
 interface ScheduleRule {
@@ -21,15 +23,22 @@ interface ScheduleRule {
   variable: keyof Config & `SCHEDULE_${string}`;
   defaultCron: string;
   defaultReason: string;
+  catchUpMs: number;
   /** The job's payload when the feature is configured, else why not (`inconsistent`: an error in any case). */
   plan(config: Config): { payload: Record<string, unknown> } | { missing: string; inconsistent?: true };
 }
+
+const HOUR = 3600_000;
+/** Nightly imports missed by up to 12 hours, hourly jobs by up to one, run when a worker starts. */
+const NIGHTLY_CATCH_UP = 12 * HOUR;
+const HOURLY_CATCH_UP = HOUR;
 
 const importPayload = (provider: ProviderKey, location: SourceLocation) => ({ payload: { provider, location } });
 
 const RULES: ScheduleRule[] = [
   {
     identifier: 'import-imdb',
+    catchUpMs: NIGHTLY_CATCH_UP,
     variable: 'SCHEDULE_IMDB',
     defaultCron: '0 2 * * *',
     defaultReason: 'nightly, IMDB_BASICS_URL and IMDB_RATINGS_URL are set',
@@ -41,6 +50,7 @@ const RULES: ScheduleRule[] = [
   },
   {
     identifier: 'import-rottentomatoes',
+    catchUpMs: NIGHTLY_CATCH_UP,
     variable: 'SCHEDULE_ROTTENTOMATOES',
     defaultCron: '30 2 * * *',
     defaultReason: 'nightly, ROTTENTOMATOES_FILE is set',
@@ -48,6 +58,7 @@ const RULES: ScheduleRule[] = [
   },
   {
     identifier: 'import-movielens',
+    catchUpMs: NIGHTLY_CATCH_UP,
     variable: 'SCHEDULE_MOVIELENS',
     defaultCron: '0 3 * * *',
     defaultReason: 'nightly, MOVIELENS_DIR is set',
@@ -56,6 +67,7 @@ const RULES: ScheduleRule[] = [
   {
     // No location: the TMDB adapter reads the changes since its last successful run.
     identifier: 'import-tmdb',
+    catchUpMs: HOURLY_CATCH_UP,
     variable: 'SCHEDULE_TMDB',
     defaultCron: '15 * * * *',
     defaultReason: 'hourly changes, TMDB_API_TOKEN is set',
@@ -63,6 +75,7 @@ const RULES: ScheduleRule[] = [
   },
   {
     identifier: 'mirror-posters',
+    catchUpMs: HOURLY_CATCH_UP,
     variable: 'SCHEDULE_POSTERS',
     defaultCron: '45 * * * *',
     defaultReason: 'hourly, POSTER_MIRROR is on',
@@ -93,6 +106,7 @@ export function plannedSchedules(config: Config): Schedule[] {
       cron: configured ?? rule.defaultCron,
       payload: plan.payload,
       reason: configured ? `${rule.variable}` : `default: ${rule.defaultReason}`,
+      catchUpMs: rule.catchUpMs,
     });
   }
   if (problems.length) throw new ConfigError(`Invalid schedule configuration:\n${problems.join('\n')}`);
@@ -107,8 +121,10 @@ export function workerSchedules(config: Config): ParsedCronItem[] {
       match: schedule.cron,
       identifier: schedule.identifier,
       payload: schedule.payload,
-      // No backfill: a missed nightly import is not worth two imports in a row after a restart.
-      options: { backfillPeriod: 0, maxAttempts: 1, jobKey: schedule.identifier, jobKeyMode: 'replace' },
+      // Backfill only fires times a worker missed (Graphile Worker remembers the last execution per
+      // identifier), and the job key collapses several missed times into one job: after downtime,
+      // one catch-up import, never a queue of them. The task itself skips while a run is active.
+      options: { backfillPeriod: schedule.catchUpMs, maxAttempts: 1, jobKey: schedule.identifier, jobKeyMode: 'replace' },
     };
     try {
       return parseCronItems([item])[0]!;
