@@ -15,6 +15,8 @@ const envSchema = z.object({
   MOVIEC_DATA_DIR: z.string().min(1).default('.moviec'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** Seconds a dead worker process's jobs stay locked before another worker re-runs them (src/workers/recovery.ts). */
+  WORKER_RECOVERY_SECONDS: z.coerce.number().positive().max(3600).default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ...operationsEnvShape,
   ...apiEnvShape,

@@ -37,10 +37,14 @@ export async function enqueueAggregation(db: pg.Pool | pg.PoolClient, movieIds: 
   );
 }
 
-/** Queues an import run for the worker (one attempt: a bad input is not retried). */
+/**
+ * Queues an import run for the worker. A bad input is not retried: executeImport records it as a
+ * FAILED run and the job succeeds. Further attempts are for a worker that died mid-run (released
+ * by src/workers/recovery.ts) or a database that went away; each starts the run over.
+ */
 export async function enqueueIngest(db: pg.Pool | pg.PoolClient, runId: string): Promise<void> {
   await db.query(
-    `SELECT graphile_worker.add_job($1, json_build_object('runId', $2::text), max_attempts => 1, job_key => 'ingest:' || $2)`,
+    `SELECT graphile_worker.add_job($1, json_build_object('runId', $2::text), max_attempts => 3, job_key => 'ingest:' || $2)`,
     [TASK.ingest, runId],
   );
 }

@@ -1,8 +1,10 @@
-import { Logger as WorkerLogger, run, type ParsedCronItem, type Runner } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import { Logger as WorkerLogger, run, type ParsedCronItem, type Runner, type WorkerEvents } from 'graphile-worker';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createOperationsTasks } from '../schedule/tasks.js';
 import { withJobLogging } from './job-logging.js';
+import { recoveryFromEnv, startRecovery, type RecoveryOptions } from './recovery.js';
 import { createTaskList, type TaskDependencies } from './tasks.js';
 
 export interface WorkerOptions extends TaskDependencies {
@@ -11,11 +13,21 @@ export interface WorkerOptions extends TaskDependencies {
   schedules?: ParsedCronItem[];
   /** Configuration of the operations tasks (poster mirror); read from the environment when absent. */
   config?: Config;
+  /** Crash recovery timings (src/workers/recovery.ts); default from WORKER_RECOVERY_SECONDS. */
+  recovery?: RecoveryOptions;
 }
 
-/** Starts a Graphile Worker on the shared pool; stop it with `runner.stop()`. */
+/**
+ * Starts a Graphile Worker on the shared pool; stop it with `runner.stop()`. The process also
+ * announces that it is alive and releases the jobs of worker processes that died (recovery.ts).
+ */
 export async function startWorker(options: WorkerOptions): Promise<Runner> {
-  return run({
+  const events: WorkerEvents = new EventEmitter();
+  let poolId: string | undefined;
+  events.on('pool:create', ({ workerPool }) => {
+    poolId ??= workerPool.id;
+  });
+  const runner = await run({
     pgPool: options.pool,
     concurrency: options.concurrency,
     taskList: withJobLogging({ ...createTaskList(options), ...createOperationsTasks(options) }, options.logger),
@@ -23,7 +35,21 @@ export async function startWorker(options: WorkerOptions): Promise<Runner> {
     noHandleSignals: true,
     pollInterval: 1000,
     logger: workerLogger(options.logger),
+    events,
   });
+  if (!poolId) return runner;
+  const recovery = startRecovery(options.pool, poolId, options.logger, options.recovery ?? recoveryFromEnv());
+  return {
+    ...runner,
+    async stop(reason?: string) {
+      // Jobs still running finish first; until then this process stays visibly alive.
+      try {
+        await runner.stop(reason);
+      } finally {
+        await recovery.stop();
+      }
+    },
+  };
 }
 
 function workerLogger(logger: Logger): WorkerLogger {

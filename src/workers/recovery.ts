@@ -1,0 +1,133 @@
+import type pg from 'pg';
+import type { Logger } from '../logger.js';
+
+/** Prefix of the application_name of a worker process's liveness connection (PostgreSQL keeps 63 characters). */
+export const LIVENESS_PREFIX = 'moviec-worker ';
+
+export interface RecoveryOptions {
+  /** How often this process looks for jobs locked by worker processes that died. */
+  intervalMs: number;
+  /** How long a worker must stay missing before its jobs are released (covers start-up and reconnects). */
+  graceMs: number;
+}
+
+export const DEFAULT_RECOVERY: RecoveryOptions = { intervalMs: 10_000, graceMs: 20_000 };
+
+export interface Recovery {
+  /** One sweep now (tests; the timer sweeps by itself). Returns the worker ids whose jobs were released. */
+  sweep(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Crash recovery for Graphile Worker. A worker process killed mid-job (SIGKILL, OOM, a lost machine)
+ * leaves its jobs locked, and Graphile Worker only releases such locks after 4 hours. So every
+ * MovieC worker process holds one connection named `moviec-worker <poolId>` for as long as it
+ * lives; PostgreSQL drops it the moment the process dies. Every worker process sweeps regularly:
+ * jobs locked by a worker pool that has had no such connection for `graceMs` are unlocked
+ * (force_unlock_workers), so another worker re-runs them at once — every task is idempotent (an
+ * import starts over from a clean staging area; aggregation recomputes from provider records). An
+ * import whose job has used up its attempts (a worker that died on it every time) is marked FAILED
+ * with the reason, instead of staying RUNNING for ever.
+ */
+export function startRecovery(pool: pg.Pool, poolId: string, logger: Logger, options: RecoveryOptions = DEFAULT_RECOVERY): Recovery {
+  let stopped = false;
+  let liveness: pg.PoolClient | undefined;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  const missingSince = new Map<string, number>();
+
+  const connect = async (): Promise<void> => {
+    if (stopped) return;
+    try {
+      const client = await pool.connect();
+      client.on('error', () => {
+        if (liveness !== client) return;
+        liveness = undefined;
+        client.release(true);
+        scheduleReconnect();
+      });
+      await client.query(`SELECT set_config('application_name', $1, false)`, [LIVENESS_PREFIX + poolId]);
+      if (stopped) {
+        client.release(true);
+        return;
+      }
+      liveness = client;
+    } catch {
+      scheduleReconnect();
+    }
+  };
+  const scheduleReconnect = () => {
+    if (stopped || reconnectTimer) return;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      void connect();
+    }, 1000);
+    reconnectTimer.unref();
+  };
+
+  const sweep = async (): Promise<string[]> => {
+    const { rows } = await pool.query<{ worker: string }>(
+      `SELECT DISTINCT j.locked_by AS worker FROM graphile_worker.jobs j
+        WHERE j.locked_by LIKE 'pool-%' AND j.locked_by <> $1
+          AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = $2 || j.locked_by)`,
+      [poolId, LIVENESS_PREFIX],
+    );
+    const now = Date.now();
+    const missing = new Set(rows.map((r) => r.worker));
+    for (const id of missingSince.keys()) if (!missing.has(id)) missingSince.delete(id);
+    const dead: string[] = [];
+    for (const id of missing) {
+      const since = missingSince.get(id);
+      if (since === undefined) missingSince.set(id, now);
+      else if (now - since >= options.graceMs) dead.push(id);
+    }
+    if (dead.length) {
+      await pool.query('SELECT graphile_worker.force_unlock_workers($1::text[])', [dead]);
+      for (const id of dead) missingSince.delete(id);
+      logger.warn({ workers: dead }, 'released the jobs of worker processes that ended without finishing them');
+    }
+    const { rows: failed } = await pool.query<{ id: string }>(
+      `UPDATE import_runs r SET status = 'FAILED', finished_at = now(),
+              error = 'Import failed: the worker running it ended unexpectedly ' || j.attempts || ' time(s); nothing in the catalogue changed'
+         FROM graphile_worker.jobs j
+        WHERE j.task_identifier = 'ingest' AND j.key = 'ingest:' || r.id AND r.status IN ('QUEUED', 'RUNNING')
+          AND j.locked_at IS NULL AND j.attempts >= j.max_attempts
+        RETURNING r.id`,
+    );
+    for (const { id } of failed) {
+      await pool.query('DELETE FROM import_staging_records WHERE run_id = $1', [id]);
+      await pool.query('DELETE FROM import_staging_ratings WHERE run_id = $1', [id]);
+      logger.error({ runId: id }, `import run ${id} FAILED: its worker ended unexpectedly on every attempt`);
+    }
+    return dead;
+  };
+
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    running = sweep().catch((error: unknown) => logger.debug({ err: error }, 'worker recovery sweep failed'));
+  };
+  void connect();
+  tick();
+  const timer = setInterval(tick, options.intervalMs);
+  timer.unref();
+
+  return {
+    sweep,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      await running;
+      liveness?.release(true);
+      liveness = undefined;
+    },
+  };
+}
+
+/** Recovery timings from WORKER_RECOVERY_SECONDS (the grace; sweeps run at half of it), else the defaults. */
+export function recoveryFromEnv(env: NodeJS.ProcessEnv = process.env): RecoveryOptions {
+  const seconds = Number(env.WORKER_RECOVERY_SECONDS);
+  if (!env.WORKER_RECOVERY_SECONDS || !Number.isFinite(seconds) || seconds <= 0) return DEFAULT_RECOVERY;
+  const graceMs = Math.round(seconds * 1000);
+  return { graceMs, intervalMs: Math.max(250, Math.round(graceMs / 2)) };
+}
