@@ -1,0 +1,482 @@
+// `npm run bench [-- --size N]`: MovieC at IMDb scale, measured side by side with the machine's
+// limit (PostgreSQL's own COPY, Graphile Worker no-op jobs) and a peer (PostGraphile 5), in one run
+// on a throwaway embedded PostgreSQL. Prints a table and writes it as JSON under bench/results/.
+// See docs/BENCHMARKS.md for the method. Imports the compiled code from dist/ (npm run build).
+import { spawn } from 'node:child_process';
+import { createReadStream, readFileSync, existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { run as runWorker, Logger as WorkerLogger } from 'graphile-worker';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { startEmbeddedPostgres } from '../dist/db/embedded.js';
+import { createPool } from '../dist/db/pool.js';
+import { prepareDatabase } from '../dist/db/setup.js';
+import { createLogger } from '../dist/logger.js';
+import { aggregateMovies, allMovieIds } from '../dist/scoring/aggregate.js';
+import { refreshPriors } from '../dist/scoring/priors.js';
+import { PROVIDER_DEFINITIONS } from '../dist/sources/registry.js';
+import { createTaskList } from '../dist/workers/tasks.js';
+import { generateImdb } from '../scripts/generate-imdb.js';
+import { generateBenchInputs } from './generate.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    size: { type: 'string', default: '100000' },
+    seed: { type: 'string', default: '1' },
+    'api-seconds': { type: 'string', default: '10' },
+    connections: { type: 'string', default: '10' },
+    jobs: { type: 'string', default: '5000' },
+    'skip-api': { type: 'boolean', default: false },
+    'skip-peer': { type: 'boolean', default: false },
+    label: { type: 'string', default: '' },
+  },
+});
+const SIZE = Number(args.size);
+const API_SECONDS = Number(args['api-seconds']);
+const CONNECTIONS = Number(args.connections);
+const WORKER_CONCURRENCY = 2; // the default of WORKER_CONCURRENCY (src/config.ts)
+const silentWorkerLogger = new WorkerLogger(() => () => undefined);
+const logger = createLogger('warn', { format: 'json' });
+
+const log = (message) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+const round = (n, digits = 0) => (n === null || n === undefined || Number.isNaN(n) ? null : Number(n.toFixed(digits)));
+
+const children = new Set();
+async function main() {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'moviec-bench-'));
+  const results = { size: SIZE, label: args.label, startedAt: new Date().toISOString(), machine: machineInfo(), ingest: {}, aggregation: {}, api: {} };
+  let embedded;
+  try {
+    log(`starting embedded PostgreSQL in ${tmp}`);
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port: await freePort(), persistent: false, database: 'postgres' });
+    const admin = new pg.Client({ connectionString: embedded.url });
+    await admin.connect();
+    const dbUrl = (name) => Object.assign(new URL(embedded.url), { pathname: `/${name}` }).toString();
+    await admin.query('CREATE DATABASE bench_template');
+    {
+      const pool = createPool(dbUrl('bench_template'), 2);
+      await prepareDatabase(pool);
+      await pool.end();
+    }
+    for (const name of ['bench', 'bench_copy']) await admin.query(`CREATE DATABASE ${name} TEMPLATE bench_template`);
+    const pool = createPool(dbUrl('bench'), 10);
+    results.machine.postgres = (await pool.query('SHOW server_version')).rows[0].server_version;
+
+    log(`generating inputs for ${SIZE} titles`);
+    let started = performance.now();
+    const inputs = await generateBenchInputs(path.join(tmp, 'data'), SIZE, Number(args.seed));
+    results.generateSeconds = round((performance.now() - started) / 1000, 1);
+    results.inputs = inputs;
+
+    // ---- Ingest --------------------------------------------------------------------------
+    const imdbRows = inputs.imdb.titles + inputs.imdb.ratingRows;
+    log('COPY baseline');
+    results.ingest.copy = await copyBaseline(dbUrl('bench_copy'), inputs.imdb, imdbRows);
+    log('IMDb ingest through the pipeline');
+    const imdb = await ingestChild(dbUrl('bench'), 'imdb', { basics: inputs.imdb.basics, ratings: inputs.imdb.ratings });
+    results.ingest.imdb = { ...imdb, rows: imdbRows, rowsPerSecond: round(imdbRows / (imdb.ms / 1000)) };
+    results.ingest.ratioToCopy = round(results.ingest.imdb.rowsPerSecond / results.ingest.copy.rowsPerSecond, 3);
+    log(`IMDb: ${results.ingest.imdb.rowsPerSecond} rows/s (${results.ingest.ratioToCopy}x COPY), peak RSS ${results.ingest.imdb.peakRssMb} MB`);
+    log('Rotten Tomatoes ingest');
+    const rt = await ingestChild(dbUrl('bench'), 'rottentomatoes', { file: inputs.rottentomatoes.file });
+    results.ingest.rottentomatoes = { ...rt, rows: inputs.rottentomatoes.rows, rowsPerSecond: round(inputs.rottentomatoes.rows / (rt.ms / 1000)) };
+    log('MovieLens ingest');
+    const ml = await ingestChild(dbUrl('bench'), 'movielens', { dir: inputs.movielens.dir });
+    const mlRows = inputs.movielens.movies * 2 + inputs.movielens.ratings;
+    results.ingest.movielens = { ...ml, rows: mlRows, rowsPerSecond: round(mlRows / (ml.ms / 1000)) };
+    if (SIZE > 100_000) {
+      log('IMDb ingest of 100k titles (RSS comparison)');
+      await admin.query('CREATE DATABASE bench_small TEMPLATE bench_template');
+      const small = await generateImdb({ out: path.join(tmp, 'imdb-100k'), count: 100_000, seed: Number(args.seed) });
+      const run = await ingestChild(dbUrl('bench_small'), 'imdb', { basics: small.files.basics, ratings: small.files.ratings });
+      results.ingest.imdb100k = { ...run, rows: small.titles + small.ratings, rowsPerSecond: round((small.titles + small.ratings) / (run.ms / 1000)) };
+      await admin.query('DROP DATABASE bench_small WITH (FORCE)');
+    }
+    await admin.query('DROP DATABASE bench_copy WITH (FORCE)');
+
+    // ---- Aggregation ---------------------------------------------------------------------
+    // The imports queued aggregation jobs; the benchmark runs aggregation itself.
+    await pool.query('DELETE FROM graphile_worker._private_jobs');
+    const movieCount = Number((await pool.query('SELECT count(*) FROM movies')).rows[0].count);
+    log(`full rebuild of ${movieCount} movies (the aggregate --all path)`);
+    started = performance.now();
+    await refreshPriors(pool, PROVIDER_DEFINITIONS);
+    let aggregated = 0;
+    for await (const ids of allMovieIds(pool)) {
+      await aggregateMovies(pool, ids);
+      aggregated += ids.length;
+    }
+    const rebuildSeconds = (performance.now() - started) / 1000;
+    results.aggregation.fullRebuild = { movies: aggregated, seconds: round(rebuildSeconds, 2), moviesPerSecond: round(aggregated / rebuildSeconds) };
+    results.aggregation.ingestPlusRebuildSeconds = round(results.ingest.imdb.ms / 1000 + rebuildSeconds, 1);
+    log(`full rebuild: ${results.aggregation.fullRebuild.moviesPerSecond} movies/s`);
+
+    const jobs = Math.min(Number(args.jobs), movieCount);
+    log(`${jobs} aggregate-movie jobs through Graphile Worker`);
+    const { rows: sample } = await pool.query('SELECT id FROM movies ORDER BY md5(id::text) LIMIT $1', [jobs]);
+    const sampleIds = sample.map((r) => r.id);
+    // A stale hash makes every job recompute and rewrite its movie, as after a real change.
+    await pool.query(`UPDATE movies SET aggregate_hash = 'stale' WHERE id = ANY($1::uuid[])`, [sampleIds]);
+    const perMovie = await timeJobs(pool, createTaskList({ pool, logger }), 'aggregate-movie', sampleIds.map((id) => ({ movieId: id })), (id) => `aggregate:${id.movieId}`);
+    const noop = await timeJobs(pool, { 'bench-noop': async () => undefined }, 'bench-noop', sampleIds.map((id) => ({ movieId: id })), null);
+    results.aggregation.perMovieJobs = perMovie;
+    results.aggregation.noopJobs = noop;
+    results.aggregation.perMovieRatioToNoop = round(perMovie.jobsPerSecond / noop.jobsPerSecond, 3);
+    log(`per-movie: ${perMovie.jobsPerSecond} jobs/s, no-op: ${noop.jobsPerSecond} jobs/s`);
+    await pool.query('DELETE FROM graphile_worker._private_jobs');
+    await pool.query('ANALYZE');
+
+    // ---- API -----------------------------------------------------------------------------
+    if (!args['skip-api']) results.api = await apiBenchmarks(pool, dbUrl('bench'), tmp);
+
+    await pool.end();
+    await admin.end();
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    if (embedded) await embedded.stop().catch(() => undefined);
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+  }
+  results.finishedAt = new Date().toISOString();
+  await mkdir(path.join(here, 'results'), { recursive: true });
+  const file = path.join(here, 'results', `${results.startedAt.replace(/[:.]/g, '-')}-${SIZE}${args.label ? `-${args.label}` : ''}.json`);
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  printTable(results);
+  log(`written to ${path.relative(process.cwd(), file)}`);
+}
+
+// ---- Ingest helpers ------------------------------------------------------------------------
+
+/** PostgreSQL's own COPY of the same two files into unlogged tables: the machine's limit. */
+async function copyBaseline(url, imdb, rows) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`CREATE UNLOGGED TABLE copy_basics (tconst text, title_type text, primary_title text, original_title text,
+      is_adult text, start_year text, end_year text, runtime_minutes text, genres text)`);
+    await client.query('CREATE UNLOGGED TABLE copy_ratings (tconst text, average_rating text, num_votes text)');
+    const started = performance.now();
+    await pipeline(createReadStream(imdb.basics), client.query(copyFrom('COPY copy_basics FROM STDIN WITH (FORMAT text, HEADER true)')));
+    await pipeline(createReadStream(imdb.ratings), client.query(copyFrom('COPY copy_ratings FROM STDIN WITH (FORMAT text, HEADER true)')));
+    const ms = performance.now() - started;
+    return { rows, ms: round(ms), rowsPerSecond: round(rows / (ms / 1000)) };
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs bench/ingest-child.js, sampling its VmHWM from /proc while it runs. */
+async function ingestChild(url, provider, location) {
+  const child = spawn(process.execPath, [path.join(here, 'ingest-child.js'), url, provider, JSON.stringify(location)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  let sampledKb = 0;
+  const timer = setInterval(() => {
+    try {
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
+      sampledKb = Math.max(sampledKb, kb);
+    } catch {
+      // the process has exited
+    }
+  }, 100);
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  clearInterval(timer);
+  children.delete(child);
+  if (code !== 0) throw new Error(`ingest of ${provider} exited with ${code}`);
+  const result = JSON.parse(out.trim().split('\n').pop());
+  if (result.outcome.status === 'FAILED') throw new Error(`ingest of ${provider} failed: ${result.outcome.error}`);
+  return {
+    ms: round(result.ms),
+    status: result.outcome.status,
+    rowsRead: result.outcome.rowsRead,
+    rowsChanged: result.outcome.rowsChanged,
+    moviesQueued: result.outcome.moviesQueued,
+    peakRssMb: round(Math.max(sampledKb, result.vmHwmKb) / 1024, 1),
+  };
+}
+
+// ---- Aggregation helpers -------------------------------------------------------------------
+
+/** Adds one job per payload in one statement, runs a worker until they are all done; jobs/s. */
+async function timeJobs(pool, taskList, task, payloads, keyOf) {
+  await pool.query(
+    `SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
+       SELECT ROW($1::text, p.payload, NULL, NULL, NULL, p.key, NULL, NULL)::graphile_worker.job_spec
+         FROM jsonb_to_recordset($2::jsonb) AS p(payload json, key text)))`,
+    [task, JSON.stringify(payloads.map((payload) => ({ payload, key: keyOf ? keyOf(payload) : null })))],
+  );
+  const started = performance.now();
+  const runner = await runWorker({ pgPool: pool, concurrency: WORKER_CONCURRENCY, taskList, noHandleSignals: true, pollInterval: 1000, logger: silentWorkerLogger });
+  for (;;) {
+    const { rows } = await pool.query(
+      `SELECT count(*)::int AS n FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+        WHERE t.identifier = $1 AND j.attempts < j.max_attempts`,
+      [task],
+    );
+    if (rows[0].n === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await runner.stop();
+  const { rows: failed } = await pool.query(
+    `SELECT count(*)::int AS n FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE t.identifier = $1`,
+    [task],
+  );
+  return { jobs: payloads.length, failed: failed[0].n, seconds: round(seconds, 2), jobsPerSecond: round(payloads.length / seconds) };
+}
+
+// ---- API helpers ---------------------------------------------------------------------------
+
+async function startChild(script, env, name) {
+  const child = spawn(process.execPath, [path.join(here, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (chunk) => {
+      out += chunk;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) {
+        child.stdout.off('data', onData);
+        child.stdout.resume();
+        resolve({ child, ...JSON.parse(line) });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.on('exit', (code, signal) => {
+      if (code !== 0 && signal !== 'SIGTERM') log(`${name} exited with ${code ?? signal}: ${stderr}`);
+      reject(new Error(`${name} exited with ${code ?? signal}: ${stderr}`));
+    });
+  });
+}
+
+async function startRedis() {
+  const which = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
+  if (!which) return null;
+  const port = await freePort();
+  const child = spawn(which, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  children.add(child);
+  for (let i = 0; i < 50; i++) {
+    if (await canConnect(port)) return { url: `redis://127.0.0.1:${port}`, child };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  return null;
+}
+
+/** SQL functions PostGraphile exposes as query fields, doing what MovieC's search and top page do. */
+const PEER_FUNCTIONS = `
+CREATE FUNCTION bench_search_movies(query text) RETURNS SETOF movies LANGUAGE sql STABLE AS $$
+  SELECT m.* FROM (
+    SELECT c.movie_id,
+           max(round(((word_similarity(moviec_search_text(query), c.matched) + similarity(moviec_search_text(query), c.matched)) / 2)::numeric, 2))::float8 AS rank
+      FROM moviec_title_candidates(moviec_search_text(query), 200, 1000) c GROUP BY c.movie_id) hit
+  JOIN movies m ON m.id = hit.movie_id
+  ORDER BY hit.rank DESC, coalesce(m.score_value, -1) DESC, m.id DESC
+$$;
+CREATE FUNCTION bench_top_movies() RETURNS SETOF movies LANGUAGE sql STABLE AS $$
+  SELECT * FROM movies ORDER BY coalesce(score_value, -1) DESC, id DESC
+$$;`;
+
+const MOVIEC_QUERIES = {
+  movie: 'query($id: ID!) { movie(id: $id) { id title year runtimeMinutes score { value confidence } genres { name } } }',
+  search: 'query($q: String!) { searchMovies(query: $q, first: 20) { edges { node { id title year score { value } } } } }',
+  top: '{ movies(first: 20, orderBy: SCORE_DESC) { edges { node { id title year score { value } } } } }',
+};
+const PEER_QUERIES = {
+  movie: 'query($id: UUID!) { movieByRowId(rowId: $id) { rowId title year runtimeMinutes scoreValue scoreConfidence movieGenresByMovieId { nodes { genreByGenreId { name } } } } }',
+  search: 'query($q: String!) { benchSearchMovies(query: $q, first: 20) { nodes { rowId title year scoreValue } } }',
+  top: '{ benchTopMovies(first: 20) { nodes { rowId title year scoreValue } } }',
+};
+
+async function apiBenchmarks(pool, url, tmp) {
+  void tmp;
+  const api = {};
+  await pool.query(PEER_FUNCTIONS);
+  const { rows: idRows } = await pool.query('SELECT id FROM movies ORDER BY md5(id::text || $1) LIMIT 100000', ['ids']);
+  const ids = idRows.map((r) => r.id);
+  const { rows: titleRows } = await pool.query('SELECT title FROM movies ORDER BY md5(id::text || $1) LIMIT 20000', ['titles']);
+  // Search terms as people type them: the first one or two words of a title, a few with a typo.
+  const queries = titleRows.map(({ title }, i) => {
+    const words = title.split(/\s+/).filter((w) => w.length > 2);
+    const q = words.slice(0, 1 + (i % 2)).join(' ') || title;
+    return i % 5 === 0 && q.length > 4 ? q.slice(0, 2) + q.slice(3) : q;
+  });
+  const hot = ids.slice(0, 100);
+
+  const redis = await startRedis();
+  api.cache = redis ? 'redis' : 'memory';
+  const moviec = await startChild('api-server.js', { DATABASE_URL: url, REDIS_URL: redis?.url ?? '', LOG_LEVEL: 'warn' }, 'MovieC API');
+  log(`MovieC API on port ${moviec.port} (cache: ${moviec.cache})`);
+  const base = `http://127.0.0.1:${moviec.port}`;
+  // Warm up: the schema, connections, and the hot ids in the cache.
+  await load(base, gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), 2, 'warm-up');
+
+  api.moviec = {};
+  api.moviec.movieMiss = await load(base, gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: ids[(100 + i) % ids.length] })), API_SECONDS, 'MovieC movie by id, cache miss');
+  api.moviec.movieHit = await load(base, gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), API_SECONDS, 'MovieC movie by id, cache hit');
+  api.moviec.search = await load(base, gqlRequest(MOVIEC_QUERIES.search, (i) => ({ q: queries[i % queries.length] })), API_SECONDS, 'MovieC search');
+  api.moviec.restSearch = await load(base, restRequest((i) => `/movies/search?query=${encodeURIComponent(queries[(i + 7) % queries.length])}&limit=20`), API_SECONDS, 'MovieC REST search');
+  api.moviec.top = await load(base, gqlRequest(MOVIEC_QUERIES.top, () => ({})), API_SECONDS, 'MovieC top movies');
+  moviec.child.kill('SIGTERM');
+  children.delete(moviec.child);
+
+  if (!args['skip-peer']) {
+    try {
+      const peer = await startChild('postgraphile-server.js', { DATABASE_URL: url, GRAPHILE_ENV: 'production' }, 'PostGraphile');
+      log(`PostGraphile on port ${peer.port}`);
+      const peerBase = `http://127.0.0.1:${peer.port}`;
+      await load(peerBase, gqlRequest(PEER_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), 2, 'warm-up');
+      api.postgraphile = {};
+      // PostGraphile has no response cache: the same shape with many ids and with the hot ids.
+      api.postgraphile.movieMiss = await load(peerBase, gqlRequest(PEER_QUERIES.movie, (i) => ({ id: ids[(100 + i) % ids.length] })), API_SECONDS, 'PostGraphile movie by id, many ids');
+      api.postgraphile.movieHit = await load(peerBase, gqlRequest(PEER_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), API_SECONDS, 'PostGraphile movie by id, hot ids');
+      api.postgraphile.search = await load(peerBase, gqlRequest(PEER_QUERIES.search, (i) => ({ q: queries[i % queries.length] })), API_SECONDS, 'PostGraphile search');
+      api.postgraphile.top = await load(peerBase, gqlRequest(PEER_QUERIES.top, () => ({})), API_SECONDS, 'PostGraphile top movies');
+      peer.child.kill('SIGTERM');
+      children.delete(peer.child);
+      api.ratios = {};
+      for (const key of ['movieMiss', 'movieHit', 'search', 'top']) {
+        api.ratios[key] = round(api.moviec[key].requestsPerSecond / api.postgraphile[key].requestsPerSecond, 2);
+      }
+    } catch (error) {
+      api.postgraphileError = String(error);
+      log(`PostGraphile failed: ${String(error)}`);
+    }
+  }
+  if (redis) {
+    redis.child.kill('SIGTERM');
+    children.delete(redis.child);
+  }
+  return api;
+}
+
+function gqlRequest(query, variablesOf) {
+  let i = 0;
+  return {
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    setupRequest: (req) => ({ ...req, body: JSON.stringify({ query, variables: variablesOf(i++) }) }),
+  };
+}
+
+function restRequest(pathOf) {
+  let i = 0;
+  return { method: 'GET', path: '/', setupRequest: (req) => ({ ...req, path: pathOf(i++) }) };
+}
+
+/** autocannon for `seconds`; req/s, latency percentiles (p95 from every response's time) and errors. */
+async function load(base, request, seconds, name) {
+  const times = [];
+  let graphqlErrors = 0;
+  let firstError = null;
+  const instance = autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [{
+      ...request,
+      onResponse: (status, body) => {
+        if (status === 200 && body.startsWith('{"errors"')) {
+          graphqlErrors++;
+          firstError ??= body.slice(0, 300);
+        } else if (status !== 200) firstError ??= `${status} ${body.slice(0, 300)}`;
+      },
+    }],
+  });
+  instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
+  const result = await instance;
+  times.sort((a, b) => a - b);
+  const pct = (p) => (times.length ? times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))] : null);
+  const summary = {
+    requestsPerSecond: round(result.requests.average),
+    p50: round(pct(50), 2),
+    p95: round(pct(95), 2),
+    p99: round(pct(99), 2),
+    requests: times.length,
+    errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
+    ...(firstError ? { firstError } : {}),
+  };
+  if (name !== 'warm-up') log(`${name}: ${summary.requestsPerSecond} req/s, p50 ${summary.p50} ms, p99 ${summary.p99} ms, errors ${summary.errors}`);
+  else if (summary.errors) log(`warm-up errors: ${firstError}`);
+  return summary;
+}
+
+// ---- Report --------------------------------------------------------------------------------
+
+function printTable(r) {
+  const rows = [];
+  const add = (area, what, value, ratio = '') => rows.push([area, what, String(value ?? '-'), String(ratio ?? '')]);
+  add('ingest', 'COPY baseline (unlogged), rows/s', r.ingest.copy?.rowsPerSecond);
+  add('ingest', `IMDb basics+ratings (${r.ingest.imdb?.rows} rows), rows/s`, r.ingest.imdb?.rowsPerSecond, `${r.ingest.ratioToCopy}x COPY`);
+  add('ingest', 'IMDb ingest wall time, s', round(r.ingest.imdb?.ms / 1000, 1));
+  add('ingest', `IMDb ingest peak RSS (${SIZE}), MB`, r.ingest.imdb?.peakRssMb);
+  if (r.ingest.imdb100k) add('ingest', 'IMDb ingest peak RSS (100000), MB', r.ingest.imdb100k.peakRssMb);
+  add('ingest', 'Rotten Tomatoes rows/s (title matching)', r.ingest.rottentomatoes?.rowsPerSecond);
+  add('ingest', 'MovieLens rows/s (movies+links+ratings)', r.ingest.movielens?.rowsPerSecond);
+  add('aggregation', `full rebuild (${r.aggregation.fullRebuild?.movies} movies), movies/s`, r.aggregation.fullRebuild?.moviesPerSecond);
+  add('aggregation', 'IMDb ingest + full rebuild, s', r.aggregation.ingestPlusRebuildSeconds);
+  add('aggregation', 'per-movie jobs, movies/s', r.aggregation.perMovieJobs?.jobsPerSecond, `${r.aggregation.perMovieRatioToNoop}x no-op`);
+  add('aggregation', 'Graphile Worker no-op jobs, jobs/s', r.aggregation.noopJobs?.jobsPerSecond);
+  for (const [key, label] of [['movieHit', 'movie by id, cache hit'], ['movieMiss', 'movie by id, cache miss'], ['search', 'search (GraphQL)'], ['restSearch', 'search (REST)'], ['top', 'top movies page']]) {
+    const m = r.api.moviec?.[key];
+    if (!m) continue;
+    const p = r.api.postgraphile?.[key];
+    add('api', `${label}: req/s | p50 | p95 | p99 ms | errors`, `${m.requestsPerSecond} | ${m.p50} | ${m.p95} | ${m.p99} | ${m.errors}`,
+      p ? `${r.api.ratios[key]}x PostGraphile (${p.requestsPerSecond} req/s, p99 ${p.p99})` : '');
+  }
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length)));
+  process.stdout.write(`\nMovieC benchmark, ${SIZE} titles (${r.machine.cpu}, node ${r.machine.node}, PostgreSQL ${r.machine.postgres})\n`);
+  for (const row of rows) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i])).join('  ')}\n`);
+}
+
+function machineInfo() {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  return {
+    cpu: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model,
+    cores: os.availableParallelism(),
+    memoryGb: round(os.totalmem() / 1024 ** 3, 1),
+    node: process.version,
+  };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    for (const child of children) child.kill('SIGTERM');
+    console.error(error);
+    process.exit(1);
+  },
+);
