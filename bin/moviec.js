@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `moviec` command. The TypeScript sources are compiled to dist/ on `npm install`.
 import 'reflect-metadata';
-import { main } from '../dist/cli/index.js';
+import { run } from '../dist/cli/index.js';
 
-await main();
+await run();

