@@ -29,15 +29,21 @@ export interface OpenCacheOptions {
   logger?: Logger;
   /** Serving requests from an in-process cache: follow other processes' changes (LISTEN). */
   listen?: boolean;
+  /** Prefix of every Redis key (default `moviec:`), so that one Redis can serve several deployments. */
+  keyPrefix?: string;
 }
 
 /**
  * The cache of a process. With Redis, every process reads and invalidates the same entries. Without
  * it, each process has its own LRU, and invalidations reach the others through PostgreSQL NOTIFY.
  */
-export async function openCache({ redisUrl, ttlSeconds, pool, logger, listen = false }: OpenCacheOptions): Promise<MovieCache> {
+export async function openCache({ redisUrl, ttlSeconds, pool, logger, listen = false, keyPrefix }: OpenCacheOptions): Promise<MovieCache> {
   if (redisUrl) {
-    const store = new RedisStore({ url: redisUrl, onError: (error) => logger?.debug({ err: error }, 'Redis connection error') });
+    const store = new RedisStore({
+      url: redisUrl,
+      ...(keyPrefix ? { prefix: keyPrefix } : {}),
+      onError: (error) => logger?.debug({ err: error }, 'Redis connection error'),
+    });
     // Requests never wait for Redis, but a process should start with it connected when it can be.
     if (!(await store.waitUntilReady(REDIS_CONNECT_WAIT_MS))) {
       logger?.warn({ redis: redactUrl(redisUrl) }, 'Redis is not reachable yet: answering from the database until it is');

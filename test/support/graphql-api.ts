@@ -1,6 +1,6 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { normalizeTitle } from '../../src/matching/normalize-title.js';
-import { createApp, type MovieCApp, type RunningServer } from '../../src/server/app.js';
+import { createApp, type AppOptions, type MovieCApp, type RunningServer } from '../../src/server/app.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 /** A response body as tests read it: asserted field by field, as loosely typed as pg's rows. */
@@ -19,14 +19,20 @@ export interface TestApi {
   server: RunningServer;
   /** Origin of the server, e.g. http://127.0.0.1:41234. */
   origin: string;
-  gql<T = Untyped>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  gql<T = Untyped>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
 
-/** A fresh database and the HTTP app on a free port, queried over real HTTP. */
-export async function startTestApi(): Promise<TestApi> {
+type ApiOptions = Partial<Omit<AppOptions, 'pool' | 'prisma'>>;
+
+/**
+ * A fresh database and the HTTP app on a free port, queried over real HTTP. Options are createApp's,
+ * or a function of the database giving them (e.g. a cache that needs the pool).
+ */
+export async function startTestApi(options: ApiOptions | ((db: TestDatabase) => Promise<ApiOptions>) = {}): Promise<TestApi> {
   const db = await createTestDatabase();
-  const app = await createApp({ pool: db.pool, prisma: db.prisma });
+  const resolved = typeof options === 'function' ? await options(db) : options;
+  const app = await createApp({ ...resolved, pool: db.pool, prisma: db.prisma });
   const server = await app.start(0, '127.0.0.1');
   const origin = new URL(server.url).origin;
   return {
@@ -34,7 +40,7 @@ export async function startTestApi(): Promise<TestApi> {
     app,
     server,
     origin,
-    gql: (query, variables) => postGraphQL(server.url, query, variables),
+    gql: (query, variables, headers) => postGraphQL(server.url, query, variables, headers),
     async close() {
       await server.close();
       await db.drop();
@@ -42,10 +48,15 @@ export async function startTestApi(): Promise<TestApi> {
   };
 }
 
-export async function postGraphQL<T = Untyped>(url: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+export async function postGraphQL<T = Untyped>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, ...((await response.json()) as object) };
@@ -142,4 +153,36 @@ export async function insertRecord(pool: pg.Pool, provider: string, externalId: 
      VALUES ($1, $2, '{}', md5($2), $3, $4)`,
     [provider, externalId, movieId, movieId ? 'MATCHED' : 'UNMATCHED'],
   );
+}
+
+/** The value of one Prometheus sample from GET /metrics, e.g. metric('moviec_cache_hits_total', { kind: 'movie' }); 0 when absent. */
+export async function metricValue(origin: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${origin}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const present = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!]),
+    );
+    if (Object.entries(labels).every(([k, v]) => present[k] === v)) total += Number(match[3]);
+  }
+  return total;
+}
+
+/** Counts every statement any pg client sends (pool.query, Prisma's adapter, transactions) during fn. */
+export async function countStatements(fn: () => Promise<unknown>): Promise<number> {
+  const prototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = prototype.query;
+  let count = 0;
+  prototype.query = function (this: unknown, ...args: unknown[]) {
+    count++;
+    return original.apply(this, args);
+  };
+  try {
+    await fn();
+    return count;
+  } finally {
+    prototype.query = original;
+  }
 }
