@@ -7,7 +7,7 @@ export type { Logger };
 export type LogFormat = 'json' | 'pretty';
 
 export interface LoggerOptions {
-  /** Default: LOG_FORMAT, else pretty when stdout is a terminal and JSON otherwise. */
+  /** Default: LOG_FORMAT, else LOG_PRETTY, else pretty when stdout is a terminal and JSON otherwise. */
   format?: LogFormat;
   /** Where log lines go; stdout by default. */
   destination?: DestinationStream & NodeJS.WritableStream;
@@ -38,8 +38,12 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info', options: L
   return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
-function defaultFormat(): LogFormat {
-  const configured = process.env.LOG_FORMAT;
+/** LOG_FORMAT, else LOG_PRETTY (1/true: pretty, 0/false: JSON), else pretty on a terminal only. */
+export function defaultFormat(env: NodeJS.ProcessEnv = process.env, terminal = Boolean(process.stdout.isTTY)): LogFormat {
+  const configured = env.LOG_FORMAT;
   if (configured === 'json' || configured === 'pretty') return configured;
-  return process.stdout.isTTY ? 'pretty' : 'json';
+  const pretty = env.LOG_PRETTY?.toLowerCase();
+  if (pretty === '1' || pretty === 'true') return 'pretty';
+  if (pretty === '0' || pretty === 'false') return 'json';
+  return terminal ? 'pretty' : 'json';
 }

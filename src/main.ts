@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { posterSettings } from './assets/settings.js';
 import { openConfiguredCache } from './cache/index.js';
 import { importSamplesIfEmpty } from './catalogue/sample.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -18,6 +19,9 @@ import { startWorker } from './workers/runner.js';
 async function start(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
+  // Schedules and the poster mirror are checked before anything starts: a bad value is one message.
+  const operations = operationsWorkerOptions(config, logger);
+  posterSettings(config);
   const runtime = await openRuntime(config, logger);
   const running: {
     worker?: Awaited<ReturnType<typeof startWorker>>;
@@ -44,7 +48,7 @@ async function start(): Promise<void> {
   // One cache for the API and the worker of this process: aggregation invalidates what the API serves.
   const cache = (running.cache = await openConfiguredCache(runtime, true));
   running.worker = await startWorker({
-    pool: runtime.pool, logger, concurrency: config.WORKER_CONCURRENCY, ...operationsWorkerOptions(config, logger),
+    pool: runtime.pool, logger, concurrency: config.WORKER_CONCURRENCY, ...operations,
     onMoviesChanged: (ids) => cache.invalidateMovies(ids),
   });
   const api = (running.api = await startApi(runtime, cache));

@@ -27,6 +27,8 @@ const location = z.string().trim().min(1);
 export const operationsEnvShape = {
   /** json: one JSON object a line; pretty: coloured lines for people. Default: pretty on a terminal. */
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /** The same as a switch: 1/true pretty, 0/false JSON (LOG_FORMAT wins when both are set). */
+  LOG_PRETTY: z.enum(['1', '0', 'true', 'false']).optional(),
 
   IMDB_BASICS_URL: location.optional(),
   IMDB_RATINGS_URL: location.optional(),

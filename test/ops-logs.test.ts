@@ -1,10 +1,14 @@
 import { Writable } from 'node:stream';
 import type { JobHelpers } from 'graphile-worker';
-import { createLogger, type LogFormat } from '../src/logger.js';
+import { loadConfig } from '../src/config.js';
+import { queueImport } from '../src/ingest/run-import.js';
+import { createLogger, defaultFormat, type LogFormat } from '../src/logger.js';
 import { scrubUrlCredentials } from '../src/logging/secrets.js';
 import { createApp } from '../src/server/app.js';
 import { withJobLogging } from '../src/workers/job-logging.js';
+import { startWorker } from '../src/workers/runner.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { basicsTsv, ratingsTsv, tempDir, writeFiles } from './support/imdb-files.js';
 
 /** A logger writing into an array of lines. */
 function capture(format: LogFormat = 'json') {
@@ -56,6 +60,13 @@ describe('logs', () => {
     expect(() => JSON.parse(lines[0]!)).toThrow();
   });
 
+  it('are pretty on a terminal or with LOG_PRETTY=1, JSON otherwise, and LOG_FORMAT decides when set', () => {
+    expect([defaultFormat({}, true), defaultFormat({}, false)]).toEqual(['pretty', 'json']);
+    expect([defaultFormat({ LOG_PRETTY: '1' }, false), defaultFormat({ LOG_PRETTY: 'true' }, false)]).toEqual(['pretty', 'pretty']);
+    expect([defaultFormat({ LOG_PRETTY: '0' }, true), defaultFormat({ LOG_FORMAT: 'json', LOG_PRETTY: '1' }, true)]).toEqual(['json', 'json']);
+    expect(() => loadConfig({ LOG_PRETTY: 'yes' })).toThrow(/LOG_PRETTY: Invalid option/);
+  });
+
   it('carry the job id, task and attempt of a failing job', async () => {
     const { logger, lines } = capture();
     const tasks = withJobLogging({ explode: () => Promise.reject(new Error('boom')), fine: () => undefined }, logger);
@@ -67,12 +78,36 @@ describe('logs', () => {
     expect(done).toMatchObject({ level: 20, jobId: '42', task: 'fine', msg: 'job done' });
   });
 
-  describe('of HTTP requests', () => {
+  describe('of the worker and of HTTP requests', () => {
     let db: TestDatabase;
     beforeAll(async () => {
       db = await createTestDatabase();
     });
     afterAll(() => db.drop());
+
+    it('of a real import carry the job id of the ingest and of each aggregation job', async () => {
+      const { logger, lines } = capture();
+      const files = await writeFiles(await tempDir(), {
+        'basics.tsv': basicsTsv([{ tconst: 'tt0400001', title: 'Logged', year: 2020, genres: ['Drama'] }]),
+        'ratings.tsv': ratingsTsv([['tt0400001', 7, 100]]),
+      });
+      const runId = await queueImport(db.pool, 'imdb', { basics: files['basics.tsv']!, ratings: files['ratings.tsv']! }, 'cli');
+      const worker = await startWorker({ pool: db.pool, logger, concurrency: 1 });
+      try {
+        const started = Date.now();
+        const done = () => lines.some((line) => line.includes('"task":"aggregate-movie"') && line.includes('job done'));
+        while (!done() && Date.now() - started < 20_000) await new Promise((resolve) => setTimeout(resolve, 50));
+      } finally {
+        await worker.stop();
+      }
+      const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const ingest = entries.find((entry) => entry.msg === `import run ${runId} SUCCEEDED`);
+      expect(ingest).toMatchObject({ level: 30, jobId: expect.stringMatching(/^\d+$/), status: 'SUCCEEDED', service: 'moviec' });
+      const jobs = entries.filter((entry) => entry.msg === 'job done');
+      expect(jobs.map((entry) => entry.task)).toEqual(expect.arrayContaining(['ingest', 'aggregate-movie']));
+      expect(jobs.find((entry) => entry.task === 'ingest')!.jobId).toBe(ingest!.jobId);
+      for (const job of jobs) expect(job.jobId).toEqual(expect.stringMatching(/^\d+$/));
+    });
 
     it('carry a request id, also sent back as X-Request-Id, and never the headers', async () => {
       const { logger, lines } = capture();
