@@ -97,7 +97,7 @@ describe('moviec CLI', () => {
     const { rows } = await db.pool.query(`SELECT id FROM import_runs WHERE status = 'PARTIAL' LIMIT 1`);
     const errors = await moviec(db, 'status', '--run', rows[0].id);
     expect(errors.lines[0]).toBe(`Rejected rows of run ${rows[0].id} (at most 50)`);
-    expect(errors.lines[1]).toContain('averageRating must be a number from 1 to 10, found \\"seven\\"');
+    expect(errors.lines[1]).toMatch(/^line\s+reference\s+reason\s+excerpt\n[- ]+\n\s*3\s+tt0100002\s+averageRating must be a number from 1 to 10, found "seven"\s+tt0100002 seven 300/);
     const unmatched = await moviec(db, 'status', '--unmatched');
     expect(unmatched.lines).toEqual(['Every row is matched to a movie.']);
   });

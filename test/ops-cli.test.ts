@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { jest } from '@jest/globals';
 import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
 import { ImportProgress } from '../src/cli/progress.js';
-import { printStatus } from '../src/cli/status.js';
+import { printStatus, printUnmatched } from '../src/cli/status.js';
 import { formatTable } from '../src/cli/table.js';
 import { formatBytes, formatDuration } from '../src/cli/units.js';
 import type { RunState } from '../src/cli/wait.js';
@@ -142,6 +142,18 @@ describe('moviec status', () => {
     expect(text).toMatch(/Failing jobs\nid\s+task\s+attempts\s+next attempt\s+key\s+last error\n[- ]+\n\d+\s+explode\s+1\/1\s+gave up\s+.*disk full\n/);
     expect(text).not.toContain('more detail on a second line');
     expect(text).toContain('Match report: no provider records yet');
+  });
+
+  it('lists rows without a movie as a table, with the reason', async () => {
+    await db.pool.query(
+      `INSERT INTO provider_records (provider_key, external_id, payload, content_hash, title, year, match_status, match_reason)
+       VALUES ('rottentomatoes', 'm/lonely', '{}', 'h', 'Lonely Film', 1999, 'UNMATCHED', 'no movie with this title and year')`,
+    );
+    const text = await output(() => printUnmatched(db.pool, 'rottentomatoes', 10));
+    expect(text).toMatch(
+      /^Rows without a movie \(at most 10\)\nprovider\s+id\s+title\s+year\s+status\s+reason\n[- ]+\nrottentomatoes\s+m\/lonely\s+Lonely Film\s+1999\s+UNMATCHED\s+no movie with this title and year\n/,
+    );
+    expect(await output(() => printUnmatched(db.pool, 'imdb', 10))).toBe('Every row is matched to a movie.');
   });
 
   it('lists the configured schedules', async () => {

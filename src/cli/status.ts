@@ -40,8 +40,8 @@ export async function printUnmatched(pool: pg.Pool, provider: string | undefined
       ORDER BY provider_key, external_id LIMIT $2`,
     [provider ?? null, limit],
   );
-  console.log(rows.length ? `Rows without a movie (at most ${limit})` : 'Every row is matched to a movie.');
-  if (rows.length) console.table(rows);
+  if (rows.length) printTable(`Rows without a movie (at most ${limit})`, rows, '', { maxCellWidth: 100 });
+  else console.log('Every row is matched to a movie.');
 }
 
 /** Prints the rejected rows of one import run. */
@@ -50,8 +50,8 @@ export async function printRunErrors(pool: pg.Pool, runId: string, limit: number
     `SELECT line, reference, reason, excerpt FROM import_errors WHERE run_id = $1 ORDER BY line NULLS LAST, id LIMIT $2`,
     [runId, limit],
   );
-  console.log(rows.length ? `Rejected rows of run ${runId} (at most ${limit})` : `Run ${runId} rejected no rows.`);
-  if (rows.length) console.table(rows);
+  if (rows.length) printTable(`Rejected rows of run ${runId} (at most ${limit})`, rows, '', { maxCellWidth: 100 });
+  else console.log(`Run ${runId} rejected no rows.`);
 }
 
 /** Prints provider genre spellings no alias maps to a canonical genre. */

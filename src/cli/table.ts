@@ -39,11 +39,11 @@ function plain(value: unknown): string {
 }
 
 /** Prints a titled table, or the title with a note when there are no rows. */
-export function printTable(title: string, rows: readonly unknown[], empty = '(none)'): void {
+export function printTable(title: string, rows: readonly unknown[], empty = '(none)', options: TableOptions = {}): void {
   if (!rows.length) {
     console.log(`${title}: ${empty}\n`);
     return;
   }
   console.log(title);
-  console.log(`${formatTable(rows)}\n`);
+  console.log(`${formatTable(rows, options)}\n`);
 }
