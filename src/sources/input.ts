@@ -25,16 +25,9 @@ export async function openInput(location: string, onBytes?: (done: number, total
   let raw: Readable;
   let totalBytes: number | null = null;
   if (/^https?:\/\//i.test(location)) {
-    const request = got.stream(location, { retry: { limit: 2 }, timeout: { request: 10 * 60_000, response: 30_000 } });
-    await new Promise<void>((resolve, reject) => {
-      request.once('response', (response: { statusCode: number; headers: Record<string, string | undefined> }) => {
-        const length = Number(response.headers['content-length']);
-        totalBytes = Number.isFinite(length) && length > 0 ? length : null;
-        resolve();
-      });
-      request.once('error', (error: Error) => reject(new SourceError(`Cannot download ${location}: ${error.message}`)));
-    });
-    raw = request;
+    const opened = await download(location);
+    raw = opened.stream;
+    totalBytes = opened.totalBytes;
   } else {
     try {
       const info = await stat(location);
@@ -62,6 +55,43 @@ export async function openInput(location: string, onBytes?: (done: number, total
 
   const stream = await sniffGzip(counted, location);
   return { stream, totalBytes, name: location };
+}
+
+/** Attempts of a download that fails before its body starts (5xx, 429, 408, a network error). */
+const DOWNLOAD_ATTEMPTS = 3;
+const DOWNLOAD_RETRY_MS = 250;
+const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * Starts a download and waits for its response. got does not retry streams by itself (it only
+ * emits `retry`), so a failure before the body starts is retried here, with backoff, honouring a
+ * short Retry-After; a failure once bytes flowed fails the read (and the run) instead.
+ */
+async function download(location: string): Promise<{ stream: Readable; totalBytes: number | null }> {
+  for (let attempt = 1; ; attempt++) {
+    const request = got.stream(location, { retry: { limit: 0 }, timeout: { request: 10 * 60_000, response: 30_000 } });
+    try {
+      const totalBytes = await new Promise<number | null>((resolve, reject) => {
+        request.once('response', (response: { headers: Record<string, string | undefined> }) => {
+          const length = Number(response.headers['content-length']);
+          resolve(Number.isFinite(length) && length > 0 ? length : null);
+        });
+        request.once('error', reject);
+      });
+      return { stream: request, totalBytes };
+    } catch (error) {
+      request.destroy();
+      const status = (error as { response?: { statusCode?: number; headers?: Record<string, string | undefined> } }).response?.statusCode;
+      const retriable = status === undefined ? (error as { code?: string }).code !== 'ERR_NON_2XX_3XX_RESPONSE' : RETRY_STATUS.has(status);
+      if (!retriable || attempt >= DOWNLOAD_ATTEMPTS) {
+        const tries = attempt > 1 ? ` (after ${attempt} attempts)` : '';
+        throw new SourceError(`Cannot download ${location}: ${(error as Error).message}${tries}`);
+      }
+      const retryAfter = Number((error as { response?: { headers?: Record<string, string | undefined> } }).response?.headers?.['retry-after']);
+      const wait = Number.isFinite(retryAfter) && retryAfter >= 0 && retryAfter <= 30 ? retryAfter * 1000 : DOWNLOAD_RETRY_MS * 2 ** (attempt - 1);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }
 
 async function sniffGzip(input: Readable, name: string): Promise<Readable> {

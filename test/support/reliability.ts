@@ -142,3 +142,11 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Every row of the raw and curated tables, exactly (ids, versions and timestamps included). */
+export async function exactState(pool: pg.Pool): Promise<Record<string, unknown[]>> {
+  const tables = ['provider_records', 'movies', 'movie_titles', 'movie_genres', 'ratings', 'genre_aliases', 'scoring_priors'];
+  const state: Record<string, unknown[]> = {};
+  for (const table of tables) state[table] = (await pool.query(`SELECT * FROM ${table} t ORDER BY t::text`)).rows;
+  return state;
+}
