@@ -123,7 +123,9 @@ describe('logs', () => {
         const invalid = await fetch(`${origin}/healthz`, { headers: { 'x-request-id': 'bad id with spaces' } });
         expect(invalid.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
 
+        await fetch(`${origin}/static/app.js`);
         const entries = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request');
+        expect(entries.map((entry) => entry.path)).toEqual(['/healthz', '/healthz', '/healthz', '/static/app.js']);
         expect(entries[0]).toMatchObject({ reqId: requestId, method: 'GET', path: '/healthz', status: 200 });
         expect(entries[0].durationMs).toEqual(expect.any(Number));
         expect(entries[1]).toMatchObject({ reqId: 'client-chosen-id-1' });

@@ -21,9 +21,11 @@ export function requestLogger(logger: Logger | undefined): RequestHandler {
     const log = logger.child({ reqId: requestId });
     res.locals.log = log;
     const started = process.hrtime.bigint();
+    // Read now: routers mounted on a path (e.g. /static) shorten req.path while they handle it.
+    const { method, path } = req;
     res.once('finish', () => {
       const durationMs = Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
-      const fields = { method: req.method, path: req.path, status: res.statusCode, durationMs };
+      const fields = { method, path, status: res.statusCode, durationMs };
       if (res.statusCode >= 500) log.error(fields, 'request failed');
       else log.info(fields, 'request');
     });
