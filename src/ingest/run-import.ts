@@ -102,6 +102,7 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
     });
   } catch (error) {
     const message = error instanceof SourceError ? error.message : `Import failed: ${(error as Error).message}`;
+    await staging.settle();
     await clearStaging(pool, runId).catch(() => undefined);
     await pool.query(
       `UPDATE import_runs SET status = 'FAILED', error = $2, rows_read = $3, rows_rejected = $4, finished_at = now() WHERE id = $1`,

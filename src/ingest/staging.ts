@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { SourceItem, SourceRecord } from '../sources/types.js';
 
 type Reject = Extract<SourceItem, { type: 'reject' }>;
@@ -12,13 +15,16 @@ export interface StagingCounts {
 }
 
 /**
- * Buffers what an adapter yields and writes it to the staging tables (and rejects to
- * import_errors) one multi-row statement per batch.
+ * Buffers what an adapter yields and writes it to the staging tables with COPY (and rejects to
+ * import_errors), one batch at a time. A batch is written while the next one is read, so the
+ * parsing and the database work overlap; at most one batch is in flight, so memory stays bounded
+ * and staging ids keep the input's order (the merge keeps the last of repeated rows).
  */
 export class StagingWriter {
   private records: { external_id: string; line: number | null; record: Record<string, unknown> }[] = [];
   private ratings: { external_id: string; kind: string; value: number; votes: number | null; line: number | null }[] = [];
   private rejects: Reject[] = [];
+  private inflight: Promise<void> = Promise.resolve();
   readonly counts: StagingCounts = { rowsRead: 0, records: 0, ratings: 0, rejected: 0 };
 
   constructor(
@@ -40,10 +46,27 @@ export class StagingWriter {
       this.rejects.push(item);
       this.counts.rejected++;
     }
-    if (this.records.length + this.ratings.length + this.rejects.length >= this.batchSize) await this.flush();
+    if (this.records.length + this.ratings.length + this.rejects.length >= this.batchSize) {
+      await this.inflight;
+      const write = this.writeBatch();
+      // Observed by the next add() or flush(); this keeps a failure from counting as unhandled meanwhile.
+      write.catch(() => undefined);
+      this.inflight = write;
+    }
   }
 
+  /** Writes what is buffered, after the batch in flight. */
   async flush(): Promise<void> {
+    await this.inflight;
+    await this.writeBatch();
+  }
+
+  /** Waits for the batch in flight, ignoring its failure: before a failed run's staging is cleared. */
+  async settle(): Promise<void> {
+    await this.inflight.catch(() => undefined);
+  }
+
+  private async writeBatch(): Promise<void> {
     const records = this.records;
     const ratings = this.ratings;
     const rejects = this.rejects;
@@ -51,23 +74,42 @@ export class StagingWriter {
     this.ratings = [];
     this.rejects = [];
     if (records.length) {
-      await this.pool.query(
-        `INSERT INTO import_staging_records (run_id, external_id, line, record)
-         SELECT $1, x.external_id, x.line, x.record
-           FROM jsonb_to_recordset($2::jsonb) AS x(external_id text, line int, record jsonb)`,
-        [this.runId, JSON.stringify(records)],
+      const run = this.runId;
+      await copyInto(
+        this.pool,
+        'import_staging_records (run_id, external_id, line, record)',
+        records.map((r) => `${run}\t${copyText(r.external_id)}\t${r.line ?? '\\N'}\t${copyText(JSON.stringify(r.record))}\n`).join(''),
       );
     }
     if (ratings.length) {
-      await this.pool.query(
-        `INSERT INTO import_staging_ratings (run_id, external_id, kind, value, votes, line)
-         SELECT $1, x.external_id, x.kind, x.value, x.votes, x.line
-           FROM jsonb_to_recordset($2::jsonb) AS x(external_id text, kind text, value float8, votes int, line int)`,
-        [this.runId, JSON.stringify(ratings)],
+      const run = this.runId;
+      await copyInto(
+        this.pool,
+        'import_staging_ratings (run_id, external_id, kind, value, votes, line)',
+        ratings
+          .map((r) => `${run}\t${copyText(r.external_id)}\t${copyText(r.kind)}\t${r.value}\t${r.votes ?? '\\N'}\t${r.line ?? '\\N'}\n`)
+          .join(''),
       );
     }
     if (rejects.length) await recordImportErrors(this.pool, this.runId, rejects);
   }
+}
+
+/** COPY FROM STDIN of rows already in COPY's text format, on a client of its own. */
+async function copyInto(pool: pg.Pool, target: string, rows: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY ${target} FROM STDIN`)));
+  } finally {
+    client.release();
+  }
+}
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** A value in COPY's text format: backslash, newline, carriage return and tab escaped. */
+export function copyText(value: string): string {
+  return /[\\\n\r\t]/.test(value) ? value.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c]!) : value;
 }
 
 export async function recordImportErrors(
