@@ -21,6 +21,12 @@ export const apiEnvShape = {
   GRAPHQL_INTROSPECTION: flag.default(true),
   /** GraphiQL at GET /graphql (needs introspection). */
   GRAPHQL_PLAYGROUND: flag.default(true),
+  /** Largest request body /graphql accepts (bytes syntax: 100kb, 1mb); larger ones get 413. */
+  BODY_LIMIT: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?(b|kb|mb)$/i, { error: 'must be a size such as 100kb or 1mb' })
+    .default('100kb'),
   CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
   MAX_QUERY_COMPLEXITY: z.coerce.number().int().min(10).max(10_000_000).default(5000),

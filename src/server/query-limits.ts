@@ -7,8 +7,15 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { createRequire } from 'node:module';
 import type { GraphQLContext } from '../graphql/context.js';
+
+// The package's ESM build imports graphql/index.mjs, while everything else here (type-graphql,
+// Apollo, our code) shares graphql's CommonJS build: schemas from one are foreign to the other
+// ("Cannot use GraphQLSchema from another module or realm"). Its CommonJS build shares ours.
+const { fieldExtensionsEstimator, getComplexity, simpleEstimator } = createRequire(import.meta.url)(
+  'graphql-query-complexity',
+) as typeof import('graphql-query-complexity');
 
 export interface QueryLimits {
   /** Deepest field nesting an operation may have (introspection fields do not count). */
@@ -50,9 +57,10 @@ function checkLimits(
       variables: request.variables ?? {},
       estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
     });
-  } catch {
+  } catch (error) {
     // Variables that do not fit the operation: execution reports them as BAD_USER_INPUT.
-    return;
+    if (error instanceof GraphQLError) return;
+    throw error;
   }
   if (complexity > maxComplexity) {
     throw tooComplex(

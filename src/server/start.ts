@@ -24,6 +24,7 @@ export async function startApi(runtime: Runtime, sharedCache?: MovieCache): Prom
     introspection: config.GRAPHQL_INTROSPECTION,
     playground: config.GRAPHQL_PLAYGROUND,
     limits: { maxDepth: config.MAX_QUERY_DEPTH, maxComplexity: config.MAX_QUERY_COMPLEXITY },
+    bodyLimit: config.BODY_LIMIT,
   });
   const server = await start(config.PORT, config.HOST);
   logger.info({ url: server.url, cache: cache.kind, admin: config.ADMIN_TOKEN ? 'enabled' : 'disabled' }, 'API listening');
