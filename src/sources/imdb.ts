@@ -1,6 +1,6 @@
 import { imdbDefinition } from './imdb-definition.js';
 import { openInput } from './input.js';
-import { excerpt, readTsv, type TsvRow } from './tsv.js';
+import { excerpt, readTsv, rowProblem, type TsvRow } from './tsv.js';
 import { SourceError, type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation } from './types.js';
 
 /**
@@ -50,11 +50,16 @@ async function* readRatings(location: string, context: ReadContext): AsyncGenera
 
 class RowError extends Error {}
 
+/** Longest primaryTitle or originalTitle accepted. */
+const MAX_TITLE_CHARS = 1000;
+
 /** A title.basics row as a record, null for a title that is not a movie, or a reject. */
 export function parseBasics(row: TsvRow): SourceItem | null {
   const reject = (reason: string): SourceItem => ({
     type: 'reject', reason, line: row.line, reference: row.fields[0], excerpt: excerpt(row.raw),
   });
+  const problem = rowProblem(row);
+  if (problem) return reject(problem);
   if (row.fields.length !== BASICS_HEADER.length) {
     return reject(`expected ${BASICS_HEADER.length} tab-separated fields, found ${row.fields.length}`);
   }
@@ -66,6 +71,10 @@ export function parseBasics(row: TsvRow): SourceItem | null {
   try {
     const title = nullable(primaryTitle);
     if (!title) throw new RowError('primaryTitle is empty');
+    // A runaway title cannot be indexed (and is no title): reject the row rather than fail the run.
+    if (title.length > MAX_TITLE_CHARS || originalTitle.length > MAX_TITLE_CHARS) {
+      throw new RowError(`title is longer than ${MAX_TITLE_CHARS} characters`);
+    }
     if (isAdult !== '0' && isAdult !== '1') throw new RowError(`isAdult must be 0 or 1, found "${isAdult}"`);
     const year = integer(startYear, 'startYear', 1870, 2200);
     return {
@@ -102,6 +111,8 @@ export function parseRating(row: TsvRow): SourceItem {
   const reject = (reason: string): SourceItem => ({
     type: 'reject', reason, line: row.line, reference: row.fields[0], excerpt: excerpt(row.raw),
   });
+  const problem = rowProblem(row);
+  if (problem) return reject(problem);
   if (row.fields.length !== RATINGS_HEADER.length) {
     return reject(`expected ${RATINGS_HEADER.length} tab-separated fields, found ${row.fields.length}`);
   }

@@ -48,6 +48,19 @@ export async function* readTsv(stream: Readable, name: string, header: readonly 
   }
 }
 
+/** Longest line accepted; a longer one (a runaway field, a missing newline) is rejected, not stored. */
+export const MAX_LINE_CHARS = 100_000;
+
+/**
+ * What makes a row unusable whatever its fields say: bytes that are not UTF-8 (decoded as U+FFFD,
+ * which the datasets never contain) or a line beyond MAX_LINE_CHARS. Null when it is fine.
+ */
+export function rowProblem(row: TsvRow): string | null {
+  if (row.raw.length > MAX_LINE_CHARS) return `line is ${row.raw.length} characters long; at most ${MAX_LINE_CHARS} are accepted`;
+  if (row.raw.includes('\uFFFD')) return 'line is not valid UTF-8 (the invalid bytes are shown as \uFFFD in the excerpt)';
+  return null;
+}
+
 export function excerpt(text: string, max = 200): string {
   const line = text.replace(/\r?\n$/, '');
   return line.length > max ? `${line.slice(0, max)}…` : line;
