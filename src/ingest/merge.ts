@@ -50,6 +50,23 @@ export async function mergeStagedRun(client: pg.PoolClient, runId: string, provi
     [runId],
   );
 
+  // A provider that creates movies creates them for its new or changed id-bearing rows before the
+  // rows are written, so each row is written once, already linked by its id (matchChangedRecords
+  // then has nothing left to do for them) instead of written and then updated with its movie.
+  await client.query(
+    `INSERT INTO movies (imdb_id, title, year)
+     SELECT DISTINCT ON (i.imdb_id) i.imdb_id, coalesce(i.title, i.imdb_id), i.year
+       FROM incoming i
+       JOIN providers p ON p.key = $1 AND p.creates_movies
+      WHERE i.imdb_id IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM movies m WHERE m.imdb_id = i.imdb_id)
+        AND NOT EXISTS (SELECT 1 FROM provider_records pr
+                         WHERE pr.provider_key = $1 AND pr.external_id = i.external_id AND pr.content_hash = i.content_hash)
+      ORDER BY i.imdb_id
+     ON CONFLICT (imdb_id) DO NOTHING`,
+    [provider.key],
+  );
+
   await client.query(`CREATE TEMP TABLE changed_records (id bigint PRIMARY KEY, previous_movie_id uuid) ON COMMIT DROP`);
   const { rowCount } = await client.query(
     `WITH previous AS (
@@ -58,11 +75,15 @@ export async function mergeStagedRun(client: pg.PoolClient, runId: string, provi
      ), upserted AS (
        INSERT INTO provider_records AS pr (
          provider_key, external_id, title, original_title, year, release_date, runtime_minutes, genres,
-         rating, votes, ratings, imdb_id, tmdb_id, overview, poster_url, is_adult, payload, content_hash, last_run_id)
+         rating, votes, ratings, imdb_id, tmdb_id, overview, poster_url, is_adult, payload, content_hash, last_run_id,
+         movie_id, match_status, match_method, match_confidence)
        SELECT $2, i.external_id, i.title, i.original_title, i.year, i.release_date, i.runtime_minutes, i.genres,
               (primary_rating->>'value')::float8, (primary_rating->>'votes')::int, i.ratings,
-              i.imdb_id, i.tmdb_id, i.overview, i.poster_url, i.is_adult, i.payload, i.content_hash, $1
+              i.imdb_id, i.tmdb_id, i.overview, i.poster_url, i.is_adult, i.payload, i.content_hash, $1,
+              m.id, CASE WHEN m.id IS NULL THEN 'PENDING' ELSE 'MATCHED' END::"MatchStatus",
+              CASE WHEN m.id IS NOT NULL THEN 'imdb_id' END, CASE WHEN m.id IS NOT NULL THEN 1 END
          FROM incoming i
+         LEFT JOIN movies m ON m.imdb_id = i.imdb_id
          LEFT JOIN LATERAL (SELECT r FROM jsonb_array_elements(i.ratings) r WHERE r->>'kind' = $3 LIMIT 1) p(primary_rating) ON true
        ON CONFLICT (provider_key, external_id) DO UPDATE SET
          title = excluded.title, original_title = excluded.original_title, year = excluded.year,
@@ -70,7 +91,13 @@ export async function mergeStagedRun(client: pg.PoolClient, runId: string, provi
          rating = excluded.rating, votes = excluded.votes, ratings = excluded.ratings, imdb_id = excluded.imdb_id,
          tmdb_id = excluded.tmdb_id, overview = excluded.overview, poster_url = excluded.poster_url,
          is_adult = excluded.is_adult, payload = excluded.payload, content_hash = excluded.content_hash,
-         last_run_id = excluded.last_run_id, last_seen_at = now(), changed_at = now()
+         last_run_id = excluded.last_run_id, last_seen_at = now(), changed_at = now(),
+         -- Linked by its IMDb id: as matchChangedRecords would; otherwise matching decides.
+         movie_id = coalesce(excluded.movie_id, pr.movie_id),
+         match_status = CASE WHEN excluded.movie_id IS NULL THEN pr.match_status ELSE excluded.match_status END,
+         match_method = CASE WHEN excluded.movie_id IS NULL THEN pr.match_method ELSE excluded.match_method END,
+         match_confidence = CASE WHEN excluded.movie_id IS NULL THEN pr.match_confidence ELSE excluded.match_confidence END,
+         match_reason = CASE WHEN excluded.movie_id IS NULL THEN pr.match_reason END
        WHERE pr.content_hash IS DISTINCT FROM excluded.content_hash
        RETURNING pr.id, pr.external_id
      )

@@ -21,7 +21,7 @@ export async function matchChangedRecords(client: pg.PoolClient): Promise<string
        FROM provider_records pr
        JOIN changed_records c ON c.id = pr.id
        JOIN providers p ON p.key = pr.provider_key AND p.creates_movies
-      WHERE pr.imdb_id IS NOT NULL
+      WHERE pr.imdb_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM movies m WHERE m.imdb_id = pr.imdb_id)
       ORDER BY pr.imdb_id
      ON CONFLICT (imdb_id) DO NOTHING`,
   );
@@ -29,7 +29,10 @@ export async function matchChangedRecords(client: pg.PoolClient): Promise<string
     `UPDATE provider_records pr
         SET movie_id = m.id, match_status = 'MATCHED', match_method = 'imdb_id', match_confidence = 1, match_reason = NULL
        FROM changed_records c, movies m
-      WHERE c.id = pr.id AND m.imdb_id = pr.imdb_id`,
+      WHERE c.id = pr.id AND m.imdb_id = pr.imdb_id
+        -- Rows the merge already linked by id are not written again.
+        AND (pr.movie_id IS DISTINCT FROM m.id OR pr.match_status <> 'MATCHED' OR pr.match_method IS DISTINCT FROM 'imdb_id'
+             OR pr.match_confidence IS DISTINCT FROM 1 OR pr.match_reason IS NOT NULL)`,
   );
 
   const { rows: pending } = await client.query<TitleQuery & { createsMovies: boolean }>(
