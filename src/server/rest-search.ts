@@ -17,11 +17,17 @@ const searchParams = z.object({
     .string()
     .optional()
     .transform((v) => (v ? v.split(',').map((g) => g.trim()).filter(Boolean) : undefined)),
-  limit: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(MAX_PAGE_SIZE)),
+  limit: optionalNumber(
+    z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, `must be between 1 and ${MAX_PAGE_SIZE}`)
+      .max(MAX_PAGE_SIZE, `must be between 1 and ${MAX_PAGE_SIZE}`),
+  ),
   yearFrom: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number')),
   yearTo: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number')),
-  minScore: optionalNumber(z.number({ error: 'must be a number' }).min(0).max(100)),
-  minVotes: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number').min(0)),
+  minScore: optionalNumber(z.number({ error: 'must be a number' }).min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100')),
+  minVotes: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must not be negative')),
   after: z.string().optional(),
 });
 
