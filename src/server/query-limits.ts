@@ -1,7 +1,9 @@
 import type { ApolloServerPlugin, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
 import {
+  BREAK,
   GraphQLError,
   Kind,
+  visit,
   type DocumentNode,
   type FragmentDefinitionNode,
   type OperationDefinitionNode,
@@ -31,6 +33,7 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<Graph
       Promise.resolve({
         didResolveOperation(requestContext) {
           checkLimits(requestContext, limits);
+          refuseNulCharacters(requestContext);
           return Promise.resolve();
         },
       }),
@@ -68,6 +71,37 @@ function checkLimits(
       { complexity, maxComplexity },
     );
   }
+}
+
+/**
+ * PostgreSQL text cannot hold NUL (U+0000): an argument with one would fail in the database as an
+ * internal error. It is refused up front, as the client's mistake it is.
+ */
+function refuseNulCharacters({ document, request }: GraphQLRequestContextDidResolveOperation<GraphQLContext>): void {
+  let found = hasNul(request.variables);
+  if (!found) {
+    visit(document, {
+      StringValue(node) {
+        if (node.value.includes('\u0000')) {
+          found = true;
+          return BREAK;
+        }
+        return undefined;
+      },
+    });
+  }
+  if (found) {
+    throw new GraphQLError('Text arguments must not contain NUL characters (U+0000)', {
+      extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+    });
+  }
+}
+
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (value && typeof value === 'object') return Object.values(value).some(hasNul);
+  return false;
 }
 
 function tooComplex(message: string, details: Record<string, number>): GraphQLError {

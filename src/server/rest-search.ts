@@ -11,10 +11,18 @@ import { GENRE_CONFIDENCE_THRESHOLD } from '../scoring/rules.js';
 const optionalNumber = (schema: z.ZodNumber) =>
   z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), schema.optional());
 
+const NO_NUL = [(v: string) => !v.includes('\u0000'), { error: 'must not contain NUL characters' }] as const;
+
 const searchParams = z.object({
-  query: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`),
+  query: z
+    .string({ error: 'is required' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`)
+    .refine(...NO_NUL),
   genres: z
     .string()
+    .refine(...NO_NUL)
     .optional()
     .transform((v) => (v ? v.split(',').map((g) => g.trim()).filter(Boolean) : undefined)),
   limit: optionalNumber(
@@ -28,7 +36,7 @@ const searchParams = z.object({
   yearTo: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number')),
   minScore: optionalNumber(z.number({ error: 'must be a number' }).min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100')),
   minVotes: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must not be negative')),
-  after: z.string().optional(),
+  after: z.string().refine(...NO_NUL).optional(),
 });
 
 /**
