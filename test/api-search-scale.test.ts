@@ -1,4 +1,4 @@
-import { startTestApi, type TestApi } from './support/graphql-api.js';
+import { startTestApi, type GraphQLResponse, type TestApi } from './support/graphql-api.js';
 
 /**
  * Search and lists on a catalogue of 200,000 movies: answers stay fast because every statement
@@ -81,7 +81,7 @@ describe(`search at ${MOVIES.toLocaleString('en')} movies`, () => {
   it('pages deep into every movie list by keyset, quickly', async () => {
     let after: string | null = null;
     const ms = await medianMs(async () => {
-      const res: { data: { movies: { edges: unknown[]; pageInfo: { endCursor: string } } } } = await api.gql(
+      const res: GraphQLResponse = await api.gql(
         `query ($after: String) { movies(first: 100, orderBy: VOTES_DESC, after: $after, filter: { minScore: 10 }) { edges { node { id } } pageInfo { endCursor } } }`,
         { after },
       );
