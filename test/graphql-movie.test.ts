@@ -83,6 +83,33 @@ describe('GraphQL: one movie', () => {
     expect(new Date(movie.updatedAt).toISOString()).toBe(movie.updatedAt);
   });
 
+  it('lists genres below the confidence threshold as candidates only, with their confidence', async () => {
+    const id = await insertMovie(api.db.pool, {
+      title: 'Borderline',
+      genres: [
+        { name: 'Drama', confidence: 0.8 },
+        { name: 'Thriller', confidence: 0.5 },
+        { name: 'Horror', confidence: 0.2 },
+      ],
+    });
+    const res = await api.gql(`query ($id: ID!) { movie(id: $id) { genres { name confidence } genreCandidates { name confidence accepted } } }`, { id });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.movie).toEqual({
+      genres: [
+        { name: 'Drama', confidence: 0.8 },
+        { name: 'Thriller', confidence: 0.5 },
+      ],
+      genreCandidates: [
+        { name: 'Drama', confidence: 0.8, accepted: true },
+        { name: 'Thriller', confidence: 0.5, accepted: true },
+        { name: 'Horror', confidence: 0.2, accepted: false },
+      ],
+    });
+    // A genre filter only sees the movie's genres.
+    const horror = await api.gql(`{ movies(filter: { genres: ["Horror"] }) { totalCount } }`);
+    expect(horror.data.movies.totalCount).toBe(0);
+  });
+
   it('gives a null score and empty lists for a movie no provider rates', async () => {
     const res = await api.gql(`query ($id: ID!) { movie(id: $id) { ${MOVIE_FIELDS} } }`, { id: unratedId });
     expect(res.errors).toBeUndefined();
