@@ -2,7 +2,7 @@ import { startTestApi, type GraphQLResponse, type TestApi } from './support/grap
 
 /**
  * Search and lists on a catalogue of 200,000 movies: answers stay fast because every statement
- * reads indexes and stops after a page, never the whole table. (A million movies is the design
+ * reads indexes (the plans are asserted; timings live in `npm run bench`) and stops after a page, never the whole table. (A million movies is the design
  * target; 200,000 keeps the test quick while making any full scan plainly visible.)
  */
 const MOVIES = 200_000;
@@ -46,41 +46,33 @@ describe(`search at ${MOVIES.toLocaleString('en')} movies`, () => {
   }, 240_000);
   afterAll(() => api.close());
 
-  /** Median wall time of a request over HTTP; each run a distinct query or page, so the cache never answers. */
-  async function medianMs(run: (i: number) => Promise<unknown>, n = 7): Promise<number> {
-    const times: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const started = performance.now();
-      await run(i);
-      times.push(performance.now() - started);
-    }
-    return times.sort((a, b) => a - b)[Math.floor(n / 2)]!;
+  /** Runs n requests over HTTP; each a distinct query or page, so the cache never answers. (Speed is measured by `npm run bench`, not here.) */
+  async function repeat(run: (i: number) => Promise<unknown>, n = 7): Promise<void> {
+    for (let i = 0; i < n; i++) await run(i);
   }
 
-  it('finds a misspelt title among them quickly', async () => {
+  it('finds a misspelt title among them', async () => {
     const typos = ['shawshank redemtion', 'shawshenk redemption', 'shawshank redempton', 'shawhsank redemption', 'shawshank redemption', 'shaw shank redemption', 'shawshank redemptoin'];
-    const ms = await medianMs(async (i) => {
+    await repeat(async (i) => {
       const res = await api.gql(`query ($q: String!) { searchMovies(query: $q, first: 20) { totalCount edges { node { id title } } } }`, { q: typos[i] });
       expect(res.errors).toBeUndefined();
       expect(res.data.searchMovies.edges[0].node.title).toBe('The Shawshank Redemption');
     });
-    expect(ms).toBeLessThan(400);
   });
 
-  it('answers a broad search (thousands of similar titles) from a bounded candidate set, quickly', async () => {
+  it('answers a broad search (thousands of similar titles) from a bounded candidate set', async () => {
     const queries = ['silent harbor', 'winter storm', 'golden river', 'iron garden', 'paper night', 'glass shadow', 'frozen valley'];
-    const ms = await medianMs(async (i) => {
+    await repeat(async (i) => {
       const res = await api.gql(`query ($q: String!) { searchMovies(query: $q, first: 20) { totalCount edges { node { title score { value } } } } }`, { q: queries[i] });
       expect(res.errors).toBeUndefined();
       const [first] = res.data.searchMovies.edges;
       expect(first.node.title.toLowerCase()).toContain(queries[i]!.split(' ')[0]);
     });
-    expect(ms).toBeLessThan(600);
   });
 
-  it('pages deep into every movie list by keyset, quickly', async () => {
+  it('pages deep into every movie list by keyset', async () => {
     let after: string | null = null;
-    const ms = await medianMs(async () => {
+    await repeat(async () => {
       const res: GraphQLResponse = await api.gql(
         `query ($after: String) { movies(first: 100, orderBy: VOTES_DESC, after: $after, filter: { minScore: 10 }) { edges { node { id } } pageInfo { endCursor } } }`,
         { after },
@@ -88,7 +80,6 @@ describe(`search at ${MOVIES.toLocaleString('en')} movies`, () => {
       expect(res.data.movies.edges).toHaveLength(100);
       after = res.data.movies.pageInfo.endCursor;
     });
-    expect(ms).toBeLessThan(300);
   });
 
   it('plans index scans, never a sequential scan of movies or movie_titles', async () => {
