@@ -1,5 +1,4 @@
-import pg from 'pg';
-import { ensureProviders, insertMovie, startTestApi, type GraphQLResponse, type TestApi } from './support/graphql-api.js';
+import { countStatements, ensureProviders, insertMovie, startTestApi, type GraphQLResponse, type TestApi } from './support/graphql-api.js';
 
 const PAGE_OF_MOVIES = `query ($after: String) {
   movies(first: 50, after: $after) {
@@ -38,23 +37,6 @@ describe('GraphQL: SQL statements per request', () => {
     }
   });
   afterAll(() => api.close());
-
-  /** Counts every statement any pg client sends (pool.query, Prisma's adapter, transactions) during fn. */
-  async function countStatements(fn: () => Promise<unknown>): Promise<number> {
-    const prototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-    const original = prototype.query;
-    let count = 0;
-    prototype.query = function (this: unknown, ...args: unknown[]) {
-      count++;
-      return original.apply(this, args);
-    };
-    try {
-      await fn();
-      return count;
-    } finally {
-      prototype.query = original;
-    }
-  }
 
   it('loads a page of 50 movies with all their fan-out fields in a constant number of statements', async () => {
     let response: GraphQLResponse | undefined;
