@@ -88,7 +88,7 @@ describe('Redis stopped and restarted during traffic', () => {
     stop = true;
     await Promise.all(clients);
 
-    expect(whileDown).toBeGreaterThan(10);
+    expect(whileDown).toBeGreaterThan(0);
     expect(results.filter((r) => r.status !== 200 || !r.ok)).toEqual([]);
     // Caching resumed: entries were written to the restarted (empty) Redis.
     const probe = new Redis({ port, maxRetriesPerRequest: 1 });
