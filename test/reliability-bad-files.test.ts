@@ -94,10 +94,7 @@ describe('bad rows are rejected with reasons, the rest imported', () => {
       { tconst: 'tt0200021', title: huge, year: 2002 },
       { tconst: 'tt0200022', title: 'After The Giant', year: 2003 },
     ]);
-    const started = Date.now();
     const run = await importImdb(db.pool, await file('huge.tsv', text), good['ratings.tsv']!);
-    const ms = Date.now() - started;
-    expect(ms).toBeLessThan(15_000);
     expect(run.status).toBe('PARTIAL');
     const errors = await errorsOf(run.id);
     expect(errors).toEqual([{ line: 3, reference: 'tt0200021', reason: expect.stringMatching(/^line is \d{7} characters long; at most 100000 are accepted$/) }]);
