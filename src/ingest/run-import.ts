@@ -1,11 +1,12 @@
 import type pg from 'pg';
 import { withTransaction } from '../db/pool.js';
-import { matchChangedRecords } from '../matching/match-changed.js';
+import { matchChangedRecordsInto } from '../matching/match-changed.js';
 import { getAdapter } from '../sources/registry.js';
 import { SourceError, type SourceLocation } from '../sources/types.js';
-import { enqueueAggregation, enqueueIngest } from '../workers/enqueue.js';
+import { enqueueChangedMovies, enqueueIngest } from '../workers/enqueue.js';
 import { mergeStagedRun } from './merge.js';
 import { clearStaging, recordImportErrors, StagingWriter } from './staging.js';
+import { scrubUrlCredentials } from '../logging/secrets.js';
 
 export type ImportTrigger = 'cli' | 'api' | 'startup' | 'schedule' | 'inbox';
 export type FinalStatus = 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
@@ -85,23 +86,25 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
         reference: d.externalId,
       }));
       if (duplicateRejects.length) await recordImportErrors(client, runId, duplicateRejects);
-      const movieIds = await matchChangedRecords(client);
-      await enqueueAggregation(client, movieIds);
+      // The changed movies' ids stay in the database (changed_movies), whatever the import's size.
+      const moviesQueued = await matchChangedRecordsInto(client);
+      await enqueueChangedMovies(client, moviesQueued);
       await clearStaging(client, runId);
       const rejected = staging.counts.rejected + merged.duplicates.reduce((n, d) => n + d.count - 1, 0);
       const status: FinalStatus = rejected > 0 ? 'PARTIAL' : 'SUCCEEDED';
       await client.query(
         `UPDATE import_runs SET status = $2, rows_read = $3, rows_changed = $4, rows_rejected = $5,
                 movies_queued = $6, finished_at = now() WHERE id = $1`,
-        [runId, status, staging.counts.rowsRead, merged.rowsChanged, rejected, movieIds.length],
+        [runId, status, staging.counts.rowsRead, merged.rowsChanged, rejected, moviesQueued],
       );
       return {
         runId, status, rowsRead: staging.counts.rowsRead, rowsChanged: merged.rowsChanged,
-        rowsRejected: rejected, moviesQueued: movieIds.length, error: null,
+        rowsRejected: rejected, moviesQueued, error: null,
       };
     });
   } catch (error) {
-    const message = error instanceof SourceError ? error.message : `Import failed: ${(error as Error).message}`;
+    // The message is stored, printed and served (importRun): a password in a source URL stays out of it.
+    const message = scrubUrlCredentials(error instanceof SourceError ? error.message : `Import failed: ${(error as Error).message}`);
     await staging.settle();
     await clearStaging(pool, runId).catch(() => undefined);
     await pool.query(
