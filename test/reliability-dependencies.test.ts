@@ -22,7 +22,8 @@ import { startWorker } from '../src/workers/runner.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { insertMovie } from './support/graphql-api.js';
 import { basicsTsv, ratingsTsv, tempDir, writeFiles } from './support/imdb-files.js';
-import { freePort, waitFor } from './support/reliability.js';
+import { freePort } from './support/free-port.js';
+import { waitFor } from './support/reliability.js';
 
 const QUERY = '{ movies(first: 5) { totalCount edges { node { title year score { value } genres { name } } } } }';
 
