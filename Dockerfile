@@ -27,7 +27,7 @@ RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 # is generated on install.
 RUN npm prune --omit=dev --no-audit --no-fund
 
-# ---- runtime: production node_modules, dist/, migrations, sample data and the `moviec` command
+# ---- runtime: production node_modules, dist/, migrations, sample data, the website and the `moviec` command
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     PORT=4000 \
@@ -40,6 +40,8 @@ COPY package.json ./
 COPY prisma/ prisma/
 COPY bin/ bin/
 COPY data/sample/ data/sample/
+# The website (plain HTML, CSS and ES modules, no build step), served by `moviec serve`.
+COPY web/ web/
 
 # `moviec` on PATH; a writable folder for the embedded PostgreSQL, used only without DATABASE_URL.
 RUN ln -s /app/bin/moviec.js /usr/local/bin/moviec \
