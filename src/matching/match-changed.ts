@@ -15,6 +15,17 @@ import { matchByTitle, type TitleQuery } from './title-match.js';
  *    AMBIGUOUS with the reason, and is retried when new movies appear (rematchUnmatched).
  */
 export async function matchChangedRecords(client: pg.PoolClient): Promise<string[]> {
+  await matchChangedRecordsInto(client);
+  const { rows } = await client.query<{ movie_id: string }>('SELECT movie_id FROM changed_movies');
+  return rows.map((r) => r.movie_id);
+}
+
+/**
+ * As matchChangedRecords, but the movies stay in the database: they are left in the temp table
+ * `changed_movies (movie_id)` (dropped at commit) for enqueueChangedMovies, and only their number
+ * comes back, so an import of any size holds no id list in memory.
+ */
+export async function matchChangedRecordsInto(client: pg.PoolClient): Promise<number> {
   await client.query(
     `INSERT INTO movies (imdb_id, title, year)
      SELECT DISTINCT ON (pr.imdb_id) pr.imdb_id, coalesce(pr.title, pr.imdb_id), pr.year
@@ -45,12 +56,14 @@ export async function matchChangedRecords(client: pg.PoolClient): Promise<string
   );
   if (pending.length) await applyTitleMatches(client, pending);
 
-  const { rows } = await client.query<{ movie_id: string }>(
-    `SELECT pr.movie_id FROM provider_records pr JOIN changed_records c ON c.id = pr.id WHERE pr.movie_id IS NOT NULL
+  await client.query('DROP TABLE IF EXISTS changed_movies');
+  const { rowCount } = await client.query(
+    `CREATE TEMP TABLE changed_movies ON COMMIT DROP AS
+     SELECT pr.movie_id FROM provider_records pr JOIN changed_records c ON c.id = pr.id WHERE pr.movie_id IS NOT NULL
      UNION
      SELECT previous_movie_id FROM changed_records WHERE previous_movie_id IS NOT NULL`,
   );
-  return rows.map((r) => r.movie_id);
+  return rowCount ?? 0;
 }
 
 async function applyTitleMatches(client: pg.PoolClient, pending: (TitleQuery & { createsMovies: boolean })[]): Promise<void> {

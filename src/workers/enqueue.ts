@@ -38,6 +38,31 @@ export async function enqueueAggregation(db: pg.Pool | pg.PoolClient, movieIds: 
 }
 
 /**
+ * As enqueueAggregation for the movies in the temp table `changed_movies (movie_id)`
+ * (matchChangedRecordsInto), set-based in one statement: the ids never leave the database.
+ * Chunks hold AGGREGATE_CHUNK consecutive ids.
+ */
+export async function enqueueChangedMovies(db: pg.PoolClient, count: number): Promise<void> {
+  if (count === 0) return;
+  if (count <= PER_MOVIE_JOB_LIMIT) {
+    await db.query(
+      `SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
+         SELECT ROW($1::text, json_build_object('movieId', movie_id), NULL, NULL, NULL, 'aggregate:' || movie_id, NULL, NULL)::graphile_worker.job_spec
+           FROM changed_movies))`,
+      [TASK.aggregateMovie],
+    );
+    return;
+  }
+  await db.query(
+    `SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
+       SELECT ROW($1::text, json_build_object('movieIds', json_agg(movie_id ORDER BY movie_id)), NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
+         FROM (SELECT movie_id, (row_number() OVER (ORDER BY movie_id) - 1) / $2 AS chunk FROM changed_movies) numbered
+        GROUP BY chunk ORDER BY chunk))`,
+    [TASK.aggregateMovies, AGGREGATE_CHUNK],
+  );
+}
+
+/**
  * Queues an import run for the worker. A bad input is not retried: executeImport records it as a
  * FAILED run and the job succeeds. Further attempts are for a worker that died mid-run (released
  * by src/workers/recovery.ts) or a database that went away; each starts the run over.
