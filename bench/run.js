@@ -19,7 +19,7 @@ import { startEmbeddedPostgres } from '../dist/db/embedded.js';
 import { createPool } from '../dist/db/pool.js';
 import { prepareDatabase } from '../dist/db/setup.js';
 import { createLogger } from '../dist/logger.js';
-import { aggregateMovies, allMovieIds } from '../dist/scoring/aggregate.js';
+import { aggregateAll } from '../dist/scoring/aggregate.js';
 import { refreshPriors } from '../dist/scoring/priors.js';
 import { PROVIDER_DEFINITIONS } from '../dist/sources/registry.js';
 import { createTaskList } from '../dist/workers/tasks.js';
@@ -102,11 +102,7 @@ async function main() {
     log(`full rebuild of ${movieCount} movies (the aggregate --all path)`);
     started = performance.now();
     await refreshPriors(pool, PROVIDER_DEFINITIONS);
-    let aggregated = 0;
-    for await (const ids of allMovieIds(pool)) {
-      await aggregateMovies(pool, ids);
-      aggregated += ids.length;
-    }
+    const { movies: aggregated } = await aggregateAll(pool);
     const rebuildSeconds = (performance.now() - started) / 1000;
     results.aggregation.fullRebuild = { movies: aggregated, seconds: round(rebuildSeconds, 2), moviesPerSecond: round(aggregated / rebuildSeconds) };
     results.aggregation.ingestPlusRebuildSeconds = round(results.ingest.imdb.ms / 1000 + rebuildSeconds, 1);

@@ -10,7 +10,7 @@ import { createLogger } from '../logger.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { printSchedules } from '../schedule/status.js';
 import { operationsWorkerOptions } from '../schedule/worker-options.js';
-import { aggregateMovies, allMovieIds } from '../scoring/aggregate.js';
+import { aggregateAll, aggregateMovies } from '../scoring/aggregate.js';
 import { refreshPriors } from '../scoring/priors.js';
 import { PROVIDER_DEFINITIONS } from '../sources/registry.js';
 import { SourceError } from '../sources/types.js';
@@ -169,12 +169,19 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
         }
         let changed = 0;
         let total = 0;
-        const batches = options.movie ? [[options.movie]] : allMovieIds(pool);
-        for await (const ids of batches) {
-          const outcome = await aggregateMovies(pool, ids);
-          changed += outcome.changed.length + outcome.removed.length;
-          total += ids.length;
-          if (options.all && process.stdout.isTTY) process.stdout.write(`\r${total} movies aggregated`);
+        if (options.movie) {
+          const outcome = await aggregateMovies(pool, [options.movie]);
+          changed = outcome.changed.length + outcome.removed.length;
+          total = 1;
+        } else {
+          // Chunks of 5,000 movies, two in flight (see aggregateAll).
+          await aggregateAll(pool, {
+            onChunk: (outcome, ids) => {
+              changed += outcome.changed.length + outcome.removed.length;
+              total += ids.length;
+              if (process.stdout.isTTY) process.stdout.write(`\r${total} movies aggregated`);
+            },
+          });
         }
         if (options.all && process.stdout.isTTY) process.stdout.write('\n');
         if (changed > 0) await invalidateAfterAggregate(runtime, options.all ? 'all' : [options.movie!]);

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { withTransaction } from '../db/pool.js';
 import { ADAPTERS } from '../sources/registry.js';
 import type { ProviderKey } from '../sources/types.js';
 import { normalizeTitle } from '../matching/normalize-title.js';
 import { computeAggregate, type DefinitionLookup } from './compute.js';
-import { loadPriors } from './priors.js';
+import { PRIORS_SQL, priorLookup, type PriorRow } from './priors.js';
 import type { AggregateResult, CuratedFields, RecordInput } from './types.js';
 
 export interface AggregateOutcome {
@@ -29,13 +28,23 @@ const lookup: DefinitionLookup = (key) => ADAPTERS[key as ProviderKey]?.definiti
 export async function aggregateMovies(pool: pg.Pool, movieIds: string[]): Promise<AggregateOutcome> {
   const ids = [...new Set(movieIds)].sort();
   if (ids.length === 0) return { changed: [], created: [], removed: [], unchanged: 0 };
-  return withTransaction(pool, async (client) => {
-    const { rows: locked } = await client.query<{ id: string; aggregate_hash: string | null; locks: Partial<CuratedFields> }>(
-      `SELECT id, aggregate_hash, locks FROM movies WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-      [ids],
-    );
-    const records = await loadRecords(client, locked.map((m) => m.id));
-    const priors = await loadPriors(client);
+  const bad = ids.find((id) => !UUID.test(id));
+  if (bad !== undefined) throw new Error(`not a movie id: ${JSON.stringify(bad)}`);
+  // Two round trips whatever the batch size: (BEGIN; lock; records; priors) and
+  // ([delete removed;] [write results;] COMMIT), as multi-statement simple queries. Each statement
+  // still takes its own snapshot, so the records are read after the locks are held.
+  const idArray = `'{${ids.join(',')}}'::uuid[]`;
+  const client = await pool.connect();
+  try {
+    const read = (await client.query(
+      `BEGIN;
+       SELECT id, aggregate_hash, locks FROM movies WHERE id = ANY(${idArray}) ORDER BY id FOR UPDATE;
+       ${RECORDS_SQL} WHERE movie_id = ANY(${idArray});
+       ${PRIORS_SQL}`,
+    )) as unknown as pg.QueryResult[];
+    const locked = read[1]!.rows as { id: string; aggregate_hash: string | null; locks: Partial<CuratedFields> }[];
+    const records = groupRecords(read[2]!.rows as (RecordInput & { movieId: string })[]);
+    const priors = priorLookup(read[3]!.rows as PriorRow[]);
     const results = new Map<string, { result: AggregateResult; hash: string }>();
     const removed: string[] = [];
     for (const movie of locked) {
@@ -47,22 +56,30 @@ export async function aggregateMovies(pool: pg.Pool, movieIds: string[]): Promis
       const hash = createHash('sha1').update(JSON.stringify(result)).digest('hex');
       if (hash !== movie.aggregate_hash) results.set(movie.id, { result, hash });
     }
-    if (removed.length) await client.query('DELETE FROM movies WHERE id = ANY($1::uuid[])', [removed]);
-    if (results.size) await writeResults(client, results);
+    const write: string[] = [];
+    if (removed.length) write.push(`DELETE FROM movies WHERE id = ANY('{${removed.join(',')}}'::uuid[]);`);
+    if (results.size) write.push(writeResultsSql(client, results));
+    write.push('COMMIT');
+    await client.query(write.join('\n'));
     const created = locked.filter((m) => m.aggregate_hash === null && results.has(m.id)).map((m) => m.id);
     return { changed: [...results.keys()], created, removed, unchanged: locked.length - results.size - removed.length };
-  });
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
-async function loadRecords(client: pg.PoolClient, movieIds: string[]): Promise<Map<string, RecordInput[]>> {
-  const { rows } = await client.query<RecordInput & { movieId: string }>(
-    `SELECT movie_id AS "movieId", provider_key AS "providerKey", external_id AS "externalId", title,
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const RECORDS_SQL = `SELECT movie_id AS "movieId", provider_key AS "providerKey", external_id AS "externalId", title,
             original_title AS "originalTitle", year, to_char(release_date, 'YYYY-MM-DD') AS "releaseDate",
             runtime_minutes AS "runtimeMinutes", genres, ratings, imdb_id AS "imdbId", overview,
             poster_url AS "posterUrl", is_adult AS "isAdult"
-       FROM provider_records WHERE movie_id = ANY($1::uuid[])`,
-    [movieIds],
-  );
+       FROM provider_records`;
+
+function groupRecords(rows: (RecordInput & { movieId: string })[]): Map<string, RecordInput[]> {
   const byMovie = new Map<string, RecordInput[]>();
   for (const { movieId, ...record } of rows) {
     const list = byMovie.get(movieId) ?? [];
@@ -72,9 +89,13 @@ async function loadRecords(client: pg.PoolClient, movieIds: string[]): Promise<M
   return byMovie;
 }
 
-async function writeResults(client: pg.PoolClient, results: Map<string, { result: AggregateResult; hash: string }>) {
+/**
+ * The write of changed movies as one statement: moviec_write_aggregates (migration
+ * 20261122000000) updates the movies and replaces their titles, ratings and genres, and records
+ * unknown genre names. The JSON arguments are passed as escaped literals (simple query protocol).
+ */
+function writeResultsSql(client: pg.PoolClient, results: Map<string, { result: AggregateResult; hash: string }>): string {
   const entries = [...results.entries()];
-  const ids = entries.map(([id]) => id);
   const movies = entries.map(([id, { result, hash }]) => ({
     id,
     hash,
@@ -85,65 +106,47 @@ async function writeResults(client: pg.PoolClient, results: Map<string, { result
     score_votes: result.score?.votes ?? null,
     score_provider_count: result.score?.providerCount ?? 0,
   }));
-  await client.query(
-    `UPDATE movies m SET
-       title = x."title", original_title = x."originalTitle", year = x."year", release_date = x."releaseDate"::date,
-       runtime_minutes = x."runtimeMinutes", overview = x."overview", poster_url = x."posterUrl", is_adult = x."isAdult",
-       imdb_id = coalesce(m.imdb_id, x."imdbId"), provenance = x.provenance,
-       score_value = x.score_value, score_confidence = x.score_confidence, score_votes = x.score_votes,
-       score_provider_count = x.score_provider_count, aggregate_hash = x.hash,
-       version = m.version + 1, updated_at = now()
-      FROM jsonb_to_recordset($1::jsonb) AS x(
-        id uuid, hash text, "title" text, "originalTitle" text, "year" int, "releaseDate" text, "runtimeMinutes" int,
-        "overview" text, "posterUrl" text, "isAdult" boolean, "imdbId" text, provenance jsonb,
-        score_value float8, score_confidence float8, score_votes int, score_provider_count int)
-     WHERE m.id = x.id`,
-    [JSON.stringify(movies)],
+  const titles = entries.flatMap(([id, { result }]) =>
+    result.titles.map((t) => ({ movie_id: id, ...t, normalized: normalizeTitle(t.title) })),
   );
-
-  await client.query('DELETE FROM movie_titles WHERE movie_id = ANY($1::uuid[])', [ids]);
-  await client.query(
-    `INSERT INTO movie_titles (movie_id, provider_key, title, normalized, is_original, score)
-     SELECT x.movie_id, x."providerKey", x.title, x.normalized, x."isOriginal", x.score
-       FROM jsonb_to_recordset($1::jsonb)
-         AS x(movie_id uuid, "providerKey" text, title text, normalized text, "isOriginal" boolean, score float8)
-     ON CONFLICT (movie_id, provider_key, title) DO NOTHING`,
-    [
-      JSON.stringify(
-        entries.flatMap(([id, { result }]) =>
-          result.titles.map((t) => ({ movie_id: id, ...t, normalized: normalizeTitle(t.title) })),
-        ),
-      ),
-    ],
-  );
-
-  await client.query('DELETE FROM ratings WHERE movie_id = ANY($1::uuid[])', [ids]);
-  await client.query(
-    `INSERT INTO ratings (movie_id, provider_key, kind, raw_value, raw_scale, normalized, votes)
-     SELECT x.movie_id, x."providerKey", x.kind, x."rawValue", x."rawScale", x.normalized, x.votes
-       FROM jsonb_to_recordset($1::jsonb) AS x(movie_id uuid, "providerKey" text, kind text, "rawValue" float8,
-                                               "rawScale" text, normalized float8, votes int)`,
-    [JSON.stringify(entries.flatMap(([id, { result }]) => result.ratings.map((r) => ({ movie_id: id, ...r }))))],
-  );
-
-  await client.query('DELETE FROM movie_genres WHERE movie_id = ANY($1::uuid[])', [ids]);
-  await client.query(
-    `INSERT INTO movie_genres (movie_id, genre_id, confidence)
-     SELECT x.movie_id, g.id, x.confidence
-       FROM jsonb_to_recordset($1::jsonb) AS x(movie_id uuid, name text, confidence float8)
-       JOIN genres g ON g.name = x.name`,
-    [JSON.stringify(entries.flatMap(([id, { result }]) => result.genres.map((g) => ({ movie_id: id, ...g }))))],
-  );
-
+  const ratings = entries.flatMap(([id, { result }]) => result.ratings.map((r) => ({ movie_id: id, ...r })));
+  const genres = entries.flatMap(([id, { result }]) => result.genres.map((g) => ({ movie_id: id, ...g })));
   const unknown = entries.flatMap(([, { result }]) => result.unknownGenres);
-  if (unknown.length) {
-    await client.query(
-      `INSERT INTO genre_aliases (provider_key, alias, genre_id)
-       SELECT DISTINCT x."providerKey", x.alias, NULL::int FROM jsonb_to_recordset($1::jsonb) AS x("providerKey" text, alias text)
-       ON CONFLICT (provider_key, alias, genre_id) DO NOTHING`,
-      [JSON.stringify(unknown)],
-    );
+  const arg = (value: unknown) => `${client.escapeLiteral(JSON.stringify(value))}::jsonb`;
+  return `SELECT moviec_write_aggregates(${[movies, titles, ratings, genres, unknown].map(arg).join(', ')});`;
+}
+
+/**
+ * `moviec aggregate --all`: every movie, `chunk` ids per transaction with `parallel` chunks in
+ * flight on their own connections. Chunks are disjoint and each locks its movies in id order, so
+ * they neither interleave with nor deadlock against other aggregations.
+ */
+export async function aggregateAll(
+  pool: pg.Pool,
+  options: { chunk?: number; parallel?: number; onChunk?: (outcome: AggregateOutcome, ids: string[]) => Promise<void> | void } = {},
+): Promise<{ movies: number; changed: number; removed: number }> {
+  const totals = { movies: 0, changed: 0, removed: 0 };
+  const inFlight = new Set<Promise<void>>();
+  const failed: { error?: Error } = {};
+  for await (const ids of allMovieIds(pool, options.chunk ?? 5000)) {
+    if (failed.error) break;
+    const task: Promise<void> = aggregateMovies(pool, ids)
+      .then(async (outcome) => {
+        totals.movies += ids.length;
+        totals.changed += outcome.changed.length;
+        totals.removed += outcome.removed.length;
+        await options.onChunk?.(outcome, ids);
+      })
+      .catch((error: unknown) => {
+        failed.error ??= error instanceof Error ? error : new Error(String(error));
+      })
+      .finally(() => inFlight.delete(task));
+    inFlight.add(task);
+    if (inFlight.size >= (options.parallel ?? 2)) await Promise.race(inFlight);
   }
+  await Promise.all(inFlight);
+  if (failed.error) throw failed.error;
+  return totals;
 }
 
 /** Every movie id, in chunks, for `moviec aggregate --all`. */

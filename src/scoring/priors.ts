@@ -16,9 +16,15 @@ export type PriorLookup = (providerKey: string, kind: string) => Prior;
 export const DEFAULT_PRIOR: Prior = { mean: 60, votes: 50, calibration: [] };
 
 export async function loadPriors(db: pg.Pool | pg.PoolClient): Promise<PriorLookup> {
-  const { rows } = await db.query<{ provider_key: string; kind: string; prior_mean: number; prior_votes: number; calibration: Calibration }>(
-    'SELECT provider_key, kind, prior_mean, prior_votes, calibration FROM scoring_priors',
-  );
+  const { rows } = await db.query<PriorRow>(PRIORS_SQL);
+  return priorLookup(rows);
+}
+
+export interface PriorRow { provider_key: string; kind: string; prior_mean: number; prior_votes: number; calibration: Calibration }
+export const PRIORS_SQL = 'SELECT provider_key, kind, prior_mean, prior_votes, calibration FROM scoring_priors';
+
+/** The lookup for rows read with PRIORS_SQL. */
+export function priorLookup(rows: PriorRow[]): PriorLookup {
   const priors = new Map(rows.map((r) => [`${r.provider_key}:${r.kind}`, { mean: r.prior_mean, votes: r.prior_votes, calibration: r.calibration }]));
   return (providerKey, kind) => priors.get(`${providerKey}:${kind}`) ?? DEFAULT_PRIOR;
 }
