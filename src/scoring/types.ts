@@ -1,20 +1,8 @@
-import type { SourceRating } from '../sources/types.js';
+import type { SourceRecord } from '../sources/types.js';
 
-/** A provider record as aggregation reads it. */
-export interface RecordInput {
+/** A provider record as aggregation reads it: the adapter's fields (without the TMDB id and raw payload) and its provider. */
+export interface RecordInput extends Omit<SourceRecord, 'tmdbId' | 'payload'> {
   providerKey: string;
-  externalId: string;
-  title: string | null;
-  originalTitle: string | null;
-  year: number | null;
-  releaseDate: string | null;
-  runtimeMinutes: number | null;
-  genres: string[];
-  ratings: SourceRating[];
-  imdbId: string | null;
-  overview: string | null;
-  posterUrl: string | null;
-  isAdult: boolean;
 }
 
 export interface CuratedFields {
