@@ -37,6 +37,9 @@ const { values: args } = parseArgs({
     'skip-api': { type: 'boolean', default: false },
     'skip-peer': { type: 'boolean', default: false },
     label: { type: 'string', default: '' },
+    // A folder for a persistent catalogue: built on the first run (ingest + aggregation), reused
+    // by later runs with the same --size, which then apply new migrations and measure only the API.
+    keep: { type: 'string', default: '' },
   },
 });
 const SIZE = Number(args.size);
@@ -51,15 +54,37 @@ const round = (n, digits = 0) => (n === null || n === undefined || Number.isNaN(
 
 const children = new Set();
 async function main() {
+  const keep = args.keep ? path.resolve(args.keep) : null;
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'moviec-bench-'));
   const results = { size: SIZE, label: args.label, startedAt: new Date().toISOString(), machine: machineInfo(), ingest: {}, aggregation: {}, api: {} };
   let embedded;
   try {
-    log(`starting embedded PostgreSQL in ${tmp}`);
-    embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port: await freePort(), persistent: false, database: 'postgres' });
+    const dataDir = keep ? path.join(keep, 'pg') : path.join(tmp, 'pg');
+    log(`starting embedded PostgreSQL in ${dataDir}`);
+    embedded = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: Boolean(keep), database: 'postgres' });
     const admin = new pg.Client({ connectionString: embedded.url });
     await admin.connect();
     const dbUrl = (name) => Object.assign(new URL(embedded.url), { pathname: `/${name}` }).toString();
+    if (keep) {
+      // A benchmark catalogue trades durability for speed, like the throwaway cluster.
+      for (const setting of ['fsync', 'full_page_writes', 'synchronous_commit']) await admin.query(`ALTER SYSTEM SET ${setting} = off`);
+      await admin.query('SELECT pg_reload_conf()');
+      const built = await builtCatalogue(dbUrl('bench'));
+      if (built === SIZE) {
+        log(`reusing the catalogue of ${SIZE} titles in ${keep}: applying migrations, measuring the API`);
+        const pool = createPool(dbUrl('bench'), 10);
+        await prepareDatabase(pool);
+        await pool.query('ANALYZE');
+        results.machine.postgres = (await pool.query('SHOW server_version')).rows[0].server_version;
+        results.reused = true;
+        if (!args['skip-api']) results.api = await apiBenchmarks(pool, dbUrl('bench'), tmp);
+        await pool.end();
+        await admin.end();
+        return await writeResults(results);
+      }
+      if (built !== null) throw new Error(`${keep} holds a catalogue of ${built} titles, not ${SIZE}: remove it or give another --keep folder`);
+      for (const name of ['bench', 'bench_template', 'bench_copy', 'bench_small']) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
     await admin.query('CREATE DATABASE bench_template');
     {
       const pool = createPool(dbUrl('bench_template'), 2);
@@ -132,6 +157,10 @@ async function main() {
     log(`per-movie: ${perMovie.jobsPerSecond} jobs/s, no-op: ${noop.jobsPerSecond} jobs/s`);
     await pool.query('DELETE FROM graphile_worker._private_jobs');
     await pool.query('ANALYZE');
+    if (keep) {
+      await pool.query('CREATE TABLE bench_catalogue (size int NOT NULL)');
+      await pool.query('INSERT INTO bench_catalogue VALUES ($1)', [SIZE]);
+    }
 
     // ---- API -----------------------------------------------------------------------------
     if (!args['skip-api']) results.api = await apiBenchmarks(pool, dbUrl('bench'), tmp);
@@ -143,12 +172,33 @@ async function main() {
     if (embedded) await embedded.stop().catch(() => undefined);
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
   }
+  await writeResults(results);
+}
+
+async function writeResults(results) {
   results.finishedAt = new Date().toISOString();
   await mkdir(path.join(here, 'results'), { recursive: true });
   const file = path.join(here, 'results', `${results.startedAt.replace(/[:.]/g, '-')}-${SIZE}${args.label ? `-${args.label}` : ''}.json`);
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
   log(`written to ${path.relative(process.cwd(), file)}`);
+}
+
+/** The size of a completed persistent catalogue in that database, or null when there is none. */
+async function builtCatalogue(url) {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+  } catch {
+    return null;
+  }
+  try {
+    const { rows } = await client.query(`SELECT to_regclass('bench_catalogue') IS NOT NULL AS present`);
+    if (!rows[0].present) return null;
+    return (await client.query('SELECT size FROM bench_catalogue')).rows[0]?.size ?? null;
+  } finally {
+    await client.end();
+  }
 }
 
 // ---- Ingest helpers ------------------------------------------------------------------------
@@ -274,7 +324,7 @@ async function startRedis() {
 
 /** SQL functions PostGraphile exposes as query fields, doing what MovieC's search and top page do. */
 const PEER_FUNCTIONS = `
-CREATE FUNCTION bench_search_movies(query text) RETURNS SETOF movies LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION bench_search_movies(query text) RETURNS SETOF movies LANGUAGE sql STABLE AS $$
   SELECT m.* FROM (
     SELECT c.movie_id,
            max(round(((word_similarity(moviec_search_text(query), c.matched) + similarity(moviec_search_text(query), c.matched)) / 2)::numeric, 2))::float8 AS rank
@@ -282,7 +332,7 @@ CREATE FUNCTION bench_search_movies(query text) RETURNS SETOF movies LANGUAGE sq
   JOIN movies m ON m.id = hit.movie_id
   ORDER BY hit.rank DESC, coalesce(m.score_value, -1) DESC, m.id DESC
 $$;
-CREATE FUNCTION bench_top_movies() RETURNS SETOF movies LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION bench_top_movies() RETURNS SETOF movies LANGUAGE sql STABLE AS $$
   SELECT * FROM movies ORDER BY coalesce(score_value, -1) DESC, id DESC
 $$;`;
 

@@ -40,7 +40,8 @@ describe('searchMovies: typo- and accent-tolerant title search', () => {
     ids.harborNone = await insertMovie(pool, { title: 'Harbor', year: 1930 });
     ids.lights = await insertMovie(pool, { title: 'Harbor Lights', year: 1996, score: score(99, 100), genres: [{ name: 'Drama', confidence: 0.3 }] });
     for (let i = 1; i <= 25; i++) {
-      await insertMovie(pool, { title: `Star Voyage ${i}`, year: 1980 + i, score: i % 4 === 0 ? null : score(40 + i, i * 10) });
+      const genres = i === 2 ? [{ name: 'Science Fiction', confidence: 1 }] : [];
+      await insertMovie(pool, { title: `Star Voyage ${i}`, year: 1980 + i, score: i % 4 === 0 ? null : score(40 + i, i * 10), genres });
     }
   });
   afterAll(() => api.close());
@@ -138,12 +139,30 @@ describe('searchMovies: typo- and accent-tolerant title search', () => {
     expect((await search('harbor '.repeat(28).slice(0, 200))).errors).toBeUndefined();
   });
 
-  it('refuses too many genres, and takes odd genre names as names', async () => {
+  it('refuses too many genres, and unknown genre names with BAD_USER_INPUT listing the valid names', async () => {
     const many = await search('harbor', { genres: Array.from({ length: 51 }, (_, i) => `g${i}`) });
     expect(many.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const odd = await search('harbor', { genres: ["drama' OR '1'='1", 'dra%'] });
-    expect(odd.errors).toBeUndefined();
-    expect(odd.data.searchMovies.totalCount).toBe(0);
+    expect(odd.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', argumentName: 'genres' });
+    expect(odd.errors?.[0]?.message).toContain(`Unknown genres "drama' OR '1'='1", "dra%" in genres`);
+    expect(odd.errors?.[0]?.message).toMatch(/Valid genres: Action, Adult, .*Drama, .*Western; provider spellings also accepted .*Sci-Fi/);
+    const inFilter = await api.gql(`{ movies(filter: { genres: ["Space Opera"] }) { totalCount } }`);
+    expect(inFilter.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', argumentName: 'filter' });
+    const rest = await fetch(`${api.origin}/movies/search?query=harbor&genres=Drama,Nope`);
+    expect(rest.status).toBe(400);
+    expect((await rest.json()).error).toMatch(/^Unknown genre "Nope" in genres\. Valid genres: Action/);
+  });
+
+  it.each([
+    ["IMDb's spelling", ['Sci-Fi']],
+    ['the canonical name in another case', ['science FICTION']],
+    ["TMDB's spelling", ['Science Fiction']],
+    ["Rotten Tomatoes' combined genre", ['Science Fiction & Fantasy']],
+    ['spacing and "and" variants', ['sci fi', 'science fiction and fantasy']],
+  ])('accepts %s as a genre filter', async (_, genres) => {
+    const res = await search('star voyage', { genres, first: 100 });
+    expect(res.errors).toBeUndefined();
+    expect(titlesOf(res)).toEqual(['Star Voyage 2']);
   });
 
   it('refuses NUL characters, which PostgreSQL text cannot hold, as BAD_USER_INPUT', async () => {

@@ -61,6 +61,8 @@ export interface MovieSelection {
 
 export interface MovieFilterValues {
   genres?: string[] | null;
+  /** The canonical genres `genres` stands for (resolved by services/genre-names.ts); what the SQL uses. */
+  genreIds?: number[] | null;
   yearFrom?: number | null;
   yearTo?: number | null;
   minScore?: number | null;
@@ -68,17 +70,17 @@ export interface MovieFilterValues {
 }
 
 /**
- * Conditions for MovieFilter: any of the genres (case-insensitive; a genre below the confidence
- * threshold is not the movie's), inclusive years, minimum score and votes.
+ * Conditions for MovieFilter: any of the resolved genres (a genre below the confidence threshold is
+ * not the movie's), inclusive years, minimum score and votes.
  */
 export function filterConditions(filter: MovieFilterValues | null | undefined, params: SqlParams): string[] {
   const conditions: string[] = [];
   if (!filter) return conditions;
-  if (filter.genres?.length) {
-    const names = params.add(filter.genres.map((g) => g.toLowerCase()), 'text[]');
+  if (filter.genreIds?.length) {
+    const ids = params.add(filter.genreIds, 'int4[]');
     conditions.push(
-      `EXISTS (SELECT 1 FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
-                WHERE mg.movie_id = m.id AND lower(g.name) = ANY(${names})
+      `EXISTS (SELECT 1 FROM movie_genres mg
+                WHERE mg.movie_id = m.id AND mg.genre_id = ANY(${ids})
                   AND mg.confidence >= ${params.add(GENRE_CONFIDENCE_THRESHOLD, 'float8')})`,
     );
   }

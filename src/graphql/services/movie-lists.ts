@@ -15,6 +15,7 @@ import {
   type Ordering,
 } from '../data/movie-list.js';
 import { searchSelection, SEARCH_ORDERING } from '../data/search.js';
+import { resolveGenreNames } from '../../services/genre-names.js';
 import { badUserInput } from '../errors.js';
 import { toConnection, validateFirst, type MovieConnectionRecord } from '../pagination.js';
 
@@ -50,7 +51,7 @@ export const MAX_QUERY_LENGTH = 200;
 const MAX_GENRES = 50;
 
 export async function listMovies(deps: ListDependencies, args: ListArguments): Promise<MovieConnectionRecord> {
-  const filter = checkFilter(args.filter);
+  const filter = await checkFilter(deps.pool, args.filter);
   const orderBy = args.orderBy ?? 'SCORE_DESC';
   const params = new SqlParams();
   const selection: MovieSelection = { from: 'movies m', conditions: filterConditions(filter, params), params };
@@ -63,7 +64,7 @@ export async function searchMovies(deps: ListDependencies, args: SearchArguments
     throw badUserInput(`query must be 1 to ${MAX_QUERY_LENGTH} characters`, 'query');
   }
   const genres = checkGenres(args.genres, 'genres');
-  const filter = checkFilter({ ...args.filter, ...(genres ? { genres } : {}) });
+  const filter = await checkFilter(deps.pool, { ...args.filter, ...(genres ? { genres } : {}) }, genres ? 'genres' : 'filter');
   const query = normalizeTitle(text);
   // Only punctuation: nothing a title could match.
   if (!query) {
@@ -87,7 +88,7 @@ async function cachedPage(
   return toConnection(page, () => cache.shared(`${kind}-count`, key, () => countMovies(pool, selection)));
 }
 
-function checkFilter(filter: MovieFilterValues | null | undefined): MovieFilterValues | null {
+async function checkFilter(pool: pg.Pool, filter: MovieFilterValues | null | undefined, genresArgument = 'filter'): Promise<MovieFilterValues | null> {
   if (!filter) return null;
   const { yearFrom, yearTo, minScore, minVotes } = filter;
   if (yearFrom != null && yearTo != null && yearFrom > yearTo) {
@@ -97,8 +98,10 @@ function checkFilter(filter: MovieFilterValues | null | undefined): MovieFilterV
     throw badUserInput(`filter.minScore is a c-rating between 0 and 100, got ${minScore}`, 'filter');
   }
   if (minVotes != null && minVotes < 0) throw badUserInput(`filter.minVotes must not be negative, got ${minVotes}`, 'filter');
+  const genres = checkGenres(filter.genres, 'filter');
   return {
-    genres: checkGenres(filter.genres, 'filter'),
+    genres,
+    genreIds: await resolveGenreNames(pool, genres, genresArgument),
     yearFrom: yearFrom ?? null,
     yearTo: yearTo ?? null,
     minScore: minScore ?? null,
