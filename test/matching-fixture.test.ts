@@ -36,11 +36,55 @@ const CATALOGUE: Title[] = [
   { tconst: 'tt1000028', title: 'Pokémon: The First Movie', year: 1998 },
   { tconst: 'tt1000029', title: 'Mission: Impossible', year: 1996 },
   { tconst: 'tt1000030', title: 'Mission: Impossible II', year: 2000 },
+  // Real public titles of the classes that failed on real provider data (issue 14).
+  // Sequels and numbering.
+  { tconst: 'tt1179904', title: 'Paranormal Activity', year: 2007, runtime: 86 },
+  { tconst: 'tt1536044', title: 'Paranormal Activity 2', year: 2010, runtime: 91 },
+  { tconst: 'tt0139134', title: 'Cruel Intentions', year: 1999, runtime: 97 },
+  { tconst: 'tt0206420', title: 'Cruel Intentions 2', year: 2000, runtime: 87 },
+  { tconst: 'tt0091203', title: 'Highlander', year: 1986 },
+  { tconst: 'tt0102034', title: 'Highlander II: The Quickening', year: 1991 },
+  { tconst: 'tt1196141', title: 'Diary of a Wimpy Kid', year: 2010 },
+  { tconst: 'tt1650043', title: 'Diary of a Wimpy Kid: Rodrick Rules', year: 2011 },
+  { tconst: 'tt0101587', title: 'City Slickers', year: 1991 },
+  { tconst: 'tt0109439', title: "City Slickers II: The Legend of Curly's Gold", year: 1994 },
+  { tconst: 'tt0103644', title: 'Alien³', year: 1992 },
+  { tconst: 'tt0090605', title: 'Aliens', year: 1986 },
+  { tconst: 'tt0479884', title: 'Crank', year: 2006 },
+  { tconst: 'tt1121931', title: 'Crank: High Voltage', year: 2009 },
+  { tconst: 'tt0110857', title: 'Police Academy: Mission to Moscow', year: 1994 },
+  { tconst: 'tt0106598', title: 'Cop and a Half', year: 1993 },
+  { tconst: 'tt0110357', title: 'The Lion King', year: 1994 },
+  { tconst: 'tt0318403', title: 'The Lion King 1½', year: 2004 },
+  { tconst: 'tt0068646', title: 'The Godfather', year: 1972 },
+  { tconst: 'tt0071562', title: 'The Godfather Part II', year: 1974 },
+  { tconst: 'tt0114709', title: 'Toy Story', year: 1995 },
+  { tconst: 'tt0120363', title: 'Toy Story 2', year: 1999 },
+  { tconst: 'tt0266697', title: 'Kill Bill: Vol. 1', year: 2003 },
+  { tconst: 'tt0378194', title: 'Kill Bill: Vol. 2', year: 2004 },
+  { tconst: 'tt0926084', title: 'Harry Potter and the Deathly Hallows: Part 1', year: 2010 },
+  { tconst: 'tt1201607', title: 'Harry Potter and the Deathly Hallows: Part 2', year: 2011 },
+  { tconst: 'tt0349903', title: "Ocean's Twelve", year: 2004 },
+  { tconst: 'tt0110622', title: 'Naked Gun 33⅓: The Final Insult', year: 1994 },
+  { tconst: 'tt1245112', title: '[REC]²', year: 2009 },
+  { tconst: 'tt1038988', title: '[REC]', year: 2007 },
+  // Alternate titles.
+  { tconst: 'tt0369702', title: 'The Sea Inside', original: 'Mar adentro', year: 2004 },
+  { tconst: 'tt0368909', title: 'The Protector', original: 'Tom yum goong', year: 2005 },
+  { tconst: 'tt0089670', title: "National Lampoon's European Vacation", year: 1985 },
+  { tconst: 'tt0033045', title: 'The Shop Around the Corner', year: 1940 },
+  // Same title, films a year apart; remakes.
+  { tconst: 'tt3090670', title: 'Eden', year: 2014, runtime: 131 },
+  { tconst: 'tt3856124', title: 'Eden', year: 2015, runtime: 98 },
+  { tconst: 'tt0087538', title: 'The Karate Kid', year: 1984 },
+  { tconst: 'tt1155076', title: 'The Karate Kid', year: 2010 },
+  // Contradicting ids: Disney's Frozen, and a film only a record's own id can name.
+  { tconst: 'tt2294629', title: 'Frozen', year: 2013 },
 ];
 
 // Rows from providers without shared ids, labelled with the film they really are (null: none, or
 // not decidable from title and year).
-const LABELLED: [title: string, year: number | null, expected: string | null][] = [
+const LABELLED: [title: string, year: number | null, expected: string | null, extra?: Partial<TitleQuery>][] = [
   ['the silent harbor', 1994, 'tt1000001'], // case
   ['Silent Harbor, The', 1995, 'tt1000001'], // trailing article, year +1
   ['The Silent Harbor', 1993, 'tt1000001'], // year -1
@@ -81,6 +125,53 @@ const LABELLED: [title: string, year: number | null, expected: string | null][] 
   ['Harbor', 1994, null], // a different, shorter title
   ['The Silent Harbor', null, null], // no year: cannot tell remakes apart
   ['Lord of the Rings', 2001, null], // too vague
+  // Sequels never join their originals, whatever the similarity.
+  ['Paranormal Activity', 2010, null], // Rotten Tomatoes' year; only the sequel is within a year
+  ['Paranormal Activity 2', 2010, 'tt1536044'],
+  ['Cruel Intentions 2', 2000, 'tt0206420'],
+  ['Cruel Intentions 3', 2000, null], // a sequel the catalogue does not have
+  ['Cruel Intentions', 1999, 'tt0139134'],
+  ['Toy Story', 1999, null],
+  ['Toy Story 2', 1999, 'tt0120363'],
+  ['Kill Bill: Volume 1', 2003, 'tt0266697'],
+  ['Kill Bill: Volume 2', 2004, 'tt0378194'],
+  ['Kill Bill: Vol. 2', 2003, 'tt0378194'],
+  ['Harry Potter and the Deathly Hallows - Part 2', 2011, 'tt1201607'],
+  ['Harry Potter and the Deathly Hallows: Part One', 2010, 'tt0926084'],
+  ["Ocean's 12", 2004, 'tt0349903'],
+  // Numbering: Arabic, Roman, spelled, superscript, "Part N"; fractions are title.
+  ['Highlander 2: The Quickening', 1991, 'tt0102034'],
+  ['Highlander', 1991, null],
+  ['Diary of a Wimpy Kid 2: Rodrick Rules', 2011, 'tt1650043'],
+  ['Diary of a Wimpy Kid', 2010, 'tt1196141'],
+  ["City Slickers 2 - The Legend of Curly's Gold", 1994, 'tt0109439'],
+  ['Alien3', 1992, 'tt0103644'],
+  ['Alien 3', 1992, 'tt0103644'],
+  ['Crank 2: High Voltage', 2009, 'tt1121931'],
+  ['Police Academy 7: Mission to Moscow', 1994, 'tt0110857'],
+  ['Cop & ½', 1993, 'tt0106598'],
+  ['The Lion King 1 1/2', 2004, 'tt0318403'],
+  ['The Lion King', 1994, 'tt0110357'],
+  ['Godfather: Part II, The', 1974, 'tt0071562'],
+  ['The Godfather Part 2', 1974, 'tt0071562'],
+  ['The Godfather', 1973, 'tt0068646'],
+  ['Naked Gun 33 1/3: The Final Insult', 1994, 'tt0110622'],
+  ['[REC] 2', 2009, 'tt1245112'],
+  // Alternate titles: parenthesised, aka, "Title, The (Alt)".
+  ['The Sea Inside (Mar Adentro) (The Sea Within)', 2004, 'tt0369702'],
+  ['The Protector (Tom yum goong) (Warrior King)', 2005, 'tt0368909'],
+  ["European Vacation (aka National Lampoon's European Vacation)", 1985, 'tt0089670'],
+  ['Shop Around the Corner, The (Little Shop, The)', 1940, 'tt0033045'],
+  ['Seven (a.k.a. Se7en)', 1995, 'tt1000019'],
+  // Same-title films a year apart: evidence decides, or nothing does.
+  ['Eden', 2014, 'tt3090670', { runtimeMinutes: 131 }],
+  ['Eden', 2015, 'tt3856124', { runtimeMinutes: 98 }],
+  ['Eden', 2015, null], // without evidence: either film
+  ['The Karate Kid', 2010, 'tt1155076'],
+  ['Karate Kid, The', 1984, 'tt0087538'],
+  // Contradicting ids: a record naming another film's id never joins by title.
+  ['The Frozen', 2012, null, { ids: [{ provider: 'imdb', id: 'tt2363213' }] }],
+  ['Frozen', 2013, 'tt2294629', { ids: [{ provider: 'imdb', id: 'tt2294629' }] }],
 ];
 
 describe('title + year matching on a labelled fixture', () => {
@@ -95,12 +186,12 @@ describe('title + year matching on a labelled fixture', () => {
     expect(run.status).toBe('SUCCEEDED');
     const { rows } = await db.pool.query<{ id: string; imdb_id: string }>('SELECT id, imdb_id FROM movies');
     movieByImdb = new Map(rows.map((r) => [r.imdb_id, r.id]));
-    const queries: TitleQuery[] = LABELLED.map(([title, year], i) => ({ recordId: String(i), title, originalTitle: null, year }));
+    const queries: TitleQuery[] = LABELLED.map(([title, year, , extra], i) => ({ recordId: String(i), title, originalTitle: null, year, ...extra }));
     results = await matchByTitle(db.pool, queries);
   });
   afterAll(() => db.drop());
 
-  it('has precision 1.0 and recall of at least 0.95', () => {
+  it('has precision 1.0 and recall of at least 0.97', () => {
     let truePositives = 0;
     let falsePositives = 0;
     let falseNegatives = 0;
@@ -125,7 +216,7 @@ describe('title + year matching on a labelled fixture', () => {
         (wrong.length ? `\n  ${wrong.join('\n  ')}` : ''),
     );
     expect(precision).toBe(1);
-    expect(recall).toBeGreaterThanOrEqual(0.95);
+    expect(recall).toBeGreaterThanOrEqual(0.97);
   });
 
   it('says why a row is ambiguous or unmatched', () => {

@@ -47,6 +47,13 @@ export async function syncReferenceData(pool: pg.Pool, providers: ProviderDefini
      ON CONFLICT (provider_key, alias, genre_id) DO NOTHING`,
     [JSON.stringify(aliases)],
   );
+  // A spelling once recorded as unknown and now kept as a tag: drop its placeholder row.
+  const tags = providers.flatMap((p) => Object.entries(p.genreAliases).filter(([, g]) => !g.length).map(([alias]) => ({ provider: p.key, alias })));
+  await pool.query(
+    `DELETE FROM genre_aliases u USING jsonb_to_recordset($1::jsonb) AS t(provider text, alias text)
+      WHERE u.genre_id IS NULL AND u.provider_key = t.provider AND u.alias = t.alias`,
+    [JSON.stringify(tags)],
+  );
   // A spelling once recorded as unknown is now known: drop its placeholder row.
   await pool.query(
     `DELETE FROM genre_aliases u WHERE u.genre_id IS NULL

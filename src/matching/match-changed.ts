@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { recordsAwaitingTitleMatch } from '../db/match-records.js';
 import { matchByTitle, type TitleQuery } from './title-match.js';
 
 /**
@@ -46,14 +47,7 @@ export async function matchChangedRecordsInto(client: pg.PoolClient): Promise<nu
              OR pr.match_confidence IS DISTINCT FROM 1 OR pr.match_reason IS NOT NULL)`,
   );
 
-  const { rows: pending } = await client.query<TitleQuery & { createsMovies: boolean }>(
-    `SELECT pr.id AS "recordId", pr.title, pr.original_title AS "originalTitle", pr.year, p.creates_movies AS "createsMovies"
-       FROM provider_records pr
-       JOIN changed_records c ON c.id = pr.id
-       JOIN providers p ON p.key = pr.provider_key
-      WHERE (pr.movie_id IS NULL OR pr.match_method = 'title_year')
-        AND (pr.imdb_id IS NULL OR NOT EXISTS (SELECT 1 FROM movies m WHERE m.imdb_id = pr.imdb_id))`,
-  );
+  const pending = await recordsAwaitingTitleMatch(client);
   if (pending.length) await applyTitleMatches(client, pending);
 
   await client.query('DROP TABLE IF EXISTS changed_movies');
@@ -71,7 +65,7 @@ async function applyTitleMatches(client: pg.PoolClient, pending: (TitleQuery & {
   const updates = pending.map((q) => {
     const match = matches.get(q.recordId)!;
     if (match.kind === 'matched') {
-      return { id: q.recordId, movie_id: match.movieId, status: 'MATCHED', method: 'title_year', confidence: match.confidence, reason: null, create: false };
+      return { id: q.recordId, movie_id: match.movieId, status: 'MATCHED', method: 'title_year', confidence: match.confidence, reason: match.reason, create: false };
     }
     // An id-bearing provider's film that no one has yet is a new movie; an ambiguous one is not.
     const create = q.createsMovies && match.kind === 'none' && !!q.title;

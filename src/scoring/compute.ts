@@ -109,7 +109,8 @@ function scoreGenres(records: RecordInput[], lookup: DefinitionLookup) {
     const canonical = new Set<string>();
     for (const spelling of r.genres) {
       const mapped = definition?.genreAliases[spelling];
-      if (mapped?.length) mapped.forEach((g) => canonical.add(g));
+      // An empty list is a known tag, not a genre; only a spelling with no entry is unknown.
+      if (mapped) mapped.forEach((g) => canonical.add(g));
       else unknownGenres.push({ providerKey: r.providerKey, alias: spelling });
     }
     for (const g of canonical) asserted.set(g, (asserted.get(g) ?? 0) + weight);

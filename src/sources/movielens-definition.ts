@@ -2,7 +2,7 @@ import type { ProviderDefinition } from './types.js';
 
 const same = (names: string[]): Record<string, string[]> => Object.fromEntries(names.map((n) => [n, [n]]));
 
-/** MovieLens carries IMDb ids (links.csv), so a film no one has yet becomes a new movie. IMAX is not a genre: left out. */
+/** MovieLens carries IMDb ids (links.csv), so a film no one has yet becomes a new movie. IMAX is a format, kept as a tag. */
 export const movieLensDefinition: ProviderDefinition = {
   key: 'movielens',
   name: 'MovieLens',
@@ -19,5 +19,6 @@ export const movieLensDefinition: ProviderDefinition = {
     // The spelling of MovieLens 100K and 1M.
     "Children's": ['Family'],
     'Sci-Fi': ['Science Fiction'],
+    IMAX: [],
   },
 };

@@ -2,9 +2,10 @@ import type { ProviderDefinition } from './types.js';
 
 /**
  * Rotten Tomatoes shares no ids with the other providers, so its rows only ever join a movie by
- * title and year, and never create one. Genre spellings without a canonical genre (Classics,
- * Art House & International, Special Interest, Television, Cult Movies, Faith & Spirituality,
- * Gay & Lesbian) are left out on purpose: they are recorded as unknown spellings, not dropped.
+ * title and year, and never create one. Its genre vocabulary (the 21 spellings of the real
+ * export) is mapped in full: Television is a TV movie; Classics, Art House & International, Cult
+ * Movies, Faith & Spirituality, Gay & Lesbian and Special Interest say how a film is shelved, not
+ * its genre, and are kept as tags (empty lists).
  */
 export const rottenTomatoesDefinition: ProviderDefinition = {
   key: 'rottentomatoes',
@@ -18,6 +19,13 @@ export const rottenTomatoesDefinition: ProviderDefinition = {
   weights: { title: 0.8, genres: 0.7, 'rating.critics': 1, 'rating.audience': 0.8 },
   genreAliases: {
     'Action & Adventure': ['Action', 'Adventure'],
+    'Art House & International': [],
+    Classics: [],
+    'Cult Movies': [],
+    'Faith & Spirituality': [],
+    'Gay & Lesbian': [],
+    'Special Interest': [],
+    Television: ['TV Movie'],
     Animation: ['Animation'],
     'Anime & Manga': ['Animation'],
     Comedy: ['Comedy'],

@@ -14,5 +14,9 @@ export const tmdbDefinition: ProviderDefinition = {
   createsMovies: true,
   ratingScales: { users: { label: '0-10', min: 0, max: 10 } },
   weights: { title: 1, genres: 1, 'rating.users': 0.9, overview: 1 },
-  genreAliases: Object.fromEntries(TMDB_GENRES.map((name) => [name, [name]])),
+  genreAliases: {
+    ...Object.fromEntries(TMDB_GENRES.map((name) => [name, [name]])),
+    // Retired from /3/genre/movie/list but still on older movies (TMDB 5000): where a film is from, a tag.
+    Foreign: [],
+  },
 };

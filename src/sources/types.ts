@@ -67,7 +67,11 @@ export interface ProviderDefinition {
   ratingScales: Record<string, RatingScale>;
   /** Reliability weight per field and per rating kind ("rating.users"); 1 when absent. */
   weights: Record<string, number>;
-  /** Provider spelling -> canonical genre names (one spelling may mean several genres). */
+  /**
+   * Provider spelling -> canonical genre names (one spelling may mean several genres). An empty
+   * list marks a spelling that is known and deliberately not a genre ("Classics", "IMAX"): it is
+   * kept as a tag on the provider's record and never reported as unknown.
+   */
   genreAliases: Record<string, string[]>;
 }
 
