@@ -1,6 +1,23 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { operationsEnvShape } from './operations-env.js';
+import { location, operationsEnvShape, schedule } from './operations-env.js';
 import { apiEnvShape } from './server/api-env.js';
+import { allProviders } from './sources/registry.js';
+
+/**
+ * MOVIEC_PROVIDER_MODULES: provider modules to register besides the built-in ones, as
+ * comma-separated paths (relative to the working directory) of existing .js, .mjs or .ts files.
+ */
+const providerModules = z
+  .string()
+  .transform((value) => value.split(',').map((p) => p.trim()).filter(Boolean))
+  .superRefine((paths, ctx) => {
+    for (const file of paths) {
+      if (!/\.(m?js|ts)$/.test(file)) ctx.addIssue({ code: 'custom', message: `${file} is not a .js, .mjs or .ts module` });
+      else if (!existsSync(file)) ctx.addIssue({ code: 'custom', message: `${file} does not exist` });
+    }
+  })
+  .default([]);
 
 /** Environment variables MovieC reads, validated once at start with one message per bad value. */
 const envSchema = z.object({
@@ -18,20 +35,66 @@ const envSchema = z.object({
   /** Seconds a dead worker process's jobs stay locked before another worker re-runs them (src/workers/recovery.ts). */
   WORKER_RECOVERY_SECONDS: z.coerce.number().positive().max(3600).default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MOVIEC_PROVIDER_MODULES: providerModules,
   ...operationsEnvShape,
   ...apiEnvShape,
 });
 
-export type Config = z.infer<typeof envSchema>;
+export type Config = z.infer<typeof envSchema> & {
+  /**
+   * The registered providers' variables that are set: each provider's settings (where its input
+   * lives, e.g. IMDB_BASICS_URL) and SCHEDULE_<KEY> (its cron, or `off`).
+   */
+  providerSettings: Readonly<Record<string, string>>;
+};
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  readonly code = 'INVALID_CONFIGURATION';
+}
 
-/** Parses the environment; throws ConfigError listing every invalid variable. */
+/** The variable that sets a provider's schedule: SCHEDULE_ROTTENTOMATOES. */
+export const scheduleVariable = (providerKey: string) => `SCHEDULE_${providerKey.toUpperCase()}`;
+
+/** The configuration variables the registered providers add: their settings and schedules. */
+function providerEnvShape(): Record<string, z.ZodType<string | undefined>> {
+  const shape: Record<string, z.ZodType<string | undefined>> = {};
+  for (const provider of allProviders()) {
+    for (const variable of Object.keys(provider.settings ?? {})) shape[variable] = location.optional();
+    if (provider.schedule) shape[scheduleVariable(provider.definition.key)] = schedule.optional();
+  }
+  return shape;
+}
+
+/** An empty variable means "unset", as in most shells' `FOO= cmd`. */
+const present = (env: NodeJS.ProcessEnv) => Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+
+function configError(issues: z.core.$ZodIssue[]): ConfigError {
+  const lines = issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  return new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}
+
+/**
+ * Parses the environment; throws ConfigError listing every invalid variable. Provider variables
+ * are those of the providers registered when it is called (load MOVIEC_PROVIDER_MODULES first:
+ * providerModulePaths, then loadProviderModules).
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // An empty variable means "unset", as in most shells' `FOO= cmd`.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = envSchema.safeParse(present);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  const values = present(env);
+  const providerShape = providerEnvShape();
+  const parsed = envSchema.extend(providerShape).safeParse(values);
+  if (!parsed.success) throw configError(parsed.error.issues);
+  const data = parsed.data as z.infer<typeof envSchema> & Record<string, unknown>;
+  const providerSettings: Record<string, string> = {};
+  for (const variable of Object.keys(providerShape)) {
+    if (typeof data[variable] === 'string') providerSettings[variable] = data[variable];
+    delete data[variable];
+  }
+  return { ...data, providerSettings };
+}
+
+/** MOVIEC_PROVIDER_MODULES alone, validated as loadConfig does, to load them before the rest is read. */
+export function providerModulePaths(env: NodeJS.ProcessEnv = process.env): string[] {
+  const parsed = z.object({ MOVIEC_PROVIDER_MODULES: providerModules }).safeParse(present(env));
+  if (!parsed.success) throw configError(parsed.error.issues);
+  return parsed.data.MOVIEC_PROVIDER_MODULES;
 }

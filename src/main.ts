@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { posterSettings } from './assets/settings.js';
 import { openConfiguredCache } from './cache/index.js';
 import { importSamplesIfEmpty } from './catalogue/sample.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, providerModulePaths } from './config.js';
 import { MigrationError } from './db/migrate.js';
 import { prepareDatabase } from './db/setup.js';
 import { startConfiguredInbox } from './inbox/configured.js';
@@ -10,6 +10,7 @@ import { createLogger } from './logger.js';
 import { openRuntime } from './runtime.js';
 import { operationsWorkerOptions } from './schedule/worker-options.js';
 import { startApi } from './server/start.js';
+import { loadProviderModules, ProviderDefinitionError } from './sources/registry.js';
 import { startWorker } from './workers/runner.js';
 
 /**
@@ -17,6 +18,8 @@ import { startWorker } from './workers/runner.js';
  * migrations, worker and API, and the bundled sample data on an empty database.
  */
 async function start(): Promise<void> {
+  // Provider modules named by MOVIEC_PROVIDER_MODULES first: the configuration's provider variables come from the registry.
+  await loadProviderModules(providerModulePaths());
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   // Schedules and the poster mirror are checked before anything starts: a bad value is one message.
@@ -60,7 +63,7 @@ async function start(): Promise<void> {
 }
 
 start().catch((error: unknown) => {
-  const known = error instanceof ConfigError || error instanceof MigrationError;
+  const known = error instanceof ConfigError || error instanceof MigrationError || error instanceof ProviderDefinitionError;
   console.error(known ? error.message : error);
   process.exit(1);
 });

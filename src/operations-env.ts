@@ -9,7 +9,7 @@ import { z } from 'zod';
  */
 
 /** A cron expression Graphile Worker accepts (five fields, e.g. `0 3 * * *`), or `off`. */
-const schedule = z
+export const schedule = z
   .string()
   .trim()
   .superRefine((value, ctx) => {
@@ -22,7 +22,7 @@ const schedule = z
     }
   });
 
-const location = z.string().trim().min(1);
+export const location = z.string().trim().min(1);
 
 export const operationsEnvShape = {
   /** json: one JSON object a line; pretty: coloured lines for people. Default: pretty on a terminal. */
@@ -30,14 +30,8 @@ export const operationsEnvShape = {
   /** The same as a switch: 1/true pretty, 0/false JSON (LOG_FORMAT wins when both are set). */
   LOG_PRETTY: z.enum(['1', '0', 'true', 'false']).optional(),
 
-  IMDB_BASICS_URL: location.optional(),
-  IMDB_RATINGS_URL: location.optional(),
-  ROTTENTOMATOES_FILE: location.optional(),
-  MOVIELENS_DIR: location.optional(),
-  SCHEDULE_IMDB: schedule.optional(),
-  SCHEDULE_ROTTENTOMATOES: schedule.optional(),
-  SCHEDULE_MOVIELENS: schedule.optional(),
-  SCHEDULE_TMDB: schedule.optional(),
+  // Each provider's settings (IMDB_BASICS_URL, …) and SCHEDULE_<PROVIDER> come from the provider
+  // registry: see providerEnvShape in ../config.ts.
   SCHEDULE_POSTERS: schedule.optional(),
 
   INBOX_DIR: location.optional(),

@@ -9,12 +9,14 @@ const imdb: ProviderDefinition = {
   ratingScales: { users: { label: '1-10', min: 1, max: 10 } },
   weights: { title: 1, 'rating.users': 1 },
   genreAliases: { Drama: ['Drama'], 'Sci-Fi': ['Science Fiction'] },
+  precedence: { title: 1, runtimeMinutes: 1 },
 };
 const other: ProviderDefinition = {
   key: 'tmdb', name: 'TMDB', kind: 'API', createsMovies: true,
   ratingScales: { users: { label: '0-10', min: 0, max: 10 } },
   weights: { title: 1, 'rating.users': 3 },
   genreAliases: { Drama: ['Drama'], 'Science Fiction': ['Science Fiction'] },
+  precedence: { title: 2, runtimeMinutes: 2 },
 };
 const lookup: DefinitionLookup = (key) => ({ imdb, tmdb: other })[key];
 
@@ -80,7 +82,7 @@ describe('computeAggregate', () => {
       ['imdb', 'Kino', 0.5],
       ['tmdb', 'The Film', 0.5],
     ]);
-    expect(result.fields.title).toBe('Kino'); // tie: IMDb comes first in TITLE_PRECEDENCE
+    expect(result.fields.title).toBe('Kino'); // tie: IMDb ranks first for the title
     expect(result.fields.runtimeMinutes).toBe(101); // IMDb has none; TMDB's record with the lowest id is taken
     expect(result.provenance.runtimeMinutes).toBe('tmdb');
     expect(result.genres).toEqual([{ name: 'Drama', confidence: 1 }, { name: 'Science Fiction', confidence: 0.5 }]);
@@ -110,7 +112,7 @@ describe('the README worked example', () => {
         { providerKey: 'rottentomatoes', kind: 'critics', rawValue: 91, rawScale: '0-100%', normalized: 84, votes: 120 },
         { providerKey: 'movielens', kind: 'users', rawValue: 4.1, rawScale: '0.5-5', normalized: 78, votes: 2_400 },
       ],
-      (key) => ({ ...imdb, key: key as 'imdb', weights: weights[key]! }),
+      (key) => ({ ...imdb, key: key, weights: weights[key]! }),
       (key) => ({ ...priors[key]!, calibration: [] }),
     )!;
     expect(score.value).toBeCloseTo(77.09, 2);

@@ -34,7 +34,7 @@ describe('aggregation against the database', () => {
   afterAll(() => db.drop());
 
   it('fits each provider’s prior and a strictly increasing calibration from films several providers rate', async () => {
-    const fitted = await refreshPriors(db.pool, [imdbDefinition, { ...critic, key: 'testcritic' as ProviderDefinition['key'] }]);
+    const fitted = await refreshPriors(db.pool, [imdbDefinition, { ...critic, key: 'testcritic' }]);
     expect(fitted).toBe(2);
     const { rows } = await db.pool.query('SELECT * FROM scoring_priors ORDER BY provider_key');
     expect(rows.map((r) => [r.provider_key, r.kind, r.sample_size, r.overlap_size])).toEqual([

@@ -7,7 +7,7 @@ import type { NormalizedRating } from '../src/scoring/types.js';
 const PROVIDERS = ['imdb', 'tmdb', 'rottentomatoes', 'movielens'];
 const WEIGHTS: Record<string, number> = { imdb: 1, tmdb: 0.9, rottentomatoes: 1, movielens: 0.9 };
 const lookup: DefinitionLookup = (key) => ({
-  key: key as 'imdb', name: key, kind: 'FILE', createsMovies: false, ratingScales: {}, genreAliases: {},
+  key: key, name: key, kind: 'FILE', createsMovies: false, ratingScales: {}, genreAliases: {},
   weights: { 'rating.users': WEIGHTS[key] ?? 1 },
 });
 

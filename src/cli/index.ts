@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runPosterMirror } from '../assets/posters-task.js';
 import { openInvalidationCache } from '../cache/index.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig, providerModulePaths } from '../config.js';
 import { MigrationError } from '../db/migrate.js';
 import { prepareDatabase } from '../db/setup.js';
 import { startConfiguredInbox } from '../inbox/configured.js';
@@ -12,7 +12,7 @@ import { printSchedules } from '../schedule/status.js';
 import { operationsWorkerOptions } from '../schedule/worker-options.js';
 import { aggregateAll, aggregateMovies } from '../scoring/aggregate.js';
 import { refreshPriors } from '../scoring/priors.js';
-import { PROVIDER_DEFINITIONS } from '../sources/registry.js';
+import { allProviders, findProvider, loadProviderModules, providerDefinitions, providerKeyOf, ProviderDefinitionError, UnknownProviderError } from '../sources/registry.js';
 import { SourceError } from '../sources/types.js';
 import { startWorker } from '../workers/runner.js';
 import { ImportProgress } from './progress.js';
@@ -51,10 +51,32 @@ const positiveInt = (value: string) => {
   return n;
 };
 
+/** A provider name in any spelling, as its key; an unknown one is a usage error naming the known ones. */
+const providerArgument = (value: string) => {
+  try {
+    return providerKeyOf(value);
+  } catch (error) {
+    if (error instanceof UnknownProviderError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+};
+
+/** `moviec import <provider>` takes the provider in any spelling (`ROTTEN_TOMATOES`, `Rotten-Tomatoes`). */
+class ProviderImportCommand extends Command {
+  // Commander finds subcommands by exact name; this is its lookup (Command#_findCommand), by provider name first.
+  _findCommand(name: string | undefined): Command | undefined {
+    const key = name === undefined ? undefined : (findProvider(name)?.definition.key ?? name);
+    return (Command.prototype as unknown as { _findCommand(n?: string): Command | undefined })._findCommand.call(this, key);
+  }
+}
+
 const movieIds = (value: string) => {
   if (!/^[0-9a-f-]{36}$/i.test(value)) throw new InvalidArgumentError('expected a movie id (uuid)');
   return value;
 };
+
+/** "A, B and C". */
+const listOf = (items: string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
 
 export interface CliOptions {
   /** When `serve` and `worker` stop; default SIGINT or SIGTERM (tests pass their own). */
@@ -63,7 +85,7 @@ export interface CliOptions {
 
 export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Command {
   const program = new Command('moviec')
-    .description('MovieC: movie ratings from IMDb, TMDB, Rotten Tomatoes and MovieLens, combined and served over GraphQL')
+    .description(`MovieC: movie ratings from ${listOf(allProviders().map((p) => p.definition.name))}, combined and served over GraphQL`)
     .showHelpAfterError()
     // Commander's errors (and --help) throw a CommanderError instead of ending the process; main()
     // turns it into the exit code. Subcommands inherit this when created below.
@@ -114,45 +136,25 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
       }, 'info'),
     );
 
-  const importCommand = program.command('import').description('import a provider into the catalogue');
-  importCommand
-    .command('imdb')
-    .description('IMDb datasets: title.basics and title.ratings (path or URL, .gz or plain)')
-    .requiredOption('--basics <file>', 'title.basics.tsv(.gz) path or URL')
-    .requiredOption('--ratings <file>', 'title.ratings.tsv(.gz) path or URL')
-    .option('--no-wait', 'queue the run and return at once')
-    .action((options: { basics: string; ratings: string; wait: boolean }) =>
-      withRuntime((runtime) => runImport(runtime, 'imdb', { basics: options.basics, ratings: options.ratings }, options.wait)),
-    );
-  importCommand
-    .command('rottentomatoes')
-    .description('Rotten Tomatoes movies CSV (rotten_tomatoes_movies.csv layout; path or URL, .gz or plain)')
-    .requiredOption('--file <file>', 'rotten_tomatoes_movies.csv path or URL')
-    .option('--no-wait', 'queue the run and return at once')
-    .action((options: { file: string; wait: boolean }) =>
-      withRuntime((runtime) => runImport(runtime, 'rottentomatoes', { file: options.file }, options.wait)),
-    );
-  importCommand
-    .command('movielens')
-    .description('MovieLens movies.csv, links.csv and ratings.csv (folder or http(s) base URL)')
-    .requiredOption('--dir <dir>', 'folder or base URL holding movies.csv, links.csv and ratings.csv')
-    .option('--no-wait', 'queue the run and return at once')
-    .action((options: { dir: string; wait: boolean }) =>
-      withRuntime((runtime) => runImport(runtime, 'movielens', { dir: options.dir }, options.wait)),
-    );
-  importCommand
-    .command('tmdb')
-    .description('TMDB API (TMDB_API_TOKEN, TMDB_BASE_URL): given ids, changes since a date or the last run, or the most popular movies')
-    .option('--since <date>', 'movies changed since this date (YYYY-MM-DD); default: since the last successful run')
-    .option('--ids <ids>', 'these TMDB movie ids only, comma-separated (e.g. 550,603)')
-    .option('--max-pages <n>', 'first import: pages of 20 popular movies to read (default 5, at most 500)')
-    .option('--no-wait', 'queue the run and return at once')
-    .action((options: { since?: string; ids?: string; maxPages?: string; wait: boolean }) => {
-      const location = Object.fromEntries(
-        Object.entries({ since: options.since, ids: options.ids, maxPages: options.maxPages }).filter(([, v]) => v !== undefined),
-      ) as Record<string, string>;
-      return withRuntime((runtime) => runImport(runtime, 'tmdb', location, options.wait));
+  const importCommand = new ProviderImportCommand('import').description('import a provider into the catalogue');
+  program.addCommand(importCommand);
+  // One subcommand per registered provider, with the options its module states.
+  for (const { definition, cli } of allProviders()) {
+    const command = importCommand.command(definition.key).description(cli.description);
+    for (const option of cli.options) {
+      if (option.required) command.requiredOption(option.flags, option.description);
+      else command.option(option.flags, option.description);
+    }
+    command.option('--no-wait', 'queue the run and return at once');
+    command.action((options: Record<string, string | boolean | undefined>) => {
+      const location: Record<string, string> = {};
+      for (const option of cli.options) {
+        const value = options[new Option(option.flags).attributeName()];
+        if (typeof value === 'string') location[option.location] = value;
+      }
+      return withRuntime((runtime) => runImport(runtime, definition.key, location, options.wait !== false));
     });
+  }
 
   program
     .command('aggregate')
@@ -164,7 +166,7 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
         const { pool } = runtime;
         if (!options.all && !options.movie) throw new InvalidArgumentError('give --all or --movie ID');
         if (options.all) {
-          const fitted = await refreshPriors(pool, PROVIDER_DEFINITIONS);
+          const fitted = await refreshPriors(pool, providerDefinitions());
           console.log(`Scoring priors and calibrations refreshed for ${fitted} provider rating kind${fitted === 1 ? '' : 's'}.`);
         }
         let changed = 0;
@@ -194,7 +196,7 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
     .description('recent import runs, queue depth, match report and unknown genre spellings')
     .option('--run <id>', 'the rejected rows of one import run')
     .option('--unmatched', 'rows without a movie, with the reason')
-    .option('--provider <key>', 'with --unmatched: one provider')
+    .option('--provider <key>', 'with --unmatched: one provider (any spelling: rottentomatoes, ROTTEN_TOMATOES…)', providerArgument)
     .option('--limit <n>', 'rows to list', (v) => positiveInt(v), 50)
     .action((options: { run?: string; unmatched?: boolean; provider?: string; limit: number }) =>
       withRuntime(async ({ pool, config }) => {
@@ -278,6 +280,8 @@ export async function run(argv = process.argv): Promise<never> {
  */
 export async function main(argv = process.argv, options: CliOptions = {}): Promise<void> {
   try {
+    // Provider modules named by MOVIEC_PROVIDER_MODULES join the registry before the CLI is derived from it.
+    await loadProviderModules(providerModulePaths());
     await buildCli(options).parseAsync(argv);
   } catch (error) {
     // Commander printed its own errors already; an InvalidArgumentError (a CommanderError too) thrown
@@ -286,7 +290,9 @@ export async function main(argv = process.argv, options: CliOptions = {}): Promi
       process.exitCode = error.exitCode;
       return;
     }
-    const known = error instanceof ConfigError || error instanceof MigrationError || error instanceof SourceError || error instanceof InvalidArgumentError;
+    const known =
+      error instanceof ConfigError || error instanceof MigrationError || error instanceof SourceError ||
+      error instanceof InvalidArgumentError || error instanceof UnknownProviderError || error instanceof ProviderDefinitionError;
     console.error(known ? error.message : `moviec: ${(error as Error).stack ?? String(error)}`);
     process.exitCode = 1;
   }

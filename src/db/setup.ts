@@ -1,7 +1,7 @@
 import { Logger, runMigrations } from 'graphile-worker';
 import type pg from 'pg';
 import { syncReferenceData } from '../catalogue/sync.js';
-import { PROVIDER_DEFINITIONS } from '../sources/registry.js';
+import { providerDefinitions } from '../sources/registry.js';
 import { migrate, type MigrateResult } from './migrate.js';
 
 const silentLogger = new Logger(() => () => undefined);
@@ -13,6 +13,6 @@ const silentLogger = new Logger(() => () => undefined);
 export async function prepareDatabase(pool: pg.Pool): Promise<MigrateResult> {
   const result = await migrate(pool);
   await runMigrations({ pgPool: pool, logger: silentLogger });
-  await syncReferenceData(pool, PROVIDER_DEFINITIONS);
+  await syncReferenceData(pool, providerDefinitions());
   return result;
 }

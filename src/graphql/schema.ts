@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { GraphQLObjectType, GraphQLSchema, printSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { adminAuthChecker } from './auth.js';
+import { syncProviderKeyEnum } from './provider-key.js';
 // Import order is registration order, which is the order of Query's fields in the SDL.
 import { MovieQueries } from './resolvers/movie-queries.js';
 import { CatalogueQueries } from './resolvers/catalogue-queries.js';
@@ -16,6 +17,8 @@ import {
 
 /** The MovieC GraphQL schema: catalogue queries, and admin mutations behind the admin token. */
 export async function buildMovieCSchema(): Promise<GraphQLSchema> {
+  // The ProviderKey enum holds every provider registered by now.
+  syncProviderKeyEnum();
   const schema = await buildSchema({
     resolvers: [
       MovieQueries, CatalogueQueries, AdminMutations,

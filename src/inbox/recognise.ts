@@ -1,101 +1,120 @@
-import type { ProviderKey, SourceLocation } from '../sources/types.js';
+import { allProviders } from '../sources/registry.js';
+import type { InboxEntry, ProviderKey, SourceAdapter, SourceLocation } from '../sources/types.js';
 
-/** What a dropped file or folder is, by its name, its first line, or (a folder) the files in it. */
-export type InboxKind = 'imdb-basics' | 'imdb-ratings' | 'rottentomatoes' | 'movielens';
+export type { InboxEntry } from '../sources/types.js';
 
-export interface InboxEntry {
-  name: string;
-  isDirectory: boolean;
-  /** A folder's file names. */
-  children?: string[];
-  /** A file's first line (decompressed), when read. */
-  header?: string | null;
-}
+/**
+ * What a dropped file or folder is, by its name, its first line, or (a folder) the files in it:
+ * the provider key, or `<key>-<role>` for a part of a provider's multi-file import (`imdb-basics`).
+ * Each provider's recogniser is in its module (`inbox`); the registry lists them.
+ */
+export type InboxKind = string;
 
 export interface PlannedImport<E extends InboxEntry = InboxEntry> {
   provider: ProviderKey;
   /** The entries of the import, by the location key of the provider's adapter. */
-  parts: { role: 'basics' | 'ratings' | 'file' | 'dir'; entry: E }[];
+  parts: { role: string; entry: E }[];
 }
 
 export interface Recognition<E extends InboxEntry = InboxEntry> {
   imports: PlannedImport<E>[];
-  /** Recognised but incomplete: an IMDb file whose partner has not arrived. */
+  /** Recognised but incomplete: one part of a multi-file import whose partner has not arrived. */
   waiting: { entry: E; reason: string }[];
   unrecognised: { entry: E; reason: string }[];
 }
 
-const MOVIELENS_FILES = ['movies.csv', 'links.csv', 'ratings.csv'];
-const IMDB_NAME = /title\.(basics|ratings)\.tsv(\.gz)?$/i;
-const RT_NAME = /rotten_tomatoes_movies[^/]*\.csv(\.gz)?$/i;
 /** Names whose first line is worth reading to recognise them. */
 export const SNIFFABLE_NAME = /\.(csv|tsv|txt)(\.gz)?$/i;
 
-export function kindOf(entry: InboxEntry): InboxKind | null {
-  if (entry.isDirectory) {
-    const children = new Set(entry.children ?? []);
-    return MOVIELENS_FILES.every((name) => children.has(name)) ? 'movielens' : null;
+const recognisers = () => allProviders().filter((p): p is SourceAdapter & Required<Pick<SourceAdapter, 'inbox'>> => Boolean(p.inbox));
+
+/** The provider whose recogniser claims the entry first, with the role (location key) it fills. */
+function claim(entry: InboxEntry): { provider: SourceAdapter & Required<Pick<SourceAdapter, 'inbox'>>; role: string } | null {
+  for (const provider of recognisers()) {
+    const role = provider.inbox.role(entry);
+    if (role) return { provider, role };
   }
-  const imdb = IMDB_NAME.exec(entry.name);
-  if (imdb) return imdb[1]!.toLowerCase() === 'basics' ? 'imdb-basics' : 'imdb-ratings';
-  if (RT_NAME.test(entry.name)) return 'rottentomatoes';
-  const header = entry.header ?? '';
-  if (header.startsWith('tconst\ttitleType\t')) return 'imdb-basics';
-  if (header.startsWith('tconst\taverageRating\t')) return 'imdb-ratings';
-  if (/(^|[,"])rotten_tomatoes_link([,"]|$)/.test(header)) return 'rottentomatoes';
   return null;
 }
 
+export function kindOf(entry: InboxEntry): InboxKind | null {
+  const claimed = claim(entry);
+  if (!claimed) return null;
+  return claimed.provider.inbox.parts ? `${claimed.provider.definition.key}-${claimed.role}` : claimed.provider.definition.key;
+}
+
+/** "neither A, B, nor C" / "neither A nor B" / "not A". */
+function neither(items: string[]): string {
+  if (items.length <= 1) return `not ${items[0] ?? 'a provider file'}`;
+  if (items.length === 2) return `neither ${items[0]} nor ${items[1]}`;
+  return `neither ${items.slice(0, -1).join(', ')}, nor ${items.at(-1)}`;
+}
+
 /**
- * Groups stable inbox entries into imports: a MovieLens folder, a Rotten Tomatoes CSV, or an IMDb
- * title.basics + title.ratings pair (paired by what precedes `title.` in their names, or, for
- * files recognised by their header only, when exactly one of each is left).
+ * Groups stable inbox entries into imports: an entry a single-part provider recognises is one
+ * import; the parts of a multi-file provider (IMDb title.basics + title.ratings) are paired by
+ * their pair key (the name), or, for parts recognised by their first line only, when exactly one
+ * of each role is left.
  */
 export function recognise<E extends InboxEntry>(entries: E[]): Recognition<E> {
   const result: Recognition<E> = { imports: [], waiting: [], unrecognised: [] };
-  const imdb = new Map<string, { basics?: E; ratings?: E }>();
-  const loose: { basics: E[]; ratings: E[] } = { basics: [], ratings: [] };
+  type Parts = Map<string, E>;
+  const groups = new Map<string, { provider: string; roles: string[]; byKey: Map<string, Parts>; loose: Map<string, E[]> }>();
   for (const entry of entries) {
-    const kind = kindOf(entry);
-    if (kind === 'movielens') result.imports.push({ provider: 'movielens', parts: [{ role: 'dir', entry }] });
-    else if (kind === 'rottentomatoes') result.imports.push({ provider: 'rottentomatoes', parts: [{ role: 'file', entry }] });
-    else if (kind === 'imdb-basics' || kind === 'imdb-ratings') {
-      const role = kind === 'imdb-basics' ? 'basics' : 'ratings';
-      const named = IMDB_NAME.exec(entry.name);
-      if (!named) {
-        loose[role].push(entry);
-        continue;
-      }
-      const key = entry.name.slice(0, named.index).toLowerCase() + (named[2] ?? '').toLowerCase();
-      const pair = imdb.get(key) ?? {};
-      if (pair[role]) result.unrecognised.push({ entry, reason: `a second IMDb ${role} file for the same pair` });
-      else pair[role] = entry;
-      imdb.set(key, pair);
-    } else {
-      result.unrecognised.push({
-        entry,
-        reason: entry.isDirectory
-          ? `a folder without ${MOVIELENS_FILES.join(', ')}`
-          : 'neither an IMDb title.basics/title.ratings TSV, a Rotten Tomatoes movies CSV, nor a MovieLens folder',
-      });
+    const claimed = claim(entry);
+    if (!claimed) {
+      result.unrecognised.push({ entry, reason: unrecognisedReason(entry) });
+      continue;
     }
+    const { provider, role } = claimed;
+    const key = provider.definition.key;
+    const multi = provider.inbox.parts;
+    if (!multi) {
+      result.imports.push({ provider: key, parts: [{ role, entry }] });
+      continue;
+    }
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { provider: key, roles: multi.roles, byKey: new Map(), loose: new Map() }));
+    const pairKey = multi.pairKey(entry);
+    if (pairKey === null) {
+      group.loose.set(role, [...(group.loose.get(role) ?? []), entry]);
+      continue;
+    }
+    const parts = group.byKey.get(pairKey) ?? new Map<string, E>();
+    if (parts.has(role)) result.unrecognised.push({ entry, reason: `a second ${provider.definition.name} ${role} file for the same pair` });
+    else parts.set(role, entry);
+    group.byKey.set(pairKey, parts);
   }
-  for (const pair of imdb.values()) {
-    if (pair.basics && pair.ratings) result.imports.push(imdbImport(pair.basics, pair.ratings));
-    else if (pair.basics) loose.basics.push(pair.basics);
-    else if (pair.ratings) loose.ratings.push(pair.ratings);
-  }
-  if (loose.basics.length === 1 && loose.ratings.length === 1) {
-    result.imports.push(imdbImport(loose.basics[0]!, loose.ratings[0]!));
-  } else {
-    for (const entry of loose.basics) result.waiting.push({ entry, reason: 'waiting for its IMDb title.ratings file' });
-    for (const entry of loose.ratings) result.waiting.push({ entry, reason: 'waiting for its IMDb title.basics file' });
+  for (const group of groups.values()) {
+    const provider = recognisers().find((p) => p.definition.key === group.provider)!;
+    const complete = (parts: Parts) => group.roles.every((role) => parts.has(role));
+    const toImport = (parts: Parts): PlannedImport<E> => ({
+      provider: group.provider, parts: group.roles.map((role) => ({ role, entry: parts.get(role)! })),
+    });
+    for (const parts of group.byKey.values()) {
+      if (complete(parts)) result.imports.push(toImport(parts));
+      else for (const [role, entry] of parts) group.loose.set(role, [...(group.loose.get(role) ?? []), entry]);
+    }
+    if (group.roles.every((role) => group.loose.get(role)?.length === 1)) {
+      result.imports.push(toImport(new Map(group.roles.map((role) => [role, group.loose.get(role)![0]!]))));
+      continue;
+    }
+    for (const role of group.roles) {
+      const missing = group.roles.find((r) => r !== role && !group.loose.get(r)?.length) ?? group.roles.find((r) => r !== role)!;
+      for (const entry of group.loose.get(role) ?? []) {
+        result.waiting.push({ entry, reason: `waiting for ${provider.inbox.parts!.waitingFor[missing] ?? `its ${missing} file`}` });
+      }
+    }
   }
   return result;
 }
 
-function imdbImport<E extends InboxEntry>(basics: E, ratings: E): PlannedImport<E> {
-  return { provider: 'imdb', parts: [{ role: 'basics', entry: basics }, { role: 'ratings', entry: ratings }] };
+function unrecognisedReason(entry: InboxEntry): string {
+  if (entry.isDirectory) {
+    const holds = recognisers().map((p) => p.inbox.folderHolds).filter((h): h is string => Boolean(h));
+    return `a folder without ${holds.join(' or ') || 'provider files'}`;
+  }
+  return neither(recognisers().map((p) => p.inbox.describe));
 }
 
 /** The adapter location of an import whose parts now live at the given paths. */

@@ -28,11 +28,13 @@ export async function queueImport(
   location: SourceLocation,
   trigger: ImportTrigger,
 ): Promise<string> {
-  getAdapter(providerKey).checkLocation(location);
+  // Any spelling of the provider's name; an unknown one is an UnknownProviderError.
+  const adapter = getAdapter(providerKey);
+  adapter.checkLocation(location);
   return withTransaction(pool, async (client) => {
     const { rows } = await client.query<{ id: string }>(
       `INSERT INTO import_runs (provider_key, trigger, source) VALUES ($1, $2, $3) RETURNING id`,
-      [providerKey, trigger, JSON.stringify(location)],
+      [adapter.definition.key, trigger, JSON.stringify(location)],
     );
     const runId = rows[0]!.id;
     await enqueueIngest(client, runId);

@@ -3,9 +3,10 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { queueImport } from '../ingest/run-import.js';
 import type { Logger } from '../logger.js';
+import { findProvider, providerKeyOf } from '../sources/registry.js';
 
 const payloadSchema = z.object({
-  provider: z.enum(['imdb', 'tmdb', 'rottentomatoes', 'movielens']),
+  provider: z.string().refine((name) => findProvider(name) !== undefined, 'not a registered provider').transform(providerKeyOf),
   location: z.record(z.string(), z.string()),
 });
 

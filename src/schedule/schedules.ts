@@ -1,6 +1,6 @@
 import { parseCronItems, type CronItem, type ParsedCronItem } from 'graphile-worker';
-import { ConfigError, type Config } from '../config.js';
-import type { ProviderKey, SourceLocation } from '../sources/types.js';
+import { ConfigError, scheduleVariable, type Config } from '../config.js';
+import { allProviders } from '../sources/registry.js';
 
 export const SCHEDULED_IMPORT_TASK = 'scheduled-import';
 export const MIRROR_POSTERS_TASK = 'mirror-posters';
@@ -20,7 +20,8 @@ export interface Schedule {
 
 interface ScheduleRule {
   identifier: string;
-  variable: keyof Config & `SCHEDULE_${string}`;
+  task: string;
+  variable: string;
   defaultCron: string;
   defaultReason: string;
   catchUpMs: number;
@@ -30,58 +31,50 @@ interface ScheduleRule {
 
 const HOUR = 3600_000;
 /** Nightly imports missed by up to 12 hours, hourly jobs by up to one, run when a worker starts. */
-const NIGHTLY_CATCH_UP = 12 * HOUR;
-const HOURLY_CATCH_UP = HOUR;
+const CATCH_UP = { nightly: 12 * HOUR, hourly: HOUR } as const;
 
-const importPayload = (provider: ProviderKey, location: SourceLocation) => ({ payload: { provider, location } });
+/** A configuration variable by name: a provider's setting, or any other string value of the configuration. */
+function settingOf(config: Config): (variable: string) => string | undefined {
+  return (variable) => {
+    const value = config.providerSettings[variable] ?? (config as unknown as Record<string, unknown>)[variable];
+    return typeof value === 'string' ? value : undefined;
+  };
+}
 
-const RULES: ScheduleRule[] = [
-  {
-    identifier: 'import-imdb',
-    catchUpMs: NIGHTLY_CATCH_UP,
-    variable: 'SCHEDULE_IMDB',
-    defaultCron: '0 2 * * *',
-    defaultReason: 'nightly, IMDB_BASICS_URL and IMDB_RATINGS_URL are set',
-    plan: ({ IMDB_BASICS_URL: basics, IMDB_RATINGS_URL: ratings }) => {
-      if (basics && ratings) return importPayload('imdb', { basics, ratings });
-      if (basics || ratings) return { missing: 'IMDB_BASICS_URL and IMDB_RATINGS_URL must be set together', inconsistent: true };
-      return { missing: 'IMDB_BASICS_URL and IMDB_RATINGS_URL are not set' };
+/**
+ * Each registered provider with a schedule (`import-<key>`, SCHEDULE_<KEY>), nightly ones first,
+ * in registration order, then the poster mirror.
+ */
+function rules(): ScheduleRule[] {
+  const byCatchUp = [...allProviders()].sort((a, b) => Number(a.schedule?.catchUp === 'hourly') - Number(b.schedule?.catchUp === 'hourly'));
+  const providerRules = byCatchUp.flatMap(({ definition: { key }, schedule }): ScheduleRule[] => {
+    if (!schedule) return [];
+    return [{
+      identifier: `import-${key}`,
+      task: SCHEDULED_IMPORT_TASK,
+      catchUpMs: CATCH_UP[schedule.catchUp],
+      variable: scheduleVariable(key),
+      defaultCron: schedule.cron,
+      defaultReason: schedule.reason,
+      plan: (config) => {
+        const plan = schedule.plan(settingOf(config));
+        return 'location' in plan ? { payload: { provider: key, location: plan.location } } : plan;
+      },
+    }];
+  });
+  return [
+    ...providerRules,
+    {
+      identifier: 'mirror-posters',
+      task: MIRROR_POSTERS_TASK,
+      catchUpMs: CATCH_UP.hourly,
+      variable: 'SCHEDULE_POSTERS',
+      defaultCron: '45 * * * *',
+      defaultReason: 'hourly, POSTER_MIRROR is on',
+      plan: ({ POSTER_MIRROR: mode }) => (mode !== 'off' ? { payload: {} } : { missing: 'POSTER_MIRROR is off' }),
     },
-  },
-  {
-    identifier: 'import-rottentomatoes',
-    catchUpMs: NIGHTLY_CATCH_UP,
-    variable: 'SCHEDULE_ROTTENTOMATOES',
-    defaultCron: '30 2 * * *',
-    defaultReason: 'nightly, ROTTENTOMATOES_FILE is set',
-    plan: ({ ROTTENTOMATOES_FILE: file }) => (file ? importPayload('rottentomatoes', { file }) : { missing: 'ROTTENTOMATOES_FILE is not set' }),
-  },
-  {
-    identifier: 'import-movielens',
-    catchUpMs: NIGHTLY_CATCH_UP,
-    variable: 'SCHEDULE_MOVIELENS',
-    defaultCron: '0 3 * * *',
-    defaultReason: 'nightly, MOVIELENS_DIR is set',
-    plan: ({ MOVIELENS_DIR: dir }) => (dir ? importPayload('movielens', { dir }) : { missing: 'MOVIELENS_DIR is not set' }),
-  },
-  {
-    // No location: the TMDB adapter reads the changes since its last successful run.
-    identifier: 'import-tmdb',
-    catchUpMs: HOURLY_CATCH_UP,
-    variable: 'SCHEDULE_TMDB',
-    defaultCron: '15 * * * *',
-    defaultReason: 'hourly changes, TMDB_API_TOKEN is set',
-    plan: ({ TMDB_API_TOKEN: token }) => (token ? importPayload('tmdb', {}) : { missing: 'TMDB_API_TOKEN is not set' }),
-  },
-  {
-    identifier: 'mirror-posters',
-    catchUpMs: HOURLY_CATCH_UP,
-    variable: 'SCHEDULE_POSTERS',
-    defaultCron: '45 * * * *',
-    defaultReason: 'hourly, POSTER_MIRROR is on',
-    plan: ({ POSTER_MIRROR: mode }) => (mode !== 'off' ? { payload: {} } : { missing: 'POSTER_MIRROR is off' }),
-  },
-];
+  ];
+}
 
 /**
  * The recurring jobs the configuration asks for: each provider whose input is configured is
@@ -91,8 +84,8 @@ const RULES: ScheduleRule[] = [
 export function plannedSchedules(config: Config): Schedule[] {
   const schedules: Schedule[] = [];
   const problems: string[] = [];
-  for (const rule of RULES) {
-    const configured = config[rule.variable];
+  for (const rule of rules()) {
+    const configured = rule.variable === 'SCHEDULE_POSTERS' ? config.SCHEDULE_POSTERS : config.providerSettings[rule.variable];
     if (configured === 'off') continue;
     const plan = rule.plan(config);
     if ('missing' in plan) {
@@ -102,7 +95,7 @@ export function plannedSchedules(config: Config): Schedule[] {
     }
     schedules.push({
       identifier: rule.identifier,
-      task: rule.identifier === 'mirror-posters' ? MIRROR_POSTERS_TASK : SCHEDULED_IMPORT_TASK,
+      task: rule.task,
       cron: configured ?? rule.defaultCron,
       payload: plan.payload,
       reason: configured ? `${rule.variable}` : `default: ${rule.defaultReason}`,

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { ADAPTERS } from '../sources/registry.js';
-import type { ProviderKey } from '../sources/types.js';
+import { findProvider } from '../sources/registry.js';
 import { normalizeTitle } from '../matching/normalize-title.js';
 import { computeAggregate, type DefinitionLookup } from './compute.js';
 import { PRIORS_SQL, priorLookup, type PriorRow } from './priors.js';
@@ -17,7 +16,7 @@ export interface AggregateOutcome {
   unchanged: number;
 }
 
-const lookup: DefinitionLookup = (key) => ADAPTERS[key as ProviderKey]?.definition;
+const lookup: DefinitionLookup = (key) => findProvider(key)?.definition;
 
 /**
  * Recomputes curated movies from their provider records, set-based: one statement per table for

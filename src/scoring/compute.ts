@@ -1,11 +1,9 @@
-import type { ProviderDefinition } from '../sources/types.js';
+import type { PrecedenceField, ProviderDefinition } from '../sources/types.js';
 import { normalizeTitle } from '../matching/normalize-title.js';
 import { calibrate } from './calibration.js';
 import { normalizeRating } from './normalize.js';
 import { DEFAULT_PRIOR, type PriorLookup } from './priors.js';
-import {
-  FIELD_PRECEDENCE, GENRE_CONFIDENCE_THRESHOLD, precedenceRank, TITLE_PRECEDENCE,
-} from './rules.js';
+import { GENRE_CONFIDENCE_THRESHOLD, PRECEDENCE_FIELDS, precedenceRank } from './rules.js';
 import type { AggregateResult, AggregateScore, CuratedFields, NormalizedRating, RecordInput, ScoredTitle } from './types.js';
 
 export type DefinitionLookup = (providerKey: string) => ProviderDefinition | undefined;
@@ -35,10 +33,10 @@ export function computeAggregate(
     overview: null, posterUrl: null, isAdult: false, imdbId: null,
   };
   const provenance: Record<string, string> = { title: best.providerKey };
-  for (const field of Object.keys(FIELD_PRECEDENCE) as (keyof typeof FIELD_PRECEDENCE)[]) {
-    const order = FIELD_PRECEDENCE[field];
+  const rank = (record: RecordInput, field: PrecedenceField) => precedenceRank(lookup(record.providerKey), field);
+  for (const field of PRECEDENCE_FIELDS) {
     const source = [...records]
-      .sort((a, b) => precedenceRank(order, a.providerKey) - precedenceRank(order, b.providerKey) || a.providerKey.localeCompare(b.providerKey))
+      .sort((a, b) => rank(a, field) - rank(b, field) || a.providerKey.localeCompare(b.providerKey))
       .find((r) => !isEmpty(r[field]));
     if (source) {
       (fields as unknown as Record<string, unknown>)[field] = source[field];
@@ -70,7 +68,7 @@ function pickOnePerProvider(records: RecordInput[]): RecordInput[] {
 /**
  * Every provider's title (and original title) is kept. A title's score is the share of title
  * weight of the providers that give that title (compared normalised), so the title most providers
- * agree on wins; ties go to the provider first in TITLE_PRECEDENCE.
+ * agree on wins; ties go to the provider ranked first for `title`.
  */
 function scoreTitles(records: RecordInput[], lookup: DefinitionLookup): ScoredTitle[] {
   const withTitle = records.filter((r) => !isEmpty(r.title));
@@ -91,7 +89,7 @@ function scoreTitles(records: RecordInput[], lookup: DefinitionLookup): ScoredTi
     (a, b) =>
       Number(a.isOriginal) - Number(b.isOriginal) ||
       b.score - a.score ||
-      precedenceRank(TITLE_PRECEDENCE, a.providerKey) - precedenceRank(TITLE_PRECEDENCE, b.providerKey) ||
+      precedenceRank(lookup(a.providerKey), 'title') - precedenceRank(lookup(b.providerKey), 'title') ||
       a.title.localeCompare(b.title),
   );
 }

@@ -1,4 +1,4 @@
-import { imdbDefinition } from './imdb-definition.js';
+import { imdbFacts } from './imdb-definition.js';
 import { openInput } from './input.js';
 import { excerpt, readTsv, rowProblem, type TsvRow } from './tsv.js';
 import { SourceError, type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation } from './types.js';
@@ -17,7 +17,7 @@ const TCONST = /^tt\d{7,}$/;
 const NULL = '\\N';
 
 export const imdbAdapter: SourceAdapter = {
-  definition: imdbDefinition,
+  ...imdbFacts,
   checkLocation(location) {
     for (const key of ['basics', 'ratings'] as const) {
       if (typeof location[key] !== 'string' || !location[key]) {

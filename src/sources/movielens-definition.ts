@@ -1,4 +1,4 @@
-import type { ProviderDefinition } from './types.js';
+import type { InboxEntry, ProviderDefinition, SourceAdapter } from './types.js';
 
 const same = (names: string[]): Record<string, string[]> => Object.fromEntries(names.map((n) => [n, [n]]));
 
@@ -10,6 +10,9 @@ export const movieLensDefinition: ProviderDefinition = {
   createsMovies: true,
   ratingScales: { users: { label: '0.5-5', min: 0.5, max: 5 } },
   weights: { title: 0.6, genres: 0.8, 'rating.users': 0.9 },
+  precedence: {
+    title: 3, originalTitle: 3, year: 3, releaseDate: 4, runtimeMinutes: 4, overview: 4, posterUrl: 4, isAdult: 3, imdbId: 3,
+  },
   genreAliases: {
     ...same([
       'Action', 'Adventure', 'Animation', 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy', 'Film-Noir', 'Horror',
@@ -20,5 +23,38 @@ export const movieLensDefinition: ProviderDefinition = {
     "Children's": ['Family'],
     'Sci-Fi': ['Science Fiction'],
     IMAX: [],
+  },
+};
+
+const MOVIELENS_FILES = ['movies.csv', 'links.csv', 'ratings.csv'];
+
+/** Everything else MovieC knows about MovieLens: names, CLI, settings, schedule and inbox. */
+export const movieLensFacts: Omit<SourceAdapter, 'checkLocation' | 'read'> = {
+  definition: movieLensDefinition,
+  graphql: { name: 'MOVIELENS', description: 'MovieLens datasets (ids are MovieLens movieIds).' },
+  cli: {
+    description: 'MovieLens movies.csv, links.csv and ratings.csv (folder or http(s) base URL)',
+    options: [
+      { flags: '--dir <dir>', description: 'folder or base URL holding movies.csv, links.csv and ratings.csv', location: 'dir', required: true },
+    ],
+  },
+  settings: { MOVIELENS_DIR: 'folder or base URL of movies.csv, links.csv and ratings.csv for the nightly import' },
+  schedule: {
+    cron: '0 3 * * *',
+    catchUp: 'nightly',
+    reason: 'nightly, MOVIELENS_DIR is set',
+    plan: (setting) => {
+      const dir = setting('MOVIELENS_DIR');
+      return dir ? { location: { dir } } : { missing: 'MOVIELENS_DIR is not set' };
+    },
+  },
+  inbox: {
+    describe: 'a MovieLens folder',
+    folderHolds: MOVIELENS_FILES.join(', '),
+    role(entry: InboxEntry) {
+      if (!entry.isDirectory) return null;
+      const children = new Set(entry.children ?? []);
+      return MOVIELENS_FILES.every((name) => children.has(name)) ? 'dir' : null;
+    },
   },
 };

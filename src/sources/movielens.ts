@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { readCsv, type CsvRow } from './csv.js';
 import { openInput } from './input.js';
-import { movieLensDefinition } from './movielens-definition.js';
+import { movieLensFacts } from './movielens-definition.js';
 import { parseMovieLensTitle } from './movielens-title.js';
 import { SourceError, type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation } from './types.js';
 import { decimal, RowError, wholeNumber } from './values.js';
@@ -36,7 +36,7 @@ export interface Tally {
 }
 
 export const movieLensAdapter: SourceAdapter = {
-  definition: movieLensDefinition,
+  ...movieLensFacts,
   checkLocation(location) {
     if (typeof location.dir !== 'string' || !location.dir) {
       throw new SourceError('MovieLens import needs --dir (folder or http(s) base URL holding movies.csv, links.csv and ratings.csv)');

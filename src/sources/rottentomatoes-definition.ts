@@ -1,4 +1,4 @@
-import type { ProviderDefinition } from './types.js';
+import type { InboxEntry, ProviderDefinition, SourceAdapter } from './types.js';
 
 /**
  * Rotten Tomatoes shares no ids with the other providers, so its rows only ever join a movie by
@@ -17,6 +17,9 @@ export const rottenTomatoesDefinition: ProviderDefinition = {
     audience: { label: '0-100%', min: 0, max: 100 },
   },
   weights: { title: 0.8, genres: 0.7, 'rating.critics': 1, 'rating.audience': 0.8 },
+  precedence: {
+    title: 4, originalTitle: 4, year: 4, releaseDate: 2, runtimeMinutes: 3, overview: 2, posterUrl: 2, isAdult: 4, imdbId: 4,
+  },
   genreAliases: {
     'Action & Adventure': ['Action', 'Adventure'],
     'Art House & International': [],
@@ -39,5 +42,35 @@ export const rottenTomatoesDefinition: ProviderDefinition = {
     'Science Fiction & Fantasy': ['Science Fiction', 'Fantasy'],
     'Sports & Fitness': ['Sport'],
     Western: ['Western'],
+  },
+};
+
+const RT_NAME = /rotten_tomatoes_movies[^/]*\.csv(\.gz)?$/i;
+
+/** Everything else MovieC knows about Rotten Tomatoes: names, CLI, settings, schedule and inbox. */
+export const rottenTomatoesFacts: Omit<SourceAdapter, 'checkLocation' | 'read'> = {
+  definition: rottenTomatoesDefinition,
+  graphql: { name: 'ROTTEN_TOMATOES', description: 'Rotten Tomatoes movie CSV (ids are rotten_tomatoes_link values).' },
+  cli: {
+    description: 'Rotten Tomatoes movies CSV (rotten_tomatoes_movies.csv layout; path or URL, .gz or plain)',
+    options: [{ flags: '--file <file>', description: 'rotten_tomatoes_movies.csv path or URL', location: 'file', required: true }],
+  },
+  settings: { ROTTENTOMATOES_FILE: 'rotten_tomatoes_movies.csv path or URL of the nightly import' },
+  schedule: {
+    cron: '30 2 * * *',
+    catchUp: 'nightly',
+    reason: 'nightly, ROTTENTOMATOES_FILE is set',
+    plan: (setting) => {
+      const file = setting('ROTTENTOMATOES_FILE');
+      return file ? { location: { file } } : { missing: 'ROTTENTOMATOES_FILE is not set' };
+    },
+  },
+  inbox: {
+    describe: 'a Rotten Tomatoes movies CSV',
+    role(entry: InboxEntry) {
+      if (entry.isDirectory) return null;
+      if (RT_NAME.test(entry.name) || /(^|[,"])rotten_tomatoes_link([,"]|$)/.test(entry.header ?? '')) return 'file';
+      return null;
+    },
   },
 };

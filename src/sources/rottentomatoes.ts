@@ -1,6 +1,6 @@
 import { readCsv, type CsvRow } from './csv.js';
 import { openInput } from './input.js';
-import { rottenTomatoesDefinition } from './rottentomatoes-definition.js';
+import { rottenTomatoesFacts } from './rottentomatoes-definition.js';
 import { splitTrailingParenthesis } from './title-parts.js';
 import { SourceError, type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation, type SourceRating } from './types.js';
 import { decimal, isoDate, RowError, text, wholeNumber } from './values.js';
@@ -16,7 +16,7 @@ export const RT_REQUIRED_COLUMNS = [
 ] as const;
 
 export const rottenTomatoesAdapter: SourceAdapter = {
-  definition: rottenTomatoesDefinition,
+  ...rottenTomatoesFacts,
   checkLocation(location) {
     if (typeof location.file !== 'string' || !location.file) {
       throw new SourceError('Rotten Tomatoes import needs --file (path or URL of rotten_tomatoes_movies.csv, plain or .gz)');

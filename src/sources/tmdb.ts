@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../config.js';
 import { mapConcurrent, unique } from './concurrent.js';
 import { createTmdbClient, TmdbError, type TmdbClient } from './tmdb-client.js';
-import { tmdbDefinition } from './tmdb-definition.js';
+import { tmdbFacts } from './tmdb-definition.js';
 import { changedIds, discoverIds, TMDB_MAX_PAGES } from './tmdb-listing.js';
 import { isCalendarDate, parseMovie } from './tmdb-movie.js';
 import { SourceError, type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation } from './types.js';
@@ -41,7 +41,7 @@ const DEFAULTS = {
  * Each movie's details come with its IMDb id (append_to_response=external_ids), `concurrency` at a time.
  */
 export const tmdbAdapter: SourceAdapter = {
-  definition: tmdbDefinition,
+  ...tmdbFacts,
   checkLocation(location) {
     parseTmdbLocation(location);
   },

@@ -1,10 +1,15 @@
 /**
- * The adapter interface every provider implements. An adapter turns a provider's input (files or a
- * REST API) into a stream of SourceItems; the shared ingest job stages, merges, matches and
- * aggregates them, so adding a provider is one module here plus its definition in ./registry.ts.
+ * The interface every provider module implements. A provider module turns a provider's input
+ * (files or a REST API) into a stream of SourceItems and states every fact about the provider
+ * (names, CLI options, settings and schedule, inbox recogniser, genre aliases, field precedence,
+ * weights, rating scales); the shared ingest job stages, merges, matches and aggregates its items,
+ * and the GraphQL enum, CLI, schedules, inbox and scoring are derived from the registry
+ * (./registry.ts). Adding a provider is one module registered there (or loaded through
+ * MOVIEC_PROVIDER_MODULES).
  */
 
-export type ProviderKey = 'imdb' | 'tmdb' | 'rottentomatoes' | 'movielens';
+/** A provider's key as stored in the database: lower-case letters and digits (`rottentomatoes`). */
+export type ProviderKey = string;
 
 /** One rating of one kind on the provider's own scale. */
 export interface SourceRating {
@@ -73,13 +78,86 @@ export interface ProviderDefinition {
    * kept as a tag on the provider's record and never reported as unknown.
    */
   genreAliases: Record<string, string[]>;
+  /**
+   * Field precedence: this provider's rank (1 first) per curated field, for the field rules of
+   * scoring (src/scoring/rules.ts). A provider without a rank for a field comes after those with one.
+   */
+  precedence?: Partial<Record<PrecedenceField, number>>;
 }
+
+/** The curated fields one provider supplies by precedence (`title` breaks ties between equally scored titles). */
+export type PrecedenceField =
+  | 'title' | 'originalTitle' | 'year' | 'releaseDate' | 'runtimeMinutes' | 'overview' | 'posterUrl' | 'isAdult' | 'imdbId';
 
 /** Options an import receives: file locations or API parameters, by name. */
 export type SourceLocation = Record<string, string | string[] | undefined>;
 
+/** One option of `moviec import <provider>`: a command-line flag that fills one key of the location. */
+export interface ProviderCliOption {
+  /** Commander flags, e.g. `--file <file>`. */
+  flags: string;
+  description: string;
+  /** The location key the value goes to. */
+  location: string;
+  required?: boolean;
+}
+
+/** The provider's scheduled import, when its settings are configured. */
+export interface ProviderSchedule {
+  /** Default cron (UTC); SCHEDULE_<KEY> overrides it or turns it `off`. */
+  cron: string;
+  /** How long a run missed while no worker was up is still caught up when one starts. */
+  catchUp: 'nightly' | 'hourly';
+  /** Why it is on by default, shown by `moviec status` (e.g. `nightly, ROTTENTOMATOES_FILE is set`). */
+  reason: string;
+  /**
+   * The scheduled import's location from the configuration (`setting` reads any configuration
+   * variable by name), or what is missing (`inconsistent`: a configuration error in any case).
+   */
+  plan(setting: (variable: string) => string | undefined): { location: SourceLocation } | { missing: string; inconsistent?: true };
+}
+
+/** A file or folder dropped into the inbox (INBOX_DIR). */
+export interface InboxEntry {
+  name: string;
+  isDirectory: boolean;
+  /** A folder's file names. */
+  children?: string[];
+  /** A file's first line (decompressed), when read. */
+  header?: string | null;
+}
+
+/** How the inbox recognises a provider's files by name, first line or folder contents. */
+export interface InboxRecogniser {
+  /** What the provider's inbox input is, for the reason an entry is not recognised (`a Rotten Tomatoes movies CSV`). */
+  describe: string;
+  /** When the provider takes folders: the files a folder must hold (`movies.csv, links.csv, ratings.csv`). */
+  folderHolds?: string;
+  /** The location key this entry fills, or null when it is not this provider's. */
+  role(entry: InboxEntry): string | null;
+  /**
+   * Providers whose import takes several files (IMDb basics + ratings): every role, what a part
+   * waits for by role (`its IMDb title.ratings file`), and the key pairing parts of one import by
+   * name (null for entries recognised by their first line only, paired when one of each is left).
+   */
+  parts?: { roles: string[]; waitingFor: Record<string, string>; pairKey(entry: InboxEntry): string | null };
+}
+
 export interface SourceAdapter {
   definition: ProviderDefinition;
+  /** The GraphQL enum value (`ROTTEN_TOMATOES`: upper case, words joined by `_`) and its description. */
+  graphql: { name: string; description: string };
+  /** `moviec import <key>`: its description and options. */
+  cli: { description: string; options: ProviderCliOption[] };
+  /**
+   * Configuration variables that say where the provider's input lives (name -> what it holds),
+   * validated with the rest of the configuration; they turn on the provider's schedule.
+   */
+  settings?: Record<string, string>;
+  schedule?: ProviderSchedule;
+  inbox?: InboxRecogniser;
+  /** The location a re-import uses when it needs no previous run (an incremental API: TMDB's changes). */
+  incrementalLocation?: SourceLocation;
   /** Validates the location before a run is queued; throws a clear message when incomplete. */
   checkLocation(location: SourceLocation): void;
   read(location: SourceLocation, context: ReadContext): AsyncIterable<SourceItem>;

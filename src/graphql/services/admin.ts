@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { MovieCache } from '../../cache/movie-cache.js';
 import { queueImport } from '../../ingest/run-import.js';
 import { aggregateMovies } from '../../scoring/aggregate.js';
-import { ADAPTERS } from '../../sources/registry.js';
+import { findProvider } from '../../sources/registry.js';
 import { SourceError, type ProviderKey, type SourceLocation } from '../../sources/types.js';
 import { findImportRun } from '../data/catalogue.js';
 import { moviesByIds } from '../data/movie-details.js';
@@ -17,14 +17,12 @@ export interface AdminDependencies {
   cache: MovieCache;
 }
 
-/** Providers whose import needs no previous location: they sync incrementally from their API. */
-const INCREMENTAL: Partial<Record<ProviderKey, SourceLocation>> = { tmdb: {} };
-
 /** Queues an import of the provider like its last successful one (TMDB: the changes since then). */
 export async function reimportProvider({ pool }: AdminDependencies, providerKey: ProviderKey): Promise<ImportRunRecord> {
-  const adapter = ADAPTERS[providerKey];
+  const adapter = findProvider(providerKey);
   if (!adapter) throw badUserInput(`This server has no importer for provider ${providerKey}`, 'provider');
-  const location = INCREMENTAL[providerKey] ?? (await lastSuccessfulSource(pool, providerKey));
+  // Providers that sync incrementally from their API (TMDB) need no previous location.
+  const location = adapter.incrementalLocation ?? (await lastSuccessfulSource(pool, providerKey));
   if (!location) {
     throw badUserInput(
       `No previous successful ${adapter.definition.name} import to repeat: import it once with \`moviec import ${providerKey}\` first`,
@@ -40,7 +38,7 @@ export async function reimportProvider({ pool }: AdminDependencies, providerKey:
  */
 export async function reimportMovie({ pool }: AdminDependencies, movieId: string): Promise<boolean> {
   await requireMovie(pool, movieId);
-  if (!ADAPTERS.tmdb) return false;
+  if (!findProvider('tmdb')) return false;
   const ids = await tmdbIdsOf(pool, movieId);
   if (ids.length === 0) return false;
   await queued(pool, 'tmdb', { ids: ids.join(',') });
