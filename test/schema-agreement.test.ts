@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from './support/db.js';
 // Prisma scalar type -> PostgreSQL types a column of that field may have.
 const COMPATIBLE: Record<string, string[]> = {
   String: ['text', 'character varying', 'uuid'],
-  Int: ['integer'],
+  Int: ['integer', 'int4'], // int4: the element type of an integer[] column
   BigInt: ['bigint'],
   Float: ['double precision'],
   Boolean: ['boolean'],

@@ -2,6 +2,7 @@ import type { ComplexityEstimator } from 'graphql-query-complexity';
 import { encodeCursor } from './cursor.js';
 import type { Page } from './data/movie-list.js';
 import type { MovieRecord } from './data/records.js';
+import type { FacetCounts } from '../db/search.js';
 import { badUserInput } from './errors.js';
 
 export const MAX_PAGE_SIZE = 100;
@@ -25,13 +26,16 @@ export interface MovieConnectionRecord {
   edges: { cursor: string; node: MovieRecord }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   count(): Promise<number>;
+  /** Counts per genre, decade and provider over every movie of the list (all pages); only when asked for. */
+  facets(): Promise<FacetCounts>;
 }
 
-export function toConnection(page: Page, count: () => Promise<number>): MovieConnectionRecord {
+export function toConnection(page: Page, count: () => Promise<number>, facets: () => Promise<FacetCounts>): MovieConnectionRecord {
   const edges = page.rows.map((row) => ({ cursor: encodeCursor(row.cursor), node: row.movie }));
   return {
     edges,
     pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
     count,
+    facets,
   };
 }

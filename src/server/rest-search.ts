@@ -5,7 +5,7 @@ import type { MovieCache } from '../cache/movie-cache.js';
 import { isBadUserInput } from '../graphql/errors.js';
 import { createLoaders } from '../graphql/loaders.js';
 import { MAX_PAGE_SIZE } from '../graphql/pagination.js';
-import { DEFAULT_PAGE_SIZE, MAX_QUERY_LENGTH, searchMovies } from '../graphql/services/movie-lists.js';
+import { DEFAULT_PAGE_SIZE, DEFAULT_SUGGESTIONS, MAX_QUERY_LENGTH, searchMovies, suggestMovies } from '../graphql/services/movie-lists.js';
 import { GENRE_CONFIDENCE_THRESHOLD } from '../scoring/rules.js';
 
 const optionalNumber = (schema: z.ZodNumber) =>
@@ -37,6 +37,17 @@ const searchParams = z.object({
   minScore: optionalNumber(z.number({ error: 'must be a number' }).min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100')),
   minVotes: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must not be negative')),
   after: z.string().refine(...NO_NUL).optional(),
+  year: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number').min(1800, 'must be between 1800 and 2200').max(2200, 'must be between 1800 and 2200')),
+});
+
+const suggestParams = z.object({
+  prefix: z
+    .string({ error: 'is required' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`)
+    .refine(...NO_NUL),
+  limit: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be between 1 and 20').max(20, 'must be between 1 and 20')),
 });
 
 /**
@@ -57,9 +68,9 @@ export function restSearchRoutes(pool: pg.Pool, cache: MovieCache): Router {
       res.status(400).json({ error: `Invalid search: ${problems.join('; ')}` });
       return;
     }
-    const { query, genres, limit, after, ...filter } = parsed.data;
+    const { query, genres, limit, after, year, ...filter } = parsed.data;
     try {
-      const connection = await searchMovies({ pool, cache }, { query, genres, filter, first: limit ?? DEFAULT_PAGE_SIZE, after });
+      const connection = await searchMovies({ pool, cache }, { query, genres, filter, year, first: limit ?? DEFAULT_PAGE_SIZE, after });
       const loaders = createLoaders(pool, cache);
       const [total, results] = await Promise.all([
         connection.count(),
@@ -78,6 +89,27 @@ export function restSearchRoutes(pool: pg.Pool, cache: MovieCache): Router {
         ),
       ]);
       res.json({ total, results, nextCursor: connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null });
+    } catch (error) {
+      if (isBadUserInput(error)) res.status(400).json({ error: error.message });
+      else next(error);
+    }
+  });
+  /** GET /movies/suggest?prefix=P[&limit=N]: autocomplete, `{ "results": [ { "id", "title", "year" } ] }`. */
+  router.get('/movies/suggest', async (req, res, next) => {
+    const repeated = Object.entries(req.query).filter(([, v]) => typeof v !== 'string').map(([name]) => name);
+    if (repeated.length) {
+      res.status(400).json({ error: `Invalid suggest: give ${repeated.join(', ')} once, as plain text` });
+      return;
+    }
+    const parsed = suggestParams.safeParse(req.query);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'parameters'} ${issue.message}`);
+      res.status(400).json({ error: `Invalid suggest: ${problems.join('; ')}` });
+      return;
+    }
+    try {
+      const movies = await suggestMovies({ pool, cache }, { prefix: parsed.data.prefix, first: parsed.data.limit ?? DEFAULT_SUGGESTIONS });
+      res.json({ results: movies.map((m) => ({ id: m.id, title: m.title, year: m.year })) });
     } catch (error) {
       if (isBadUserInput(error)) res.status(400).json({ error: error.message });
       else next(error);

@@ -13,7 +13,8 @@ import type {
 } from '../data/records.js';
 import type { MovieConnectionRecord } from '../pagination.js';
 import { ImportRun, Provider, ProviderMatchStats } from '../types/catalogue.js';
-import { MovieConnection } from '../types/connection.js';
+import { MovieConnection, type MovieFacets } from '../types/connection.js';
+import type { ProviderKey } from '../provider-key.js';
 import { AggregateScore, ExternalId, FieldSource, GenreCandidate, Movie, MovieTitle, ProviderRating } from '../types/movie.js';
 
 /** Fields that are not columns of their parent row: each goes through a per-request DataLoader. */
@@ -95,6 +96,12 @@ export class MovieConnectionFields {
   @FieldResolver()
   totalCount(@Root() connection: MovieConnectionRecord): Promise<number> {
     return connection.count();
+  }
+
+  @FieldResolver()
+  async facets(@Root() connection: MovieConnectionRecord): Promise<MovieFacets> {
+    const facets = await connection.facets();
+    return { ...facets, providers: facets.providers.map((p) => ({ key: p.key as ProviderKey, count: p.count })) };
   }
 }
 

@@ -3,8 +3,8 @@ import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context.js';
 import { isUuid, type MovieRecord } from '../data/records.js';
 import { pageComplexity, type MovieConnectionRecord } from '../pagination.js';
-import { listMovies, searchMovies } from '../services/movie-lists.js';
-import { MovieByExternalIdArgs, MoviesArgs, SearchMoviesArgs } from '../types/arguments.js';
+import { listMovies, searchMovies, suggestMovies } from '../services/movie-lists.js';
+import { MovieByExternalIdArgs, MoviesArgs, SearchMoviesArgs, SuggestMoviesArgs } from '../types/arguments.js';
 import { MovieConnection } from '../types/connection.js';
 import { Movie } from '../types/movie.js';
 
@@ -35,11 +35,21 @@ export class MovieQueries {
 
   @Query(() => MovieConnection, {
     description:
-      'Movies by title, typo- and accent-tolerant, across every provider\'s titles: best match first, then highest c-rating.',
+      "Movies by title across every provider's titles, tolerant of typos (1 edit in words of 4-7 letters, 2 beyond), " +
+      'accents, spacing and punctuation, British/American spelling and number forms, the last word completed as typed. ' +
+      'Exact titles first, then by popularity (votes across providers) and c-rating, closer spellings first among equals; ' +
+      'a year in the query or the `year` argument puts that year first.',
     complexity: pageComplexity,
   })
   async searchMovies(@Args(() => SearchMoviesArgs) args: SearchMoviesArgs, @Ctx() context: GraphQLContext): Promise<MovieConnectionRecord> {
     return primed(context, await searchMovies(context, args));
+  }
+
+  @Query(() => [Movie], { description: 'Autocomplete: the most popular movies whose titles match what has been typed so far.' })
+  async suggestMovies(@Args(() => SuggestMoviesArgs) args: SuggestMoviesArgs, @Ctx() context: GraphQLContext): Promise<MovieRecord[]> {
+    const movies = await suggestMovies(context, args);
+    for (const movie of movies) context.loaders.movie.prime(movie.id, movie);
+    return movies;
   }
 }
 

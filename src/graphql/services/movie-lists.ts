@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import type { MovieCache } from '../../cache/movie-cache.js';
-import { normalizeTitle } from '../../matching/normalize-title.js';
 import { decodeCursor } from '../cursor.js';
 import {
   countMovies,
@@ -14,10 +13,14 @@ import {
   type MovieSelection,
   type Ordering,
 } from '../data/movie-list.js';
-import { searchSelection, SEARCH_ORDERING } from '../data/search.js';
+import { moviesByIds } from '../data/movie-details.js';
+import { countMatches, facetCounts, type FacetCounts, type MatchSpec } from '../../db/search.js';
 import { resolveGenreNames } from '../../services/genre-names.js';
+import { compareRanked, matchSpec, rankedSearch, type RankedMovie } from '../../services/search.js';
+import { searchWords } from '../../services/search-text.js';
 import { badUserInput } from '../errors.js';
 import { toConnection, validateFirst, type MovieConnectionRecord } from '../pagination.js';
+import type { MovieRecord } from '../data/records.js';
 
 /**
  * Movie lists and title search, for GraphQL (movies, searchMovies) and REST (/movies/search)
@@ -44,9 +47,23 @@ export interface SearchArguments extends PageArguments {
   query: string;
   genres?: string[] | null;
   filter?: MovieFilterValues | null;
+  /** A year to prefer (as if the query ended with it). */
+  year?: number | null;
+}
+
+export interface SuggestArguments {
+  prefix: string;
+  first?: number | null;
 }
 
 export const DEFAULT_PAGE_SIZE = 20;
+/** The most popular matches a search ranks (plus whole-title and year matches); pages end there. */
+export const SEARCH_CANDIDATES = 200;
+/** The most popular matches autocomplete ranks. */
+export const SUGGEST_CANDIDATES = 40;
+export const DEFAULT_SUGGESTIONS = 10;
+const MAX_SUGGESTIONS = 20;
+const RELEVANCE = 'RELEVANCE';
 export const MAX_QUERY_LENGTH = 200;
 const MAX_GENRES = 50;
 
@@ -55,7 +72,8 @@ export async function listMovies(deps: ListDependencies, args: ListArguments): P
   const orderBy = args.orderBy ?? 'SCORE_DESC';
   const params = new SqlParams();
   const selection: MovieSelection = { from: 'movies m', conditions: filterConditions(filter, params), params };
-  return cachedPage(deps, 'movies', { filter, orderBy }, selection, MOVIE_ORDERINGS[orderBy], args);
+  const facets = () => deps.cache.shared('movies-facets', filter, () => facetCounts(deps.pool, null, filter));
+  return cachedPage(deps, 'movies', { filter, orderBy }, selection, MOVIE_ORDERINGS[orderBy], args, facets);
 }
 
 export async function searchMovies(deps: ListDependencies, args: SearchArguments): Promise<MovieConnectionRecord> {
@@ -65,13 +83,65 @@ export async function searchMovies(deps: ListDependencies, args: SearchArguments
   }
   const genres = checkGenres(args.genres, 'genres');
   const filter = await checkFilter(deps.pool, { ...args.filter, ...(genres ? { genres } : {}) }, genres ? 'genres' : 'filter');
-  const query = normalizeTitle(text);
-  // Only punctuation: nothing a title could match.
-  if (!query) {
-    validateFirst(args.first ?? DEFAULT_PAGE_SIZE);
-    return toConnection({ rows: [], hasNextPage: false }, () => Promise.resolve(0));
+  if (args.year != null && !(Number.isInteger(args.year) && args.year >= 1800 && args.year <= 2200)) {
+    throw badUserInput(`year must be a year between 1800 and 2200, got ${args.year}`, 'year');
   }
-  return cachedPage(deps, 'search', { query, filter }, searchSelection(query, filter), SEARCH_ORDERING, args);
+  const size = validateFirst(args.first ?? DEFAULT_PAGE_SIZE);
+  const cursor = args.after == null ? null : decodeCursor(args.after, RELEVANCE, ['number', 'number', 'number']);
+  const words = searchWords(text);
+  // Only punctuation: nothing a title could match.
+  if (!words.length) return toConnection({ rows: [], hasNextPage: false }, () => Promise.resolve(0), emptyFacets);
+  const key = { words, filter, year: args.year ?? null };
+  const ranking = () => deps.cache.shared('search-ranked', key, () => rankSearch(deps.pool, text, filter, args.year ?? null, SEARCH_CANDIDATES, true));
+  const { match } = await ranking();
+  const page = await deps.cache.shared('search-page', [key, size, args.after ?? null], async () => {
+    const { ranked } = await ranking();
+    const after = cursor ? ranked.filter((r) => compareRanked(r, { movieId: cursor.id, keys: cursor.keys as RankedMovie['keys'] }) > 0) : ranked;
+    const pageRanks = after.slice(0, size);
+    const movies = new Map((await moviesByIds(deps.pool, pageRanks.map((r) => r.movieId))).map((m) => [m.id, m]));
+    const rows = pageRanks
+      .filter((r) => movies.has(r.movieId))
+      .map((r) => ({ movie: movies.get(r.movieId)!, cursor: { order: RELEVANCE, keys: r.keys, id: r.movieId } }));
+    return { rows, hasNextPage: after.length > size };
+  });
+  return toConnection(
+    page,
+    // Without a word match only whole titles matched (ranked holds them all).
+    () => (match ? deps.cache.shared('search-count', key, () => countMatches(deps.pool, match, filter)) : ranking().then((r) => r.ranked.length)),
+    () => (match ? deps.cache.shared('search-facets', key, () => facetCounts(deps.pool, match, filter)) : emptyFacets()),
+  );
+}
+
+async function rankSearch(
+  pool: pg.Pool,
+  text: string,
+  filter: MovieFilterValues | null,
+  year: number | null,
+  limit: number,
+  prefix: boolean,
+): Promise<{ ranked: RankedMovie[]; match: MatchSpec | null }> {
+  const { plan, ranked } = await rankedSearch(pool, text, { filter, year, limit, prefix });
+  return { ranked, match: plan ? matchSpec(plan) : null };
+}
+
+const emptyFacets = (): Promise<FacetCounts> => Promise.resolve({ genres: [], decades: [], providers: [] });
+
+/** Autocomplete: the most popular movies whose titles the prefix begins (typos tolerated), best first. */
+export async function suggestMovies(deps: ListDependencies, args: SuggestArguments): Promise<MovieRecord[]> {
+  const text = args.prefix.trim();
+  if (!text || text.length > MAX_QUERY_LENGTH) throw badUserInput(`prefix must be 1 to ${MAX_QUERY_LENGTH} characters`, 'prefix');
+  const first = args.first ?? DEFAULT_SUGGESTIONS;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_SUGGESTIONS) {
+    throw badUserInput(`first must be between 1 and ${MAX_SUGGESTIONS}, got ${first}`, 'first');
+  }
+  const words = searchWords(text);
+  if (!words.length) return [];
+  return deps.cache.shared('suggest', { words, first }, async () => {
+    const { ranked } = await rankSearch(deps.pool, text, null, null, SUGGEST_CANDIDATES, true);
+    const ids = ranked.slice(0, first).map((r) => r.movieId);
+    const movies = new Map((await moviesByIds(deps.pool, ids)).map((m) => [m.id, m]));
+    return ids.filter((id) => movies.has(id)).map((id) => movies.get(id)!);
+  });
 }
 
 async function cachedPage(
@@ -81,11 +151,12 @@ async function cachedPage(
   selection: MovieSelection,
   ordering: Ordering,
   { first, after }: PageArguments,
+  facets: () => Promise<FacetCounts>,
 ): Promise<MovieConnectionRecord> {
   const size = validateFirst(first ?? DEFAULT_PAGE_SIZE);
   const cursor = after == null ? null : decodeCursor(after, ordering.name, keyTypes(ordering));
   const page = await cache.shared(`${kind}-page`, [key, size, after ?? null], () => fetchPage(pool, selection, ordering, cursor, size));
-  return toConnection(page, () => cache.shared(`${kind}-count`, key, () => countMovies(pool, selection)));
+  return toConnection(page, () => cache.shared(`${kind}-count`, key, () => countMovies(pool, selection)), facets);
 }
 
 async function checkFilter(pool: pg.Pool, filter: MovieFilterValues | null | undefined, genresArgument = 'filter'): Promise<MovieFilterValues | null> {

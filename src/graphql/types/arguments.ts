@@ -35,7 +35,7 @@ export class SearchMoviesArgs {
   @Field(() => String, { description: 'Text to look for in titles (1-200 characters).' })
   query!: string;
 
-  @Field(() => [String], { nullable: true, description: 'Only movies having any of these genres (case-insensitive names).' })
+  @Field(() => [String], { nullable: true, description: 'Only movies having any of these genres: canonical names or any provider spelling ("Sci-Fi", "Science Fiction & Fantasy"), any case.' })
   genres?: string[] | null;
 
   @Field(() => Int, { nullable: true, defaultValue: 20, description: 'Page size, 1-100.' })
@@ -46,6 +46,18 @@ export class SearchMoviesArgs {
 
   @Field(() => MovieFilter, { nullable: true, description: 'Further conditions every movie must meet (its genres are combined with `genres`).' })
   filter?: MovieFilter | null;
+
+  @Field(() => Int, { nullable: true, description: 'A year to prefer: its matches come first, as when the query ends with it ("alien 1979").' })
+  year?: number | null;
+}
+
+@ArgsType()
+export class SuggestMoviesArgs {
+  @Field(() => String, { description: 'What the user has typed so far (1-200 characters); the last word may be incomplete.' })
+  prefix!: string;
+
+  @Field(() => Int, { nullable: true, defaultValue: 10, description: 'How many suggestions, 1-20.' })
+  first?: number | null;
 }
 
 @ArgsType()

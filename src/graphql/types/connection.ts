@@ -1,6 +1,46 @@
 import 'reflect-metadata';
 import { Field, Int, ObjectType } from 'type-graphql';
+import { ProviderKey } from '../provider-key.js';
 import { Movie } from './movie.js';
+
+@ObjectType({ description: 'How many movies of a list have a genre.' })
+export class GenreFacet {
+  @Field(() => String, { description: 'Canonical genre name.' })
+  name!: string;
+
+  @Field(() => Int, { description: 'Movies of the list (all pages) with this genre.' })
+  count!: number;
+}
+
+@ObjectType({ description: 'How many movies of a list came out in a decade.' })
+export class DecadeFacet {
+  @Field(() => Int, { description: 'First year of the decade, e.g. 1990.' })
+  decade!: number;
+
+  @Field(() => Int, { description: 'Movies of the list (all pages) from this decade.' })
+  count!: number;
+}
+
+@ObjectType({ description: 'How many movies of a list a provider knows.' })
+export class ProviderFacet {
+  @Field(() => ProviderKey, { description: 'The provider.' })
+  key!: ProviderKey;
+
+  @Field(() => Int, { description: 'Movies of the list (all pages) with a record from this provider.' })
+  count!: number;
+}
+
+@ObjectType({ description: 'Counts over every movie of a list (the same query and filters, all pages), for refining it.' })
+export class MovieFacets {
+  @Field(() => [GenreFacet], { description: 'Per canonical genre (confident genres only), most frequent first.' })
+  genres!: GenreFacet[];
+
+  @Field(() => [DecadeFacet], { description: 'Per decade of release, oldest first.' })
+  decades!: DecadeFacet[];
+
+  @Field(() => [ProviderFacet], { description: 'Per provider, most frequent first.' })
+  providers!: ProviderFacet[];
+}
 
 @ObjectType({ description: 'Where a page of movies ends.' })
 export class PageInfo {
@@ -30,4 +70,7 @@ export class MovieConnection {
 
   @Field(() => PageInfo, { description: 'Whether and where the list continues.' })
   pageInfo!: PageInfo;
+
+  @Field(() => MovieFacets, { description: 'Counts per genre, decade and provider over the whole list (computed only when asked for).' })
+  facets!: MovieFacets;
 }

@@ -1,0 +1,199 @@
+import type pg from 'pg';
+
+/**
+ * The SQL of title search and autocomplete, over the search index of migration
+ * 20261130060000_search_index: movie_search (one row per movie: title tokens, popularity, year,
+ * genres, providers), search_words (the dictionary of title words) and search_word_deletes (its
+ * one-letter deletions). What a query means is decided in src/services/search.ts; this module only
+ * speaks SQL.
+ */
+
+/** One dictionary word found for a probe. */
+export interface WordHit {
+  word: string;
+  /** Movies with the word when it entered the dictionary. */
+  movies: number;
+}
+
+export interface WordLookup {
+  /** Strings looked up as whole words. */
+  exact: string[];
+  /** Strings looked up among the one-letter deletions of dictionary words. */
+  deletes: string[];
+  /** Strings (8+ letters) looked up by trigram similarity, for two-edit typos. */
+  similar: string[];
+  /** Completions of this prefix, most frequent words first. */
+  prefix: string | null;
+  prefixLimit: number;
+}
+
+/** Dictionary words for the probes of a query, in one statement. */
+export async function lookupWords(pool: pg.Pool, lookup: WordLookup): Promise<WordHit[]> {
+  const { rows } = await pool.query<WordHit>(
+    `SELECT word, movies FROM search_words WHERE word = ANY($1::text[])
+     UNION
+     SELECT w.word, w.movies FROM search_word_deletes d JOIN search_words w ON w.word = d.word WHERE d.variant = ANY($2::text[])
+     UNION
+     SELECT h.word, h.movies FROM unnest($3::text[]) AS q(probe) CROSS JOIN LATERAL moviec_similar_words(q.probe, 20) h
+     UNION
+     (SELECT word, movies FROM search_words
+       WHERE $4::text IS NOT NULL AND length($4::text) > 2 AND word >= $4::text AND word < $4::text || chr(1114111)
+       ORDER BY word LIMIT 2000)
+     UNION
+     (SELECT word, movies FROM search_words
+       WHERE $4::text IS NOT NULL AND length($4::text) <= 2 AND starts_with(word, $4::text)
+       ORDER BY movies DESC, word LIMIT $5::int)`,
+    [lookup.exact, lookup.deletes, lookup.similar, lookup.prefix, lookup.prefixLimit],
+  );
+  return rows;
+}
+
+/**
+ * What a search matches, as SQL over `movie_search s`: any of the plans; a plan is every one of
+ * its slots; a slot is any of its alternatives (a token, or two tokens that must both be there).
+ */
+export interface MatchSpec {
+  plans: { slots: { tokens: string[]; pairs: [string, string][] }[] }[];
+}
+
+export interface SearchFilter {
+  genreIds?: number[] | null;
+  yearFrom?: number | null;
+  yearTo?: number | null;
+  minScore?: number | null;
+  minVotes?: number | null;
+}
+
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown, cast: string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${cast}`;
+  }
+}
+
+function matchSql(spec: MatchSpec, params: Params): string {
+  const plans = spec.plans
+    .filter((plan) => plan.slots.length)
+    .map((plan) =>
+      plan.slots
+        .map((slot) => {
+          const options = [
+            ...(slot.tokens.length ? [`s.tokens && ${params.add(slot.tokens, 'text[]')}`] : []),
+            ...slot.pairs.map((pair) => `s.tokens @> ${params.add(pair, 'text[]')}`),
+          ];
+          return options.length ? `(${options.join(' OR ')})` : 'false';
+        })
+        .join(' AND '),
+    );
+  return plans.length ? `(${plans.map((p) => `(${p})`).join(' OR ')})` : 'false';
+}
+
+function filterSql(filter: SearchFilter | null | undefined, params: Params): string[] {
+  const conditions: string[] = [];
+  if (!filter) return conditions;
+  if (filter.genreIds?.length) conditions.push(`s.genre_ids && ${params.add(filter.genreIds, 'int4[]')}`);
+  if (filter.yearFrom != null) conditions.push(`s.year >= ${params.add(filter.yearFrom, 'int4')}`);
+  if (filter.yearTo != null) conditions.push(`s.year <= ${params.add(filter.yearTo, 'int4')}`);
+  if (filter.minScore != null) conditions.push(`s.score >= ${params.add(filter.minScore, 'float8')}`);
+  if (filter.minVotes != null) conditions.push(`s.votes >= ${params.add(filter.minVotes, 'int4')}`);
+  return conditions;
+}
+
+export interface Candidate {
+  movieId: string;
+  tokens: string[];
+  popularity: number;
+  year: number | null;
+}
+
+export interface CandidateQuery {
+  /** null: only whole-title matches. */
+  match: MatchSpec | null;
+  filter?: SearchFilter | null;
+  /** How many of the most popular matches to consider. */
+  limit: number;
+  /** Whole-title tokens ("=…") whose movies are considered whatever their popularity. */
+  titleTokens: string[];
+  /** A year whose matches are considered whatever their popularity. */
+  year: number | null;
+}
+
+/**
+ * The movies a search ranks: the most popular matches, plus every match of a whole title the query
+ * may be, plus the most popular matches of the year it names. Ranking happens in the service.
+ */
+export async function fetchCandidates(pool: pg.Pool, query: CandidateQuery): Promise<Candidate[]> {
+  const params = new Params();
+  const match = query.match ? matchSql(query.match, params) : 'false';
+  const filters = filterSql(query.filter, params);
+  const where = (extra: string[]) => [...extra, ...filters].join(' AND ');
+  const columns = 's.movie_id, s.tokens, s.popularity, s.year';
+  const limit = params.add(query.limit, 'int4');
+  const branches: string[] = [];
+  if (query.match) branches.push(`(SELECT ${columns} FROM movie_search s WHERE ${where([match])} ORDER BY s.popularity DESC, s.movie_id LIMIT ${limit})`);
+  if (query.titleTokens.length) {
+    branches.push(`(SELECT ${columns} FROM movie_search s WHERE ${where([`s.tokens && ${params.add(query.titleTokens, 'text[]')}`])} LIMIT ${limit})`);
+  }
+  if (query.year != null && query.match) {
+    branches.push(
+      `(SELECT ${columns} FROM movie_search s WHERE ${where([match, `s.year = ${params.add(query.year, 'int4')}`])}
+         ORDER BY s.popularity DESC, s.movie_id LIMIT ${limit})`,
+    );
+  }
+  if (!branches.length) return [];
+  const { rows } = await pool.query<{ movie_id: string; tokens: string[]; popularity: number; year: number | null }>(
+    branches.join('\nUNION\n'),
+    params.values,
+  );
+  return rows.map((r) => ({ movieId: r.movie_id, tokens: r.tokens, popularity: r.popularity, year: r.year }));
+}
+
+/** How many movies match (with the filter). */
+export async function countMatches(pool: pg.Pool, match: MatchSpec | null, filter: SearchFilter | null | undefined): Promise<number> {
+  const params = new Params();
+  const conditions = [...(match ? [matchSql(match, params)] : []), ...filterSql(filter, params)];
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM movie_search s WHERE ${conditions.length ? conditions.join(' AND ') : 'true'}`,
+    params.values,
+  );
+  return rows[0]?.n ?? 0;
+}
+
+export interface FacetCounts {
+  genres: { name: string; count: number }[];
+  decades: { decade: number; count: number }[];
+  providers: { key: string; count: number }[];
+}
+
+/**
+ * Counts per genre, decade and provider over every movie matching (match may be null: all movies)
+ * with the filter, in one statement over one scan of the matches.
+ */
+export async function facetCounts(pool: pg.Pool, match: MatchSpec | null, filter: SearchFilter | null | undefined): Promise<FacetCounts> {
+  const params = new Params();
+  const conditions = [...(match ? [matchSql(match, params)] : []), ...filterSql(filter, params)];
+  const { rows } = await pool.query<{ kind: 'g' | 'd' | 'p'; key: string; count: number }>(
+    `WITH hit AS MATERIALIZED (
+       SELECT s.genre_ids, s.year, s.providers FROM movie_search s WHERE ${conditions.length ? conditions.join(' AND ') : 'true'})
+     SELECT 'g' AS kind, g.name AS key, x.n AS count
+       FROM (SELECT gid, count(*)::int AS n FROM hit, unnest(hit.genre_ids) gid GROUP BY gid) x JOIN genres g ON g.id = x.gid
+     UNION ALL
+     SELECT 'd', (year / 10 * 10)::text, count(*)::int FROM hit WHERE year IS NOT NULL GROUP BY year / 10
+     UNION ALL
+     SELECT 'p', p, count(*)::int FROM hit, unnest(hit.providers) p GROUP BY p`,
+    params.values,
+  );
+  const facets: FacetCounts = { genres: [], decades: [], providers: [] };
+  for (const r of rows) {
+    if (r.kind === 'g') facets.genres.push({ name: r.key, count: r.count });
+    else if (r.kind === 'd') facets.decades.push({ decade: Number(r.key), count: r.count });
+    else facets.providers.push({ key: r.key, count: r.count });
+  }
+  const byCount = <T extends { count: number }>(key: (x: T) => string | number) => (a: T, b: T) =>
+    b.count - a.count || String(key(a)).localeCompare(String(key(b)));
+  facets.genres.sort(byCount((g) => g.name));
+  facets.decades.sort((a, b) => a.decade - b.decade);
+  facets.providers.sort(byCount((p) => p.key));
+  return facets;
+}

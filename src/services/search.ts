@@ -1,0 +1,258 @@
+import type pg from 'pg';
+import { fetchCandidates, lookupWords, type Candidate, type MatchSpec, type SearchFilter, type WordHit } from '../db/search.js';
+import { allowedEdits, analyseQuery, deletions, editDistance, searchWord, spellingVariants, type AnalysedQuery } from './search-text.js';
+
+/**
+ * Title search and autocomplete over the search index (migration 20261130060000_search_index).
+ *
+ * 1. The query is normalised like every title (src/services/search-text.ts) and split into words.
+ * 2. One statement finds the dictionary words each typed word may stand for: itself; a British or
+ *    American spelling of it; words one edit away (words of 4-7 letters) or two (8+), a
+ *    transposition counting as one, through symmetric deletes and trigrams; for the last word,
+ *    the words it begins (it may still be being typed); and two words it may be written for
+ *    without a space or punctuation ("walle" = "WALL·E", "faceoff" = "Face/Off").
+ * 3. A movie matches when its titles have, for every typed word, one of those words. The
+ *    candidates are the most popular matches, every movie whose whole title the query may be, and
+ *    the most popular matches of the year the query names.
+ * 4. Ranking: a movie of the preferred year first, then an exact title, then relevance: popularity
+ *    (log10 of votes across providers, plus the c-rating / 50) minus what the match cost (1.5 per
+ *    edit, 0.5 for completing a word, 0.25 for a split word), plus 1 when the whole title is
+ *    within the allowed edits of the query.
+ */
+
+/** Relevance lost per edit between a typed word and a title word. */
+export const EDIT_COST = 1.5;
+/** Relevance lost when the last typed word is only the beginning of a title word. */
+export const PREFIX_COST = 0.5;
+/** Relevance lost when a typed word stands for two title words ("faceoff" -> "face off"). */
+export const SPLIT_COST = 0.25;
+/** Relevance lost for a British/American variant ("harbour" -> "harbor"). */
+export const VARIANT_COST = 0.1;
+/** Relevance lost for a typed word that no title has (it is then not required). */
+export const UNKNOWN_WORD_COST = 3;
+/** Relevance gained when the whole title is within the allowed edits of the whole query. */
+export const NEAR_TITLE_BONUS = 1;
+/** Relevance gained when the whole title begins with the query (typed from its start). */
+export const TITLE_PREFIX_BONUS = 0.5;
+/** Completions considered for the last word. */
+const PREFIX_COMPLETIONS = 30;
+
+interface Alternative {
+  tokens: [string] | [string, string];
+  cost: number;
+}
+
+interface Slot {
+  word: string;
+  alternatives: Alternative[];
+}
+
+export interface SearchPlan {
+  query: AnalysedQuery;
+  /** Ways to match: every slot of one plan. */
+  plans: Slot[][];
+  /** Cost added to every match (typed words no title has). */
+  baseCost: number;
+  /** Whole-title tokens worth considering whatever their popularity. */
+  titleTokens: string[];
+}
+
+export interface RankedMovie {
+  movieId: string;
+  /** Sort keys, compared in order, all descending: [preferred year, exact title, relevance]. */
+  keys: [number, number, number];
+}
+
+/** The lookups one query needs. */
+function probesFor(query: AnalysedQuery, prefix: boolean) {
+  const exact = new Set<string>();
+  const deletes = new Set<string>();
+  const similar = new Set<string>();
+  const add = (word: string) => {
+    exact.add(word);
+    for (const v of spellingVariants(word)) exact.add(v);
+    const length = [...word].length;
+    // A title word of 4+ letters typed with a letter missing has 3.
+    if (length >= 3) deletes.add(word);
+    if (length >= 4) {
+      for (const d of deletions(word)) {
+        deletes.add(d);
+        exact.add(d);
+      }
+    }
+    // Title words of 8+ letters may be two edits away, which one-letter deletions do not all reach.
+    if (length >= 7) similar.add(word);
+    const letters = [...word];
+    for (let i = 1; i < letters.length; i++) {
+      exact.add(searchWord(letters.slice(0, i).join('')));
+      exact.add(searchWord(letters.slice(i).join('')));
+    }
+  };
+  for (const w of query.words) add(w);
+  if (query.required.length > 1) add(query.compactRequired);
+  const last = query.words.at(-1) ?? null;
+  return { exact: [...exact], deletes: [...deletes], similar: [...similar], prefix: prefix ? last : null, prefixLimit: PREFIX_COMPLETIONS };
+}
+
+/** The alternatives of one typed word among the dictionary words found. */
+function alternativesFor(word: string, hits: Map<string, number>, completions: string[]): Alternative[] {
+  const best = new Map<string, Alternative>();
+  const offer = (tokens: Alternative['tokens'], cost: number) => {
+    const key = tokens.join(' ');
+    const seen = best.get(key);
+    if (!seen || seen.cost > cost) best.set(key, { tokens, cost });
+  };
+  if (hits.has(word)) offer([word], 0);
+  for (const v of spellingVariants(word)) if (hits.has(v)) offer([v], VARIANT_COST);
+  // The edits allowed are those of the title word being typed (a typed word may have lost a letter).
+  if ([...word].length >= 3) {
+    for (const candidate of hits.keys()) {
+      if (candidate === word) continue;
+      const edits = allowedEdits([...candidate].length);
+      if (edits === 0) continue;
+      const d = editDistance(word, candidate, edits);
+      if (d <= edits) offer([candidate], d * EDIT_COST);
+    }
+  }
+  for (const c of completions) if (c !== word) offer([c], PREFIX_COST);
+  const letters = [...word];
+  for (let i = 1; i < letters.length; i++) {
+    const a = searchWord(letters.slice(0, i).join(''));
+    const b = searchWord(letters.slice(i).join(''));
+    if (hits.has(a) && hits.has(b)) offer([a, b], SPLIT_COST);
+  }
+  return [...best.values()].sort((x, y) => x.cost - y.cost);
+}
+
+/** Reads the dictionary and decides what a query matches. */
+export async function planSearch(pool: pg.Pool, text: string, options: { year?: number | null; prefix?: boolean } = {}): Promise<SearchPlan | null> {
+  const query = analyseQuery(text, options.year ?? null);
+  if (!query.words.length) return null;
+  const probes = probesFor(query, options.prefix ?? true);
+  const found: WordHit[] = await lookupWords(pool, probes);
+  const hits = new Map(found.map((h) => [h.word, h.movies]));
+  const last = query.words.at(-1)!;
+  const completions = probes.prefix
+    ? found
+        .filter((h) => h.word.startsWith(last) && h.word !== last)
+        .sort((a, b) => b.movies - a.movies || a.word.localeCompare(b.word))
+        .slice(0, PREFIX_COMPLETIONS)
+        .map((h) => h.word)
+    : [];
+
+  let baseCost = 0;
+  const wordSlots: Slot[] = [];
+  query.required.forEach((word, i) => {
+    const isLast = i === query.required.length - 1 && word === last;
+    const alternatives = alternativesFor(word, hits, isLast ? completions : []);
+    if (alternatives.length) wordSlots.push({ word, alternatives });
+    else baseCost += UNKNOWN_WORD_COST;
+  });
+  const plans: Slot[][] = [];
+  if (wordSlots.length) plans.push(wordSlots);
+  // The words typed apart or wrongly split: all of them as one word ("fac eoff" -> "faceoff").
+  if (query.required.length > 1) {
+    const alternatives = alternativesFor(query.compactRequired, hits, []);
+    if (alternatives.length) plans.push([{ word: query.compactRequired, alternatives }]);
+  }
+  const titleTokens = new Set([`=${query.compact}`, `=${query.compactRequired}`]);
+  for (const plan of plans) {
+    if (plan.length === 1) for (const a of plan[0]!.alternatives) titleTokens.add(`=${a.tokens.join('')}`);
+    else titleTokens.add(`=${plan.map((slot) => slot.alternatives[0]!.tokens.join('')).join('')}`);
+  }
+  // With no word found, only a whole title written differently can match ("MASH" = "M*A*S*H").
+  return { query, plans, baseCost: wordSlots.length ? baseCost : 0, titleTokens: [...titleTokens] };
+}
+
+export function matchSpec(plan: SearchPlan): MatchSpec | null {
+  if (!plan.plans.length) return null;
+  return {
+    plans: plan.plans.map((slots) => ({
+      slots: slots.map((slot) => ({
+        tokens: slot.alternatives.filter((a) => a.tokens.length === 1).map((a) => a.tokens[0]),
+        pairs: slot.alternatives.filter((a): a is { tokens: [string, string]; cost: number } => a.tokens.length === 2).map((a) => a.tokens),
+      })),
+    })),
+  };
+}
+
+/** What matching this movie's tokens cost (Infinity when no plan matches). */
+function matchCost(plan: SearchPlan, tokens: Set<string>): number {
+  let best = Infinity;
+  for (const slots of plan.plans) {
+    let total = 0;
+    for (const slot of slots) {
+      let cheapest = Infinity;
+      for (const a of slot.alternatives) {
+        if (a.cost < cheapest && a.tokens.every((t) => tokens.has(t))) cheapest = a.cost;
+      }
+      total += cheapest;
+      if (total >= best) break;
+    }
+    best = Math.min(best, total);
+  }
+  return best + plan.baseCost;
+}
+
+/** Ranks candidates: preferred year, exact title, relevance; ties by id (descending, like every list). */
+export function rankCandidates(plan: SearchPlan, candidates: Candidate[]): RankedMovie[] {
+  const { query } = plan;
+  const exactTokens = new Set([`=${query.compact}`, `=${query.compactRequired}`]);
+  const typed = query.compactRequired;
+  const typedLength = [...typed].length;
+  const ranked: RankedMovie[] = [];
+  for (const c of candidates) {
+    const tokens = new Set(c.tokens);
+    const exact = c.tokens.some((t) => exactTokens.has(t));
+    let cost = matchCost(plan, tokens);
+    let near = false;
+    let begins = false;
+    if (!exact && typedLength >= 3) {
+      for (const t of c.tokens) {
+        if (!t.startsWith('=')) continue;
+        const title = t.slice(1);
+        const edits = allowedEdits([...title].length);
+        if (!near && edits > 0 && editDistance(typed, title, edits) <= edits) near = true;
+        if (!begins && title.startsWith(typed)) begins = true;
+      }
+    }
+    if (!Number.isFinite(cost)) {
+      if (!exact && !near) continue;
+      cost = UNKNOWN_WORD_COST;
+    }
+    const yearMatch = query.year != null && (c.year === query.year || (query.yearWord != null && tokens.has(query.yearWord)));
+    const relevance = c.popularity - cost + (near ? NEAR_TITLE_BONUS : begins ? TITLE_PREFIX_BONUS : 0);
+    ranked.push({ movieId: c.movieId, keys: [yearMatch ? 1 : 0, exact ? 1 : 0, Math.round(relevance * 1e6) / 1e6] });
+  }
+  return ranked.sort(compareRanked);
+}
+
+export function compareRanked(a: RankedMovie, b: RankedMovie): number {
+  for (let i = 0; i < a.keys.length; i++) {
+    if (a.keys[i] !== b.keys[i]) return b.keys[i]! - a.keys[i]!;
+  }
+  return a.movieId < b.movieId ? 1 : a.movieId > b.movieId ? -1 : 0;
+}
+
+export interface SearchOptions {
+  filter?: SearchFilter | null;
+  year?: number | null;
+  /** Most popular matches considered. */
+  limit: number;
+  /** Whether the last word may be the beginning of a title word. */
+  prefix?: boolean;
+}
+
+/** The ranked movies a query finds (at most about `limit` plus whole-title and year matches). */
+export async function rankedSearch(pool: pg.Pool, text: string, options: SearchOptions): Promise<{ plan: SearchPlan | null; ranked: RankedMovie[] }> {
+  const plan = await planSearch(pool, text, { year: options.year, prefix: options.prefix });
+  if (!plan) return { plan, ranked: [] };
+  const candidates = await fetchCandidates(pool, {
+    match: matchSpec(plan),
+    filter: options.filter,
+    limit: options.limit,
+    titleTokens: plan.titleTokens,
+    year: plan.query.year,
+  });
+  return { plan, ranked: rankCandidates(plan, candidates) };
+}
