@@ -14,7 +14,6 @@ import type {
 import type { MovieConnectionRecord } from '../pagination.js';
 import { ImportRun, Provider, ProviderMatchStats } from '../types/catalogue.js';
 import { MovieConnection, type MovieFacets } from '../types/connection.js';
-import type { ProviderKey } from '../provider-key.js';
 import { AggregateScore, ExternalId, FieldSource, GenreCandidate, Movie, MovieTitle, ProviderRating } from '../types/movie.js';
 
 /** Fields that are not columns of their parent row: each goes through a per-request DataLoader. */
@@ -101,7 +100,7 @@ export class MovieConnectionFields {
   @FieldResolver()
   async facets(@Root() connection: MovieConnectionRecord): Promise<MovieFacets> {
     const facets = await connection.facets();
-    return { ...facets, providers: facets.providers.map((p) => ({ key: p.key as ProviderKey, count: p.count })) };
+    return { ...facets, providers: facets.providers.map((p) => ({ key: p.key, count: p.count })) };
   }
 }
 
