@@ -68,6 +68,7 @@ const EXPECTED: SourceItem[] = [
       ],
       imdbId: null,
       tmdbId: null,
+      directors: ['Chris Columbus'],
       overview: PERCY.movie_info as string,
       posterUrl: null,
       isAdult: false,

@@ -262,7 +262,7 @@ describe('TMDB adapter against a mocked API', () => {
       { sort_by: 'popularity.desc', page: '2' },
       { sort_by: 'popularity.desc', page: '3' },
     ]);
-    expect(requestsTo('/3/movie/4')[0]!.query).toEqual({ append_to_response: 'external_ids' });
+    expect(requestsTo('/3/movie/4')[0]!.query).toEqual({ append_to_response: 'external_ids,credits' });
     expect(tmdb.requests.length).toBe(9);
     expect(tmdb.requests.every((r) => r.auth === `Bearer ${TOKEN}`)).toBe(true);
   });

@@ -7,6 +7,7 @@ import { syncProviderKeyEnum } from './provider-key.js';
 import { MovieQueries } from './resolvers/movie-queries.js';
 import { CatalogueQueries } from './resolvers/catalogue-queries.js';
 import { AdminMutations } from './resolvers/admin-mutations.js';
+import { MatchCorrectionMutations } from './resolvers/match-corrections.js';
 import {
   FieldSourceFields,
   MovieConnectionFields,
@@ -21,7 +22,7 @@ export async function buildMovieCSchema(): Promise<GraphQLSchema> {
   syncProviderKeyEnum();
   const schema = await buildSchema({
     resolvers: [
-      MovieQueries, CatalogueQueries, AdminMutations,
+      MovieQueries, CatalogueQueries, AdminMutations, MatchCorrectionMutations,
       MovieFields, FieldSourceFields, ProviderFields, MovieConnectionFields, ...PROVIDER_FIELD_RESOLVERS,
     ],
     authChecker: adminAuthChecker,

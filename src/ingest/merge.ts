@@ -43,12 +43,12 @@ export async function mergeStagedRun(client: pg.PoolClient, runId: string, provi
      SELECT l.external_id, x.title, x.original_title, x.year, x.release_date::date AS release_date,
             x.runtime_minutes, coalesce(x.genres, '{}') AS genres,
             coalesce(sr.ratings, x.ratings, '[]'::jsonb) AS ratings,
-            x.imdb_id, x.tmdb_id, x.overview, x.poster_url, coalesce(x.is_adult, false) AS is_adult, x.payload,
+            x.imdb_id, x.tmdb_id, coalesce(x.directors, '{}') AS directors, x.overview, x.poster_url, coalesce(x.is_adult, false) AS is_adult, x.payload,
             md5(l.record::text || coalesce(sr.ratings::text, '')) AS content_hash
        FROM latest l
        CROSS JOIN LATERAL jsonb_to_record(l.record) AS x(
          title text, original_title text, year int, release_date text, runtime_minutes int, genres text[],
-         ratings jsonb, imdb_id text, tmdb_id text, overview text, poster_url text, is_adult boolean, payload jsonb)
+         ratings jsonb, imdb_id text, tmdb_id text, directors text[], overview text, poster_url text, is_adult boolean, payload jsonb)
        LEFT JOIN separate_ratings sr ON sr.external_id = l.external_id`,
     [runId],
   );
@@ -80,11 +80,11 @@ export async function mergeStagedRun(client: pg.PoolClient, runId: string, provi
      ), upserted AS (
        INSERT INTO provider_records AS pr (
          provider_key, external_id, title, original_title, year, release_date, runtime_minutes, genres,
-         rating, votes, ratings, imdb_id, tmdb_id, overview, poster_url, is_adult, payload, content_hash, last_run_id,
+         rating, votes, ratings, imdb_id, tmdb_id, directors, overview, poster_url, is_adult, payload, content_hash, last_run_id,
          movie_id, match_status, match_method, match_confidence)
        SELECT $2, i.external_id, i.title, i.original_title, i.year, i.release_date, i.runtime_minutes, i.genres,
               (primary_rating->>'value')::float8, (primary_rating->>'votes')::int, i.ratings,
-              i.imdb_id, i.tmdb_id, i.overview, i.poster_url, i.is_adult, i.payload, i.content_hash, $1,
+              i.imdb_id, i.tmdb_id, i.directors, i.overview, i.poster_url, i.is_adult, i.payload, i.content_hash, $1,
               m.id, CASE WHEN m.id IS NULL THEN 'PENDING' ELSE 'MATCHED' END::"MatchStatus",
               CASE WHEN m.id IS NOT NULL THEN 'imdb_id' END, CASE WHEN m.id IS NOT NULL THEN 1 END
          FROM incoming i
@@ -94,7 +94,7 @@ export async function mergeStagedRun(client: pg.PoolClient, runId: string, provi
          title = excluded.title, original_title = excluded.original_title, year = excluded.year,
          release_date = excluded.release_date, runtime_minutes = excluded.runtime_minutes, genres = excluded.genres,
          rating = excluded.rating, votes = excluded.votes, ratings = excluded.ratings, imdb_id = excluded.imdb_id,
-         tmdb_id = excluded.tmdb_id, overview = excluded.overview, poster_url = excluded.poster_url,
+         tmdb_id = excluded.tmdb_id, directors = excluded.directors, overview = excluded.overview, poster_url = excluded.poster_url,
          is_adult = excluded.is_adult, payload = excluded.payload, content_hash = excluded.content_hash,
          last_run_id = excluded.last_run_id, last_seen_at = now(), changed_at = now(),
          -- Linked by its IMDb id: as matchChangedRecords would; otherwise matching decides.

@@ -146,6 +146,7 @@ function toStagedRecord(record: SourceRecord): Record<string, unknown> {
     ratings: record.ratings,
     imdb_id: record.imdbId,
     tmdb_id: record.tmdbId,
+    directors: record.directors?.length ? record.directors : undefined,
     overview: record.overview,
     poster_url: record.posterUrl,
     is_adult: record.isAdult,

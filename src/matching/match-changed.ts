@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { addRecordsLinkedByTmdbId, applyPinnedMatches, dropRejectedLinks, linkChangesByTmdbId, PINNED, rejected } from '../db/match-links.js';
 import { recordsAwaitingTitleMatch } from '../db/match-records.js';
 import { matchByTitle, type TitleQuery } from './title-match.js';
 
@@ -8,10 +9,15 @@ import { matchByTitle, type TitleQuery } from './title-match.js';
  * have changed: the one each record belongs to now and the one it belonged to before (so a row
  * that moves re-aggregates both).
  *
+ * 0. Corrections: a record leaves a movie an admin rejected for it; a confirmed or relinked
+ *    record is on its movie (method `manual`) and nothing else moves it (src/db/match-links.ts).
  * 1. Shared ids: a record with an IMDb tconst belongs to the movie with that tconst; a provider
- *    that may create movies (providers.creates_movies) creates it when none exists yet. An id
- *    match overrides an earlier title match.
- * 2. Otherwise normalised title + year through pg_trgm, one clear winner or none.
+ *    that may create movies (providers.creates_movies) creates it when none exists yet. Then TMDB
+ *    ids, both ways: a TMDB record joins the movie whose MovieLens link names its id, and a
+ *    record linking to a TMDB id brings that TMDB record along. An id match overrides an earlier
+ *    title match.
+ * 2. Otherwise title + year (src/matching/title-match.ts): every alternate title, sequel numbers
+ *    and subtitles, ids that contradict and evidence; one clear winner or none.
  * 3. Still nothing: a creating provider creates the movie; any other row stays UNMATCHED or
  *    AMBIGUOUS with the reason, and is retried when new movies appear (rematchUnmatched).
  */
@@ -27,6 +33,8 @@ export async function matchChangedRecords(client: pg.PoolClient): Promise<string
  * comes back, so an import of any size holds no id list in memory.
  */
 export async function matchChangedRecordsInto(client: pg.PoolClient): Promise<number> {
+  await dropRejectedLinks(client);
+  await applyPinnedMatches(client);
   await client.query(
     `INSERT INTO movies (imdb_id, title, year)
      SELECT DISTINCT ON (pr.imdb_id) pr.imdb_id, coalesce(pr.title, pr.imdb_id), pr.year
@@ -41,12 +49,14 @@ export async function matchChangedRecordsInto(client: pg.PoolClient): Promise<nu
     `UPDATE provider_records pr
         SET movie_id = m.id, match_status = 'MATCHED', match_method = 'imdb_id', match_confidence = 1, match_reason = NULL
        FROM changed_records c, movies m
-      WHERE c.id = pr.id AND m.imdb_id = pr.imdb_id
+      WHERE c.id = pr.id AND m.imdb_id = pr.imdb_id AND NOT ${PINNED} AND NOT ${rejected('m.id')}
         -- Rows the merge already linked by id are not written again.
         AND (pr.movie_id IS DISTINCT FROM m.id OR pr.match_status <> 'MATCHED' OR pr.match_method IS DISTINCT FROM 'imdb_id'
              OR pr.match_confidence IS DISTINCT FROM 1 OR pr.match_reason IS NOT NULL)`,
   );
 
+  await addRecordsLinkedByTmdbId(client);
+  await linkChangesByTmdbId(client);
   const pending = await recordsAwaitingTitleMatch(client);
   if (pending.length) await applyTitleMatches(client, pending);
 
@@ -93,7 +103,8 @@ async function applyTitleMatches(client: pg.PoolClient, pending: (TitleQuery & {
          INSERT INTO movies (id, title, year) SELECT movie_id, title, year FROM new
        )
        UPDATE provider_records pr
-          SET movie_id = n.movie_id, match_status = 'MATCHED', match_method = 'created', match_confidence = 1, match_reason = NULL
+          SET movie_id = n.movie_id, match_status = 'MATCHED', match_method = 'created', match_confidence = 1,
+              match_reason = 'a new movie: ' || pr.match_reason
          FROM new n WHERE pr.id = n.record_id`,
       [toCreate],
     );
@@ -106,8 +117,11 @@ async function applyTitleMatches(client: pg.PoolClient, pending: (TitleQuery & {
  */
 export async function rematchUnmatched(client: pg.PoolClient): Promise<string[]> {
   await client.query(
-    `CREATE TEMP TABLE changed_records ON COMMIT DROP AS
-     SELECT id, NULL::uuid AS previous_movie_id FROM provider_records WHERE match_status IN ('UNMATCHED', 'AMBIGUOUS')`,
+    `CREATE TEMP TABLE changed_records (id bigint PRIMARY KEY, previous_movie_id uuid) ON COMMIT DROP`,
+  );
+  await client.query(
+    `INSERT INTO changed_records (id, previous_movie_id)
+     SELECT id, NULL::uuid FROM provider_records WHERE match_status IN ('UNMATCHED', 'AMBIGUOUS')`,
   );
   return matchChangedRecords(client);
 }

@@ -127,7 +127,7 @@ export async function matchByTitle(db: pg.PoolClient | pg.Pool, queries: TitleQu
   for (let i = 0; i < ids.length; i += BATCH * 2) {
     for (const [id, movie] of await candidateMovies(client, ids.slice(i, i + BATCH * 2))) movies.set(id, movie);
   }
-  return new Map(
+  const decisions = new Map(
     queries.map((q) => {
       const list = [...(candidates.get(q.recordId) ?? [])]
         .map((id) => movies.get(id))
@@ -135,6 +135,36 @@ export async function matchByTitle(db: pg.PoolClient | pg.Pool, queries: TitleQu
       return [q.recordId, decide(q, list)];
     }),
   );
+  return oneRecordPerProvider(queries, decisions);
+}
+
+/**
+ * Two records of one provider decided for one movie in the same batch (the movie's links did not
+ * show either yet): a movie holds one record per provider, so the clearly better one keeps it and
+ * the others are unmatched; equally good ones are all ambiguous.
+ */
+function oneRecordPerProvider(queries: TitleQuery[], decisions: Map<string, TitleMatch>): Map<string, TitleMatch> {
+  const groups = new Map<string, { q: TitleQuery; m: TitleMatch & { kind: 'matched' } }[]>();
+  for (const q of queries) {
+    const m = decisions.get(q.recordId)!;
+    const own = q.ids?.[0];
+    if (m.kind !== 'matched' || !own) continue;
+    const key = `${own.provider}\u0000${m.movieId}`;
+    groups.set(key, [...(groups.get(key) ?? []), { q, m }]);
+  }
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    group.sort((a, b) => b.m.confidence - a.m.confidence);
+    const [first, second] = group;
+    const clear = first!.m.confidence - second!.m.confidence >= MATCH_MARGIN;
+    for (const [i, { q, m }] of group.entries()) {
+      if (i === 0 && clear) continue;
+      const others = group.filter((g) => g.q !== q).map((g) => `${g.q.ids![0]!.id} "${g.q.title}" (${g.q.year}) at ${g.m.confidence}`);
+      const reason = `"${q.title}" (${q.year}): movie ${m.movieId} is also the title match of ${q.ids![0]!.provider} ${others.join(', ')}`;
+      decisions.set(q.recordId, clear ? { kind: 'none', reason } : { kind: 'ambiguous', reason });
+    }
+  }
+  return decisions;
 }
 
 interface Scored {

@@ -65,6 +65,7 @@ export function parseRottenTomatoesRow(row: CsvRow): SourceItem {
         ratings,
         imdbId: null,
         tmdbId: null,
+        directors: names(row.get('directors')),
         overview: text(row.get('movie_info')),
         posterUrl: null,
         isAdult: false,
@@ -92,6 +93,12 @@ function rating(kind: string, row: CsvRow, valueColumn: string, countColumn: str
   const value = decimal(row.get(valueColumn), valueColumn, 0, 100);
   const votes = wholeNumber(row.get(countColumn), countColumn, 0, 2_000_000_000);
   return value === null ? null : { kind, value, votes };
+}
+
+/** "Joel Coen, Ethan Coen" → both names; undefined when the column is empty or absent. */
+function names(value: string): string[] | undefined {
+  const list = value.split(',').map((n) => n.trim()).filter(Boolean);
+  return list.length ? list : undefined;
 }
 
 /** "Action & Adventure, Comedy" → ["Action & Adventure", "Comedy"], spelled as Rotten Tomatoes does. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SourceItem, SourceRecord } from './types.js';
 
-/** What MovieC reads from `/3/movie/{id}?append_to_response=external_ids`; other fields pass through. */
+/** What MovieC reads from `/3/movie/{id}?append_to_response=external_ids,credits`; other fields pass through. */
 const movieDetails = z.looseObject({
   id: z.number().int().positive(),
   title: z.string().trim().min(1, 'title is empty'),
@@ -19,6 +19,9 @@ const movieDetails = z.looseObject({
   overview: z.string().nullish(),
   poster_path: z.string().nullish(),
   adult: z.boolean().nullish(),
+  credits: z
+    .looseObject({ crew: z.array(z.looseObject({ job: z.string().nullish(), name: z.string().nullish() })).nullish() })
+    .nullish(),
 });
 
 const TCONST = /^tt\d{7,}$/;
@@ -53,11 +56,18 @@ function toRecord(movie: z.infer<typeof movieDetails>, payload: Record<string, u
     ratings: votes > 0 && movie.vote_average != null ? [{ kind: 'users', value: movie.vote_average, votes }] : [],
     imdbId: [movie.imdb_id, movie.external_ids?.imdb_id].find((id): id is string => !!id && TCONST.test(id)) ?? null,
     tmdbId: String(movie.id),
+    directors: directorsOf(movie),
     overview: movie.overview?.trim() || null,
     posterUrl: movie.poster_path?.startsWith('/') ? `${POSTER_BASE}${movie.poster_path}` : null,
     isAdult: movie.adult ?? false,
-    payload,
+    // The cast and crew lists are long and only the directors are used: the payload keeps those.
+    payload: movie.credits ? { ...payload, credits: { crew: (movie.credits.crew ?? []).filter((c) => c.job === 'Director') } } : payload,
   };
+}
+
+function directorsOf(movie: z.infer<typeof movieDetails>): string[] | undefined {
+  const names = [...new Set((movie.credits?.crew ?? []).filter((c) => c.job === 'Director' && c.name?.trim()).map((c) => c.name!.trim()))];
+  return names.length ? names : undefined;
 }
 
 export function describeIssues(error: z.ZodError): string {

@@ -86,7 +86,7 @@ function movieIds(client: TmdbClient, plan: TmdbPlan): AsyncIterable<number> | I
 /** One movie as a record, or a reject when TMDB does not have it or keeps failing; the run goes on. */
 async function readMovie(client: TmdbClient, id: number): Promise<SourceItem> {
   try {
-    const document = await client.getJson(`3/movie/${id}`, { append_to_response: 'external_ids' });
+    const document = await client.getJson(`3/movie/${id}`, { append_to_response: 'external_ids,credits' });
     return parseMovie(document, id);
   } catch (error) {
     if (error instanceof TmdbError) return { type: 'reject', reference: String(id), reason: error.message, excerpt: error.excerpt };

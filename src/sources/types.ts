@@ -33,6 +33,8 @@ export interface SourceRecord {
   ratings: SourceRating[];
   imdbId: string | null;
   tmdbId: string | null;
+  /** Directors the provider names (evidence for title matching); absent or empty when it names none. */
+  directors?: string[];
   overview: string | null;
   posterUrl: string | null;
   isAdult: boolean;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { externalIdsForMovies as linksForMovies, movieIdByExternalId as movieIdByAnyExternalId } from '../../db/external-ids.js';
 import {
   MOVIE_COLUMNS,
   toMovieRecord,
@@ -20,18 +21,9 @@ export async function moviesByIds(pool: pg.Pool, ids: readonly string[]): Promis
   return rows.map(toMovieRecord);
 }
 
-/** The id of the movie a provider's record with this external id was matched to. */
+/** The id of the movie known by this id: a record's own, or one a record links to (MovieLens links.csv). */
 export async function movieIdByExternalId(pool: pg.Pool, providerKey: string, externalId: string): Promise<string | null> {
-  // IMDb tconsts are also kept on the movie itself (set by aggregation), so either path finds it.
-  const { rows } = await pool.query<{ id: string }>(
-    `SELECT m.id FROM movies m
-      WHERE m.id = (SELECT pr.movie_id FROM provider_records pr
-                     WHERE pr.provider_key = $1 AND pr.external_id = $2 AND pr.movie_id IS NOT NULL)
-         OR ($1 = 'imdb' AND m.imdb_id = $2)
-      LIMIT 1`,
-    [providerKey, externalId],
-  );
-  return rows[0]?.id ?? null;
+  return movieIdByAnyExternalId(pool, providerKey, externalId);
 }
 
 export async function ratingsForMovies(pool: pg.Pool, ids: readonly string[]): Promise<RatingRecord[]> {
@@ -67,11 +59,5 @@ export async function genresForMovies(pool: pg.Pool, ids: readonly string[]): Pr
 }
 
 export async function externalIdsForMovies(pool: pg.Pool, ids: readonly string[]): Promise<ExternalIdRecord[]> {
-  const { rows } = await pool.query<ExternalIdRecord>(
-    `SELECT movie_id AS "movieId", provider_key AS "providerKey", external_id AS "externalId"
-       FROM provider_records WHERE movie_id = ANY($1::uuid[])
-      ORDER BY provider_key, external_id`,
-    [ids],
-  );
-  return rows;
+  return linksForMovies(pool, ids);
 }

@@ -45,11 +45,7 @@ export interface MovieGenreRecord {
   confidence: number;
 }
 
-export interface ExternalIdRecord {
-  movieId: string;
-  providerKey: string;
-  externalId: string;
-}
+export type { MovieExternalId as ExternalIdRecord } from '../../db/external-ids.js';
 
 export interface ProviderRecord {
   key: string;

@@ -1,6 +1,23 @@
 import 'reflect-metadata';
-import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Provider } from './catalogue.js';
+
+/** How a provider's record joined a movie. */
+export enum MatchMethod {
+  ID = 'ID',
+  TITLE = 'TITLE',
+  MANUAL = 'MANUAL',
+}
+
+registerEnumType(MatchMethod, {
+  name: 'MatchMethod',
+  description: "How a provider's record joined a movie.",
+  valuesConfig: {
+    ID: { description: 'A shared id: an IMDb or TMDB id the record carries or that another record of the movie links to.' },
+    TITLE: { description: 'Title and year, with the evidence that agreed (runtime, directors, release date).' },
+    MANUAL: { description: 'An admin confirmed or relinked it (confirmMatch, relinkRecord); it stays through reimports.' },
+  },
+});
 
 // Fields typed with another object type here are resolved by the resolvers in ../resolvers
 // (from DataLoaders); they are declared on the class so that the schema lists them in order.
@@ -124,6 +141,21 @@ export class ExternalId {
 
   @Field(() => String, { description: "The provider's own id, e.g. an IMDb tconst." })
   externalId!: string;
+
+  @Field(() => MatchMethod, {
+    description:
+      'How the record joined this movie: ID (a shared IMDb or TMDB id, or the id is one a matched record links to), TITLE (title and year with evidence), MANUAL (an admin confirmed or relinked it).',
+  })
+  method!: MatchMethod;
+
+  @Field(() => Float, { description: 'How sure the match is (0-1); 1 for ID and MANUAL.' })
+  confidence!: number;
+
+  @Field(() => String, { nullable: true, description: 'When the record joined the movie (ISO 8601); null for an IMDb id only the movie itself holds.' })
+  matchedAt!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'What decided the match, e.g. the titles compared and the evidence that agreed.' })
+  reason!: string | null;
 }
 
 @ObjectType({ description: 'A genre providers assert for a movie, with how strongly.' })
