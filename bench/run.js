@@ -21,7 +21,7 @@ import { prepareDatabase } from '../dist/db/setup.js';
 import { createLogger } from '../dist/logger.js';
 import { aggregateAll } from '../dist/scoring/aggregate.js';
 import { refreshPriors } from '../dist/scoring/priors.js';
-import { PROVIDER_DEFINITIONS } from '../dist/sources/registry.js';
+import { providerDefinitions } from '../dist/sources/registry.js';
 import { createTaskList } from '../dist/workers/tasks.js';
 import { generateImdb } from '../scripts/generate-imdb.js';
 import { generateBenchInputs } from './generate.js';
@@ -126,7 +126,7 @@ async function main() {
     const movieCount = Number((await pool.query('SELECT count(*) FROM movies')).rows[0].count);
     log(`full rebuild of ${movieCount} movies (the aggregate --all path)`);
     started = performance.now();
-    await refreshPriors(pool, PROVIDER_DEFINITIONS);
+    await refreshPriors(pool, providerDefinitions());
     const { movies: aggregated } = await aggregateAll(pool);
     const rebuildSeconds = (performance.now() - started) / 1000;
     results.aggregation.fullRebuild = { movies: aggregated, seconds: round(rebuildSeconds, 2), moviesPerSecond: round(aggregated / rebuildSeconds) };
@@ -340,6 +340,8 @@ const MOVIEC_QUERIES = {
   movie: 'query($id: ID!) { movie(id: $id) { id title year runtimeMinutes score { value confidence } genres { name } } }',
   search: 'query($q: String!) { searchMovies(query: $q, first: 20) { edges { node { id title year score { value } } } } }',
   top: '{ movies(first: 20, orderBy: SCORE_DESC) { edges { node { id title year score { value } } } } }',
+  suggest: 'query($p: String!) { suggestMovies(prefix: $p, first: 10) { id title year } }',
+  facets: 'query($q: String!) { searchMovies(query: $q, first: 10) { totalCount edges { node { id title year } } facets { genres { name count } decades { decade count } providers { key count } } } }',
 };
 const PEER_QUERIES = {
   movie: 'query($id: UUID!) { movieByRowId(rowId: $id) { rowId title year runtimeMinutes scoreValue scoreConfidence movieGenresByMovieId { nodes { genreByGenreId { name } } } } }',
@@ -361,6 +363,8 @@ async function apiBenchmarks(pool, url, tmp) {
     return i % 5 === 0 && q.length > 4 ? q.slice(0, 2) + q.slice(3) : q;
   });
   const hot = ids.slice(0, 100);
+  // Autocomplete as people type: the first 2 to 12 characters of a title.
+  const prefixes = titleRows.map(({ title }, i) => title.slice(0, 2 + (i % 11)).trim() || title);
 
   const redis = await startRedis();
   api.cache = redis ? 'redis' : 'memory';
@@ -376,6 +380,8 @@ async function apiBenchmarks(pool, url, tmp) {
   api.moviec.search = await load(base, gqlRequest(MOVIEC_QUERIES.search, (i) => ({ q: queries[i % queries.length] })), API_SECONDS, 'MovieC search');
   api.moviec.restSearch = await load(base, restRequest((i) => `/movies/search?query=${encodeURIComponent(queries[(i + 7) % queries.length])}&limit=20`), API_SECONDS, 'MovieC REST search');
   api.moviec.top = await load(base, gqlRequest(MOVIEC_QUERIES.top, () => ({})), API_SECONDS, 'MovieC top movies');
+  api.moviec.suggest = await load(base, gqlRequest(MOVIEC_QUERIES.suggest, (i) => ({ p: prefixes[(i + 13) % prefixes.length] })), API_SECONDS, 'MovieC autocomplete');
+  api.moviec.facets = await load(base, gqlRequest(MOVIEC_QUERIES.facets, (i) => ({ q: queries[(i + 29) % queries.length] })), API_SECONDS, 'MovieC search with facets');
   moviec.child.kill('SIGTERM');
   children.delete(moviec.child);
 
@@ -477,7 +483,7 @@ function printTable(r) {
   add('aggregation', 'IMDb ingest + full rebuild, s', r.aggregation.ingestPlusRebuildSeconds);
   add('aggregation', 'per-movie jobs, movies/s', r.aggregation.perMovieJobs?.jobsPerSecond, `${r.aggregation.perMovieRatioToNoop}x no-op`);
   add('aggregation', 'Graphile Worker no-op jobs, jobs/s', r.aggregation.noopJobs?.jobsPerSecond);
-  for (const [key, label] of [['movieHit', 'movie by id, cache hit'], ['movieMiss', 'movie by id, cache miss'], ['search', 'search (GraphQL)'], ['restSearch', 'search (REST)'], ['top', 'top movies page']]) {
+  for (const [key, label] of [['movieHit', 'movie by id, cache hit'], ['movieMiss', 'movie by id, cache miss'], ['search', 'search (GraphQL)'], ['restSearch', 'search (REST)'], ['top', 'top movies page'], ['suggest', 'autocomplete (GraphQL)'], ['facets', 'search + facets + totalCount']]) {
     const m = r.api.moviec?.[key];
     if (!m) continue;
     const p = r.api.postgraphile?.[key];
