@@ -160,4 +160,12 @@ describe('moviec status', () => {
     const text = await output(() => printSchedules(db.pool, loadConfig({ MOVIELENS_DIR: '/data/ml', SCHEDULE_MOVIELENS: '0 5 * * *' })));
     expect(text).toMatch(/Schedules \(UTC\)\nschedule\s+cron\s+last fired\s+why\n[- ]+\nimport-movielens\s+0 5 \* \* \*\s+SCHEDULE_MOVIELENS/);
   });
+
+  it('shows when each schedule last fired, from schedule_runs', async () => {
+    await db.pool.query(
+      `INSERT INTO schedule_runs (identifier, last_fired_at, last_job_id) VALUES ('import-movielens', '2026-11-29T05:00:00Z', '1')`,
+    );
+    const text = await output(() => printSchedules(db.pool, loadConfig({ MOVIELENS_DIR: '/data/ml', SCHEDULE_MOVIELENS: '0 5 * * *' })));
+    expect(text).toMatch(/\nimport-movielens\s+0 5 \* \* \*\s+2026-11-29 05:00\s+SCHEDULE_MOVIELENS/);
+  });
 });

@@ -101,6 +101,21 @@ describe('the scheduled-import task', () => {
     expect(again.rows[0].n).toBe(1);
   });
 
+  it('fails a job whose payload does not fit the job catalogue, naming what is wrong, and queues nothing', async () => {
+    await db.pool.query(`SELECT graphile_worker.add_job('scheduled-import', '{"provider": 7}'::json, max_attempts => 1)`);
+    await db.pool.query(`SELECT graphile_worker.add_job('scheduled-import', '{"provider": "netflix", "location": {}}'::json, max_attempts => 1)`);
+    await runJobs();
+    const { rows } = await db.pool.query(
+      `SELECT last_error FROM graphile_worker.jobs WHERE task_identifier = 'scheduled-import' ORDER BY id`,
+    );
+    expect(rows).toEqual([
+      { last_error: 'Job scheduled-import has an invalid payload: provider: Invalid input: expected string, received number; location: Invalid input: expected record, received undefined' },
+      { last_error: 'Unknown provider "netflix"; known: imdb, tmdb, rottentomatoes, movielens' },
+    ]);
+    const runs = await db.pool.query(`SELECT count(*)::int AS n FROM import_runs`);
+    expect(runs.rows[0].n).toBe(1);
+  });
+
   it('is registered with the worker crontab', async () => {
     const runner = await startWorker({
       pool: db.pool,
@@ -161,6 +176,10 @@ describe('a schedule, end to end through the worker', () => {
       expect(movies.rows[0].scored).toBeGreaterThan(100);
       const { rows } = await db.pool.query(`SELECT last_execution FROM graphile_worker._private_known_crontabs WHERE identifier = 'import-imdb'`);
       expect(Date.now() - new Date(rows[0].last_execution).getTime()).toBeLessThan(6 * 60_000);
+      // The task recorded the firing in MovieC's own table, which `moviec status` reads.
+      const fired = await db.pool.query(`SELECT identifier, backfilled, last_fired_at FROM schedule_runs`);
+      expect(fired.rows).toEqual([{ identifier: 'import-imdb', backfilled: true, last_fired_at: expect.any(Date) }]);
+      expect(Math.abs(fired.rows[0].last_fired_at.getTime() - new Date(rows[0].last_execution).getTime())).toBeLessThan(60_000);
     } finally {
       await runner.stop();
     }

@@ -1,6 +1,7 @@
 import type { Task } from 'graphile-worker';
 import type pg from 'pg';
 import type { Config } from '../config.js';
+import { defineTask, JOB } from '../jobs.js';
 import type { Logger } from '../logger.js';
 import { mirrorPosters, type MirrorOutcome } from './mirror.js';
 import { posterSettings, type PosterSettings } from './settings.js';
@@ -22,9 +23,9 @@ export async function runPosterMirror(pool: pg.Pool, config: Config, logger: Log
 
 /** The `mirror-posters` task (scheduled by SCHEDULE_POSTERS when POSTER_MIRROR is on). */
 export function mirrorPostersTask(pool: pg.Pool, config: () => Config, logger: Logger): Task {
-  return async (_payload, helpers) => {
+  return defineTask(JOB.mirrorPosters, async (_payload, helpers) => {
     const log = logger.child({ jobId: helpers.job.id });
     const outcome = await runPosterMirror(pool, config(), log);
     if (!outcome) log.info('poster mirror is off (POSTER_MIRROR=off): nothing to do');
-  };
+  });
 }

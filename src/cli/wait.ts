@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { AGGREGATION_JOBS } from '../jobs.js';
 
 export interface RunState {
   id: string;
@@ -32,7 +33,8 @@ export async function waitForRun(pool: pg.Pool, runId: string, onState: (run: Ru
 export async function pendingAggregation(pool: pg.Pool): Promise<number> {
   const { rows } = await pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM graphile_worker.jobs
-      WHERE task_identifier IN ('aggregate-movie', 'aggregate-movies') AND attempts < max_attempts`,
+      WHERE task_identifier = ANY($1::text[]) AND attempts < max_attempts`,
+    [AGGREGATION_JOBS],
   );
   return rows[0]?.n ?? 0;
 }

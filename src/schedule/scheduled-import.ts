@@ -1,22 +1,18 @@
 import type { Task } from 'graphile-worker';
 import type pg from 'pg';
-import { z } from 'zod';
 import { queueImport } from '../ingest/run-import.js';
+import { defineTask, JOB } from '../jobs.js';
 import type { Logger } from '../logger.js';
-import { findProvider, providerKeyOf } from '../sources/registry.js';
-
-const payloadSchema = z.object({
-  provider: z.string().refine((name) => findProvider(name) !== undefined, 'not a registered provider').transform(providerKeyOf),
-  location: z.record(z.string(), z.string()),
-});
+import { getAdapter } from '../sources/registry.js';
 
 /**
  * The `scheduled-import` task: queues an import run with trigger `schedule`, unless the provider
  * already has a run queued or running (a slow nightly import is not stacked on by the next one).
  */
 export function scheduledImportTask(pool: pg.Pool, logger: Logger): Task {
-  return async (payload, helpers) => {
-    const { provider, location } = payloadSchema.parse(payload);
+  return defineTask(JOB.scheduledImport, async (payload, helpers) => {
+    // An unknown provider (a module no longer in MOVIEC_PROVIDER_MODULES) fails the job, naming it.
+    const provider = getAdapter(payload.provider).definition.key;
     const log = logger.child({ jobId: helpers.job.id, provider });
     const { rows } = await pool.query<{ id: string; status: string }>(
       `SELECT id, status FROM import_runs WHERE provider_key = $1 AND status IN ('QUEUED', 'RUNNING') ORDER BY id LIMIT 1`,
@@ -27,7 +23,7 @@ export function scheduledImportTask(pool: pg.Pool, logger: Logger): Task {
       log.info({ runId: active.id }, `scheduled ${provider} import skipped: run ${active.id} is still ${active.status}`);
       return;
     }
-    const runId = await queueImport(pool, provider, location, 'schedule');
+    const runId = await queueImport(pool, provider, payload.location, 'schedule');
     log.info({ runId }, `scheduled ${provider} import queued as run ${runId}`);
-  };
+  });
 }

@@ -1,15 +1,14 @@
 import { parseCronItems, type CronItem, type ParsedCronItem } from 'graphile-worker';
 import { ConfigError, scheduleVariable, type Config } from '../config.js';
+import { JOB, type JobName } from '../jobs.js';
 import { allProviders } from '../sources/registry.js';
 
-export const SCHEDULED_IMPORT_TASK = 'scheduled-import';
-export const MIRROR_POSTERS_TASK = 'mirror-posters';
 
 /** One recurring job, as configured (times are UTC, as Graphile Worker evaluates cron). */
 export interface Schedule {
   /** Graphile Worker's crontab identifier and the job key, e.g. `import-imdb`. */
   identifier: string;
-  task: string;
+  task: JobName;
   cron: string;
   payload: Record<string, unknown>;
   /** Why it is on: the variable that set it, or the default rule. */
@@ -20,7 +19,7 @@ export interface Schedule {
 
 interface ScheduleRule {
   identifier: string;
-  task: string;
+  task: JobName;
   variable: string;
   defaultCron: string;
   defaultReason: string;
@@ -51,7 +50,7 @@ function rules(): ScheduleRule[] {
     if (!schedule) return [];
     return [{
       identifier: `import-${key}`,
-      task: SCHEDULED_IMPORT_TASK,
+      task: JOB.scheduledImport,
       catchUpMs: CATCH_UP[schedule.catchUp],
       variable: scheduleVariable(key),
       defaultCron: schedule.cron,
@@ -66,7 +65,7 @@ function rules(): ScheduleRule[] {
     ...providerRules,
     {
       identifier: 'mirror-posters',
-      task: MIRROR_POSTERS_TASK,
+      task: JOB.mirrorPosters,
       catchUpMs: CATCH_UP.hourly,
       variable: 'SCHEDULE_POSTERS',
       defaultCron: '45 * * * *',

@@ -1,17 +1,13 @@
 import type pg from 'pg';
 import { printTable } from '../cli/table.js';
 import type { Config } from '../config.js';
+import { lastScheduleFirings } from '../db/schedule-runs.js';
 import { plannedSchedules } from './schedules.js';
 
-/** Prints the configured schedules with when each last fired (Graphile Worker's crontab bookkeeping). */
+/** Prints the configured schedules with when each last fired (schedule_runs, written by the scheduled tasks). */
 export async function printSchedules(pool: pg.Pool, config: Config): Promise<void> {
   const schedules = plannedSchedules(config);
-  const { rows } = await pool
-    .query<{ identifier: string; last: string | null }>(
-      `SELECT identifier, to_char(last_execution, 'YYYY-MM-DD HH24:MI') AS last FROM graphile_worker._private_known_crontabs`,
-    )
-    .catch(() => ({ rows: [] as { identifier: string; last: string | null }[] }));
-  const last = new Map(rows.map((row) => [row.identifier, row.last]));
+  const last = await lastScheduleFirings(pool);
   printTable(
     'Schedules (UTC)',
     schedules.map((s) => ({ schedule: s.identifier, cron: s.cron, 'last fired': last.get(s.identifier) ?? '', why: s.reason })),

@@ -1,10 +1,11 @@
-import type { TaskList } from 'graphile-worker';
+import type { Task, TaskList } from 'graphile-worker';
 import type pg from 'pg';
 import { mirrorPostersTask } from '../assets/posters-task.js';
 import { loadConfig, type Config } from '../config.js';
+import { recordScheduleFired } from '../db/schedule-runs.js';
+import { cronFireTime, JOB } from '../jobs.js';
 import type { Logger } from '../logger.js';
 import { scheduledImportTask } from './scheduled-import.js';
-import { MIRROR_POSTERS_TASK, SCHEDULED_IMPORT_TASK } from './schedules.js';
 
 export interface OperationsTaskDependencies {
   pool: pg.Pool;
@@ -13,10 +14,24 @@ export interface OperationsTaskDependencies {
   config?: Config;
 }
 
+/**
+ * A task the crontab runs: when its job came from the crontab (Graphile Worker's `_cron` in the
+ * payload; the job key is the schedule's identifier, see workerSchedules), the firing is recorded
+ * in schedule_runs first, for `moviec status`.
+ */
+function recordingFirings(pool: pg.Pool, task: Task): Task {
+  return async (payload, helpers) => {
+    const fired = cronFireTime(payload);
+    const identifier = helpers.job.key;
+    if (fired && identifier) await recordScheduleFired(pool, { identifier, jobId: helpers.job.id, ...fired });
+    return task(payload, helpers);
+  };
+}
+
 /** The tasks schedules run: `scheduled-import` and `mirror-posters`. */
 export function createOperationsTasks({ pool, logger, config }: OperationsTaskDependencies): TaskList {
   return {
-    [SCHEDULED_IMPORT_TASK]: scheduledImportTask(pool, logger),
-    [MIRROR_POSTERS_TASK]: mirrorPostersTask(pool, () => config ?? loadConfig(), logger),
+    [JOB.scheduledImport]: recordingFirings(pool, scheduledImportTask(pool, logger)),
+    [JOB.mirrorPosters]: recordingFirings(pool, mirrorPostersTask(pool, () => config ?? loadConfig(), logger)),
   };
 }

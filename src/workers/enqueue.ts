@@ -1,15 +1,9 @@
 import type pg from 'pg';
+import { JOB, jobKey } from '../jobs.js';
 
 /** Above this many movies, aggregation is queued in chunks instead of one job per movie. */
 export const PER_MOVIE_JOB_LIMIT = 1000;
 export const AGGREGATE_CHUNK = 500;
-
-export const TASK = {
-  ingest: 'ingest',
-  aggregateMovie: 'aggregate-movie',
-  aggregateMovies: 'aggregate-movies',
-  rematchUnmatched: 'rematch-unmatched',
-} as const;
 
 /**
  * Queues aggregation for movies, in the caller's transaction so it commits with the change that
@@ -21,9 +15,9 @@ export async function enqueueAggregation(db: pg.Pool | pg.PoolClient, movieIds: 
   if (movieIds.length <= PER_MOVIE_JOB_LIMIT) {
     await db.query(
       `SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
-         SELECT ROW($2::text, json_build_object('movieId', id), NULL, NULL, NULL, 'aggregate:' || id, NULL, NULL)::graphile_worker.job_spec
+         SELECT ROW($2::text, json_build_object('movieId', id), NULL, NULL, NULL, $3::text || id, NULL, NULL)::graphile_worker.job_spec
            FROM unnest($1::uuid[]) AS id))`,
-      [movieIds, TASK.aggregateMovie],
+      [movieIds, JOB.aggregateMovie, jobKey.aggregateMovie('')],
     );
     return;
   }
@@ -33,7 +27,7 @@ export async function enqueueAggregation(db: pg.Pool | pg.PoolClient, movieIds: 
     `SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
        SELECT ROW($2::text, json_build_object('movieIds', ids), NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
          FROM jsonb_array_elements($1::jsonb) AS ids))`,
-    [JSON.stringify(chunks), TASK.aggregateMovies],
+    [JSON.stringify(chunks), JOB.aggregateMovies],
   );
 }
 
@@ -47,9 +41,9 @@ export async function enqueueChangedMovies(db: pg.PoolClient, count: number): Pr
   if (count <= PER_MOVIE_JOB_LIMIT) {
     await db.query(
       `SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
-         SELECT ROW($1::text, json_build_object('movieId', movie_id), NULL, NULL, NULL, 'aggregate:' || movie_id, NULL, NULL)::graphile_worker.job_spec
+         SELECT ROW($1::text, json_build_object('movieId', movie_id), NULL, NULL, NULL, $2::text || movie_id, NULL, NULL)::graphile_worker.job_spec
            FROM changed_movies))`,
-      [TASK.aggregateMovie],
+      [JOB.aggregateMovie, jobKey.aggregateMovie('')],
     );
     return;
   }
@@ -58,7 +52,7 @@ export async function enqueueChangedMovies(db: pg.PoolClient, count: number): Pr
        SELECT ROW($1::text, json_build_object('movieIds', json_agg(movie_id ORDER BY movie_id)), NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
          FROM (SELECT movie_id, (row_number() OVER (ORDER BY movie_id) - 1) / $2 AS chunk FROM changed_movies) numbered
         GROUP BY chunk ORDER BY chunk))`,
-    [TASK.aggregateMovies, AGGREGATE_CHUNK],
+    [JOB.aggregateMovies, AGGREGATE_CHUNK],
   );
 }
 
@@ -69,8 +63,8 @@ export async function enqueueChangedMovies(db: pg.PoolClient, count: number): Pr
  */
 export async function enqueueIngest(db: pg.Pool | pg.PoolClient, runId: string): Promise<void> {
   await db.query(
-    `SELECT graphile_worker.add_job($1, json_build_object('runId', $2::text), max_attempts => 3, job_key => 'ingest:' || $2)`,
-    [TASK.ingest, runId],
+    `SELECT graphile_worker.add_job($1, json_build_object('runId', $2::text), max_attempts => 3, job_key => $3)`,
+    [JOB.ingest, runId, jobKey.ingest(runId)],
   );
 }
 
@@ -82,6 +76,6 @@ export async function enqueueRematch(db: pg.Pool | pg.PoolClient, delaySeconds =
   await db.query(
     `SELECT graphile_worker.add_job($1, '{}'::json, run_at => now() + make_interval(secs => $2), job_key => $1)
       WHERE EXISTS (SELECT 1 FROM provider_records WHERE match_status IN ('UNMATCHED', 'AMBIGUOUS'))`,
-    [TASK.rematchUnmatched, delaySeconds],
+    [JOB.rematchUnmatched, delaySeconds],
   );
 }

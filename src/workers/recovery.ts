@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { JOB, jobKey } from '../jobs.js';
 import type { Logger } from '../logger.js';
 
 /** Prefix of the application_name of a worker process's liveness connection (PostgreSQL keeps 63 characters). */
@@ -90,9 +91,10 @@ export function startRecovery(pool: pg.Pool, poolId: string, logger: Logger, opt
       `UPDATE import_runs r SET status = 'FAILED', finished_at = now(),
               error = 'Import failed: the worker running it ended unexpectedly ' || j.attempts || ' time(s); nothing in the catalogue changed'
          FROM graphile_worker.jobs j
-        WHERE j.task_identifier = 'ingest' AND j.key = 'ingest:' || r.id AND r.status IN ('QUEUED', 'RUNNING')
+        WHERE j.task_identifier = $1 AND j.key = $2::text || r.id AND r.status IN ('QUEUED', 'RUNNING')
           AND j.locked_at IS NULL AND j.attempts >= j.max_attempts
         RETURNING r.id`,
+      [JOB.ingest, jobKey.ingest('')],
     );
     for (const { id } of failed) {
       await pool.query('DELETE FROM import_staging_records WHERE run_id = $1', [id]);
