@@ -104,8 +104,10 @@ function alternativesFor(word: string, hits: Map<string, number>, completions: s
   };
   if (hits.has(word)) offer([word], 0);
   for (const v of spellingVariants(word)) if (hits.has(v)) offer([v], VARIANT_COST);
-  // The edits allowed are those of the title word being typed (a typed word may have lost a letter).
-  if ([...word].length >= 3) {
+  // The edits allowed are those of the title word being typed (a typed word may have lost a letter:
+  // "jas" for "jaws"). A three-letter word that titles have is taken as typed.
+  const length = [...word].length;
+  if (length >= 4 || (length === 3 && !hits.has(word))) {
     for (const candidate of hits.keys()) {
       if (candidate === word) continue;
       const edits = allowedEdits([...candidate].length);
@@ -152,12 +154,17 @@ export async function planSearch(pool: pg.Pool, text: string, options: { year?: 
   if (wordSlots.length) plans.push(wordSlots);
   // The words typed apart or wrongly split: all of them as one word ("fac eoff" -> "faceoff").
   if (query.required.length > 1) {
-    const alternatives = alternativesFor(query.compactRequired, hits, []);
+    // Splitting the run-together words where they were typed apart is the word plan again.
+    const typedApart = query.required.join(' ');
+    const alternatives = alternativesFor(query.compactRequired, hits, []).filter((a) => a.tokens.join(' ') !== typedApart);
     if (alternatives.length) plans.push([{ word: query.compactRequired, alternatives }]);
   }
   const titleTokens = new Set([`=${query.compact}`, `=${query.compactRequired}`]);
   for (const plan of plans) {
-    if (plan.length === 1) for (const a of plan[0]!.alternatives) titleTokens.add(`=${a.tokens.join('')}`);
+    // A one-word query may be a whole title: its spellings, and the few most frequent completions.
+    if (plan.length === 1) {
+      for (const a of plan[0]!.alternatives) if (a.cost !== PREFIX_COST || completions.slice(0, 5).includes(a.tokens[0])) titleTokens.add(`=${a.tokens.join('')}`);
+    }
     else titleTokens.add(`=${plan.map((slot) => slot.alternatives[0]!.tokens.join('')).join('')}`);
   }
   // With no word found, only a whole title written differently can match ("MASH" = "M*A*S*H").

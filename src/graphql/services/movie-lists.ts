@@ -58,7 +58,7 @@ export interface SuggestArguments {
 
 export const DEFAULT_PAGE_SIZE = 20;
 /** The most popular matches a search ranks (plus whole-title and year matches); pages end there. */
-export const SEARCH_CANDIDATES = 200;
+export const SEARCH_CANDIDATES = 100;
 /** The most popular matches autocomplete ranks. */
 export const SUGGEST_CANDIDATES = 40;
 export const DEFAULT_SUGGESTIONS = 10;
