@@ -10,6 +10,7 @@ import { createLogger } from './logger.js';
 import { openRuntime } from './runtime.js';
 import { operationsWorkerOptions } from './schedule/worker-options.js';
 import { startApi } from './server/start.js';
+import { rematchIfRulesChanged } from './services/rematch.js';
 import { loadProviderModules, ProviderDefinitionError } from './sources/registry.js';
 import { startWorker } from './workers/runner.js';
 
@@ -31,6 +32,7 @@ async function start(): Promise<void> {
     api?: Awaited<ReturnType<typeof startApi>>;
     inbox?: Awaited<ReturnType<typeof startConfiguredInbox>>;
     cache?: Awaited<ReturnType<typeof openConfiguredCache>>;
+    rematching?: Promise<void>;
   } = {};
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
@@ -38,6 +40,7 @@ async function start(): Promise<void> {
     logger.level = 'fatal';
     await running.api?.close().catch((error: unknown) => logger.error({ err: error }, 'closing the API failed'));
     await running.inbox?.stop().catch((error: unknown) => logger.error({ err: error }, 'stopping the inbox failed'));
+    await running.rematching;
     await running.worker?.stop().catch((error: unknown) => logger.error({ err: error }, 'stopping the worker failed'));
     await running.cache?.close().catch(() => undefined);
     await runtime.close();
@@ -55,6 +58,11 @@ async function start(): Promise<void> {
     onMoviesChanged: (ids) => cache.invalidateMovies(ids),
   });
   const api = (running.api = await startApi(runtime, cache));
+  // After an upgrade that changes the matching rules, title matches are decided again (in the background).
+  running.rematching = rematchIfRulesChanged(runtime.pool, { logger, onMoviesChanged: (ids) => cache.invalidateMovies(ids) }).then(
+    () => undefined,
+    (error: unknown) => logger.error({ err: error }, 'rematching under the new matching rules failed; run `moviec rematch`'),
+  );
 
   await importSamplesIfEmpty(runtime.pool, logger);
   running.inbox = await startConfiguredInbox({ pool: runtime.pool, logger, config });

@@ -17,6 +17,7 @@ import { SourceError } from '../sources/types.js';
 import { startWorker } from '../workers/runner.js';
 import { ImportProgress } from './progress.js';
 import { printRunErrors, printStatus, printUnmatched } from './status.js';
+import { rematch, rematchIfRulesChanged, type RematchResult } from '../services/rematch.js';
 import { waitForAggregation, waitForRun } from './wait.js';
 
 /** Exit codes of `moviec import`: the run's final status. */
@@ -129,7 +130,13 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
         });
         const inbox = await startConfiguredInbox({ pool, logger, config });
         logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
+        // After an upgrade that changes the matching rules, title matches are decided again (one process does it).
+        const rematching = rematchIfRulesChanged(pool, { logger, onMoviesChanged: (ids) => cache.invalidateMovies(ids) }).then(
+          () => undefined,
+          (error: unknown) => logger.error({ err: error }, 'rematching under the new matching rules failed; run `moviec rematch`'),
+        );
         await untilStopped();
+        await rematching;
         await inbox?.stop();
         await runner.stop();
         await cache.close();
@@ -208,6 +215,23 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
     );
 
   program
+    .command('rematch')
+    .description('decide every title match (never an id link or a manual correction) again under the current matching rules, re-aggregate what moved and print it')
+    .option('--provider <key>', 'one provider (any spelling: rottentomatoes, ROTTEN_TOMATOES…)', providerArgument)
+    .option('--limit <n>', 'moves to list', (v) => positiveInt(v), 50)
+    .action((options: { provider?: string; limit: number }) =>
+      withRuntime(async (runtime) => {
+        const cache = await openInvalidationCache(runtime);
+        try {
+          const result = await rematch(runtime.pool, { providerKey: options.provider ?? null, onMoviesChanged: (ids) => cache.invalidateMovies(ids) });
+          printRematch(result, options.limit);
+        } finally {
+          await cache.close();
+        }
+      }),
+    );
+
+  program
     .command('mirror-posters')
     .description('copy movie posters to the configured mirror now (POSTER_MIRROR=local|s3)')
     .action(() =>
@@ -220,6 +244,18 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
     );
 
   return program;
+}
+
+function printRematch(result: RematchResult, limit: number): void {
+  const label = (id: string | null, title: string | null) => (id ? `"${title ?? ''}" ${id}` : 'no movie');
+  for (const m of result.moved.slice(0, limit)) {
+    console.log(`${m.providerKey} ${m.externalId} "${m.title ?? ''}" (${m.year ?? '?'}): ${label(m.fromMovieId, m.fromTitle)} -> ${label(m.toMovieId, m.toTitle)}`);
+    if (m.reason) console.log(`  ${m.reason}`);
+  }
+  if (result.moved.length > limit) console.log(`… and ${result.moved.length - limit} more (--limit)`);
+  console.log(
+    `Rematched ${result.examined} record${result.examined === 1 ? '' : 's'}: ${result.moved.length} moved, ${result.reaggregated} movie${result.reaggregated === 1 ? '' : 's'} re-aggregated.`,
+  );
 }
 
 async function runImport(runtime: Runtime, provider: string, location: Record<string, string>, wait: boolean): Promise<number> {

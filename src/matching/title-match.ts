@@ -188,14 +188,14 @@ export function decide(query: TitleQuery, candidates: Candidate[]): TitleMatch {
       ruledOut.push(`${name} rejected by an admin`);
       continue;
     }
-    const contradiction = idContradiction(query, c.links);
-    if (contradiction) {
-      ruledOut.push(`${name}: ${contradiction}`);
-      continue;
-    }
     const best = bestComparison(titles, c.titles);
     if (!best.compatible) {
       ruledOut.push(`${name}: ${best.reason}`);
+      continue;
+    }
+    const contradiction = idContradiction(query, c.links);
+    if (contradiction) {
+      ruledOut.push(`${name}: ${contradiction}`);
       continue;
     }
     const yearsApart = Math.abs(c.year - query.year);
