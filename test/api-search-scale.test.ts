@@ -95,6 +95,17 @@ describe(`search at ${MOVIES.toLocaleString('en')} movies`, () => {
       ['silent'],
     );
     expect(prefix).toMatch(/movie_titles_normalized_prefix_idx/);
+    // The search index: a broad word reads the covering popularity index, a rare pair the GIN.
+    await api.db.pool.query('VACUUM ANALYZE movie_search');
+    const broad = await plan(`SELECT s.movie_id, s.tokens FROM movie_search s WHERE s.tokens && $1::text[] ORDER BY s.popularity DESC, s.movie_id LIMIT 100`, [['river']]);
+    expect(broad).toMatch(/movie_search_popularity_idx|movie_search_tokens_idx/);
+    expect(broad).not.toMatch(/Seq Scan/);
+    const narrow = await plan(
+      `SELECT s.movie_id FROM movie_search s WHERE s.tokens && $1::text[] AND s.tokens && $2::text[] AND s.tokens && $3::text[] ORDER BY s.popularity DESC LIMIT 100`,
+      [['river'], ['shadow'], ['harbor']],
+    );
+    expect(narrow).toMatch(/movie_search_tokens_idx/);
+    expect(narrow).not.toMatch(/Seq Scan/);
     for (const [order, index] of [
       ['coalesce(m.score_value, -1) DESC, m.id DESC', 'movies_score_order_idx'],
       ['coalesce(m.year, -1) DESC, m.id DESC', 'movies_year_order_idx'],

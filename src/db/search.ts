@@ -107,6 +107,11 @@ export interface Candidate {
   year: number | null;
 }
 
+/** How many of the most popular movies a search reads before it looks at every match. */
+export const POPULAR_WINDOW = 20_000;
+/** Matches among them that are enough (a first page); fewer and every match is read. */
+const ENOUGH = 20;
+
 export interface CandidateQuery {
   /** null: only whole-title matches. */
   match: MatchSpec | null;
@@ -131,7 +136,22 @@ export async function fetchCandidates(pool: pg.Pool, query: CandidateQuery): Pro
   const columns = 's.movie_id, s.tokens, s.popularity, s.year';
   const limit = params.add(query.limit, 'int4');
   const branches: string[] = [];
-  if (query.match) branches.push(`(SELECT ${columns} FROM movie_search s WHERE ${where([match])} ORDER BY s.popularity DESC, s.movie_id LIMIT ${limit})`);
+  const ctes: string[] = [];
+  if (query.match) {
+    // The most popular matches: first among the POPULAR_WINDOW most popular movies (an index-only
+    // scan that stops at `limit` matches); only when that finds fewer than ENOUGH, over every match
+    // (GIN bitmap), which is then a rare combination of words.
+    ctes.push(
+      `popular AS (SELECT ${columns}
+                     FROM (SELECT ${columns}, s.genre_ids, s.score, s.votes FROM movie_search s
+                            ORDER BY s.popularity DESC, s.movie_id LIMIT ${POPULAR_WINDOW}) s
+                    WHERE ${where([match])} LIMIT ${limit})`,
+      `enough AS (SELECT count(*) >= ${ENOUGH} AS ok FROM popular)`,
+    );
+    branches.push('(SELECT * FROM popular)');
+    branches.push(`(SELECT ${columns} FROM movie_search s WHERE ${where([match])} AND NOT (SELECT ok FROM enough)
+                     ORDER BY s.popularity DESC, s.movie_id LIMIT ${limit})`);
+  }
   if (query.titleTokens.length) {
     branches.push(`(SELECT ${columns} FROM movie_search s WHERE ${where([`s.tokens && ${params.add(query.titleTokens, 'text[]')}`])} LIMIT ${limit})`);
   }
@@ -143,7 +163,7 @@ export async function fetchCandidates(pool: pg.Pool, query: CandidateQuery): Pro
   }
   if (!branches.length) return [];
   const { rows } = await pool.query<{ movie_id: string; tokens: string[]; popularity: number; year: number | null }>(
-    branches.join('\nUNION\n'),
+    `${ctes.length ? `WITH ${ctes.join(',\n')}\n` : ''}${branches.join('\nUNION\n')}`,
     params.values,
   );
   return rows.map((r) => ({ movieId: r.movie_id, tokens: r.tokens, popularity: r.popularity, year: r.year }));
