@@ -48,7 +48,7 @@ describe('the website, in headless Chromium', () => {
       ratings: [{ provider: 'imdb', kind: 'users', rawValue: 6.5, rawScale: '1-10', normalized: 61.2, votes: 300 }],
       genres: [{ name: 'Comedy', confidence: 1 }],
     });
-    await insertMovie(api.db.pool, { title: '<img src=x onerror="window.hacked=1"> Southern Cross', year: 2004, genres: [{ name: 'Western', confidence: 1 }] });
+    await insertMovie(api.db.pool, { title: '<img src=x onerror="window.hacked=1"> Desert Cross', year: 2004, genres: [{ name: 'Western', confidence: 1 }] });
 
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
@@ -68,7 +68,7 @@ describe('the website, in headless Chromium', () => {
     await page.waitForSelector('#results');
     expect(await page.textContent('h1')).toBe('Top rated movies');
     const titles = await page.locator('.result-title a').allTextContents();
-    expect(titles).toEqual(['Northern Lights', 'Northern Exposure', '<img src=x onerror="window.hacked=1"> Southern Cross']);
+    expect(titles).toEqual(['Northern Lights', 'Northern Exposure', '<img src=x onerror="window.hacked=1"> Desert Cross']);
     expect(await page.evaluate(() => (window as unknown as { hacked?: number }).hacked)).toBeUndefined();
     await page.screenshot({ path: path.join(ARTIFACTS, 'web-home.png'), fullPage: true });
   });
