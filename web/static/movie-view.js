@@ -1,5 +1,6 @@
 import { movie as fetchMovie, movieExtras } from './api.js';
 import { formatNumber, h } from './dom.js';
+import { matchTable } from './match-view.js';
 import { cRatingBadge, rawRating, ratingLabel, votes } from './rating.js';
 
 const FIELD_LABELS = {
@@ -44,6 +45,7 @@ export async function renderMovie(main, id, providerNames) {
     section('Genres', 'genres', genreList(movie.genres)),
     section('Where each field comes from', 'provenance', provenanceTable(extras.provenance, providerNames)),
     section('Provider ids', 'ids', idList(movie.externalIds)),
+    section('How each provider was matched', 'matching', matchTable(movie.externalIds)),
     h('p', { class: 'muted small' }, `Updated ${new Date(movie.updatedAt).toLocaleString('en-GB')}`)));
   return movie;
 }
