@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { faultPoint } from '../fault-points.js';
 import type { SourceItem, SourceRecord } from '../sources/types.js';
 
 type Reject = Extract<SourceItem, { type: 'reject' }>;
@@ -92,6 +93,7 @@ export class StagingWriter {
       );
     }
     if (rejects.length) await recordImportErrors(this.pool, this.runId, rejects);
+    faultPoint('staging.batch-written', { runId: this.runId, records: records.length, ratings: ratings.length });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { TaskList } from 'graphile-worker';
 import type pg from 'pg';
+import { faultPoint } from '../fault-points.js';
 import { defineTask, JOB } from '../jobs.js';
 import { executeImport } from '../ingest/run-import.js';
 import type { Logger } from '../logger.js';
@@ -20,6 +21,7 @@ export interface TaskDependencies {
 export function createTaskList({ pool, logger, onMoviesChanged }: TaskDependencies): TaskList {
   const aggregate = async (ids: string[], jobId: string) => {
     const outcome = await aggregateMovies(pool, ids);
+    faultPoint('aggregate.committed', { jobId, movies: ids.length });
     const touched = [...outcome.changed, ...outcome.removed];
     if (touched.length) await onMoviesChanged?.(touched);
     if (outcome.created.length) await enqueueRematch(pool);

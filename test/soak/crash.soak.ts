@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { tempDir } from '../support/imdb-files.js';
 import { queueImport } from '../support/pipeline.js';
 import {
-  catalogueSnapshot, generateImdb, integrityCounts, queuedJobs, spawnMoviec, spawnWorker, waitFor, type Child,
+  catalogueSnapshot, errorLines, generateImdb, integrityCounts, queuedJobs, reachedFaultPoint, spawnMoviec, spawnWorker, waitFor, type Child,
 } from '../support/reliability.js';
 
 const TITLES = Number(process.env.SOAK_CRASH_TITLES ?? 30_000);
@@ -55,38 +55,33 @@ describe(`a worker killed with SIGKILL mid-import and mid-aggregation (${TITLES}
       return code;
     });
 
-    // 1. Kill the worker while the input is being staged.
+    // 1. The first worker freezes once its third batch of input is staged (a named fault point,
+    //    src/fault-points.ts), and is killed there.
     const runId = await queueImport(db.pool, 'imdb', files, 'cli');
-    const first = spawnWorker(db.url);
+    const first = spawnWorker(db.url, { MOVIEC_FAULT_POINT: 'staging.batch-written@3' });
     children.push(first);
-    await waitFor(async () => {
-      if ((await run(runId)).status !== 'RUNNING' && (await staged(runId)) === 0 && Date.now() - referenceStarted > 5000) {
-        throw new Error('the first worker finished the import before it could be killed: raise SOAK_CRASH_TITLES');
-      }
-      return (await staged(runId)) >= 10_000;
-    }, 60_000, 'rows staged by the first worker', 10);
+    await reachedFaultPoint(first, 'staging.batch-written');
     expect(await first.kill('SIGKILL')).toBe('SIGKILL');
     const afterImportKill = { staged: await staged(runId), run: await run(runId), counts: await integrityCounts(db.pool) };
     expect(afterImportKill.run.status).toBe('RUNNING');
+    expect(afterImportKill.staged).toBeGreaterThan(0);
     expect(afterImportKill.counts).toMatchObject({ records: 0, movies: 0 });
 
-    // 2. A new worker recovers the job the dead one held, starts the run over, and is killed mid-aggregation.
-    const second = spawnWorker(db.url);
+    // 2. A new worker recovers the job the dead one held, starts the run over, and freezes after
+    //    its tenth aggregation job committed (of ~50): killed there, mid-aggregation.
+    const second = spawnWorker(db.url, { MOVIEC_FAULT_POINT: 'aggregate.committed@10' });
     children.push(second);
     const recoveredAt = Date.now();
-    await waitFor(async () => (await run(runId)).status !== 'RUNNING', 120_000, 'the import run to finish');
-    timings.recoveryAndImportMs = Date.now() - recoveredAt;
+    await reachedFaultPoint(second, 'aggregate.committed');
+    timings.recoveryImportAndTenChunksMs = Date.now() - recoveredAt;
     expect({ exit: await referenceExit, output: referenceImport.output() }).toEqual({ exit: 0, output: expect.stringMatching(/SUCCEEDED/) });
     const { rows: [cleanRun] } = await reference.pool.query<{ rows_changed: number }>('SELECT rows_changed FROM import_runs');
     expect(await run(runId)).toMatchObject({ status: 'SUCCEEDED', rows_changed: cleanRun!.rows_changed, rows_rejected: 0, error: null });
     const movieCount = (await integrityCounts(db.pool)).movies;
-    await waitFor(async () => {
-      const { unaggregated } = await integrityCounts(db.pool);
-      return unaggregated < movieCount * 0.8 && unaggregated > movieCount * 0.1;
-    }, 60_000, 'aggregation to be partly done', 10);
     expect(await second.kill('SIGKILL')).toBe('SIGKILL');
     const afterAggregateKill = await integrityCounts(db.pool);
     expect(afterAggregateKill.unaggregated).toBeGreaterThan(0);
+    expect(afterAggregateKill.unaggregated).toBeLessThan(movieCount);
 
     // 3. A third worker finishes the aggregation.
     const third = spawnWorker(db.url);
@@ -100,6 +95,8 @@ describe(`a worker killed with SIGKILL mid-import and mid-aggregation (${TITLES}
     await third.kill('SIGTERM');
     expect(third.output()).toMatch(/released the jobs of worker processes that ended without finishing them/);
     expect(second.output()).toMatch(/released the jobs of worker processes that ended without finishing them/);
+    // No worker logged an error (the message is in the failure).
+    expect([first, second, third].flatMap(errorLines)).toEqual([]);
 
     // Nothing duplicated or lost, and the same catalogue as the clean import.
     const counts = await integrityCounts(db.pool);

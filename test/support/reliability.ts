@@ -17,7 +17,12 @@ export interface Child {
 }
 
 export function spawnMoviec(args: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'moviec.js'), ...args], {
+  return spawnNode([path.join(ROOT, 'bin', 'moviec.js'), ...args], env);
+}
+
+/** `node <args>` from the project root, e.g. dist/main.js (what `npm start` runs once built). */
+export function spawnNode(args: string[], env: Record<string, string>): Child {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,6 +45,26 @@ export function spawnMoviec(args: string[], env: Record<string, string>): Child 
 /** Spawns `moviec worker` against a database, with fast crash recovery. */
 export function spawnWorker(databaseUrl: string, env: Record<string, string> = {}): Child {
   return spawnMoviec(['worker'], { DATABASE_URL: databaseUrl, WORKER_CONCURRENCY: '2', WORKER_RECOVERY_SECONDS: '1', ...env });
+}
+
+/**
+ * Waits until a child armed with MOVIEC_FAULT_POINT (src/fault-points.ts) reached the point and
+ * froze there; fails with its output if it exits first.
+ */
+export async function reachedFaultPoint(child: Child, name: string, timeoutMs = 120_000): Promise<Record<string, unknown>> {
+  const pattern = new RegExp(`fault point ${name.replace(/\./g, '\\.')} reached (\\{.*\\})`);
+  let exited = false;
+  void child.exited.then(() => (exited = true));
+  const line = await waitFor(() => {
+    if (exited) throw new Error(`the process ended before fault point ${name}:\n${child.output()}`);
+    return pattern.exec(child.output());
+  }, timeoutMs, `fault point ${name}`, 20);
+  return JSON.parse(line[1]!) as Record<string, unknown>;
+}
+
+/** The level-50+ (error, fatal) lines of a child's JSON log output, for a test to expect none. */
+export function errorLines(child: Child): string[] {
+  return child.output().split('\n').filter((line) => /"level":(5\d|60)\b/.test(line));
 }
 
 /** Polls until check returns a truthy value; fails with the last value after timeoutMs. */
