@@ -34,6 +34,8 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Seconds a dead worker process's jobs stay locked before another worker re-runs them (src/workers/recovery.ts). */
   WORKER_RECOVERY_SECONDS: z.coerce.number().positive().max(3600).default(20),
+  /** Seconds `moviec import` waits for an unreachable database to return before it gives up (exit code 3). */
+  DB_OUTAGE_WAIT_SECONDS: z.coerce.number().min(0).max(3600).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MOVIEC_PROVIDER_MODULES: providerModules,
   ...operationsEnvShape,

@@ -1,12 +1,11 @@
 import { appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Runner } from 'graphile-worker';
 import { kindOf, recognise, type InboxEntry } from '../src/inbox/recognise.js';
 import { readHeader, StabilityTracker, type ScannedEntry } from '../src/inbox/scan.js';
 import { startInbox, type Inbox } from '../src/inbox/watcher.js';
 import { createLogger } from '../src/logger.js';
-import { startWorker } from '../src/workers/runner.js';
+import { startWorker, type Worker } from '../src/workers/runner.js';
 import { rtCsv } from './support/csv-files.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { basicsTsv, ratingsTsv, tempDir } from './support/imdb-files.js';
@@ -74,7 +73,7 @@ describe('inbox recognition', () => {
 
 describe('the inbox watcher', () => {
   let db: TestDatabase;
-  let worker: Runner;
+  let worker: Worker;
   let inbox: Inbox | undefined;
   let dir: string;
   const logger = createLogger('silent');

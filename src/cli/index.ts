@@ -18,10 +18,10 @@ import { startWorker } from '../workers/runner.js';
 import { ImportProgress } from './progress.js';
 import { printRunErrors, printStatus, printUnmatched } from './status.js';
 import { rematch, rematchIfRulesChanged, type RematchResult } from '../services/rematch.js';
-import { waitForAggregation, waitForRun } from './wait.js';
+import { DatabaseUnavailableError, waitForAggregation, waitForRun } from './wait.js';
 
 /** Exit codes of `moviec import`: the run's final status. */
-export const EXIT = { SUCCEEDED: 0, FAILED: 1, PARTIAL: 2 } as const;
+export const EXIT = { SUCCEEDED: 0, FAILED: 1, PARTIAL: 2, DATABASE_UNAVAILABLE: 3 } as const;
 
 type Action = (runtime: Runtime) => Promise<number | void>;
 
@@ -271,9 +271,18 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
   const runner = await startWorker({
     pool, logger: workerLogger, concurrency: config.WORKER_CONCURRENCY, onMoviesChanged: (ids) => cache.invalidateMovies(ids),
   });
+  // A database outage is ridden out for DB_OUTAGE_WAIT_SECONDS (the worker in this process restarts
+  // and the run starts over); after that the CLI says so and exits 3, and the run is left to the next worker.
+  const outage = {
+    ms: config.DB_OUTAGE_WAIT_SECONDS * 1000,
+    onOutage: (error: unknown) => {
+      progress.stop();
+      console.error(`The database is unreachable (${(error as Error).message}); waiting up to ${config.DB_OUTAGE_WAIT_SECONDS} s for it to return.`);
+    },
+  };
   try {
-    const run = await waitForRun(pool, runId, (r) => progress.onRun(r));
-    if (run.status !== 'FAILED') await waitForAggregation(pool, (n) => progress.onAggregation(n));
+    const run = await waitForRun(pool, runId, (r) => progress.onRun(r), 500, outage);
+    if (run.status !== 'FAILED') await waitForAggregation(pool, (n) => progress.onAggregation(n), 500, outage);
     progress.stop();
     console.log(
       `rows read ${run.rows_read}, changed ${run.rows_changed}, rejected ${run.rows_rejected}, movies updated ${run.movies_queued}`,
@@ -282,6 +291,14 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
     if (run.error) console.error(`Error: ${run.error}`);
     console.log(`Import run ${run.id} ${run.status}`);
     return EXIT[run.status as keyof typeof EXIT] ?? EXIT.FAILED;
+  } catch (error) {
+    if (!(error instanceof DatabaseUnavailableError)) throw error;
+    progress.stop();
+    console.error(
+      `Error: ${error.message}. Import run ${runId} is not lost: the next worker (moviec worker or npm start) finishes it; ` +
+        `follow it with: moviec status --run ${runId}`,
+    );
+    return EXIT.DATABASE_UNAVAILABLE;
   } finally {
     progress.stop();
     await runner.stop();

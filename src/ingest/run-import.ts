@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isConnectionError } from '../db/errors.js';
 import { withTransaction } from '../db/pool.js';
 import { matchChangedRecordsInto } from '../matching/match-changed.js';
 import { getAdapter } from '../sources/registry.js';
@@ -105,6 +106,11 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
       };
     });
   } catch (error) {
+    // A lost database connection is not the input's fault: the job is retried and the run starts over.
+    if (!(error instanceof SourceError) && isConnectionError(error)) {
+      await staging.settle();
+      throw error;
+    }
     // The message is stored, printed and served (importRun): a password in a source URL stays out of it.
     const message = scrubUrlCredentials(error instanceof SourceError ? error.message : `Import failed: ${(error as Error).message}`);
     await staging.settle();

@@ -14,9 +14,16 @@ export interface RecoveryOptions {
 
 export const DEFAULT_RECOVERY: RecoveryOptions = { intervalMs: 10_000, graceMs: 20_000 };
 
+/** application_name of a liveness connection whose worker pool is being (re)started, id not known yet. */
+export const LIVENESS_STARTING = LIVENESS_PREFIX + 'starting';
+
 export interface Recovery {
   /** One sweep now (tests; the timer sweeps by itself). Returns the worker ids whose jobs were released. */
   sweep(): Promise<string[]>;
+  /** Names the liveness connection after the worker pool now running in this process (undefined: starting). */
+  setPoolId(poolId: string | undefined): void;
+  /** Settles once the first attempt to open the liveness connection did. */
+  ready: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -31,7 +38,8 @@ export interface Recovery {
  * import whose job has used up its attempts (a worker that died on it every time) is marked FAILED
  * with the reason, instead of staying RUNNING for ever.
  */
-export function startRecovery(pool: pg.Pool, poolId: string, logger: Logger, options: RecoveryOptions = DEFAULT_RECOVERY): Recovery {
+export function startRecovery(pool: pg.Pool, logger: Logger, options: RecoveryOptions = DEFAULT_RECOVERY): Recovery {
+  let poolId: string | undefined;
   let stopped = false;
   let liveness: pg.PoolClient | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;
@@ -47,7 +55,7 @@ export function startRecovery(pool: pg.Pool, poolId: string, logger: Logger, opt
         client.release(true);
         scheduleReconnect();
       });
-      await client.query(`SELECT set_config('application_name', $1, false)`, [LIVENESS_PREFIX + poolId]);
+      await client.query(`SELECT set_config('application_name', $1, false)`, [livenessName()]);
       if (stopped) {
         client.release(true);
         return;
@@ -57,6 +65,7 @@ export function startRecovery(pool: pg.Pool, poolId: string, logger: Logger, opt
       scheduleReconnect();
     }
   };
+  const livenessName = () => (poolId ? LIVENESS_PREFIX + poolId : LIVENESS_STARTING);
   const scheduleReconnect = () => {
     if (stopped || reconnectTimer) return;
     reconnectTimer = setTimeout(() => {
@@ -67,11 +76,14 @@ export function startRecovery(pool: pg.Pool, poolId: string, logger: Logger, opt
   };
 
   const sweep = async (): Promise<string[]> => {
+    // While a worker pool somewhere is starting, its jobs may already be locked under an id its
+    // liveness connection does not carry yet: release nothing until it has named itself.
     const { rows } = await pool.query<{ worker: string }>(
       `SELECT DISTINCT j.locked_by AS worker FROM graphile_worker.jobs j
-        WHERE j.locked_by LIKE 'pool-%' AND j.locked_by <> $1
-          AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = $2 || j.locked_by)`,
-      [poolId, LIVENESS_PREFIX],
+        WHERE j.locked_by LIKE 'pool-%' AND j.locked_by IS DISTINCT FROM $1
+          AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = $2 || j.locked_by)
+          AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = $3)`,
+      [poolId ?? null, LIVENESS_PREFIX, LIVENESS_STARTING],
     );
     const now = Date.now();
     const missing = new Set(rows.map((r) => r.worker));
@@ -108,13 +120,19 @@ export function startRecovery(pool: pg.Pool, poolId: string, logger: Logger, opt
   const tick = () => {
     running = sweep().catch((error: unknown) => logger.debug({ err: error }, 'worker recovery sweep failed'));
   };
-  void connect();
+  const ready = connect();
   tick();
   const timer = setInterval(tick, options.intervalMs);
   timer.unref();
 
   return {
     sweep,
+    ready,
+    setPoolId(id) {
+      poolId = id;
+      // A failure drops the connection, and the reconnect names it again.
+      liveness?.query(`SELECT set_config('application_name', $1, false)`, [livenessName()]).catch(() => undefined);
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);

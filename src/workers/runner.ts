@@ -15,36 +15,108 @@ export interface WorkerOptions extends TaskDependencies {
   config?: Config;
   /** Crash recovery timings (src/workers/recovery.ts); default from WORKER_RECOVERY_SECONDS. */
   recovery?: RecoveryOptions;
+  /** Pause between attempts to restart the worker pool after it stopped on an error (default 1 s). */
+  restartDelayMs?: number;
+}
+
+/** A running worker: jobs are taken until stop(), through database outages. */
+export interface Worker {
+  /** Jobs still running finish first. */
+  stop(reason?: string): Promise<void>;
+  /** How many times the worker pool was restarted after a database outage stopped it. */
+  readonly restarts: number;
 }
 
 /**
- * Starts a Graphile Worker on the shared pool; stop it with `runner.stop()`. The process also
- * announces that it is alive and releases the jobs of worker processes that died (recovery.ts).
+ * Starts a Graphile Worker on the shared pool; stop it with `stop()`. The process also announces
+ * that it is alive and releases the jobs of worker processes that died (recovery.ts).
+ *
+ * Graphile Worker stops its whole pool when it cannot record a job's outcome for ~5 minutes (a lost
+ * connection during `completeJobs` / `failJobs`, e.g. a PostgreSQL outage) and rejects the runner's
+ * promise; left alone, that rejection ends the process — the API of `npm start` with it. Here the rejection
+ * is logged as a warning and a new pool is started as soon as the database answers again. The jobs
+ * the stopped pool held stay locked by its id, which no liveness connection carries any more, so
+ * recovery releases them after the grace period and they run again (an import starts over, so its
+ * run ends SUCCEEDED, PARTIAL or FAILED — never RUNNING for ever).
  */
-export async function startWorker(options: WorkerOptions): Promise<Runner> {
-  const events: WorkerEvents = new EventEmitter();
-  let poolId: string | undefined;
-  events.on('pool:create', ({ workerPool }) => {
-    poolId ??= workerPool.id;
-  });
-  const runner = await run({
-    pgPool: options.pool,
-    concurrency: options.concurrency,
-    taskList: withJobLogging({ ...createTaskList(options), ...createOperationsTasks(options) }, options.logger),
-    parsedCronItems: options.schedules ?? [],
-    noHandleSignals: true,
-    pollInterval: 1000,
-    logger: workerLogger(options.logger),
-    events,
-  });
-  if (!poolId) return runner;
-  const recovery = startRecovery(options.pool, poolId, options.logger, options.recovery ?? recoveryFromEnv());
+export async function startWorker(options: WorkerOptions): Promise<Worker> {
+  const { pool, logger } = options;
+  const recovery = startRecovery(pool, logger, options.recovery ?? recoveryFromEnv());
+  // The liveness connection exists before any job is locked (named "starting" until the pool id is known).
+  await recovery.ready;
+  const taskList = withJobLogging({ ...createTaskList(options), ...createOperationsTasks(options) }, logger);
+  let stopping = false;
+  let restarts = 0;
+  let current: Runner | undefined;
+  let wake: (() => void) | undefined;
+
+  const launch = async (): Promise<Runner> => {
+    const events: WorkerEvents = new EventEmitter();
+    events.on('pool:create', ({ workerPool }) => recovery.setPoolId(workerPool.id));
+    recovery.setPoolId(undefined);
+    return run({
+      pgPool: pool,
+      concurrency: options.concurrency,
+      taskList,
+      parsedCronItems: options.schedules ?? [],
+      noHandleSignals: true,
+      pollInterval: 1000,
+      logger: workerLogger(logger),
+      events,
+      // Unbatched, Graphile Worker records a job's outcome without awaiting it, so a lost
+      // connection there is an unhandled rejection that ends the process. Batched (even with no
+      // delay), the outcome is retried for ~5 minutes and then stops the pool, which restarts below.
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+    });
+  };
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  const supervise = (runner: Runner) => {
+    current = runner;
+    runner.promise.then(
+      () => undefined,
+      async (error: unknown) => {
+        if (stopping) return;
+        current = undefined;
+        logger.warn({ err: error }, 'the worker pool stopped on a database error; restarting it once the database answers');
+        while (!stopping) {
+          await pause(options.restartDelayMs ?? 1000);
+          if (stopping) return;
+          try {
+            await pool.query('SELECT 1');
+            const next = await launch();
+            restarts++;
+            logger.info({ restarts }, 'worker pool restarted');
+            if (stopping) await next.stop();
+            else supervise(next);
+            return;
+          } catch (retryError) {
+            logger.debug({ err: retryError }, 'worker pool restart failed; retrying');
+          }
+        }
+      },
+    );
+  };
+  supervise(await launch());
+
   return {
-    ...runner,
+    get restarts() {
+      return restarts;
+    },
     async stop(reason?: string) {
+      stopping = true;
+      wake?.();
       // Jobs still running finish first; until then this process stays visibly alive.
       try {
-        await runner.stop(reason);
+        await current?.stop(reason).catch((error: unknown) => {
+          if (!/already stopped/.test(String(error))) throw error;
+        });
       } finally {
         await recovery.stop();
       }
