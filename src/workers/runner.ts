@@ -79,29 +79,29 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     });
   const supervise = (runner: Runner) => {
     current = runner;
-    runner.promise.then(
-      () => undefined,
-      async (error: unknown) => {
+    // Graphile Worker's runner promise resolves (it catches its pool's error itself) or rejects when
+    // the pool stopped: either way, unless stop() was asked for, a new pool is started.
+    const restart = async (error?: unknown) => {
+      if (stopping || current !== runner) return;
+      current = undefined;
+      logger.warn({ err: error }, 'the worker pool stopped; restarting it once the database answers');
+      while (!stopping) {
+        await pause(options.restartDelayMs ?? 1000);
         if (stopping) return;
-        current = undefined;
-        logger.warn({ err: error }, 'the worker pool stopped on a database error; restarting it once the database answers');
-        while (!stopping) {
-          await pause(options.restartDelayMs ?? 1000);
-          if (stopping) return;
-          try {
-            await pool.query('SELECT 1');
-            const next = await launch();
-            restarts++;
-            logger.info({ restarts }, 'worker pool restarted');
-            if (stopping) await next.stop();
-            else supervise(next);
-            return;
-          } catch (retryError) {
-            logger.debug({ err: retryError }, 'worker pool restart failed; retrying');
-          }
+        try {
+          await pool.query('SELECT 1');
+          const next = await launch();
+          restarts++;
+          logger.info({ restarts }, 'worker pool restarted');
+          if (stopping) await next.stop();
+          else supervise(next);
+          return;
+        } catch (retryError) {
+          logger.debug({ err: retryError }, 'worker pool restart failed; retrying');
         }
-      },
-    );
+      }
+    };
+    runner.promise.then(() => restart(), (error: unknown) => restart(error));
   };
   supervise(await launch());
 

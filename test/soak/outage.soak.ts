@@ -6,7 +6,8 @@
  *
  * - `npm start` (API + worker in one process), mid-import: the process stays up (it died with
  *   ECONNREFUSED at batchFailJobs before), /readyz says 503 while the database is down and 200
- *   after, /healthz 200 throughout.
+ *   after, /healthz 200 throughout; the job is retried and the run ends SUCCEEDED (not RUNNING).
+ * - `moviec worker`, mid-aggregation: stays up and finishes every aggregation job after the restart.
  * - `moviec import`, mid-import, database down for longer than DB_OUTAGE_WAIT_SECONDS: exits 3 with
  *   a clear message; the next worker finishes the run.
  */
@@ -26,7 +27,7 @@ import {
 
 const TITLES = 6000;
 
-describe('PostgreSQL stopped (immediate) in the middle of an import', () => {
+describe('PostgreSQL stopped (immediate) in the middle of an import and of an aggregation', () => {
   let dir: string;
   let pgPort: number;
   let embedded: EmbeddedDatabase | undefined;
@@ -55,6 +56,8 @@ describe('PostgreSQL stopped (immediate) in the middle of an import', () => {
   };
   const run = async (id: string) =>
     (await pool.query<{ status: string; error: string | null }>('SELECT status, error FROM import_runs WHERE id = $1', [id])).rows[0]!;
+  const aggregationLeft = async () =>
+    (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE task_identifier LIKE 'aggregate-%'`)).rows[0]!.n;
   const alive = (child: Child) => child.process.exitCode === null && child.process.signalCode === null;
 
   beforeAll(async () => {
@@ -82,7 +85,7 @@ describe('PostgreSQL stopped (immediate) in the middle of an import', () => {
     await rm(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it('npm start: stays up through the outage and /readyz tells the truth', async () => {
+  it('npm start: stays up through the outage, /readyz tells the truth, the import ends SUCCEEDED', async () => {
     const port = await freePort();
     const app = spawnNode(['dist/main.js'], {
       DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', WORKER_RECOVERY_SECONDS: '1',
@@ -107,9 +110,36 @@ describe('PostgreSQL stopped (immediate) in the middle of an import', () => {
 
     await startPg();
     await waitFor(async () => (await status('/readyz')) === 200, 30_000, '/readyz to say 200 again');
+    await waitFor(async () => (await run(runId)).status === 'SUCCEEDED' && (await aggregationLeft()) === 0, 120_000, 'the import to finish after the restart', 200);
     expect(alive(app)).toBe(true);
-    expect(['QUEUED', 'RUNNING', 'SUCCEEDED']).toContain((await run(runId)).status);
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM import_runs WHERE status IN ('QUEUED', 'RUNNING')`);
+    expect(rows[0].n).toBe(0);
     expect(await app.kill('SIGTERM')).toBe(0);
+  }, 240_000);
+
+  it('moviec worker: stays up through an outage mid-aggregation and finishes every movie', async () => {
+    // Every movie aggregated again, in chunks of 500.
+    await pool.query(
+      `SELECT graphile_worker.add_jobs(ARRAY(
+         SELECT ROW('aggregate-movies', json_build_object('movieIds', ids), NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
+           FROM (SELECT json_agg(id) AS ids FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / 500 AS c FROM movies) x GROUP BY c) chunks))`,
+    );
+    const worker = spawnWorker(url, { MOVIEC_FAULT_POINT: 'aggregate.committed@2' });
+    children.push(worker);
+    await reachedFaultPoint(worker, 'aggregate.committed');
+    const left = await aggregationLeft();
+    expect(left).toBeGreaterThan(0);
+    await stopPgImmediately();
+    worker.process.kill('SIGCONT');
+    // The frozen job's next step (its cache invalidation, a NOTIFY) meets the outage.
+    await waitFor(() => errorLines(worker).length > 0, 30_000, 'the aggregation to meet the outage');
+    expect(alive(worker)).toBe(true);
+
+    await startPg();
+    await waitFor(async () => (await aggregationLeft().catch(() => -1)) === 0, 120_000, 'aggregation to finish', 200);
+    expect(alive(worker)).toBe(true);
+    console.log(`outage soak: ${left} aggregation jobs left when PostgreSQL stopped; worker output mentions a pool restart: ${/worker pool restarted/.test(worker.output())}`);
+    expect(await worker.kill('SIGTERM')).toBe(0);
   }, 240_000);
 
   it('moviec import: a clear message and exit code 3 when the database stays away; the run is finished by the next worker', async () => {
