@@ -68,6 +68,13 @@ const CATALOGUE: Title[] = [
   { tconst: 'tt0110622', title: 'Naked Gun 33⅓: The Final Insult', year: 1994 },
   { tconst: 'tt1245112', title: '[REC]²', year: 2009 },
   { tconst: 'tt1038988', title: '[REC]', year: 2007 },
+  { tconst: 'tt0099423', title: 'Die Hard 2', year: 1990 },
+  { tconst: 'tt0095016', title: 'Die Hard', year: 1988 },
+  { tconst: 'tt0175142', title: 'Scary Movie', year: 2000 },
+  { tconst: 'tt0257106', title: 'Scary Movie 2', year: 2001 },
+  { tconst: 'tt0108394', title: 'Three Colors: Blue', year: 1993 },
+  { tconst: 'tt0111495', title: 'Three Colors: Red', year: 1994 },
+  { tconst: 'tt0111507', title: 'Three Colors: White', year: 1994 },
   // Alternate titles.
   { tconst: 'tt0369702', title: 'The Sea Inside', original: 'Mar adentro', year: 2004 },
   { tconst: 'tt0368909', title: 'The Protector', original: 'Tom yum goong', year: 2005 },
@@ -139,7 +146,14 @@ const LABELLED: [title: string, year: number | null, expected: string | null, ex
   ['Harry Potter and the Deathly Hallows - Part 2', 2011, 'tt1201607'],
   ['Harry Potter and the Deathly Hallows: Part One', 2010, 'tt0926084'],
   ["Ocean's 12", 2004, 'tt0349903'],
+  ['Scary Movie', 2001, 'tt0175142'], // a year late, never the sequel of that year
+  ['Scary Movie 2', 2001, 'tt0257106'],
+  ['Three Colors: Red', 1994, 'tt0111495'], // series: a different subtitle is a different film
+  ['Three Colours: White', 1994, 'tt0111507'],
+  ['Three Colors', 1994, null],
   // Numbering: Arabic, Roman, spelled, superscript, "Part N"; fractions are title.
+  ['Die Hard 2: Die Harder', 1990, 'tt0099423'],
+  ['Die Hard II', 1990, 'tt0099423'],
   ['Highlander 2: The Quickening', 1991, 'tt0102034'],
   ['Highlander', 1991, null],
   ['Diary of a Wimpy Kid 2: Rodrick Rules', 2011, 'tt1650043'],

@@ -44,7 +44,7 @@ const GENERIC_SUBTITLES = new Set([
   'movie', 'the movie', 'sequel', 'the sequel', 'returns', 'the return', 'return', 'revenge', 'the revenge', 'the beginning',
   'beginning', 'the next generation', 'the final chapter', 'final chapter', 'part', 'the series', 'redux', 'reloaded', 'resurrection',
 ]);
-const STOPWORDS = new Set(['a', 'an', 'the', 'of', 'and', 'in', 'on', 'at', 'to', 'for', 'de', 'la', 'le', 'el', 'der', 'die', 'das']);
+const STOPWORDS = new Set(['a', 'an', 'the', 'of', 'and', 'in', 'on', 'at', 'to', 'for', 'de', 'la', 'le', 'el']);
 
 function romanValue(token: string): number | null {
   if (!token || !ROMAN.test(token)) return null;
@@ -85,8 +85,20 @@ function words(part: string): string[] {
     .filter(Boolean)
     .flatMap((w) => {
       const glued = /^([a-z]{3,})(\d{1,2})$/.exec(w);
-      return glued ? [glued[1]!, glued[2]!] : [w];
+      return glued ? [glued[1]!, glued[2]!] : [americanSpelling(w)];
     });
+}
+
+/**
+ * British and American spellings as one ("Three Colours" / "Three Colors", "Theatre", "Grey"):
+ * applied to both titles alike, so a word it bends wrongly ("devour") still compares equal.
+ */
+function americanSpelling(word: string): string {
+  const our = /^(.{3,})our(s?)$/.exec(word);
+  if (our) return `${our[1]}or${our[2]}`;
+  if (word.length >= 5 && /[tb]re$/.test(word)) return `${word.slice(0, -2)}er`;
+  if (word === 'grey') return 'gray';
+  return word;
 }
 
 /** Takes the sequel number out of a part's words: after a marker ("part two") anywhere, or trailing. */
@@ -155,7 +167,9 @@ export function compareTitles(a: string, b: string): TitleComparison {
   const similarity = trigramSimilarity(x.full, y.full);
   if ((!x.subtitle) !== (!y.subtitle)) {
     const [short, long] = x.subtitle ? [y, x] : [x, y];
-    if (short.head === long.head && specificHead(short.head) && similarity < 0.9) {
+    // A sequel number both sides share makes a short head specific ("Die Hard 2" / "Die Hard 2: Die Harder").
+    const specific = specificHead(short.head) || (short.number !== null && significant(short.head).length > 0);
+    if (short.head === long.head && specific && similarity < 0.9) {
       return { compatible: true, score: 0.9, needsSameYear: true, note: `subtitle "${long.subtitle}" missing on one side` };
     }
   }
