@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     jobs: { type: 'string', default: '5000' },
     'skip-api': { type: 'boolean', default: false },
     'skip-peer': { type: 'boolean', default: false },
+    'cli-only': { type: 'boolean', default: false },
     label: { type: 'string', default: '' },
     // A folder for a persistent catalogue: built on the first run (ingest + aggregation), reused
     // by later runs with the same --size, which then apply new migrations and measure only the API.
@@ -94,6 +95,14 @@ async function main() {
     for (const name of ['bench', 'bench_copy']) await admin.query(`CREATE DATABASE ${name} TEMPLATE bench_template`);
     const pool = createPool(dbUrl('bench'), 10);
     results.machine.postgres = (await pool.query('SHOW server_version')).rows[0].server_version;
+    if (args['cli-only']) {
+      log('moviec --help, --version and status (empty database)');
+      results.cli = await cliBenchmarks(dbUrl('bench'));
+      await pool.end();
+      await admin.end();
+      await writeResults(results);
+      return;
+    }
 
     log(`generating inputs for ${SIZE} titles`);
     let started = performance.now();
@@ -162,6 +171,9 @@ async function main() {
       await pool.query('INSERT INTO bench_catalogue VALUES ($1)', [SIZE]);
     }
 
+    log('moviec --help, --version and status (full database)');
+    results.cli = await cliBenchmarks(dbUrl('bench'));
+
     // ---- API -----------------------------------------------------------------------------
     if (!args['skip-api']) results.api = await apiBenchmarks(pool, dbUrl('bench'), tmp);
 
@@ -199,6 +211,37 @@ async function builtCatalogue(url) {
   } finally {
     await client.end();
   }
+}
+
+// ---- CLI -----------------------------------------------------------------------------------
+
+/**
+ * Wall time of the `moviec` executable as a person runs it (a new process each time, the way a
+ * shell does): --help and --version load only commander; status opens the database. Median and
+ * worst of 5 runs each, with `node -e 0` as the floor of any node process on this machine.
+ */
+async function cliBenchmarks(url) {
+  const bin = path.join(here, '..', 'bin', 'moviec.js');
+  const time = async (args, env = {}) => {
+    const samples = [];
+    for (let i = 0; i < 5; i += 1) {
+      const started = performance.now();
+      const code = await new Promise((resolve) => {
+        const child = spawn(process.execPath, args, { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
+        child.on('exit', resolve);
+      });
+      if (code !== 0) throw new Error(`node ${args.join(' ')} exited with ${code}`);
+      samples.push(performance.now() - started);
+    }
+    samples.sort((a, b) => a - b);
+    return { medianMs: round(samples[2]), maxMs: round(samples[4]) };
+  };
+  return {
+    nodeFloor: await time(['-e', '0']),
+    help: await time([bin, '--help']),
+    version: await time([bin, '--version']),
+    status: await time([bin, 'status'], { DATABASE_URL: url }),
+  };
 }
 
 // ---- Ingest helpers ------------------------------------------------------------------------
@@ -471,7 +514,8 @@ async function load(base, request, seconds, name) {
 
 function printTable(r) {
   const rows = [];
-  const add = (area, what, value, ratio = '') => rows.push([area, what, String(value ?? '-'), String(ratio ?? '')]);
+  // A partial run (--cli-only) prints only what it measured.
+  const add = (area, what, value, ratio = '') => value !== undefined && rows.push([area, what, String(value ?? '-'), String(ratio ?? '')]);
   add('ingest', 'COPY baseline (unlogged), rows/s', r.ingest.copy?.rowsPerSecond);
   add('ingest', `IMDb basics+ratings (${r.ingest.imdb?.rows} rows), rows/s`, r.ingest.imdb?.rowsPerSecond, `${r.ingest.ratioToCopy}x COPY`);
   add('ingest', 'IMDb ingest wall time, s', round(r.ingest.imdb?.ms / 1000, 1));
@@ -489,6 +533,10 @@ function printTable(r) {
     const p = r.api.postgraphile?.[key];
     add('api', `${label}: req/s | p50 | p95 | p99 ms | errors`, `${m.requestsPerSecond} | ${m.p50} | ${m.p95} | ${m.p99} | ${m.errors}`,
       p ? `${r.api.ratios[key]}x PostGraphile (${p.requestsPerSecond} req/s, p99 ${p.p99})` : '');
+  }
+  for (const [key, label] of [['nodeFloor', 'node -e 0 (floor)'], ['help', 'moviec --help'], ['version', 'moviec --version'], ['status', 'moviec status']]) {
+    const m = r.cli?.[key];
+    if (m) add('cli', `${label}: median | max ms`, `${m.medianMs} | ${m.maxMs}`);
   }
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length)));
   process.stdout.write(`\nMovieC benchmark, ${SIZE} titles (${r.machine.cpu}, node ${r.machine.node}, PostgreSQL ${r.machine.postgres})\n`);

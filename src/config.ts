@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { location, operationsEnvShape, schedule } from './operations-env.js';
 import { apiEnvShape } from './server/api-env.js';
@@ -29,7 +30,8 @@ const envSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TMDB_API_TOKEN: z.string().min(1).optional(),
   TMDB_BASE_URL: z.url().default('https://api.themoviedb.org'),
-  MOVIEC_DATA_DIR: z.string().min(1).default('.moviec'),
+  /** Relative paths are taken from the folder MovieC is started in; by default `.moviec` in the checkout, wherever it is started. */
+  MOVIEC_DATA_DIR: z.string().min(1).default(fileURLToPath(new URL('../.moviec', import.meta.url))),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Seconds a dead worker process's jobs stay locked before another worker re-runs them (src/workers/recovery.ts). */

@@ -12,6 +12,7 @@ import { operationsWorkerOptions } from './schedule/worker-options.js';
 import { startApi } from './server/start.js';
 import { rematchIfRulesChanged } from './services/rematch.js';
 import { loadProviderModules, ProviderDefinitionError } from './sources/registry.js';
+import { StartupError } from './startup-error.js';
 import { startWorker } from './workers/runner.js';
 
 /**
@@ -27,6 +28,8 @@ async function start(): Promise<void> {
   const operations = operationsWorkerOptions(config, logger);
   posterSettings(config);
   const runtime = await openRuntime(config, logger);
+  // A failure from here on (a port in use) closes what started, so the database is not left behind.
+  closeOnFailure = () => runtime.close();
   const running: {
     worker?: Awaited<ReturnType<typeof startWorker>>;
     api?: Awaited<ReturnType<typeof startApi>>;
@@ -70,8 +73,12 @@ async function start(): Promise<void> {
   console.log(`Website at http://localhost:${api.port}/`);
 }
 
-start().catch((error: unknown) => {
+let closeOnFailure: () => Promise<void> = () => Promise.resolve();
+
+start().catch(async (error: unknown) => {
   const known = error instanceof ConfigError || error instanceof MigrationError || error instanceof ProviderDefinitionError;
-  console.error(known ? error.message : error);
+  const startup = StartupError.from(error);
+  console.error(known ? error.message : startup ? `MovieC could not start: ${startup.message}` : error);
+  await closeOnFailure().catch(() => undefined);
   process.exit(1);
 });

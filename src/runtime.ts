@@ -1,7 +1,7 @@
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Config } from './config.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
+import { useEmbeddedPostgres, type SharedEmbedded } from './db/embedded-owner.js';
 import { createPool } from './db/pool.js';
 import { createPrisma, type PrismaClient } from './db/prisma.js';
 import type { Logger } from './logger.js';
@@ -12,28 +12,27 @@ export interface Runtime {
   databaseUrl: string;
   pool: pg.Pool;
   prisma: PrismaClient;
-  /** Closes connections, and stops the embedded PostgreSQL when this process started it. */
+  /** Closes connections; leaves the embedded PostgreSQL, stopping it when no other process uses it. */
   close(): Promise<void>;
 }
 
 /**
- * Connects to DATABASE_URL, or without it to the embedded PostgreSQL whose data lives in
- * MOVIEC_DATA_DIR/pg: started here unless another MovieC process on this machine already runs it
- * (e.g. `moviec import` while `npm start` is up), in which case it is shared.
+ * Connects to DATABASE_URL, or without it to the embedded PostgreSQL of MOVIEC_DATA_DIR/pg: the
+ * one already running on that folder (another MovieC process started it; recognised by the folder,
+ * never by a port), or one started here. Closing leaves it running while another process uses it
+ * (src/db/embedded-owner.ts), so `moviec import` never stops the database under `npm start`.
  */
 export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
-  let embedded: EmbeddedDatabase | undefined;
+  let embedded: SharedEmbedded | undefined;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
-    const sharedUrl = `postgresql://moviec:moviec@127.0.0.1:${config.EMBEDDED_PG_PORT}/moviec`;
-    if (await reachable(sharedUrl)) {
-      databaseUrl = sharedUrl;
-      logger.debug('using the embedded PostgreSQL another MovieC process started');
+    const dataDir = path.resolve(config.MOVIEC_DATA_DIR, 'pg');
+    embedded = await useEmbeddedPostgres({ dataDir, port: config.EMBEDDED_PG_PORT, onLog: (message) => logger.debug(message) });
+    databaseUrl = embedded.url;
+    if (embedded.started) {
+      logger.info({ dataDir, port: embedded.port }, 'embedded PostgreSQL started (set DATABASE_URL to use your own server)');
     } else {
-      const dataDir = path.resolve(config.MOVIEC_DATA_DIR, 'pg');
-      logger.info({ dataDir, port: config.EMBEDDED_PG_PORT }, 'starting embedded PostgreSQL (set DATABASE_URL to use your own server)');
-      embedded = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_PG_PORT, persistent: true });
-      databaseUrl = embedded.url;
+      logger.debug({ dataDir, port: embedded.port }, 'using the embedded PostgreSQL another MovieC process started on this data folder');
     }
   }
   const pool = createPool(databaseUrl, 20);
@@ -50,19 +49,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
       closed = true;
       await prisma.$disconnect().catch(() => undefined);
       await pool.end().catch(() => undefined);
-      if (embedded) await embedded.stop();
+      if (embedded) await embedded.release();
     },
   };
-}
-
-async function reachable(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
 }

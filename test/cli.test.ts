@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
-import { buildCli, EXIT } from '../src/cli/index.js';
+import path from 'node:path';
+import { buildFullCli, EXIT, main } from '../src/cli/index.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { basicsTsv, ratingsTsv, tempDir, writeFiles } from './support/imdb-files.js';
 
@@ -14,7 +15,7 @@ async function moviec(db: TestDatabase, ...args: string[]) {
   process.env.LOG_LEVEL = 'silent';
   process.exitCode = undefined;
   try {
-    await buildCli().exitOverride().parseAsync(['node', 'moviec', ...args]);
+    await (await buildFullCli()).exitOverride().parseAsync(['node', 'moviec', ...args]);
     return { code: Number(process.exitCode ?? 0), lines };
   } finally {
     process.exitCode = undefined;
@@ -24,6 +25,34 @@ async function moviec(db: TestDatabase, ...args: string[]) {
     log.mockRestore();
     error.mockRestore();
     table.mockRestore();
+  }
+}
+
+/** Runs `moviec ...args` through main(), as the executable does: errors become one line and an exit code. */
+async function moviecMain(db: TestDatabase, ...args: string[]) {
+  const lines: string[] = [];
+  const capture = (...parts: unknown[]) => void lines.push(parts.join(' ').trimEnd());
+  const log = jest.spyOn(console, 'log').mockImplementation(capture);
+  const error = jest.spyOn(console, 'error').mockImplementation(capture);
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    for (const line of String(chunk).split('\n')) if (line.trim()) lines.push(line.trimEnd());
+    return true;
+  });
+  const env = { DATABASE_URL: process.env.DATABASE_URL, LOG_LEVEL: process.env.LOG_LEVEL };
+  process.env.DATABASE_URL = db.url;
+  process.env.LOG_LEVEL = 'silent';
+  process.exitCode = undefined;
+  try {
+    await main(['node', 'moviec', ...args]);
+    return { code: Number(process.exitCode ?? 0), lines };
+  } finally {
+    process.exitCode = undefined;
+    Object.assign(process.env, env);
+    if (env.DATABASE_URL === undefined) delete process.env.DATABASE_URL;
+    if (env.LOG_LEVEL === undefined) delete process.env.LOG_LEVEL;
+    log.mockRestore();
+    error.mockRestore();
+    stderr.mockRestore();
   }
 }
 
@@ -40,6 +69,7 @@ describe('moviec CLI', () => {
       ]),
       'ratings.tsv': ratingsTsv([['tt0100001', 7.7, 4000], ['tt0100002', 6.1, 300]]),
       'bad-ratings.tsv': ratingsTsv([['tt0100001', 7.7, 4000]]) + 'tt0100002\tseven\t300\n',
+      'not-imdb.tsv': 'hello\tworld\n1\t2\n',
     });
   });
   afterAll(() => db.drop());
@@ -67,11 +97,32 @@ describe('moviec CLI', () => {
     expect(code).toBe(EXIT.PARTIAL);
   });
 
-  it('import imdb of a missing file exits non-zero with the reason', async () => {
-    const { code, lines } = await moviec(db, 'import', 'imdb', '--basics', '/nonexistent/basics.tsv', '--ratings', files['ratings.tsv']!);
+  it('import imdb of a file that is not an IMDb file fails the run with the reason', async () => {
+    const { code, lines } = await moviec(db, 'import', 'imdb', '--basics', files['not-imdb.tsv']!, '--ratings', files['ratings.tsv']!);
     expect(code).toBe(EXIT.FAILED);
-    expect(lines).toContain('Error: File not found: /nonexistent/basics.tsv');
+    expect(lines.find((line) => line.startsWith('Error: '))).toMatch(/not-imdb\.tsv/);
     expect(lines.at(-1)).toMatch(/^Import run \d+ FAILED$/);
+  });
+
+  it('a missing file, folder or bad id is a usage error: one line, exit 1, no run recorded', async () => {
+    const { rows: before } = await db.pool.query('SELECT count(*)::int AS n FROM import_runs');
+    const cases: [string[], RegExp][] = [
+      [['import', 'imdb', '--basics', 'nowhere/basics.tsv', '--ratings', files['ratings.tsv']!],
+        /^moviec import: --basics nowhere\/basics\.tsv: no such file \(looked for \/.+\/nowhere\/basics\.tsv\)$/],
+      [['import', 'movielens', '--dir', path.dirname(files['ratings.tsv']!)], /^moviec import: --dir .+: movies\.csv is missing \(the folder needs movies\.csv, links\.csv, ratings\.csv\)$/],
+      [['import', 'rottentomatoes', '--file', path.dirname(files['ratings.tsv']!)], /^moviec import: --file .+: not a file$/],
+      [['status', '--run', '999'], /^moviec status: no import run 999 \(`moviec status` lists the recent runs\)$/],
+      [['status', '--run', 'abc'], /^error: option '--run <id>' argument 'abc' is invalid\. expected an import run id/],
+      [['status', '--unmatched', '--provider', 'imbd'], /^error: option '--provider <key>' argument 'imbd' is invalid\. Unknown provider "imbd"; known: imdb, /],
+      [['aggregate', '--movie', '00000000-0000-4000-8000-000000000000'], /^moviec aggregate: no movie with id 00000000-0000-4000-8000-000000000000/],
+      [['aggregate', '--movie', 'abc'], /^error: option '--movie <id>' argument 'abc' is invalid\. expected a movie id/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, lines } = await moviecMain(db, ...args);
+      expect({ args, code, lines }).toEqual({ args, code: 1, lines: [expect.stringMatching(message)] });
+    }
+    const { rows: after } = await db.pool.query('SELECT count(*)::int AS n FROM import_runs');
+    expect(after[0].n).toBe(before[0].n);
   });
 
   it('import --no-wait only queues the run', async () => {

@@ -158,6 +158,24 @@ describe('admin mutations with ADMIN_TOKEN', () => {
     );
   });
 
+  it('reimportMovie without TMDB_API_TOKEN says why, and records no run', async () => {
+    await api.db.pool.query(
+      `INSERT INTO provider_records (provider_key, external_id, payload, content_hash, movie_id, match_status, imdb_id)
+       VALUES ('tmdb', '604', '{}', 'old', $1, 'MATCHED', 'tt0300001') ON CONFLICT DO NOTHING`,
+      [orchardId],
+    );
+    const { rows: before } = await api.db.pool.query('SELECT count(*)::int AS n FROM import_runs');
+    delete process.env.TMDB_API_TOKEN;
+    try {
+      const res = await api.gql(`mutation ($id: ID!) { reimportMovie(id: $id) }`, { id: orchardId }, BEARER);
+      expectError(res, 'BAD_USER_INPUT', /^Cannot re-import from TMDB: TMDB import needs TMDB_API_TOKEN/);
+    } finally {
+      process.env.TMDB_API_TOKEN = 'tmdb-test-token';
+    }
+    const { rows: after } = await api.db.pool.query('SELECT count(*)::int AS n FROM import_runs');
+    expect(after[0].n).toBe(before[0].n);
+  });
+
   it('reimportMovie: false when no provider can fetch the movie alone; NOT_FOUND for an unknown movie', async () => {
     const res = await api.gql(`mutation ($id: ID!) { reimportMovie(id: $id) }`, { id: loneId }, BEARER);
     expect(res.data).toEqual({ reimportMovie: false });

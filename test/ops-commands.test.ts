@@ -112,6 +112,7 @@ describe('moviec commands', () => {
       'basics.tsv': basicsTsv([{ tconst: 'tt0300001', title: 'Exit Code', year: 2012, genres: ['Thriller'] }]),
       'ratings.tsv': ratingsTsv([['tt0300001', 6.9, 800]]),
       'bad-ratings.tsv': `${ratingsTsv([['tt0300001', 6.9, 800]])}tt0300002\tseven\t10\n`,
+      'not-imdb.tsv': 'hello\tworld\n1\t2\n',
     });
     withPoster = await insertMovie(db.pool, { title: 'Poster Movie', year: 2001, posterUrl: `${imageOrigin}/poster.png` });
   });
@@ -125,7 +126,7 @@ describe('moviec commands', () => {
     const [ok, partial, failed, usage, unknown] = await Promise.all([
       moviecProcess(processEnv, 'import', 'imdb', '--basics', files['basics.tsv']!, '--ratings', files['ratings.tsv']!),
       moviecProcess(processEnv, 'import', 'imdb', '--basics', files['basics.tsv']!, '--ratings', files['bad-ratings.tsv']!),
-      moviecProcess(processEnv, 'import', 'imdb', '--basics', '/nonexistent/title.basics.tsv', '--ratings', files['ratings.tsv']!),
+      moviecProcess(processEnv, 'import', 'imdb', '--basics', files['not-imdb.tsv']!, '--ratings', files['ratings.tsv']!),
       moviecProcess(processEnv, 'aggregate'),
       moviecProcess(processEnv, 'import', 'imbd'),
     ]);
@@ -133,10 +134,31 @@ describe('moviec commands', () => {
     expect([partial.code, partial.stdout.trim().split('\n').at(-1)]).toEqual([2, expect.stringMatching(/^Import run \d+ PARTIAL$/)]);
     expect(partial.stdout).toMatch(/Rejected rows are listed by: moviec status --run \d+/);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain('Error: File not found: /nonexistent/title.basics.tsv');
+    expect([failed.stdout.trim().split('\n').at(-1), failed.stderr]).toEqual([
+      expect.stringMatching(/^Import run \d+ FAILED$/), expect.stringMatching(/^Error: .*not-imdb\.tsv/),
+    ]);
     expect([usage.code, usage.stderr.trim()]).toEqual([1, 'give --all or --movie ID']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("error: unknown command 'imbd'");
+  });
+
+  it('serve on a port already in use, --version and --help: one clear line each, as a real process', async () => {
+    const taken = createServer();
+    const port = await listen(taken).then((url) => new URL(url).port);
+    try {
+      const busy = await moviecProcess({ DATABASE_URL: db.url, PORT: port, HOST: '127.0.0.1' }, 'serve');
+      expect([busy.code, busy.stderr.trim().split('\n')]).toEqual([
+        1, [`moviec: port ${port} on 127.0.0.1 is already in use (another MovieC or another server): stop it or set PORT to a free port`],
+      ]);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+    const version = await moviecProcess({}, '--version');
+    expect([version.code, version.stdout.trim()]).toEqual([0, expect.stringMatching(/^\d+\.\d+\.\d+$/)]);
+    const help = await moviecProcess({}, '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: moviec \[options\] \[command\]/);
+    expect(help.stdout).toContain('-V, --version');
   });
 
   it('worker: imports what is dropped in INBOX_DIR and runs the configured schedules (a missed poster mirror)', async () => {

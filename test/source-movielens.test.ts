@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import type { Command } from 'commander';
-import { buildCli, EXIT } from '../src/cli/index.js';
+import { buildFullCli, EXIT } from '../src/cli/index.js';
 import { imdbId, mean, movieLensAdapter } from '../src/sources/movielens.js';
 import { parseMovieLensTitle } from '../src/sources/movielens-title.js';
 import { RowError } from '../src/sources/values.js';
@@ -357,7 +357,7 @@ describe('moviec import movielens and rottentomatoes', () => {
     Object.assign(process.env, { DATABASE_URL: db.url, LOG_LEVEL: 'silent' });
     process.exitCode = undefined;
     try {
-      await buildCli().exitOverride().parseAsync(['node', 'moviec', ...args]);
+      await (await buildFullCli()).exitOverride().parseAsync(['node', 'moviec', ...args]);
       return { code: Number(process.exitCode ?? 0), lines };
     } finally {
       process.exitCode = undefined;
@@ -385,10 +385,13 @@ describe('moviec import movielens and rottentomatoes', () => {
     expect(code).toBe(EXIT.PARTIAL);
   });
 
-  it('fails clearly on a missing folder', async () => {
-    const { code, lines } = await moviec('import', 'movielens', '--dir', '/nonexistent/ml-latest');
-    expect(code).toBe(EXIT.FAILED);
-    expect(lines).toContain('Error: File not found: /nonexistent/ml-latest/links.csv');
+  it('refuses a missing folder before recording a run (a usage error, not a FAILED run)', async () => {
+    const { rows: before } = await db.pool.query('SELECT count(*)::int AS n FROM import_runs');
+    await expect(moviec('import', 'movielens', '--dir', '/nonexistent/ml-latest')).rejects.toThrow(
+      'moviec import: --dir /nonexistent/ml-latest: no such folder (looked for /nonexistent/ml-latest)',
+    );
+    const { rows: after } = await db.pool.query('SELECT count(*)::int AS n FROM import_runs');
+    expect(after[0].n).toBe(before[0].n);
   });
 
   it.each([
@@ -400,7 +403,7 @@ describe('moviec import movielens and rottentomatoes', () => {
       command.exitOverride().configureOutput({ writeErr: () => undefined });
       command.commands.forEach(quiet);
     };
-    const cli = buildCli();
+    const cli = await buildFullCli();
     quiet(cli);
     await expect(cli.parseAsync(['node', 'moviec', ...args])).rejects.toThrow(message);
   });

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { buildCli, EXIT } from '../src/cli/index.js';
+import { buildFullCli, EXIT } from '../src/cli/index.js';
 import { retryDelay } from '../src/sources/tmdb-client.js';
 import { addDays, changeWindows } from '../src/sources/tmdb-listing.js';
 import { parseMovie } from '../src/sources/tmdb-movie.js';
@@ -611,7 +611,7 @@ async function moviec(db: TestDatabase, ...args: string[]) {
   process.env.LOG_LEVEL = 'silent';
   process.exitCode = undefined;
   try {
-    await buildCli().exitOverride().parseAsync(['node', 'moviec', ...args]);
+    await (await buildFullCli()).exitOverride().parseAsync(['node', 'moviec', ...args]);
     return { code: Number(process.exitCode ?? 0), lines };
   } catch (error) {
     // What main() does with a known error: one line, exit 1.

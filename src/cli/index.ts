@@ -1,24 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { runPosterMirror } from '../assets/posters-task.js';
-import { openInvalidationCache } from '../cache/index.js';
-import { ConfigError, loadConfig, providerModulePaths } from '../config.js';
-import { MigrationError } from '../db/migrate.js';
-import { prepareDatabase } from '../db/setup.js';
-import { startConfiguredInbox } from '../inbox/configured.js';
-import { queueImport } from '../ingest/run-import.js';
-import { createLogger } from '../logger.js';
-import { openRuntime, type Runtime } from '../runtime.js';
-import { printSchedules } from '../schedule/status.js';
-import { operationsWorkerOptions } from '../schedule/worker-options.js';
-import { aggregateAll, aggregateMovies } from '../scoring/aggregate.js';
-import { refreshPriors } from '../scoring/priors.js';
-import { allProviders, findProvider, loadProviderModules, providerDefinitions, providerKeyOf, ProviderDefinitionError, UnknownProviderError } from '../sources/registry.js';
-import { SourceError } from '../sources/types.js';
-import { startWorker } from '../workers/runner.js';
-import { ImportProgress } from './progress.js';
-import { printRunErrors, printStatus, printUnmatched } from './status.js';
-import { rematch, rematchIfRulesChanged, type RematchResult } from '../services/rematch.js';
-import { DatabaseUnavailableError, waitForAggregation, waitForRun } from './wait.js';
+import type { Runtime } from '../runtime.js';
+import * as Registry from '../sources/registry.js';
+import { checkInputs } from './inputs.js';
+import { UsageError } from './usage-error.js';
+
+export { UsageError };
+
+// Only commander and the provider registry (the commands are derived from it) are loaded up front:
+// `moviec --help` and `--version` stay fast, and each command imports what it needs (the database,
+// the server, the worker, scoring) when it runs.
 
 /** Exit codes of `moviec import`: the run's final status. */
 export const EXIT = { SUCCEEDED: 0, FAILED: 1, PARTIAL: 2, DATABASE_UNAVAILABLE: 3 } as const;
@@ -27,6 +18,9 @@ type Action = (runtime: Runtime) => Promise<number | void>;
 
 /** Opens the database (embedded or DATABASE_URL), migrates it, runs the action, and closes everything. */
 async function withRuntime(action: Action, logLevel?: string): Promise<void> {
+  const [{ loadConfig }, { createLogger }, { openRuntime }, { prepareDatabase }] = await Promise.all([
+    import('../config.js'), import('../logger.js'), import('../runtime.js'), import('../db/setup.js'),
+  ]);
   const config = loadConfig();
   const logger = createLogger(process.env.LOG_LEVEL ?? logLevel ?? config.LOG_LEVEL);
   const runtime = await openRuntime(config, logger);
@@ -53,7 +47,8 @@ const positiveInt = (value: string) => {
 };
 
 /** A provider name in any spelling, as its key; an unknown one is a usage error naming the known ones. */
-const providerArgument = (value: string) => {
+const providerArgument = (registry: typeof Registry) => (value: string) => {
+  const { providerKeyOf, UnknownProviderError } = registry;
   try {
     return providerKeyOf(value);
   } catch (error) {
@@ -64,17 +59,33 @@ const providerArgument = (value: string) => {
 
 /** `moviec import <provider>` takes the provider in any spelling (`ROTTEN_TOMATOES`, `Rotten-Tomatoes`). */
 class ProviderImportCommand extends Command {
+  constructor(name: string, private readonly registry: typeof Registry) {
+    super(name);
+  }
+
   // Commander finds subcommands by exact name; this is its lookup (Command#_findCommand), by provider name first.
   _findCommand(name: string | undefined): Command | undefined {
-    const key = name === undefined ? undefined : (findProvider(name)?.definition.key ?? name);
+    const key = name === undefined ? undefined : (this.registry.findProvider(name)?.definition.key ?? name);
     return (Command.prototype as unknown as { _findCommand(n?: string): Command | undefined })._findCommand.call(this, key);
   }
 }
 
 const movieIds = (value: string) => {
-  if (!/^[0-9a-f-]{36}$/i.test(value)) throw new InvalidArgumentError('expected a movie id (uuid)');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+    throw new InvalidArgumentError('expected a movie id (a uuid such as 3f2b8c1e-9d4a-4e7b-8a61-0c5d2e9f7b13)');
+  }
+  return value.toLowerCase();
+};
+
+const runIds = (value: string) => {
+  if (!/^[1-9][0-9]{0,17}$/.test(value)) throw new InvalidArgumentError('expected an import run id (a whole number, see `moviec status`)');
   return value;
 };
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 /** "A, B and C". */
 const listOf = (items: string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
@@ -84,10 +95,17 @@ export interface CliOptions {
   untilStopped?: () => Promise<unknown>;
 }
 
+/** The CLI with every command (kept for callers that await it). */
+export function buildFullCli(options: CliOptions = {}): Promise<Command> {
+  return Promise.resolve(buildCli(options));
+}
+
 export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Command {
+  const registry = Registry;
+  const providers = ` from ${listOf(registry.allProviders().map((p) => p.definition.name))}`;
   const program = new Command('moviec')
-    .description(`MovieC: movie ratings from ${listOf(allProviders().map((p) => p.definition.name))}, combined and served over GraphQL`)
-    .showHelpAfterError()
+    .description(`MovieC: movie ratings${providers}, combined and served over GraphQL`)
+    .version(packageVersion(), '-V, --version', 'print the MovieC version')
     // Commander's errors (and --help) throw a CommanderError instead of ending the process; main()
     // turns it into the exit code. Subcommands inherit this when created below.
     .exitOverride();
@@ -122,6 +140,9 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
     .action(() =>
       withRuntime(async (runtime) => {
         const { pool, logger, config } = runtime;
+        const [{ openInvalidationCache }, { startWorker }, { operationsWorkerOptions }, { startConfiguredInbox }] = await Promise.all([
+          import('../cache/index.js'), import('../workers/runner.js'), import('../schedule/worker-options.js'), import('../inbox/configured.js'),
+        ]);
         // Aggregation invalidates the cache the API processes serve from (Redis, or NOTIFY without it).
         const cache = await openInvalidationCache(runtime);
         const runner = await startWorker({
@@ -131,6 +152,7 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
         const inbox = await startConfiguredInbox({ pool, logger, config });
         logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
         // After an upgrade that changes the matching rules, title matches are decided again (one process does it).
+        const { rematchIfRulesChanged } = await import('../services/rematch.js');
         const rematching = rematchIfRulesChanged(pool, { logger, onMoviesChanged: (ids) => cache.invalidateMovies(ids) }).then(
           () => undefined,
           (error: unknown) => logger.error({ err: error }, 'rematching under the new matching rules failed; run `moviec rematch`'),
@@ -143,22 +165,29 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
       }, 'info'),
     );
 
-  const importCommand = new ProviderImportCommand('import').description('import a provider into the catalogue');
+  const importCommand = new ProviderImportCommand('import', registry).description('import a provider into the catalogue');
   program.addCommand(importCommand);
   // One subcommand per registered provider, with the options its module states.
-  for (const { definition, cli } of allProviders()) {
+  for (const { definition, cli } of registry.allProviders()) {
     const command = importCommand.command(definition.key).description(cli.description);
     for (const option of cli.options) {
       if (option.required) command.requiredOption(option.flags, option.description);
       else command.option(option.flags, option.description);
     }
     command.option('--no-wait', 'queue the run and return at once');
-    command.action((options: Record<string, string | boolean | undefined>) => {
+    command.action(async (options: Record<string, string | boolean | undefined>) => {
       const location: Record<string, string> = {};
       for (const option of cli.options) {
         const value = options[new Option(option.flags).attributeName()];
         if (typeof value === 'string') location[option.location] = value;
       }
+      // Local files and folders are resolved here and checked before a run is recorded.
+      const inputs: Parameters<typeof checkInputs>[0] = {};
+      for (const option of cli.options) {
+        const value = location[option.location];
+        if (option.input && value) inputs[option.location] = [value, option.input];
+      }
+      Object.assign(location, await checkInputs(inputs));
       return withRuntime((runtime) => runImport(runtime, definition.key, location, options.wait !== false));
     });
   }
@@ -171,9 +200,15 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
     .action((options: { all?: boolean; movie?: string }) =>
       withRuntime(async (runtime) => {
         const { pool } = runtime;
-        if (!options.all && !options.movie) throw new InvalidArgumentError('give --all or --movie ID');
+        if (!options.all && !options.movie) throw new UsageError('give --all or --movie ID');
+        const [{ aggregateAll, aggregateMovies }, { refreshPriors }, { movieExists }] = await Promise.all([
+          import('../scoring/aggregate.js'), import('../scoring/priors.js'), import('../db/lookups.js'),
+        ]);
+        if (options.movie && !(await movieExists(pool, options.movie))) {
+          throw new UsageError(`moviec aggregate: no movie with id ${options.movie} (ids are on the website and in the API)`);
+        }
         if (options.all) {
-          const fitted = await refreshPriors(pool, providerDefinitions());
+          const fitted = await refreshPriors(pool, registry.providerDefinitions());
           console.log(`Scoring priors and calibrations refreshed for ${fitted} provider rating kind${fitted === 1 ? '' : 's'}.`);
         }
         let changed = 0;
@@ -201,12 +236,18 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
   program
     .command('status')
     .description('recent import runs, queue depth, match report and unknown genre spellings')
-    .option('--run <id>', 'the rejected rows of one import run')
+    .option('--run <id>', 'the rejected rows of one import run', runIds)
     .option('--unmatched', 'rows without a movie, with the reason')
-    .option('--provider <key>', 'with --unmatched: one provider (any spelling: rottentomatoes, ROTTEN_TOMATOES…)', providerArgument)
+    .option('--provider <key>', 'with --unmatched: one provider (any spelling: rottentomatoes, ROTTEN_TOMATOES…)', providerArgument(registry))
     .option('--limit <n>', 'rows to list', (v) => positiveInt(v), 50)
     .action((options: { run?: string; unmatched?: boolean; provider?: string; limit: number }) =>
       withRuntime(async ({ pool, config }) => {
+        const [{ printRunErrors, printStatus, printUnmatched }, { printSchedules }, { importRunExists }] = await Promise.all([
+          import('./status.js'), import('../schedule/status.js'), import('../db/lookups.js'),
+        ]);
+        if (options.run && !(await importRunExists(pool, options.run))) {
+          throw new UsageError(`moviec status: no import run ${options.run} (\`moviec status\` lists the recent runs)`);
+        }
         if (options.run) return printRunErrors(pool, options.run, options.limit);
         if (options.unmatched) return printUnmatched(pool, options.provider, options.limit);
         await printStatus(pool);
@@ -217,10 +258,11 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
   program
     .command('rematch')
     .description('decide every title match (never an id link or a manual correction) again under the current matching rules, re-aggregate what moved and print it')
-    .option('--provider <key>', 'one provider (any spelling: rottentomatoes, ROTTEN_TOMATOES…)', providerArgument)
+    .option('--provider <key>', 'one provider (any spelling: rottentomatoes, ROTTEN_TOMATOES…)', providerArgument(registry))
     .option('--limit <n>', 'moves to list', (v) => positiveInt(v), 50)
     .action((options: { provider?: string; limit: number }) =>
       withRuntime(async (runtime) => {
+        const [{ openInvalidationCache }, { rematch }] = await Promise.all([import('../cache/index.js'), import('../services/rematch.js')]);
         const cache = await openInvalidationCache(runtime);
         try {
           const result = await rematch(runtime.pool, { providerKey: options.provider ?? null, onMoviesChanged: (ids) => cache.invalidateMovies(ids) });
@@ -236,8 +278,9 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
     .description('copy movie posters to the configured mirror now (POSTER_MIRROR=local|s3)')
     .action(() =>
       withRuntime(async ({ pool, config, logger }) => {
+        const { runPosterMirror } = await import('../assets/posters-task.js');
         const outcome = await runPosterMirror(pool, config, logger);
-        if (!outcome) throw new InvalidArgumentError('POSTER_MIRROR is off: set it to local or s3 (see the README, Posters)');
+        if (!outcome) throw new UsageError('POSTER_MIRROR is off: set it to local or s3 (see the README, Posters)');
         console.log(`Posters: ${outcome.mirrored} mirrored, ${outcome.unchanged} unchanged, ${outcome.failed} failed.`);
         return outcome.failed > 0 ? EXIT.PARTIAL : EXIT.SUCCEEDED;
       }, 'warn'),
@@ -246,7 +289,7 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
   return program;
 }
 
-function printRematch(result: RematchResult, limit: number): void {
+function printRematch(result: import('../services/rematch.js').RematchResult, limit: number): void {
   const label = (id: string | null, title: string | null) => (id ? `"${title ?? ''}" ${id}` : 'no movie');
   for (const m of result.moved.slice(0, limit)) {
     console.log(`${m.providerKey} ${m.externalId} "${m.title ?? ''}" (${m.year ?? '?'}): ${label(m.fromMovieId, m.fromTitle)} -> ${label(m.toMovieId, m.toTitle)}`);
@@ -260,6 +303,9 @@ function printRematch(result: RematchResult, limit: number): void {
 
 async function runImport(runtime: Runtime, provider: string, location: Record<string, string>, wait: boolean): Promise<number> {
   const { pool, logger, config } = runtime;
+  const [{ queueImport }, { ImportProgress }, { openInvalidationCache }, { startWorker }, { DatabaseUnavailableError, waitForAggregation, waitForRun }] = await Promise.all([
+    import('../ingest/run-import.js'), import('./progress.js'), import('../cache/index.js'), import('../workers/runner.js'), import('./wait.js'),
+  ]);
   const runId = await queueImport(pool, provider, location, 'cli');
   console.log(`Import run ${runId} queued (${provider}).`);
   if (!wait) return EXIT.SUCCEEDED;
@@ -308,6 +354,7 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
 
 /** After `moviec aggregate`: the API processes stop serving what the aggregation replaced. */
 async function invalidateAfterAggregate(runtime: Runtime, movieIds: string[] | 'all'): Promise<void> {
+  const { openInvalidationCache } = await import('../cache/index.js');
   const cache = await openInvalidationCache(runtime);
   try {
     await (movieIds === 'all' ? cache.invalidateAll() : cache.invalidateMovies(movieIds));
@@ -334,7 +381,10 @@ export async function run(argv = process.argv): Promise<never> {
 export async function main(argv = process.argv, options: CliOptions = {}): Promise<void> {
   try {
     // Provider modules named by MOVIEC_PROVIDER_MODULES join the registry before the CLI is derived from it.
-    await loadProviderModules(providerModulePaths());
+    if (process.env.MOVIEC_PROVIDER_MODULES) {
+      const { providerModulePaths } = await import('../config.js');
+      await Registry.loadProviderModules(providerModulePaths());
+    }
     await buildCli(options).parseAsync(argv);
   } catch (error) {
     // Commander printed its own errors already; an InvalidArgumentError (a CommanderError too) thrown
@@ -343,10 +393,25 @@ export async function main(argv = process.argv, options: CliOptions = {}): Promi
       process.exitCode = error.exitCode;
       return;
     }
-    const known =
-      error instanceof ConfigError || error instanceof MigrationError || error instanceof SourceError ||
-      error instanceof InvalidArgumentError || error instanceof UnknownProviderError || error instanceof ProviderDefinitionError;
-    console.error(known ? error.message : `moviec: ${(error as Error).stack ?? String(error)}`);
+    console.error(await describeError(error));
     process.exitCode = 1;
   }
+}
+
+/**
+ * One line for what a person can fix (a usage error, a bad setting, a file, a port in use, a
+ * database that will not start); the stack only for a bug.
+ */
+async function describeError(error: unknown): Promise<string> {
+  if (error instanceof UsageError || error instanceof InvalidArgumentError) return error.message;
+  const [{ ConfigError }, { MigrationError }, { SourceError }, { UnknownProviderError, ProviderDefinitionError }, { StartupError }] = await Promise.all([
+    import('../config.js'), import('../db/migrate.js'), import('../sources/types.js'), import('../sources/registry.js'), import('../startup-error.js'),
+  ]);
+  const known =
+    error instanceof ConfigError || error instanceof MigrationError || error instanceof SourceError ||
+    error instanceof UnknownProviderError || error instanceof ProviderDefinitionError;
+  if (known) return error.message;
+  const startup = StartupError.from(error);
+  if (startup) return `moviec: ${startup.message}`;
+  return `moviec: ${(error as Error).stack ?? String(error)}`;
 }

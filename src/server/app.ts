@@ -133,9 +133,13 @@ function listen(
   afterClose: () => Promise<void>,
 ): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    httpServer.once('error', reject);
+    // A port in use: stop what start-up began (Apollo, the app's own cache) so the process can end.
+    const failed = (error: Error) => {
+      void apollo.stop().then(afterClose).catch(() => undefined).finally(() => reject(error));
+    };
+    httpServer.once('error', failed);
     httpServer.listen(port, host, () => {
-      httpServer.off('error', reject);
+      httpServer.off('error', failed);
       const address = httpServer.address() as AddressInfo;
       const shownHost = !host || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
       resolve({

@@ -26,7 +26,10 @@ export async function startApi(runtime: Runtime, sharedCache?: MovieCache): Prom
     limits: { maxDepth: config.MAX_QUERY_DEPTH, maxComplexity: config.MAX_QUERY_COMPLEXITY },
     bodyLimit: config.BODY_LIMIT,
   });
-  const server = await start(config.PORT, config.HOST);
+  const server = await start(config.PORT, config.HOST).catch(async (error: unknown) => {
+    if (!sharedCache) await cache.close().catch(() => undefined);
+    throw error;
+  });
   logger.info({ url: server.url, cache: cache.kind, admin: config.ADMIN_TOKEN ? 'enabled' : 'disabled' }, 'API listening');
   if (sharedCache) return server;
   return {

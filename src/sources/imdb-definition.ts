@@ -31,8 +31,8 @@ export const imdbFacts: Omit<SourceAdapter, 'checkLocation' | 'read'> = {
   cli: {
     description: 'IMDb datasets: title.basics and title.ratings (path or URL, .gz or plain)',
     options: [
-      { flags: '--basics <file>', description: 'title.basics.tsv(.gz) path or URL', location: 'basics', required: true },
-      { flags: '--ratings <file>', description: 'title.ratings.tsv(.gz) path or URL', location: 'ratings', required: true },
+      { flags: '--basics <file>', description: 'title.basics.tsv(.gz) path or URL', location: 'basics', required: true, input: 'file' },
+      { flags: '--ratings <file>', description: 'title.ratings.tsv(.gz) path or URL', location: 'ratings', required: true, input: 'file' },
     ],
   },
   settings: {

@@ -35,7 +35,7 @@ export const movieLensFacts: Omit<SourceAdapter, 'checkLocation' | 'read'> = {
   cli: {
     description: 'MovieLens movies.csv, links.csv and ratings.csv (folder or http(s) base URL)',
     options: [
-      { flags: '--dir <dir>', description: 'folder or base URL holding movies.csv, links.csv and ratings.csv', location: 'dir', required: true },
+      { flags: '--dir <dir>', description: 'folder or base URL holding movies.csv, links.csv and ratings.csv', location: 'dir', required: true, input: { folder: ['movies.csv', 'links.csv', 'ratings.csv'] } },
     ],
   },
   settings: { MOVIELENS_DIR: 'folder or base URL of movies.csv, links.csv and ratings.csv for the nightly import' },

@@ -53,7 +53,7 @@ export const rottenTomatoesFacts: Omit<SourceAdapter, 'checkLocation' | 'read'> 
   graphql: { name: 'ROTTEN_TOMATOES', description: 'Rotten Tomatoes movie CSV (ids are rotten_tomatoes_link values).' },
   cli: {
     description: 'Rotten Tomatoes movies CSV (rotten_tomatoes_movies.csv layout; path or URL, .gz or plain)',
-    options: [{ flags: '--file <file>', description: 'rotten_tomatoes_movies.csv path or URL', location: 'file', required: true }],
+    options: [{ flags: '--file <file>', description: 'rotten_tomatoes_movies.csv path or URL', location: 'file', required: true, input: 'file' }],
   },
   settings: { ROTTENTOMATOES_FILE: 'rotten_tomatoes_movies.csv path or URL of the nightly import' },
   schedule: {

@@ -94,7 +94,8 @@ async function readMovie(client: TmdbClient, id: number): Promise<SourceItem> {
   }
 }
 
-function tmdbCredentials(): { token: string; baseUrl: string } {
+/** The TMDB token and base URL from the environment; a SourceError saying what to set when missing. */
+export function tmdbCredentials(): { token: string; baseUrl: string } {
   let config;
   try {
     config = loadConfig();

@@ -102,7 +102,15 @@ export interface ProviderCliOption {
   /** The location key the value goes to. */
   location: string;
   required?: boolean;
+  /**
+   * A local input the value names (a URL is taken as is): `moviec import` resolves the path against
+   * its working folder and checks it exists before recording a run.
+   */
+  input?: ProviderInputKind;
 }
+
+/** What a file provider's option names: one file, or a folder that must hold these files. */
+export type ProviderInputKind = 'file' | { folder: string[] };
 
 /** The provider's scheduled import, when its settings are configured. */
 export interface ProviderSchedule {

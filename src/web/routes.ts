@@ -4,8 +4,11 @@ import type pg from 'pg';
 import { posterSettings, type PosterSettings } from '../assets/settings.js';
 import { imagesDir, LOCAL_POSTER_PATH } from '../assets/store.js';
 import { loadConfig } from '../config.js';
+import { genresInUse, movieExists } from '../db/lookups.js';
 import { movieExtrasHandler } from './movie-extras.js';
 import { WEB_ROOT } from './paths.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface WebOptions {
   pool: pg.Pool;
@@ -26,10 +29,29 @@ export function webRoutes({ pool, posters = posterSettings(loadConfig()) }: WebO
   };
   const page = path.join(WEB_ROOT, 'index.html');
 
-  router.get(['/', '/movie/:id'], (_req, res, next) => {
+  const sendPage = (res: Response, status: number, next: (error: unknown) => void) => {
     pageHeaders(res);
     res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(page, (error) => error && next(error));
+    res.status(status).sendFile(page, (error) => error && next(error));
+  };
+  router.get('/', (_req, res, next) => sendPage(res, 200, next));
+  // The same page either way (it says "Movie not found"), with the status a link checker or crawler needs.
+  router.get('/movie/:id', async (req, res, next) => {
+    try {
+      const known = UUID.test(req.params.id) && (await movieExists(pool, req.params.id.toLowerCase()));
+      sendPage(res, known ? 200 : 404, next);
+    } catch (error) {
+      next(error);
+    }
+  });
+  // Genre choices for the search form: only genres some movie has, with how many.
+  router.get('/genres.json', async (_req, res, next) => {
+    try {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.json({ genres: await genresInUse(pool) });
+    } catch (error) {
+      next(error);
+    }
   });
   router.use('/static', express.static(path.join(WEB_ROOT, 'static'), {
     fallthrough: false,

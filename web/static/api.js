@@ -2,8 +2,26 @@
 
 export class ApiError extends Error {}
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * fetch, tried again after a network failure or a 502/503/504 (a restart, a proxy in between):
+ * three attempts, 0.5 s then 1.5 s apart. Other answers are returned as they are.
+ */
+export async function fetchWithRetry(url, options = {}, attempts = 3) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const response = await fetch(url, options);
+      if (![502, 503, 504].includes(response.status) || attempt >= attempts) return response;
+    } catch (error) {
+      if (attempt >= attempts) throw new ApiError(`The server could not be reached (${error.message})`);
+    }
+    await sleep(attempt === 1 ? 500 : 1500);
+  }
+}
+
 export async function graphql(query, variables = {}) {
-  const response = await fetch('/graphql', {
+  const response = await fetchWithRetry('/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query, variables }),
@@ -16,32 +34,40 @@ export async function graphql(query, variables = {}) {
 }
 
 export async function movieExtras(id) {
-  const response = await fetch(`/movies/${encodeURIComponent(id)}/provenance`);
+  const response = await fetchWithRetry(`/movies/${encodeURIComponent(id)}/provenance`);
   if (!response.ok) return { provenance: {}, poster: null };
   return response.json();
 }
 
 const RATING_FIELDS = 'provider { key name } kind rawValue rawScale normalized votes';
 
-const LIST_FIELDS = `totalCount edges { node { id title year
+const LIST_FIELDS = `totalCount pageInfo { hasNextPage endCursor } edges { node { id title year
   score { value confidence providerCount votes }
   ratings { ${RATING_FIELDS} }
   genres { name confidence } } }`;
 
-export function searchMovies({ query, genre }) {
+/** Results a page: the search's matches, or the top rated movies; `after` is the previous page's endCursor. */
+export const PAGE_SIZE = 20;
+
+export function searchMovies({ query, genre, after = null }) {
   const genres = genre ? [genre] : null;
   if (query) {
-    return graphql(`query Search($query: String!, $genres: [String!]) {
-      result: searchMovies(query: $query, genres: $genres, first: 20) { ${LIST_FIELDS} } }`, { query, genres })
+    return graphql(`query Search($query: String!, $genres: [String!], $after: String) {
+      result: searchMovies(query: $query, genres: $genres, first: ${PAGE_SIZE}, after: $after) { ${LIST_FIELDS} } }`, { query, genres, after })
       .then((data) => data.result);
   }
-  return graphql(`query Top($filter: MovieFilter) {
-    result: movies(filter: $filter, orderBy: SCORE_DESC, first: 20) { ${LIST_FIELDS} } }`, { filter: genres ? { genres } : null })
+  return graphql(`query Top($filter: MovieFilter, $after: String) {
+    result: movies(filter: $filter, orderBy: SCORE_DESC, first: ${PAGE_SIZE}, after: $after) { ${LIST_FIELDS} } }`, { filter: genres ? { genres } : null, after })
     .then((data) => data.result);
 }
 
-export function genres() {
-  return graphql('{ genres { name } providers { key name } }');
+/** Genres some movie has, with their counts (the site's own JSON), and the providers' names. */
+export async function filters() {
+  const [counts, data] = await Promise.all([
+    fetchWithRetry('/genres.json').then((response) => (response.ok ? response.json() : { genres: [] })),
+    graphql('{ providers { key name } }'),
+  ]);
+  return { genres: counts.genres, providers: data.providers };
 }
 
 export function movie(id) {

@@ -1,4 +1,4 @@
-import { genres } from './api.js';
+import { filters } from './api.js';
 import { h } from './dom.js';
 import { renderMovie } from './movie-view.js';
 import { renderSearch } from './search-view.js';
@@ -25,7 +25,10 @@ async function route() {
       await renderSearch(main, { query, genre });
     }
   } catch (error) {
-    main.replaceChildren(h('p', { class: 'notice error', role: 'alert' }, `Something went wrong: ${error.message}`));
+    // The requests were already tried again (api.js); the person can ask once more.
+    main.replaceChildren(h('div', { class: 'notice error', role: 'alert' },
+      h('p', {}, `Something went wrong: ${error.message}`),
+      h('button', { type: 'button', class: 'retry', onclick: () => void route() }, 'Try again')));
   }
 }
 
@@ -43,8 +46,30 @@ form.addEventListener('submit', (event) => {
   if (form.elements.genre.value) params.set('genre', form.elements.genre.value);
   navigate(`/${params.size ? `?${params}` : ''}`);
 });
-// Choosing a genre filters at once.
-form.elements.genre.addEventListener('change', () => form.requestSubmit());
+// Choosing a genre with the mouse filters at once. With the keyboard, arrow keys only move the
+// choice (Chromium fires 'change' on each press); Enter or leaving the list applies it.
+const genreSelect = form.elements.genre;
+let keyboardChoice = false;
+let pendingChoice = false;
+genreSelect.addEventListener('keydown', (event) => {
+  keyboardChoice = event.key !== 'Enter';
+  if (event.key === 'Enter' && pendingChoice) {
+    event.preventDefault();
+    pendingChoice = false;
+    form.requestSubmit();
+  }
+});
+genreSelect.addEventListener('pointerdown', () => (keyboardChoice = false));
+genreSelect.addEventListener('change', () => {
+  if (keyboardChoice) pendingChoice = true;
+  else form.requestSubmit();
+});
+genreSelect.addEventListener('blur', () => {
+  if (pendingChoice) {
+    pendingChoice = false;
+    form.requestSubmit();
+  }
+});
 
 document.addEventListener('click', (event) => {
   const link = event.target.closest('a[data-link]');
@@ -55,12 +80,14 @@ document.addEventListener('click', (event) => {
 window.addEventListener('popstate', () => void route());
 
 async function loadFilters() {
-  const data = await genres();
+  const data = await filters();
   for (const { key, name } of data.providers) providerNames.set(key.toLowerCase().replaceAll('_', ''), name);
-  const select = form.elements.genre;
   const chosen = new URL(window.location.href).searchParams.get('genre') ?? '';
-  select.append(...data.genres.map((g) => h('option', { value: g.name }, g.name)));
-  select.value = chosen;
+  // Only genres some movie has, with how many; a chosen genre stays listed even without movies.
+  const options = data.genres.map((g) => h('option', { value: g.name }, `${g.name} (${g.movies})`));
+  if (chosen && !data.genres.some((g) => g.name === chosen)) options.push(h('option', { value: chosen }, `${chosen} (0)`));
+  genreSelect.append(...options);
+  genreSelect.value = chosen;
 }
 
 loadFilters()

@@ -3,6 +3,7 @@ import type { MovieCache } from '../../cache/movie-cache.js';
 import { queueImport } from '../../ingest/run-import.js';
 import { aggregateMovies } from '../../scoring/aggregate.js';
 import { findProvider } from '../../sources/registry.js';
+import { tmdbCredentials } from '../../sources/tmdb.js';
 import { SourceError, type ProviderKey, type SourceLocation } from '../../sources/types.js';
 import { findImportRun } from '../data/catalogue.js';
 import { moviesByIds } from '../data/movie-details.js';
@@ -41,6 +42,13 @@ export async function reimportMovie({ pool }: AdminDependencies, movieId: string
   if (!findProvider('tmdb')) return false;
   const ids = await tmdbIdsOf(pool, movieId);
   if (ids.length === 0) return false;
+  // Queued without a token, the run would only fail later, out of sight: say why now.
+  try {
+    tmdbCredentials();
+  } catch (error) {
+    if (error instanceof SourceError) throw badUserInput(`Cannot re-import from TMDB: ${error.message}`, 'id');
+    throw error;
+  }
   await queued(pool, 'tmdb', { ids: ids.join(',') });
   return true;
 }
