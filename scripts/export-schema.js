@@ -1,6 +1,6 @@
 // Writes the GraphQL schema as SDL to schema.graphql at the repository root. The schema is built
 // from the compiled code in dist/, so the sources are compiled first (incrementally) to keep the
-// file from describing stale code. test/graphql-schema.test.ts fails when the file is stale.
+// file from describing stale code. test/graphql/schema.test.ts fails when the file is stale.
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';

@@ -8,7 +8,7 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * The switches the website tests run Chromium with: headless, no sandbox (CI containers run as
  * root), no GPU, and nothing that talks to the network on its own (updates, sync, first-run pages).
  * `--user-data-dir` is not among them because playwright-core refuses it in `launch()`: it adds
- * its own, a fresh temporary folder per launch that it removes on close (test/web-sample checks
+ * its own, a fresh temporary folder per launch that it removes on close (test/web/sample checks
  * this on chrome://version).
  */
 export const CHROMIUM_ARGS = [

@@ -1,0 +1,113 @@
+import fc from 'fast-check';
+import { calibrate, fitCalibration } from '../../src/scoring/calibration.js';
+import { combineScore, type DefinitionLookup } from '../../src/scoring/compute.js';
+import type { Prior } from '../../src/scoring/priors.js';
+import type { NormalizedRating } from '../../src/scoring/types.js';
+
+const PROVIDERS = ['imdb', 'tmdb', 'rottentomatoes', 'movielens'];
+const WEIGHTS: Record<string, number> = { imdb: 1, tmdb: 0.9, rottentomatoes: 1, movielens: 0.9 };
+const lookup: DefinitionLookup = (key) => ({
+  key: key, name: key, kind: 'FILE', createsMovies: false, ratingScales: {}, genreAliases: {},
+  weights: { 'rating.users': WEIGHTS[key] ?? 1 },
+});
+
+const priorArb = fc.record({
+  mean: fc.double({ min: 0, max: 100, noNaN: true }),
+  votes: fc.integer({ min: 1, max: 100_000 }),
+  calibration: fc.constant([] as [number, number][]),
+});
+const ratingArb = (providerKey: string) =>
+  fc.record({
+    providerKey: fc.constant(providerKey),
+    kind: fc.constant('users'),
+    rawValue: fc.constant(0),
+    rawScale: fc.constant('0-100'),
+    normalized: fc.double({ min: 0, max: 100, noNaN: true }),
+    votes: fc.option(fc.integer({ min: 1, max: 5_000_000 }), { nil: null }),
+  });
+const ratingsArb = fc
+  .subarray(PROVIDERS, { minLength: 1 })
+  .chain((keys) => fc.tuple(...keys.map((k) => ratingArb(k))))
+  .map((list) => list as NormalizedRating[]);
+const priorsArb = fc.tuple(priorArb, priorArb, priorArb, priorArb).map((list) => {
+  const byProvider = new Map(PROVIDERS.map((p, i) => [p, list[i]!]));
+  return (providerKey: string): Prior => byProvider.get(providerKey)!;
+});
+
+describe('c-rating properties', () => {
+  it('is always within 0-100, with a confidence within 0-1', () => {
+    fc.assert(
+      fc.property(ratingsArb, priorsArb, (ratings, priors) => {
+        const score = combineScore(ratings, lookup, priors)!;
+        expect(score.value).toBeGreaterThanOrEqual(0);
+        expect(score.value).toBeLessThanOrEqual(100);
+        expect(score.confidence).toBeGreaterThanOrEqual(0);
+        expect(score.confidence).toBeLessThanOrEqual(1);
+      }),
+    );
+  });
+
+  it('rises when any provider’s rating rises', () => {
+    fc.assert(
+      fc.property(ratingsArb, priorsArb, fc.nat(), fc.double({ min: 1, max: 50, noNaN: true }), (ratings, priors, pick, delta) => {
+        const i = pick % ratings.length;
+        fc.pre(ratings[i]!.normalized + delta <= 100);
+        const higher = ratings.map((r, j) => (j === i ? { ...r, normalized: r.normalized + delta } : r));
+        expect(combineScore(higher, lookup, priors)!.value).toBeGreaterThan(combineScore(ratings, lookup, priors)!.value);
+      }),
+    );
+  });
+
+  it('more votes pull the score toward that provider’s value', () => {
+    fc.assert(
+      fc.property(ratingsArb, priorsArb, fc.nat(), fc.integer({ min: 1, max: 1_000_000 }), (ratings, priors, pick, extra) => {
+        const i = pick % ratings.length;
+        const target = ratings[i]!;
+        const before = combineScore(ratings, lookup, priors)!.value;
+        const moreVotes = ratings.map((r, j) => (j === i ? { ...r, votes: (r.votes ?? priors(r.providerKey).votes) + extra } : r));
+        const after = combineScore(moreVotes, lookup, priors)!.value;
+        // Moving toward the provider's value: never away from it (rounding to 4 places aside).
+        expect(Math.abs(after - target.normalized)).toBeLessThanOrEqual(Math.abs(before - target.normalized) + 1e-3);
+      }),
+    );
+  });
+
+  it('confidence grows with every provider added', () => {
+    fc.assert(
+      fc.property(ratingsArb, priorsArb, (ratings, priors) => {
+        fc.pre(ratings.length >= 2);
+        const fewer = combineScore(ratings.slice(0, -1), lookup, priors)!;
+        const all = combineScore(ratings, lookup, priors)!;
+        expect(all.confidence).toBeGreaterThanOrEqual(fewer.confidence);
+      }),
+    );
+  });
+});
+
+describe('quantile calibration', () => {
+  it('maps the provider’s quantiles onto the reference quantiles', () => {
+    const calibration = fitCalibration([20, 40, 60, 80], [10, 50, 70, 90]);
+    expect(calibrate(40, calibration)).toBe(50);
+    expect(calibrate(50, calibration)).toBe(60);
+    expect(calibrate(90, calibration)).toBe(100); // past the end: slope 1, clamped
+    expect(calibrate(15, calibration)).toBe(5);
+  });
+
+  it('is strictly increasing whatever the quantiles, so a higher rating always scores higher', () => {
+    const sorted = fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { minLength: 21, maxLength: 21 }).map((a) => a.sort((x, y) => x - y));
+    fc.assert(
+      fc.property(sorted, sorted, fc.double({ min: 0, max: 99, noNaN: true }), (from, to, x) => {
+        const calibration = fitCalibration(from, to);
+        const a = calibrate(x, calibration);
+        const b = calibrate(x + 1, calibration);
+        expect(b).toBeGreaterThanOrEqual(a);
+        if (a < 100 && calibration.length >= 2) expect(b).toBeGreaterThan(a);
+      }),
+    );
+  });
+
+  it('falls back to identity with too little data', () => {
+    expect(fitCalibration([50, 50, 50], [40, 60, 80])).toEqual([]);
+    expect(calibrate(42, [])).toBe(42);
+  });
+});
