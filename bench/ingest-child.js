@@ -4,7 +4,7 @@
 // Prints one JSON line: the outcome, the wall time and the process's VmHWM.
 import { readFileSync } from 'node:fs';
 import { createPool } from '../dist/db/pool.js';
-import { executeImport, queueImport } from '../dist/ingest/run-import.js';
+import { executeImport, queueImport } from '../dist/services/import.js';
 
 const [url, provider, locationJson] = process.argv.slice(2);
 const pool = createPool(url, 4);

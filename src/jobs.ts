@@ -10,7 +10,7 @@ import { z } from 'zod';
  * typed before anything has checked them.)
  */
 export const JOB_PAYLOADS = {
-  /** Runs import run `runId` (queued with the run, src/ingest/run-import.ts). */
+  /** Runs import run `runId` (queued with the run, src/services/import.ts). */
   ingest: z.object({ runId: z.string().regex(/^\d{1,19}$/, 'an import run id') }),
   /** Aggregates one movie; job key `aggregate:<movieId>`, so bursts of changes collapse. */
   'aggregate-movie': z.object({ movieId: z.uuid() }),

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { waitForAggregation, waitForRun } from '../cli/wait.js';
-import { queueImport } from '../ingest/run-import.js';
+import { queueImport } from '../services/import.js';
 import type { Logger } from '../logger.js';
 import type { SourceLocation } from '../sources/types.js';
 

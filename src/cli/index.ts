@@ -304,7 +304,7 @@ function printRematch(result: import('../services/rematch.js').RematchResult, li
 async function runImport(runtime: Runtime, provider: string, location: Record<string, string>, wait: boolean): Promise<number> {
   const { pool, logger, config } = runtime;
   const [{ queueImport }, { ImportProgress }, { openInvalidationCache }, { startWorker }, { DatabaseUnavailableError, waitForAggregation, waitForRun }] = await Promise.all([
-    import('../ingest/run-import.js'), import('./progress.js'), import('../cache/index.js'), import('../workers/runner.js'), import('./wait.js'),
+    import('../services/import.js'), import('./progress.js'), import('../cache/index.js'), import('../workers/runner.js'), import('./wait.js'),
   ]);
   const runId = await queueImport(pool, provider, location, 'cli');
   console.log(`Import run ${runId} queued (${provider}).`);

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { emptyChanges, type ChangedRecords } from './record-changes.js';
 
 /**
  * Admins' corrections of matches (table match_corrections), keyed by provider and external id so
@@ -57,11 +58,11 @@ export async function rejectRecord(client: pg.PoolClient, providerKey: string, e
  * Starts a matching pass over these records in the caller's transaction: the temp table
  * `changed_records` (dropped at commit) with each record's current movie as its previous one.
  */
-export async function markRecordsChanged(client: pg.PoolClient, recordIds: string[]): Promise<void> {
-  await client.query('DROP TABLE IF EXISTS changed_records');
-  await client.query('CREATE TEMP TABLE changed_records (id bigint PRIMARY KEY, previous_movie_id uuid) ON COMMIT DROP');
-  await client.query(
+export async function markRecordsChanged(client: pg.PoolClient, recordIds: string[]): Promise<ChangedRecords> {
+  await emptyChanges(client);
+  const { rowCount } = await client.query(
     `INSERT INTO changed_records (id, previous_movie_id) SELECT id, movie_id FROM provider_records WHERE id = ANY($1::bigint[])`,
     [recordIds],
   );
+  return { client, count: rowCount ?? 0 };
 }

@@ -1,8 +1,8 @@
-import type pg from 'pg';
+import type { ChangedRecords } from './record-changes.js';
 
 /**
- * The id and correction steps of matching, on the records of the temp table
- * `changed_records (id, previous_movie_id)`, inside the caller's transaction:
+ * The id and correction steps of matching, on the changed records of a `ChangedRecords` value
+ * (src/db/record-changes.ts, which creates its temp table), inside the caller's transaction:
  *
  * - corrections first: a record an admin rejected for a movie leaves it (even if the merge linked
  *   it by id); a record an admin confirmed or relinked goes to its movie (method `manual`) and no
@@ -21,7 +21,7 @@ export const rejected = (movie: string) => `EXISTS (SELECT 1 FROM match_correcti
   WHERE mc.provider_key = pr.provider_key AND mc.external_id = pr.external_id AND mc.kind = 'REJECT' AND mc.movie_id = ${movie})`;
 
 /** Changed records on a movie an admin rejected for them leave it. */
-export async function dropRejectedLinks(client: pg.PoolClient): Promise<void> {
+export async function dropRejectedLinks({ client }: ChangedRecords): Promise<void> {
   await client.query(
     `UPDATE provider_records pr
         SET movie_id = NULL, match_status = 'UNMATCHED', match_method = NULL, match_confidence = NULL,
@@ -32,7 +32,7 @@ export async function dropRejectedLinks(client: pg.PoolClient): Promise<void> {
 }
 
 /** Changed records an admin confirmed or relinked go to (or stay on) that movie. */
-export async function applyPinnedMatches(client: pg.PoolClient): Promise<void> {
+export async function applyPinnedMatches({ client }: ChangedRecords): Promise<void> {
   await client.query(
     `UPDATE provider_records pr
         SET movie_id = mc.movie_id, match_status = 'MATCHED', match_method = 'manual', match_confidence = 1,
@@ -47,7 +47,7 @@ export async function applyPinnedMatches(client: pg.PoolClient): Promise<void> {
  * Records not yet decided by an id of their own that a changed record links to by TMDB id (or
  * that link to a changed TMDB record) join the changed set, so the id decides for them too.
  */
-export async function addRecordsLinkedByTmdbId(client: pg.PoolClient): Promise<void> {
+export async function addRecordsLinkedByTmdbId({ client }: ChangedRecords): Promise<void> {
   await client.query(
     `INSERT INTO changed_records (id, previous_movie_id)
      SELECT DISTINCT pr.id, pr.movie_id
@@ -66,7 +66,7 @@ export async function addRecordsLinkedByTmdbId(client: pg.PoolClient): Promise<v
  * Changed records without a movie by IMDb id join, by TMDB id, the one movie another record of
  * that TMDB id is on. Several movies: nothing is decided here (title matching says why).
  */
-export async function linkChangesByTmdbId(client: pg.PoolClient): Promise<void> {
+export async function linkChangesByTmdbId({ client }: ChangedRecords): Promise<void> {
   await client.query(
     `WITH keys AS (
        SELECT pr.id, CASE WHEN pr.provider_key = 'tmdb' THEN pr.external_id ELSE pr.tmdb_id END AS tmdb, pr.provider_key, pr.external_id

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { PINNED } from './match-links.js';
+import { emptyChanges, type ChangedRecords } from './record-changes.js';
 
 /** A record whose movie changed in a rematch. */
 export interface MovedRecord {
@@ -15,13 +16,12 @@ export interface MovedRecord {
 }
 
 /**
- * Starts a rematch in the caller's transaction: the temp table `changed_records` holds every
+ * Starts a rematch in the caller's transaction: the change set (record-changes.ts) holds every
  * record matched by title, unmatched or ambiguous (of one provider, or all), never one linked by id
  * or pinned by an admin. Returns how many.
  */
-export async function markTitleMatchesChanged(client: pg.PoolClient, providerKey: string | null): Promise<number> {
-  await client.query('DROP TABLE IF EXISTS changed_records');
-  await client.query('CREATE TEMP TABLE changed_records (id bigint PRIMARY KEY, previous_movie_id uuid) ON COMMIT DROP');
+export async function markTitleMatchesChanged(client: pg.PoolClient, providerKey: string | null): Promise<ChangedRecords> {
+  await emptyChanges(client);
   const { rowCount } = await client.query(
     `INSERT INTO changed_records (id, previous_movie_id)
      SELECT pr.id, pr.movie_id FROM provider_records pr
@@ -30,11 +30,11 @@ export async function markTitleMatchesChanged(client: pg.PoolClient, providerKey
         AND NOT ${PINNED}`,
     [providerKey],
   );
-  return rowCount ?? 0;
+  return { client, count: rowCount ?? 0 };
 }
 
 /** The records of `changed_records` whose movie changed, with both movies' titles. */
-export async function movedRecords(client: pg.PoolClient): Promise<MovedRecord[]> {
+export async function movedRecords({ client }: ChangedRecords): Promise<MovedRecord[]> {
   const { rows } = await client.query<MovedRecord>(
     `SELECT pr.provider_key AS "providerKey", pr.external_id AS "externalId", pr.title, pr.year,
             c.previous_movie_id::text AS "fromMovieId", f.title AS "fromTitle",

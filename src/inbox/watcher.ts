@@ -1,7 +1,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import { queueImport } from '../ingest/run-import.js';
+import { queueImport } from '../services/import.js';
 import type { Logger } from '../logger.js';
 import { claim, existingClaims, release, settle, type Claim } from './claims.js';
 import { locationOf, recognise, type PlannedImport } from './recognise.js';

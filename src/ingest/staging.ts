@@ -1,7 +1,6 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { recordImportErrors } from '../db/import-errors.js';
+import { copyStagedRatings, copyStagedRecords, type StagedRatingRow, type StagedRecordRow } from '../db/staging.js';
 import { faultPoint } from '../fault-points.js';
 import type { SourceItem, SourceRecord } from '../sources/types.js';
 
@@ -22,8 +21,8 @@ export interface StagingCounts {
  * and staging ids keep the input's order (the merge keeps the last of repeated rows).
  */
 export class StagingWriter {
-  private records: { external_id: string; line: number | null; record: Record<string, unknown> }[] = [];
-  private ratings: { external_id: string; kind: string; value: number; votes: number | null; line: number | null }[] = [];
+  private records: StagedRecordRow[] = [];
+  private ratings: StagedRatingRow[] = [];
   private rejects: Reject[] = [];
   private inflight: Promise<void> = Promise.resolve();
   readonly counts: StagingCounts = { rowsRead: 0, records: 0, ratings: 0, rejected: 0 };
@@ -74,67 +73,11 @@ export class StagingWriter {
     this.records = [];
     this.ratings = [];
     this.rejects = [];
-    if (records.length) {
-      const run = this.runId;
-      await copyInto(
-        this.pool,
-        'import_staging_records (run_id, external_id, line, record)',
-        records.map((r) => `${run}\t${copyText(r.external_id)}\t${r.line ?? '\\N'}\t${copyText(JSON.stringify(r.record))}\n`).join(''),
-      );
-    }
-    if (ratings.length) {
-      const run = this.runId;
-      await copyInto(
-        this.pool,
-        'import_staging_ratings (run_id, external_id, kind, value, votes, line)',
-        ratings
-          .map((r) => `${run}\t${copyText(r.external_id)}\t${copyText(r.kind)}\t${r.value}\t${r.votes ?? '\\N'}\t${r.line ?? '\\N'}\n`)
-          .join(''),
-      );
-    }
+    await copyStagedRecords(this.pool, this.runId, records);
+    await copyStagedRatings(this.pool, this.runId, ratings);
     if (rejects.length) await recordImportErrors(this.pool, this.runId, rejects);
     faultPoint('staging.batch-written', { runId: this.runId, records: records.length, ratings: ratings.length });
   }
-}
-
-/** COPY FROM STDIN of rows already in COPY's text format, on a client of its own. */
-async function copyInto(pool: pg.Pool, target: string, rows: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY ${target} FROM STDIN`)));
-  } finally {
-    client.release();
-  }
-}
-
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-/** A value in COPY's text format: backslash, newline, carriage return and tab escaped. */
-export function copyText(value: string): string {
-  return /[\\\n\r\t]/.test(value) ? value.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c]!) : value;
-}
-
-export async function recordImportErrors(
-  db: pg.Pool | pg.PoolClient,
-  runId: string,
-  rejects: { reason: string; line?: number; reference?: string; excerpt?: string }[],
-): Promise<void> {
-  await db.query(
-    `INSERT INTO import_errors (run_id, line, reference, reason, excerpt)
-     SELECT $1, x.line, x.reference, x.reason, x.excerpt
-       FROM jsonb_to_recordset($2::jsonb) AS x(line int, reference text, reason text, excerpt text)`,
-    [
-      runId,
-      JSON.stringify(
-        rejects.map((r) => ({ line: r.line ?? null, reference: r.reference ?? null, reason: r.reason, excerpt: r.excerpt ?? null })),
-      ),
-    ],
-  );
-}
-
-export async function clearStaging(db: pg.Pool | pg.PoolClient, runId: string): Promise<void> {
-  await db.query('DELETE FROM import_staging_records WHERE run_id = $1', [runId]);
-  await db.query('DELETE FROM import_staging_ratings WHERE run_id = $1', [runId]);
 }
 
 function toStagedRecord(record: SourceRecord): Record<string, unknown> {
@@ -156,7 +99,7 @@ function toStagedRecord(record: SourceRecord): Record<string, unknown> {
   };
 }
 
-function toStagedRating(item: StagedRating) {
+function toStagedRating(item: StagedRating): StagedRatingRow {
   return {
     external_id: item.externalId,
     kind: item.rating.kind,

@@ -1,6 +1,6 @@
 import type { Task } from 'graphile-worker';
 import type pg from 'pg';
-import { queueImport } from '../ingest/run-import.js';
+import { queueImport } from '../services/import.js';
 import { defineTask, JOB } from '../jobs.js';
 import type { Logger } from '../logger.js';
 import { getAdapter } from '../sources/registry.js';

@@ -73,8 +73,7 @@ async function correct(
     const record = await lockRecord(client, providerKey, externalId);
     if (!record) throw new MatchCorrectionError('NOT_FOUND', `No ${providerKey} record with id ${externalId}`);
     await store(client, record);
-    await markRecordsChanged(client, [record.id]);
-    const touched = await matchChangedRecords(client);
+    const touched = await matchChangedRecords(await markRecordsChanged(client, [record.id]));
     const now = await lockRecord(client, providerKey, externalId);
     return { movieId: now?.movieId ?? null, affected: [...new Set([...touched, ...(record.movieId ? [record.movieId] : [])])] };
   });

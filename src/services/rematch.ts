@@ -4,7 +4,7 @@ import {
   lockMatchingRulesVersion, markTitleMatchesChanged, movedRecords, saveMatchingRulesVersion, type MovedRecord,
 } from '../db/rematch.js';
 import type { Logger } from '../logger.js';
-import { matchChangedRecordsInto } from '../matching/match-changed.js';
+import { matchChanges } from '../matching/match-changed.js';
 import { MATCHING_RULES_VERSION } from '../matching/title-match.js';
 import { aggregateMovies } from '../scoring/aggregate.js';
 
@@ -50,9 +50,9 @@ export async function rematchIfRulesChanged(pool: pg.Pool, options: RematchOptio
 }
 
 async function rematchIn(client: pg.PoolClient, providerKey: string | null): Promise<{ examined: number; moved: MovedRecord[] }> {
-  const examined = await markTitleMatchesChanged(client, providerKey);
-  if (examined) await matchChangedRecordsInto(client);
-  return { examined, moved: examined ? await movedRecords(client) : [] };
+  const changes = await markTitleMatchesChanged(client, providerKey);
+  if (changes.count) await matchChanges(changes);
+  return { examined: changes.count, moved: changes.count ? await movedRecords(changes) : [] };
 }
 
 async function reaggregate(pool: pg.Pool, moved: MovedRecord[], onMoviesChanged?: (ids: string[]) => Promise<void>): Promise<number> {

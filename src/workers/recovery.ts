@@ -1,5 +1,8 @@
 import type pg from 'pg';
 import { JOB, jobKey } from '../jobs.js';
+import { failAbandonedRuns } from '../db/import-runs.js';
+import { clearStaging } from '../db/staging.js';
+import { nameConnection, releaseWorkerJobs, workersWithoutConnection } from '../db/worker-liveness.js';
 import type { Logger } from '../logger.js';
 
 /** Prefix of the application_name of a worker process's liveness connection (PostgreSQL keeps 63 characters). */
@@ -55,7 +58,7 @@ export function startRecovery(pool: pg.Pool, logger: Logger, options: RecoveryOp
         client.release(true);
         scheduleReconnect();
       });
-      await client.query(`SELECT set_config('application_name', $1, false)`, [livenessName()]);
+      await nameConnection(client, livenessName());
       if (stopped) {
         client.release(true);
         return;
@@ -78,15 +81,8 @@ export function startRecovery(pool: pg.Pool, logger: Logger, options: RecoveryOp
   const sweep = async (): Promise<string[]> => {
     // While a worker pool somewhere is starting, its jobs may already be locked under an id its
     // liveness connection does not carry yet: release nothing until it has named itself.
-    const { rows } = await pool.query<{ worker: string }>(
-      `SELECT DISTINCT j.locked_by AS worker FROM graphile_worker.jobs j
-        WHERE j.locked_by LIKE 'pool-%' AND j.locked_by IS DISTINCT FROM $1
-          AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = $2 || j.locked_by)
-          AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = $3)`,
-      [poolId ?? null, LIVENESS_PREFIX, LIVENESS_STARTING],
-    );
+    const missing = new Set(await workersWithoutConnection(pool, poolId ?? null, LIVENESS_PREFIX, LIVENESS_STARTING));
     const now = Date.now();
-    const missing = new Set(rows.map((r) => r.worker));
     for (const id of missingSince.keys()) if (!missing.has(id)) missingSince.delete(id);
     const dead: string[] = [];
     for (const id of missing) {
@@ -95,22 +91,12 @@ export function startRecovery(pool: pg.Pool, logger: Logger, options: RecoveryOp
       else if (now - since >= options.graceMs) dead.push(id);
     }
     if (dead.length) {
-      await pool.query('SELECT graphile_worker.force_unlock_workers($1::text[])', [dead]);
+      await releaseWorkerJobs(pool, dead);
       for (const id of dead) missingSince.delete(id);
       logger.warn({ workers: dead }, 'released the jobs of worker processes that ended without finishing them');
     }
-    const { rows: failed } = await pool.query<{ id: string }>(
-      `UPDATE import_runs r SET status = 'FAILED', finished_at = now(),
-              error = 'Import failed: the worker running it ended unexpectedly ' || j.attempts || ' time(s); nothing in the catalogue changed'
-         FROM graphile_worker.jobs j
-        WHERE j.task_identifier = $1 AND j.key = $2::text || r.id AND r.status IN ('QUEUED', 'RUNNING')
-          AND j.locked_at IS NULL AND j.attempts >= j.max_attempts
-        RETURNING r.id`,
-      [JOB.ingest, jobKey.ingest('')],
-    );
-    for (const { id } of failed) {
-      await pool.query('DELETE FROM import_staging_records WHERE run_id = $1', [id]);
-      await pool.query('DELETE FROM import_staging_ratings WHERE run_id = $1', [id]);
+    for (const id of await failAbandonedRuns(pool)) {
+      await clearStaging(pool, id);
       logger.error({ runId: id }, `import run ${id} FAILED: its worker ended unexpectedly on every attempt`);
     }
     return dead;
@@ -131,7 +117,7 @@ export function startRecovery(pool: pg.Pool, logger: Logger, options: RecoveryOp
     setPoolId(id) {
       poolId = id;
       // A failure drops the connection, and the reconnect names it again.
-      liveness?.query(`SELECT set_config('application_name', $1, false)`, [livenessName()]).catch(() => undefined);
+      if (liveness) nameConnection(liveness, livenessName()).catch(() => undefined);
     },
     async stop() {
       stopped = true;

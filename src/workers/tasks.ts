@@ -2,12 +2,12 @@ import type { TaskList } from 'graphile-worker';
 import type pg from 'pg';
 import { faultPoint } from '../fault-points.js';
 import { defineTask, JOB } from '../jobs.js';
-import { executeImport } from '../ingest/run-import.js';
+import { executeImport } from '../services/import.js';
 import type { Logger } from '../logger.js';
 import { withTransaction } from '../db/pool.js';
 import { rematchUnmatched } from '../matching/match-changed.js';
 import { aggregateMovies } from '../scoring/aggregate.js';
-import { enqueueAggregation, enqueueRematch } from './enqueue.js';
+import { enqueueAggregation, enqueueRematch } from '../db/jobs.js';
 import { reportInputProgress } from './import-progress.js';
 
 export interface TaskDependencies {

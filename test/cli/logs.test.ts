@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { JobHelpers } from 'graphile-worker';
 import { loadConfig } from '../../src/config.js';
-import { queueImport } from '../../src/ingest/run-import.js';
+import { queueImport } from '../../src/services/import.js';
 import { createLogger, defaultFormat, type LogFormat } from '../../src/logger.js';
 import { scrubUrlCredentials } from '../../src/logging/secrets.js';
 import { createApp } from '../../src/server/app.js';

@@ -1,4 +1,5 @@
 import { withTransaction } from '../../src/db/pool.js';
+import { markChanged } from '../../src/db/record-changes.js';
 import { matchChangedRecords } from '../../src/matching/match-changed.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { ensureProviders } from '../support/graphql-api.js';
@@ -13,8 +14,7 @@ async function upsertAndMatch(
   fields: { title: string; year: number; imdbId?: string | null },
 ): Promise<string[]> {
   return withTransaction(db.pool, async (client) => {
-    await client.query('CREATE TEMP TABLE changed_records (id bigint PRIMARY KEY, previous_movie_id uuid) ON COMMIT DROP');
-    await client.query(
+    const { rows } = await client.query(
       `WITH previous AS (SELECT id, movie_id FROM provider_records WHERE provider_key = $1 AND external_id = $2),
             upserted AS (
               INSERT INTO provider_records (provider_key, external_id, title, year, imdb_id, payload, content_hash)
@@ -22,10 +22,10 @@ async function upsertAndMatch(
               ON CONFLICT (provider_key, external_id) DO UPDATE
                 SET title = excluded.title, year = excluded.year, imdb_id = excluded.imdb_id, content_hash = excluded.content_hash
               RETURNING id)
-       INSERT INTO changed_records SELECT u.id, p.movie_id FROM upserted u LEFT JOIN previous p ON true`,
+       SELECT u.id, p.movie_id AS "previousMovieId" FROM upserted u LEFT JOIN previous p ON true`,
       [provider, externalId, fields.title, fields.year, fields.imdbId ?? null],
     );
-    return matchChangedRecords(client);
+    return matchChangedRecords(await markChanged(client, rows));
   });
 }
 

@@ -1,7 +1,7 @@
 import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
 import type pg from 'pg';
 import { openCache, type MovieCache } from '../../src/cache/index.js';
-import { queueImport } from '../../src/ingest/run-import.js';
+import { queueImport } from '../../src/services/import.js';
 import { createLogger } from '../../src/logger.js';
 import { createTaskList } from '../../src/workers/tasks.js';
 import { countStatements, insertMovie, metricValue, startTestApi, type GraphQLResponse, type TestApi } from '../support/graphql-api.js';

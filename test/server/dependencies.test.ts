@@ -15,7 +15,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embed
 import { createPool } from '../../src/db/pool.js';
 import { createPrisma } from '../../src/db/prisma.js';
 import { prepareDatabase } from '../../src/db/setup.js';
-import { queueImport } from '../../src/ingest/run-import.js';
+import { queueImport } from '../../src/services/import.js';
 import { createLogger } from '../../src/logger.js';
 import { createApp, type RunningServer } from '../../src/server/app.js';
 import { startWorker } from '../../src/workers/runner.js';

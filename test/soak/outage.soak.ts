@@ -18,7 +18,7 @@ import type pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.js';
 import { createPool } from '../../src/db/pool.js';
 import { prepareDatabase } from '../../src/db/setup.js';
-import { queueImport } from '../../src/ingest/run-import.js';
+import { queueImport } from '../../src/services/import.js';
 import { freePort } from '../support/free-port.js';
 import { insertMovie } from '../support/graphql-api.js';
 import {

@@ -1,6 +1,6 @@
 import { Logger, runOnce } from 'graphile-worker';
 import type pg from 'pg';
-import { executeImport, queueImport } from '../../src/ingest/run-import.js';
+import { executeImport, queueImport } from '../../src/services/import.js';
 import { createLogger } from '../../src/logger.js';
 import { createTaskList } from '../../src/workers/tasks.js';
 

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { MovieCache } from '../../cache/movie-cache.js';
-import { queueImport } from '../../ingest/run-import.js';
+import { queueImport } from '../../services/import.js';
 import { aggregateMovies } from '../../scoring/aggregate.js';
 import { findProvider } from '../../sources/registry.js';
 import { tmdbCredentials } from '../../sources/tmdb.js';

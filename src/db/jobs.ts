@@ -1,6 +1,12 @@
 import type pg from 'pg';
 import { JOB, jobKey } from '../jobs.js';
 
+/**
+ * The job queue (Graphile Worker's public SQL API: add_job, add_jobs): every job MovieC queues is
+ * added here (and aggregation of an import's changes in record-changes.ts), inside the caller's
+ * transaction when one is passed, so a job commits with the change that caused it.
+ */
+
 /** Above this many movies, aggregation is queued in chunks instead of one job per movie. */
 export const PER_MOVIE_JOB_LIMIT = 1000;
 export const AGGREGATE_CHUNK = 500;
@@ -28,31 +34,6 @@ export async function enqueueAggregation(db: pg.Pool | pg.PoolClient, movieIds: 
        SELECT ROW($2::text, json_build_object('movieIds', ids), NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
          FROM jsonb_array_elements($1::jsonb) AS ids))`,
     [JSON.stringify(chunks), JOB.aggregateMovies],
-  );
-}
-
-/**
- * As enqueueAggregation for the movies in the temp table `changed_movies (movie_id)`
- * (matchChangedRecordsInto), set-based in one statement: the ids never leave the database.
- * Chunks hold AGGREGATE_CHUNK consecutive ids.
- */
-export async function enqueueChangedMovies(db: pg.PoolClient, count: number): Promise<void> {
-  if (count === 0) return;
-  if (count <= PER_MOVIE_JOB_LIMIT) {
-    await db.query(
-      `SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
-         SELECT ROW($1::text, json_build_object('movieId', movie_id), NULL, NULL, NULL, $2::text || movie_id, NULL, NULL)::graphile_worker.job_spec
-           FROM changed_movies))`,
-      [JOB.aggregateMovie, jobKey.aggregateMovie('')],
-    );
-    return;
-  }
-  await db.query(
-    `SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
-       SELECT ROW($1::text, json_build_object('movieIds', json_agg(movie_id ORDER BY movie_id)), NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
-         FROM (SELECT movie_id, (row_number() OVER (ORDER BY movie_id) - 1) / $2 AS chunk FROM changed_movies) numbered
-        GROUP BY chunk ORDER BY chunk))`,
-    [JOB.aggregateMovies, AGGREGATE_CHUNK],
   );
 }
 

@@ -1,0 +1,123 @@
+import type pg from 'pg';
+import type { SourceRecord } from '../sources/types.js';
+import { PRIORS_SQL, type PriorRow } from './scoring-priors.js';
+
+/**
+ * The curated tables as aggregation writes them (movies, movie_titles, ratings, movie_genres, and
+ * unknown genre spellings), in one transaction of two round trips per batch.
+ */
+
+/** A movie locked for aggregation: its last result's hash and its admin locks. */
+export interface LockedMovie {
+  id: string;
+  aggregate_hash: string | null;
+  locks: Record<string, unknown>;
+}
+
+/** A provider record as aggregation reads it: the adapter's fields (no TMDB id or payload), its provider and movie. */
+export interface AggregationRecordRow extends Omit<SourceRecord, 'tmdbId' | 'payload'> {
+  providerKey: string;
+  movieId: string;
+}
+
+export interface AggregationRead {
+  locked: LockedMovie[];
+  records: AggregationRecordRow[];
+  priors: PriorRow[];
+}
+
+/** One changed movie's row for moviec_write_aggregates (snake_case keys as the function reads them). */
+export interface MovieAggregateRow {
+  id: string;
+  hash: string;
+  provenance: Record<string, string>;
+  score_value: number | null;
+  score_confidence: number | null;
+  score_votes: number | null;
+  score_provider_count: number;
+  [field: string]: unknown;
+}
+
+/** What aggregation writes: movies left without records (deleted) and the changed movies with their titles, ratings and genres. */
+export interface AggregateWrites {
+  removed: string[];
+  movies: MovieAggregateRow[];
+  titles: ({ movie_id: string; normalized: string } & Record<string, unknown>)[];
+  ratings: ({ movie_id: string } & Record<string, unknown>)[];
+  genres: ({ movie_id: string } & Record<string, unknown>)[];
+  unknownGenres: { providerKey: string; alias: string }[];
+}
+
+const RECORDS_SQL = `SELECT movie_id AS "movieId", provider_key AS "providerKey", external_id AS "externalId", title,
+            original_title AS "originalTitle", year, to_char(release_date, 'YYYY-MM-DD') AS "releaseDate",
+            runtime_minutes AS "runtimeMinutes", genres, ratings, imdb_id AS "imdbId", overview,
+            poster_url AS "posterUrl", is_adult AS "isAdult"
+       FROM provider_records`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Locks the movies (in id order, so concurrent batches cannot deadlock) for one transaction, reads
+ * their provider records and the scoring priors, lets `compute` decide what to write, and writes
+ * it. Two round trips whatever the batch size: (BEGIN; lock; records; priors) and ([delete
+ * removed;] [write results;] COMMIT), as multi-statement simple queries; each statement still takes
+ * its own snapshot, so the records are read after the locks are held. `ids` must be sorted and distinct.
+ */
+export async function aggregateLocked<T>(
+  pool: pg.Pool,
+  ids: string[],
+  compute: (read: AggregationRead) => { writes: AggregateWrites; result: T },
+): Promise<T> {
+  const bad = ids.find((id) => !UUID.test(id));
+  if (bad !== undefined) throw new Error(`not a movie id: ${JSON.stringify(bad)}`);
+  const idArray = `'{${ids.join(',')}}'::uuid[]`;
+  const client = await pool.connect();
+  try {
+    const read = (await client.query(
+      `BEGIN;
+       SELECT id, aggregate_hash, locks FROM movies WHERE id = ANY(${idArray}) ORDER BY id FOR UPDATE;
+       ${RECORDS_SQL} WHERE movie_id = ANY(${idArray});
+       ${PRIORS_SQL}`,
+    )) as unknown as pg.QueryResult[];
+    const { writes, result } = compute({
+      locked: read[1]!.rows as LockedMovie[],
+      records: read[2]!.rows as AggregationRecordRow[],
+      priors: read[3]!.rows as PriorRow[],
+    });
+    const write: string[] = [];
+    if (writes.removed.length) write.push(`DELETE FROM movies WHERE id = ANY('{${writes.removed.join(',')}}'::uuid[]);`);
+    if (writes.movies.length) write.push(writeAggregatesSql(client, writes));
+    write.push('COMMIT');
+    await client.query(write.join('\n'));
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * The write of changed movies as one statement: moviec_write_aggregates (migration
+ * 20261122000000) updates the movies and replaces their titles, ratings and genres, and records
+ * unknown genre names. The JSON arguments are passed as escaped literals (simple query protocol).
+ */
+function writeAggregatesSql(client: pg.PoolClient, writes: AggregateWrites): string {
+  const arg = (value: unknown) => `${client.escapeLiteral(JSON.stringify(value))}::jsonb`;
+  return `SELECT moviec_write_aggregates(${[writes.movies, writes.titles, writes.ratings, writes.genres, writes.unknownGenres].map(arg).join(', ')});`;
+}
+
+/** Every movie id, in chunks, for `moviec aggregate --all`. */
+export async function* allMovieIds(pool: pg.Pool, chunk = 2000): AsyncGenerator<string[]> {
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const { rows } = await pool.query<{ id: string }>(
+      'SELECT id FROM movies WHERE id > $1 ORDER BY id LIMIT $2',
+      [after, chunk],
+    );
+    if (rows.length === 0) return;
+    yield rows.map((r) => r.id);
+    after = rows[rows.length - 1]!.id;
+  }
+}

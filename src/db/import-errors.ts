@@ -1,0 +1,30 @@
+import type pg from 'pg';
+
+/** import_errors: the rejected input rows of an import run, kept with their reason and an excerpt. */
+
+export interface ImportErrorInput {
+  reason: string;
+  line?: number;
+  reference?: string;
+  excerpt?: string;
+}
+
+export async function recordImportErrors(db: pg.Pool | pg.PoolClient, runId: string, rejects: ImportErrorInput[]): Promise<void> {
+  if (!rejects.length) return;
+  await db.query(
+    `INSERT INTO import_errors (run_id, line, reference, reason, excerpt)
+     SELECT $1, x.line, x.reference, x.reason, x.excerpt
+       FROM jsonb_to_recordset($2::jsonb) AS x(line int, reference text, reason text, excerpt text)`,
+    [
+      runId,
+      JSON.stringify(
+        rejects.map((r) => ({ line: r.line ?? null, reference: r.reference ?? null, reason: r.reason, excerpt: r.excerpt ?? null })),
+      ),
+    ],
+  );
+}
+
+/** Forgets a run's rejected rows (a run that starts over). */
+export async function clearImportErrors(db: pg.Pool | pg.PoolClient, runId: string): Promise<void> {
+  await db.query('DELETE FROM import_errors WHERE run_id = $1', [runId]);
+}

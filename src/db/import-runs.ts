@@ -1,0 +1,88 @@
+import type pg from 'pg';
+import { JOB, jobKey } from '../jobs.js';
+import type { SourceLocation } from '../sources/types.js';
+
+/** import_runs: one import of one provider, from QUEUED to SUCCEEDED, PARTIAL or FAILED. */
+
+export type FinalStatus = 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
+
+/** Records a QUEUED run; returns its id. */
+export async function createImportRun(
+  db: pg.Pool | pg.PoolClient,
+  providerKey: string,
+  trigger: string,
+  source: SourceLocation,
+): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO import_runs (provider_key, trigger, source) VALUES ($1, $2, $3) RETURNING id`,
+    [providerKey, trigger, JSON.stringify(source)],
+  );
+  return rows[0]!.id;
+}
+
+/**
+ * Marks a QUEUED run (or a RUNNING one whose worker died) RUNNING with its counts reset; null when
+ * the run is not pending (already finished).
+ */
+export async function startImportRun(db: pg.Pool, runId: string): Promise<{ provider_key: string; source: SourceLocation } | null> {
+  const { rows } = await db.query<{ provider_key: string; source: SourceLocation }>(
+    `UPDATE import_runs SET status = 'RUNNING', started_at = now(), finished_at = NULL, error = NULL,
+            rows_read = 0, rows_changed = 0, rows_rejected = 0, movies_queued = 0
+      WHERE id = $1 AND status IN ('QUEUED', 'RUNNING') RETURNING provider_key, source`,
+    [runId],
+  );
+  return rows[0] ?? null;
+}
+
+/** rows_read while reading, for pollers. */
+export async function reportRowsRead(db: pg.Pool, runId: string, rowsRead: number): Promise<void> {
+  await db.query('UPDATE import_runs SET rows_read = $2 WHERE id = $1', [runId, rowsRead]);
+}
+
+export async function finishImportRun(
+  db: pg.Pool | pg.PoolClient,
+  runId: string,
+  outcome: { status: FinalStatus; rowsRead: number; rowsChanged: number; rowsRejected: number; moviesQueued: number },
+): Promise<void> {
+  await db.query(
+    `UPDATE import_runs SET status = $2, rows_read = $3, rows_changed = $4, rows_rejected = $5,
+            movies_queued = $6, finished_at = now() WHERE id = $1`,
+    [runId, outcome.status, outcome.rowsRead, outcome.rowsChanged, outcome.rowsRejected, outcome.moviesQueued],
+  );
+}
+
+export async function failImportRun(db: pg.Pool, runId: string, error: string, rowsRead: number, rowsRejected: number): Promise<void> {
+  await db.query(
+    `UPDATE import_runs SET status = 'FAILED', error = $2, rows_read = $3, rows_rejected = $4, finished_at = now() WHERE id = $1`,
+    [runId, error, rowsRead, rowsRejected],
+  );
+}
+
+/** The provider's last successful full run before this one (where an incremental import resumes). */
+export async function findPreviousRun(db: pg.Pool, providerKey: string, runId: string) {
+  const { rows } = await db.query<{ id: string; startedAt: Date; finishedAt: Date; source: SourceLocation }>(
+    `SELECT id, started_at AS "startedAt", finished_at AS "finishedAt", source FROM import_runs
+      WHERE provider_key = $1 AND id <> $2 AND status IN ('SUCCEEDED', 'PARTIAL')
+        AND NOT source ? 'ids' -- a run for a few chosen movies is no point to resume a full sync from
+      ORDER BY finished_at DESC LIMIT 1`,
+    [providerKey, runId],
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * Fails the runs whose ingest job used up its attempts without finishing (a worker that died on it
+ * every time), with the reason; returns their ids.
+ */
+export async function failAbandonedRuns(db: pg.Pool): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE import_runs r SET status = 'FAILED', finished_at = now(),
+            error = 'Import failed: the worker running it ended unexpectedly ' || j.attempts || ' time(s); nothing in the catalogue changed'
+       FROM graphile_worker.jobs j
+      WHERE j.task_identifier = $1 AND j.key = $2::text || r.id AND r.status IN ('QUEUED', 'RUNNING')
+        AND j.locked_at IS NULL AND j.attempts >= j.max_attempts
+      RETURNING r.id`,
+    [JOB.ingest, jobKey.ingest('')],
+  );
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,301 @@
+import type pg from 'pg';
+import { JOB, jobKey } from '../jobs.js';
+import { AGGREGATE_CHUNK, PER_MOVIE_JOB_LIMIT } from './jobs.js';
+import { PINNED, rejected } from './match-links.js';
+
+/**
+ * The records one import step changed, and the movies they touch, inside one transaction.
+ *
+ * This module owns the hand-off between merge, matching and the job queue. The changed records
+ * stay in the database (an import of any size holds no id list in Node): the temp tables
+ * `changed_records (id, previous_movie_id)` and `changed_movies (movie_id)` are created, read and
+ * dropped (at commit) only here. Callers hold them as an explicit value, a `ChangedRecords` from
+ * mergeStagedRun / markChanged / waitingRecords, and pass it to the steps that read it.
+ */
+
+/** The records changed in this transaction (the temp table changed_records), for matching and queueing. */
+export interface ChangedRecords {
+  readonly client: pg.PoolClient;
+  /** How many records changed. */
+  readonly count: number;
+}
+
+export interface MergeResult {
+  /** Provider records inserted or whose content changed. */
+  rowsChanged: number;
+  /** External ids that appeared more than once in the input (the last row wins). */
+  duplicates: { externalId: string; keptLine: number | null; count: number }[];
+  /** The changed records, for matching and queueAggregationOfChanges. */
+  changes: ChangedRecords;
+}
+
+/**
+ * Merges a run's staging rows into provider_records, inside the caller's transaction. Rows are
+ * compared by content hash: only new or changed rows are written (they are the returned
+ * `changes`, each with the movie it belonged to before), unchanged ones only get last_seen_at.
+ * `primaryKind` is the rating kind stored in the record's rating/votes columns.
+ */
+export async function mergeStagedRun(client: pg.PoolClient, runId: string, providerKey: string, primaryKind: string): Promise<MergeResult> {
+  const { rows: duplicates } = await client.query<{ externalId: string; keptLine: number | null; count: number }>(
+    `SELECT external_id AS "externalId", (array_agg(line ORDER BY id DESC))[1] AS "keptLine", count(*)::int AS count
+       FROM import_staging_records WHERE run_id = $1
+      GROUP BY external_id HAVING count(*) > 1`,
+    [runId],
+  );
+
+  // Fresh statistics first: staging tables just grew by the whole input, and with the stale ones
+  // the planner can pick a nested loop over the ratings aggregate (seen: MovieLens at 1M, minutes).
+  await client.query('ANALYZE import_staging_records, import_staging_ratings');
+  await client.query(
+    `CREATE TEMP TABLE incoming ON COMMIT DROP AS
+     WITH latest AS (
+       SELECT DISTINCT ON (external_id) external_id, record
+         FROM import_staging_records WHERE run_id = $1
+        ORDER BY external_id, id DESC
+     ), separate_ratings AS (
+       SELECT external_id,
+              jsonb_agg(jsonb_build_object('kind', kind, 'value', value, 'votes', votes) ORDER BY kind) AS ratings
+         FROM (SELECT DISTINCT ON (external_id, kind) external_id, kind, value, votes
+                 FROM import_staging_ratings WHERE run_id = $1
+                ORDER BY external_id, kind, id DESC) r
+        GROUP BY external_id
+     )
+     SELECT l.external_id, x.title, x.original_title, x.year, x.release_date::date AS release_date,
+            x.runtime_minutes, coalesce(x.genres, '{}') AS genres,
+            coalesce(sr.ratings, x.ratings, '[]'::jsonb) AS ratings,
+            x.imdb_id, x.tmdb_id, coalesce(x.directors, '{}') AS directors, x.overview, x.poster_url, coalesce(x.is_adult, false) AS is_adult, x.payload,
+            md5(l.record::text || coalesce(sr.ratings::text, '')) AS content_hash
+       FROM latest l
+       CROSS JOIN LATERAL jsonb_to_record(l.record) AS x(
+         title text, original_title text, year int, release_date text, runtime_minutes int, genres text[],
+         ratings jsonb, imdb_id text, tmdb_id text, directors text[], overview text, poster_url text, is_adult boolean, payload jsonb)
+       LEFT JOIN separate_ratings sr ON sr.external_id = l.external_id`,
+    [runId],
+  );
+
+  await client.query('ANALYZE incoming'); // temp tables are never analysed by autovacuum
+
+  // A provider that creates movies creates them for its new or changed id-bearing rows before the
+  // rows are written, so each row is written once, already linked by its id (matchChangedRecords
+  // then has nothing left to do for them) instead of written and then updated with its movie.
+  await client.query(
+    `INSERT INTO movies (imdb_id, title, year)
+     SELECT DISTINCT ON (i.imdb_id) i.imdb_id, coalesce(i.title, i.imdb_id), i.year
+       FROM incoming i
+       JOIN providers p ON p.key = $1 AND p.creates_movies
+      WHERE i.imdb_id IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM movies m WHERE m.imdb_id = i.imdb_id)
+        AND NOT EXISTS (SELECT 1 FROM provider_records pr
+                         WHERE pr.provider_key = $1 AND pr.external_id = i.external_id AND pr.content_hash = i.content_hash)
+      ORDER BY i.imdb_id
+     ON CONFLICT (imdb_id) DO NOTHING`,
+    [providerKey],
+  );
+
+  await createChangedRecords(client);
+  const { rowCount } = await client.query(
+    `WITH previous AS (
+       SELECT pr.id, pr.external_id, pr.movie_id FROM provider_records pr
+        WHERE pr.provider_key = $2 AND pr.external_id IN (SELECT external_id FROM incoming)
+     ), upserted AS (
+       INSERT INTO provider_records AS pr (
+         provider_key, external_id, title, original_title, year, release_date, runtime_minutes, genres,
+         rating, votes, ratings, imdb_id, tmdb_id, directors, overview, poster_url, is_adult, payload, content_hash, last_run_id,
+         movie_id, match_status, match_method, match_confidence)
+       SELECT $2, i.external_id, i.title, i.original_title, i.year, i.release_date, i.runtime_minutes, i.genres,
+              (primary_rating->>'value')::float8, (primary_rating->>'votes')::int, i.ratings,
+              i.imdb_id, i.tmdb_id, i.directors, i.overview, i.poster_url, i.is_adult, i.payload, i.content_hash, $1,
+              m.id, CASE WHEN m.id IS NULL THEN 'PENDING' ELSE 'MATCHED' END::"MatchStatus",
+              CASE WHEN m.id IS NOT NULL THEN 'imdb_id' END, CASE WHEN m.id IS NOT NULL THEN 1 END
+         FROM incoming i
+         LEFT JOIN movies m ON m.imdb_id = i.imdb_id
+         LEFT JOIN LATERAL (SELECT r FROM jsonb_array_elements(i.ratings) r WHERE r->>'kind' = $3 LIMIT 1) p(primary_rating) ON true
+       ON CONFLICT (provider_key, external_id) DO UPDATE SET
+         title = excluded.title, original_title = excluded.original_title, year = excluded.year,
+         release_date = excluded.release_date, runtime_minutes = excluded.runtime_minutes, genres = excluded.genres,
+         rating = excluded.rating, votes = excluded.votes, ratings = excluded.ratings, imdb_id = excluded.imdb_id,
+         tmdb_id = excluded.tmdb_id, directors = excluded.directors, overview = excluded.overview, poster_url = excluded.poster_url,
+         is_adult = excluded.is_adult, payload = excluded.payload, content_hash = excluded.content_hash,
+         last_run_id = excluded.last_run_id, last_seen_at = now(), changed_at = now(),
+         -- Linked by its IMDb id: as matchChangedRecords would; otherwise matching decides.
+         movie_id = coalesce(excluded.movie_id, pr.movie_id),
+         match_status = CASE WHEN excluded.movie_id IS NULL THEN pr.match_status ELSE excluded.match_status END,
+         match_method = CASE WHEN excluded.movie_id IS NULL THEN pr.match_method ELSE excluded.match_method END,
+         match_confidence = CASE WHEN excluded.movie_id IS NULL THEN pr.match_confidence ELSE excluded.match_confidence END,
+         match_reason = CASE WHEN excluded.movie_id IS NULL THEN pr.match_reason END
+       WHERE pr.content_hash IS DISTINCT FROM excluded.content_hash
+       RETURNING pr.id, pr.external_id
+     )
+     INSERT INTO changed_records (id, previous_movie_id)
+     SELECT u.id, p.movie_id FROM upserted u LEFT JOIN previous p ON p.external_id = u.external_id`,
+    [runId, providerKey, primaryKind],
+  );
+
+  await client.query(
+    `UPDATE provider_records pr SET last_seen_at = now(), last_run_id = $1
+       FROM incoming i
+      WHERE pr.provider_key = $2 AND pr.external_id = i.external_id
+        AND NOT EXISTS (SELECT 1 FROM changed_records c WHERE c.id = pr.id)`,
+    [runId, providerKey],
+  );
+
+  const rowsChanged = rowCount ?? 0;
+  return { rowsChanged, duplicates, changes: { client, count: rowsChanged } };
+}
+
+async function createChangedRecords(client: pg.PoolClient): Promise<void> {
+  await client.query('DROP TABLE IF EXISTS changed_records');
+  await client.query(`CREATE TEMP TABLE changed_records (id bigint PRIMARY KEY, previous_movie_id uuid) ON COMMIT DROP`);
+}
+
+/**
+ * An empty change set for a data-layer module that fills it with its own selection (the rows of
+ * its `INSERT INTO changed_records (id, previous_movie_id)` are the changes): rematch.ts,
+ * match-corrections.ts. Only modules of src/db/ touch the temp table, and only through this value.
+ */
+export async function emptyChanges(client: pg.PoolClient): Promise<ChangedRecords> {
+  await createChangedRecords(client);
+  return { client, count: 0 };
+}
+
+/** Records changed by other means than a merge (tests, admin tools): ids with the movie each belonged to before. */
+export async function markChanged(client: pg.PoolClient, records: { id: string; previousMovieId: string | null }[]): Promise<ChangedRecords> {
+  await createChangedRecords(client);
+  const { rowCount } = await client.query(
+    `INSERT INTO changed_records (id, previous_movie_id)
+     SELECT x.id, x.previous_movie_id FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, previous_movie_id uuid)
+     ON CONFLICT (id) DO NOTHING`,
+    [JSON.stringify(records.map((r) => ({ id: r.id, previous_movie_id: r.previousMovieId })))],
+  );
+  return { client, count: rowCount ?? 0 };
+}
+
+/** Every UNMATCHED or AMBIGUOUS record, to retry matching after new movies appeared. */
+export async function waitingRecords(client: pg.PoolClient): Promise<ChangedRecords> {
+  await createChangedRecords(client);
+  const { rowCount } = await client.query(
+    `INSERT INTO changed_records (id, previous_movie_id)
+     SELECT id, NULL::uuid FROM provider_records WHERE match_status IN ('UNMATCHED', 'AMBIGUOUS')`,
+  );
+  return { client, count: rowCount ?? 0 };
+}
+
+/**
+ * Shared ids: each changed record with an IMDb tconst is linked to the movie with that tconst; a
+ * provider that may create movies (providers.creates_movies) creates it when none exists yet. An
+ * id match overrides an earlier title match. Rows the merge already linked by id are not written again.
+ */
+export async function linkChangesByImdbId({ client }: ChangedRecords): Promise<void> {
+  await client.query(
+    `INSERT INTO movies (imdb_id, title, year)
+     SELECT DISTINCT ON (pr.imdb_id) pr.imdb_id, coalesce(pr.title, pr.imdb_id), pr.year
+       FROM provider_records pr
+       JOIN changed_records c ON c.id = pr.id
+       JOIN providers p ON p.key = pr.provider_key AND p.creates_movies
+      WHERE pr.imdb_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM movies m WHERE m.imdb_id = pr.imdb_id)
+      ORDER BY pr.imdb_id
+     ON CONFLICT (imdb_id) DO NOTHING`,
+  );
+  await client.query(
+    `UPDATE provider_records pr
+        SET movie_id = m.id, match_status = 'MATCHED', match_method = 'imdb_id', match_confidence = 1, match_reason = NULL
+       FROM changed_records c, movies m
+      WHERE c.id = pr.id AND m.imdb_id = pr.imdb_id AND NOT ${PINNED} AND NOT ${rejected('m.id')}
+        -- Rows the merge already linked by id are not written again.
+        AND (pr.movie_id IS DISTINCT FROM m.id OR pr.match_status <> 'MATCHED' OR pr.match_method IS DISTINCT FROM 'imdb_id'
+             OR pr.match_confidence IS DISTINCT FROM 1 OR pr.match_reason IS NOT NULL)`,
+  );
+}
+
+/** A changed record that title matching decides, with what matching weighs (src/matching/title-match.ts TitleQuery). */
+export interface PendingTitleMatch {
+  recordId: string;
+  title: string | null;
+  originalTitle: string | null;
+  year: number | null;
+  createsMovies: boolean;
+  runtimeMinutes: number | null;
+  directors: string[];
+  releaseDate: string | null;
+  /** Ids the record carries or links to ({provider: 'tmdb', id: '603'}), its own included. */
+  ids: { provider: string; id: string }[];
+  /** Movies an admin rejected for this record. */
+  rejectedMovieIds: string[];
+}
+
+/**
+ * The changed records that title matching decides: not linked by an id and not pinned by an
+ * admin. Each comes with every id it carries or links to, its evidence (runtime, directors,
+ * release date) and the movies an admin rejected for it.
+ */
+export async function changesAwaitingTitleMatch({ client }: ChangedRecords): Promise<PendingTitleMatch[]> {
+  const { rows } = await client.query<PendingTitleMatch>(
+    `SELECT pr.id::text AS "recordId", pr.title, pr.original_title AS "originalTitle", pr.year, p.creates_movies AS "createsMovies",
+            pr.runtime_minutes AS "runtimeMinutes", pr.directors, to_char(pr.release_date, 'YYYY-MM-DD') AS "releaseDate",
+            jsonb_build_array(jsonb_build_object('provider', pr.provider_key, 'id', pr.external_id))
+              || CASE WHEN pr.imdb_id IS NOT NULL AND pr.provider_key <> 'imdb' THEN jsonb_build_array(jsonb_build_object('provider', 'imdb', 'id', pr.imdb_id)) ELSE '[]' END
+              || CASE WHEN pr.tmdb_id IS NOT NULL AND pr.provider_key <> 'tmdb' THEN jsonb_build_array(jsonb_build_object('provider', 'tmdb', 'id', pr.tmdb_id)) ELSE '[]' END
+              AS ids,
+            coalesce((SELECT array_agg(mc.movie_id::text) FROM match_corrections mc
+                       WHERE mc.provider_key = pr.provider_key AND mc.external_id = pr.external_id AND mc.kind = 'REJECT'), '{}') AS "rejectedMovieIds"
+       FROM provider_records pr
+       JOIN changed_records c ON c.id = pr.id
+       JOIN providers p ON p.key = pr.provider_key
+      WHERE (pr.movie_id IS NULL OR pr.match_method = 'title_year')
+        AND (pr.imdb_id IS NULL OR NOT EXISTS (SELECT 1 FROM movies m WHERE m.imdb_id = pr.imdb_id))
+        AND NOT EXISTS (SELECT 1 FROM match_corrections mc
+                         WHERE mc.provider_key = pr.provider_key AND mc.external_id = pr.external_id AND mc.kind <> 'REJECT')`,
+  );
+  return rows;
+}
+
+/**
+ * The movies whose aggregate the changes may have changed: the one each record belongs to now and
+ * the one it belonged to before (so a row that moves re-aggregates both), in the temp table
+ * changed_movies; returns how many.
+ */
+async function collectChangedMovies(client: pg.PoolClient): Promise<number> {
+  await client.query('DROP TABLE IF EXISTS changed_movies');
+  const { rowCount } = await client.query(
+    `CREATE TEMP TABLE changed_movies ON COMMIT DROP AS
+     SELECT pr.movie_id FROM provider_records pr JOIN changed_records c ON c.id = pr.id WHERE pr.movie_id IS NOT NULL
+     UNION
+     SELECT previous_movie_id FROM changed_records WHERE previous_movie_id IS NOT NULL`,
+  );
+  return rowCount ?? 0;
+}
+
+/** The changed movies' ids (small change sets: a rematch, tests). */
+export async function changedMovieIds({ client }: ChangedRecords): Promise<string[]> {
+  await collectChangedMovies(client);
+  const { rows } = await client.query<{ movie_id: string }>('SELECT movie_id FROM changed_movies');
+  return rows.map((r) => r.movie_id);
+}
+
+/**
+ * Queues aggregation of the changed movies in the caller's transaction, set-based in one
+ * statement (the ids never leave the database): one `aggregate-movie` job per movie keyed
+ * `aggregate:<movieId>`, or above PER_MOVIE_JOB_LIMIT movies chunks of AGGREGATE_CHUNK
+ * consecutive ids. Returns how many movies were queued.
+ */
+export async function queueAggregationOfChanges({ client }: ChangedRecords): Promise<number> {
+  const count = await collectChangedMovies(client);
+  if (count === 0) return 0;
+  if (count <= PER_MOVIE_JOB_LIMIT) {
+    await client.query(
+      `SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
+         SELECT ROW($1::text, json_build_object('movieId', movie_id), NULL, NULL, NULL, $2::text || movie_id, NULL, NULL)::graphile_worker.job_spec
+           FROM changed_movies))`,
+      [JOB.aggregateMovie, jobKey.aggregateMovie('')],
+    );
+    return count;
+  }
+  await client.query(
+    `SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
+       SELECT ROW($1::text, json_build_object('movieIds', json_agg(movie_id ORDER BY movie_id)), NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
+         FROM (SELECT movie_id, (row_number() OVER (ORDER BY movie_id) - 1) / $2 AS chunk FROM changed_movies) numbered
+        GROUP BY chunk ORDER BY chunk))`,
+    [JOB.aggregateMovies, AGGREGATE_CHUNK],
+  );
+  return count;
+}

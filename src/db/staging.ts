@@ -1,0 +1,67 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+/**
+ * The staging tables (UNLOGGED import_staging_records / import_staging_ratings): what a running
+ * import has read, held until the whole input is read and merged (record-changes.ts) in one
+ * transaction. Written with COPY.
+ */
+
+export interface StagedRecordRow {
+  external_id: string;
+  line: number | null;
+  /** The SourceRecord with snake_case keys. */
+  record: Record<string, unknown>;
+}
+
+export interface StagedRatingRow {
+  external_id: string;
+  kind: string;
+  value: number;
+  votes: number | null;
+  line: number | null;
+}
+
+export async function copyStagedRecords(pool: pg.Pool, runId: string, records: StagedRecordRow[]): Promise<void> {
+  if (!records.length) return;
+  await copyInto(
+    pool,
+    'import_staging_records (run_id, external_id, line, record)',
+    records.map((r) => `${runId}\t${copyText(r.external_id)}\t${r.line ?? '\\N'}\t${copyText(JSON.stringify(r.record))}\n`).join(''),
+  );
+}
+
+export async function copyStagedRatings(pool: pg.Pool, runId: string, ratings: StagedRatingRow[]): Promise<void> {
+  if (!ratings.length) return;
+  await copyInto(
+    pool,
+    'import_staging_ratings (run_id, external_id, kind, value, votes, line)',
+    ratings
+      .map((r) => `${runId}\t${copyText(r.external_id)}\t${copyText(r.kind)}\t${r.value}\t${r.votes ?? '\\N'}\t${r.line ?? '\\N'}\n`)
+      .join(''),
+  );
+}
+
+/** COPY FROM STDIN of rows already in COPY's text format, on a client of its own. */
+async function copyInto(pool: pg.Pool, target: string, rows: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY ${target} FROM STDIN`)));
+  } finally {
+    client.release();
+  }
+}
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** A value in COPY's text format: backslash, newline, carriage return and tab escaped. */
+export function copyText(value: string): string {
+  return /[\\\n\r\t]/.test(value) ? value.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c]!) : value;
+}
+
+export async function clearStaging(db: pg.Pool | pg.PoolClient, runId: string): Promise<void> {
+  await db.query('DELETE FROM import_staging_records WHERE run_id = $1', [runId]);
+  await db.query('DELETE FROM import_staging_ratings WHERE run_id = $1', [runId]);
+}
