@@ -11,7 +11,7 @@ import { drainJobs, importImdb } from '../support/pipeline.js';
  * runs it too; where ../shared exists, the copy must equal it.
  */
 const SHARED = new URL('../../../shared/contract/operations.graphql', import.meta.url);
-const COPY = new URL('../../fixtures/contract-operations.graphql', import.meta.url);
+const COPY = new URL('../fixtures/contract-operations.graphql', import.meta.url);
 const DOCUMENT = readFileSync(COPY, 'utf8');
 const OPERATIONS = parse(DOCUMENT)
   .definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
