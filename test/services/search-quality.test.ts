@@ -1,7 +1,7 @@
-import { normalizeTitle } from '../src/matching/normalize-title.js';
-import { rankedSearch } from '../src/services/search.js';
-import { SEARCH_CORPUS, type CorpusFilm } from './fixtures/search-corpus.js';
-import { createTestDatabase, type TestDatabase } from './support/db.js';
+import { normalizeTitle } from '../../src/matching/normalize-title.js';
+import { rankedSearch } from '../../src/services/search.js';
+import { SEARCH_CORPUS, type CorpusFilm } from '../fixtures/search-corpus.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 // Search quality on a catalogue of real titles (test/fixtures/search-corpus.ts), typed the ways
 // people type them. Each variant is made by a rule over a whole class of titles (the middle letter
