@@ -1,8 +1,8 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { ensureProviders, startTestApi, type TestApi } from './support/graphql-api.js';
-import { basicsTsv, ratingsTsv, tempDir, writeFiles } from './support/imdb-files.js';
-import { drainJobs, queueImport } from './support/pipeline.js';
+import { ensureProviders, startTestApi, type TestApi } from '../support/graphql-api.js';
+import { basicsTsv, ratingsTsv, tempDir, writeFiles } from '../support/imdb-files.js';
+import { drainJobs, queueImport } from '../support/pipeline.js';
 
 // Ids as evidence both ways, provenance per link, and corrections that survive reimports, through
 // real imports (IMDb and MovieLens files, Rotten Tomatoes CSV, TMDB over HTTP) and the GraphQL API.

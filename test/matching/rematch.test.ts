@@ -1,11 +1,11 @@
 import { jest } from '@jest/globals';
-import { buildCli } from '../src/cli/index.js';
-import { MATCHING_RULES_VERSION } from '../src/matching/title-match.js';
-import { rematchIfRulesChanged } from '../src/services/rematch.js';
-import { createTestDatabase, type TestDatabase } from './support/db.js';
-import { ensureProviders } from './support/graphql-api.js';
-import { basicsTsv, ratingsTsv, tempDir, writeFiles } from './support/imdb-files.js';
-import { importImdb } from './support/pipeline.js';
+import { buildCli } from '../../src/cli/index.js';
+import { MATCHING_RULES_VERSION } from '../../src/matching/title-match.js';
+import { rematchIfRulesChanged } from '../../src/services/rematch.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { ensureProviders } from '../support/graphql-api.js';
+import { basicsTsv, ratingsTsv, tempDir, writeFiles } from '../support/imdb-files.js';
+import { importImdb } from '../support/pipeline.js';
 
 /** Runs `moviec ...args` in-process against the test database; returns exit code and output. */
 async function moviec(db: TestDatabase, ...args: string[]) {

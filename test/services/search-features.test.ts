@@ -1,4 +1,4 @@
-import { insertMovie, startTestApi, type TestApi } from './support/graphql-api.js';
+import { insertMovie, startTestApi, type TestApi } from '../support/graphql-api.js';
 
 // Facets, autocomplete, the year preference and the search index following the curated tables.
 
