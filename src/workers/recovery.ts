@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { JOB, jobKey } from '../jobs.js';
 import { failAbandonedRuns } from '../db/import-runs.js';
 import { clearStaging } from '../db/staging.js';
 import { nameConnection, releaseWorkerJobs, workersWithoutConnection } from '../db/worker-liveness.js';
