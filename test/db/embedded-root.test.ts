@@ -3,8 +3,8 @@ import { lstatSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../src/db/embedded.js';
-import { freePort } from './support/free-port.js';
+import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { freePort } from '../support/free-port.js';
 
 /**
  * A checkout in a private folder (mode 0700, as under /root or from mktemp -d), started as root:

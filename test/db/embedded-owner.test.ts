@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runningServer } from '../src/db/embedded-owner.js';
-import { freePort } from './support/free-port.js';
+import { runningServer } from '../../src/db/embedded-owner.js';
+import { freePort } from '../support/free-port.js';
 
 /**
  * One owner per embedded database, with real processes: `npm start` (src/main.ts) and `moviec`
@@ -90,7 +90,7 @@ describe('one owner per embedded database, with real processes', () => {
     for (const child of running) child.kill('SIGKILL');
     running.clear();
     // Whatever a failed test left running on either folder.
-    const { stopEmbeddedPostgres } = await import('../src/db/embedded.js');
+    const { stopEmbeddedPostgres } = await import('../../src/db/embedded.js');
     for (const name of ['checkout-a', 'checkout-b']) {
       await stopEmbeddedPostgres(path.join(root, name, 'pg')).catch(() => undefined);
     }

@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './support/browser.js';
-import { ensureProviders, insertMovie, startTestApi, type TestApi } from './support/graphql-api.js';
+import { launchChromium } from '../support/browser.js';
+import { ensureProviders, insertMovie, startTestApi, type TestApi } from '../support/graphql-api.js';
 
 // The movie page says how each provider's record was matched, corrections included (issue 14).
 describe('the movie page, how each provider was matched', () => {
