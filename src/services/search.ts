@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { fetchCandidates, lookupWords, type Candidate, type MatchSpec, type SearchFilter, type WordHit, type WordLookup } from '../db/search.js';
+import { fetchCandidates, lookupWords, type Candidate, type MatchSpec, type SearchFilter, type WordHit } from '../db/search.js';
 import { allowedEdits, analyseQuery, deletions, editDistance, searchWord, spellingVariants, type AnalysedQuery } from './search-text.js';
 
 /**
@@ -64,11 +64,11 @@ export interface RankedMovie {
 }
 
 /** The lookups one query needs. */
-function probesFor(word: string): WordLookup {
+function probesFor(query: AnalysedQuery, prefix: boolean) {
   const exact = new Set<string>();
   const deletes = new Set<string>();
   const similar = new Set<string>();
-  {
+  const add = (word: string) => {
     exact.add(word);
     for (const v of spellingVariants(word)) exact.add(v);
     const length = [...word].length;
@@ -87,13 +87,12 @@ function probesFor(word: string): WordLookup {
       exact.add(searchWord(letters.slice(0, i).join('')));
       exact.add(searchWord(letters.slice(i).join('')));
     }
-  }
-  return { exact: [...exact], deletes: [...deletes], similar: [...similar], prefix: null, prefixLimit: PREFIX_COMPLETIONS };
+  };
+  for (const w of query.words) add(w);
+  if (query.required.length > 1) add(query.compactRequired);
+  const last = query.words.at(-1) ?? null;
+  return { exact: [...exact], deletes: [...deletes], similar: [...similar], prefix: prefix ? last : null, prefixLimit: PREFIX_COMPLETIONS };
 }
-
-/** A cache for dictionary lookups (the shared movie cache: any movie change may add words). */
-export type LookupMemo = <T>(kind: string, key: unknown, load: () => Promise<T>) => Promise<T>;
-const noMemo: LookupMemo = (_kind, _key, load) => load();
 
 /** The alternatives of one typed word among the dictionary words found. */
 function alternativesFor(word: string, hits: Map<string, number>, completions: string[]): Alternative[] {
@@ -128,27 +127,14 @@ function alternativesFor(word: string, hits: Map<string, number>, completions: s
 }
 
 /** Reads the dictionary and decides what a query matches. */
-export async function planSearch(
-  pool: pg.Pool,
-  text: string,
-  options: { year?: number | null; prefix?: boolean; memo?: LookupMemo } = {},
-): Promise<SearchPlan | null> {
+export async function planSearch(pool: pg.Pool, text: string, options: { year?: number | null; prefix?: boolean } = {}): Promise<SearchPlan | null> {
   const query = analyseQuery(text, options.year ?? null);
   if (!query.words.length) return null;
-  const memo = options.memo ?? noMemo;
-  const last = query.words.at(-1)!;
-  const prefix = options.prefix ?? true;
-  // One lookup per distinct word (and the completions of the last), each cached on its own: the
-  // words of one query recur in many others.
-  const words = [...new Set([...query.words, ...(query.required.length > 1 ? [query.compactRequired] : [])])];
-  const lookups = words.map((w) => memo('search-word', w, () => lookupWords(pool, probesFor(w))));
-  if (prefix) {
-    const completion: WordLookup = { exact: [], deletes: [], similar: [], prefix: last, prefixLimit: PREFIX_COMPLETIONS };
-    lookups.push(memo('search-prefix', last, () => lookupWords(pool, completion)));
-  }
-  const found: WordHit[] = (await Promise.all(lookups)).flat();
+  const probes = probesFor(query, options.prefix ?? true);
+  const found: WordHit[] = await lookupWords(pool, probes);
   const hits = new Map(found.map((h) => [h.word, h.movies]));
-  const completions = prefix
+  const last = query.words.at(-1)!;
+  const completions = probes.prefix
     ? found
         .filter((h) => h.word.startsWith(last) && h.word !== last)
         .sort((a, b) => b.movies - a.movies || a.word.localeCompare(b.word))
@@ -262,12 +248,11 @@ export interface SearchOptions {
   limit: number;
   /** Whether the last word may be the beginning of a title word. */
   prefix?: boolean;
-  memo?: LookupMemo;
 }
 
 /** The ranked movies a query finds (at most about `limit` plus whole-title and year matches). */
 export async function rankedSearch(pool: pg.Pool, text: string, options: SearchOptions): Promise<{ plan: SearchPlan | null; ranked: RankedMovie[] }> {
-  const plan = await planSearch(pool, text, { year: options.year, prefix: options.prefix, memo: options.memo });
+  const plan = await planSearch(pool, text, { year: options.year, prefix: options.prefix });
   if (!plan) return { plan, ranked: [] };
   const candidates = await fetchCandidates(pool, {
     match: matchSpec(plan),

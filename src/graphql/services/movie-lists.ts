@@ -92,7 +92,7 @@ export async function searchMovies(deps: ListDependencies, args: SearchArguments
   // Only punctuation: nothing a title could match.
   if (!words.length) return toConnection({ rows: [], hasNextPage: false }, () => Promise.resolve(0), emptyFacets);
   const key = { words, filter, year: args.year ?? null };
-  const ranking = () => deps.cache.shared('search-ranked', key, () => rankSearch(deps, text, filter, args.year ?? null, SEARCH_CANDIDATES, true));
+  const ranking = () => deps.cache.shared('search-ranked', key, () => rankSearch(deps.pool, text, filter, args.year ?? null, SEARCH_CANDIDATES, true));
   const { match } = await ranking();
   const page = await deps.cache.shared('search-page', [key, size, args.after ?? null], async () => {
     const { ranked } = await ranking();
@@ -113,15 +113,14 @@ export async function searchMovies(deps: ListDependencies, args: SearchArguments
 }
 
 async function rankSearch(
-  { pool, cache }: ListDependencies,
+  pool: pg.Pool,
   text: string,
   filter: MovieFilterValues | null,
   year: number | null,
   limit: number,
   prefix: boolean,
 ): Promise<{ ranked: RankedMovie[]; match: MatchSpec | null }> {
-  const memo = <T>(kind: string, key: unknown, load: () => Promise<T>) => cache.shared(kind, key, load);
-  const { plan, ranked } = await rankedSearch(pool, text, { filter, year, limit, prefix, memo });
+  const { plan, ranked } = await rankedSearch(pool, text, { filter, year, limit, prefix });
   return { ranked, match: plan ? matchSpec(plan) : null };
 }
 
@@ -138,7 +137,7 @@ export async function suggestMovies(deps: ListDependencies, args: SuggestArgumen
   const words = searchWords(text);
   if (!words.length) return [];
   return deps.cache.shared('suggest', { words, first }, async () => {
-    const { ranked } = await rankSearch(deps, text, null, null, SUGGEST_CANDIDATES, true);
+    const { ranked } = await rankSearch(deps.pool, text, null, null, SUGGEST_CANDIDATES, true);
     const ids = ranked.slice(0, first).map((r) => r.movieId);
     const movies = new Map((await moviesByIds(deps.pool, ids)).map((m) => [m.id, m]));
     return ids.filter((id) => movies.has(id)).map((id) => movies.get(id)!);
