@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime.js';
@@ -31,13 +32,18 @@ export interface OpenCacheOptions {
   listen?: boolean;
   /** Prefix of every Redis key (default `moviec:`), so that one Redis can serve several deployments. */
   keyPrefix?: string;
+  /** How long close() retries invalidations Redis did not take before handing them over (default 5 s). */
+  closeWaitMs?: number;
+  /** Values larger than this (JSON characters) are not stored (default 256 KiB). */
+  maxEntryBytes?: number;
 }
 
 /**
  * The cache of a process. With Redis, every process reads and invalidates the same entries. Without
  * it, each process has its own LRU, and invalidations reach the others through PostgreSQL NOTIFY.
  */
-export async function openCache({ redisUrl, ttlSeconds, pool, logger, listen = false, keyPrefix }: OpenCacheOptions): Promise<MovieCache> {
+export async function openCache(options: OpenCacheOptions): Promise<MovieCache> {
+  const { redisUrl, ttlSeconds, pool, logger, listen = false, keyPrefix, closeWaitMs, maxEntryBytes } = options;
   if (redisUrl) {
     const store = new RedisStore({
       url: redisUrl,
@@ -48,13 +54,23 @@ export async function openCache({ redisUrl, ttlSeconds, pool, logger, listen = f
     if (!(await store.waitUntilReady(REDIS_CONNECT_WAIT_MS))) {
       logger?.warn({ redis: redactUrl(redisUrl) }, 'Redis is not reachable yet: answering from the database until it is');
     }
-    return new MovieCache({ store, ttlSeconds, logger });
+    // Invalidations Redis could not take are handed over through PostgreSQL NOTIFY when a process
+    // closes; processes serving requests listen, and version the whole cache when they hear one.
+    let redisListener: Listener | undefined;
+    const cache = new MovieCache({
+      store, ttlSeconds, logger, closeWaitMs, maxEntryBytes,
+      handOver: () => publishMovieChanges(pool, 'all', `handover-${randomUUID()}`),
+      onClose: () => redisListener?.close() ?? Promise.resolve(),
+    });
+    if (listen) redisListener = await listenForMovieChanges(pool, (ids) => void cache.applyRemoteChange(ids), logger);
+    return cache;
   }
   let listener: Listener | undefined;
   const cache = new MovieCache({
     store: new MemoryStore(),
     ttlSeconds,
     logger,
+    maxEntryBytes,
     publish: (ids) => publishMovieChanges(pool, ids),
     onClose: () => listener?.close() ?? Promise.resolve(),
   });

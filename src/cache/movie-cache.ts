@@ -12,6 +12,15 @@ export interface MovieCacheOptions {
   publish?: (movieIds: string[] | 'all') => Promise<void>;
   /** Releases what else the cache holds (a LISTEN connection). */
   onClose?: () => Promise<void>;
+  /**
+   * Shared stores: tells every other process, through PostgreSQL, that invalidations could not be
+   * delivered (called by close() when some are still pending), so they version the whole cache.
+   */
+  handOver?: () => Promise<void>;
+  /** How long close() keeps retrying pending invalidations before handing them over (default 5 s). */
+  closeWaitMs?: number;
+  /** Larger values (JSON) are served but not stored (default 256 KiB): one answer cannot fill the store. */
+  maxEntryBytes?: number;
 }
 
 interface Entry {
@@ -26,6 +35,8 @@ const movieVersion = (id: string) => `ver:movie:${id}`;
 // Beyond this many movies waiting for an invalidation that failed, everything is invalidated instead.
 const MAX_PENDING = 50_000;
 const WARN_EVERY_MS = 30_000;
+export const DEFAULT_MAX_ENTRY_BYTES = 256 * 1024;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Cache-aside for curated movies. Every entry records the versions it was read under, and the
@@ -34,6 +45,12 @@ const WARN_EVERY_MS = 30_000;
  * invalidation that follows every committed change. Per-movie entries depend on their movie's
  * version, lists and searches on one version that every change moves. A failing store never
  * fails a request: it is counted, logged, and the database answers.
+ *
+ * Invalidations survive a store outage: while some are pending this process does not read the
+ * store at all (the database answers), a shared store that failed is versioned as a whole before
+ * it is used again (other processes' invalidations may have been lost meanwhile), and close()
+ * retries pending ones and then hands them over through PostgreSQL (handOver) instead of exiting
+ * with them.
  */
 export class MovieCache {
   readonly metrics: CacheMetrics;
@@ -49,6 +66,11 @@ export class MovieCache {
 
   get kind(): CacheStore['kind'] {
     return this.options.store.kind;
+  }
+
+  /** Invalidations not yet applied to the store: until they are, the store is not read. */
+  get hasPendingInvalidations(): boolean {
+    return this.everythingPending || this.pending.size > 0;
   }
 
   /** Per-movie values of one kind, in the order of ids; `load` gets the ids the cache lacks. */
@@ -89,7 +111,22 @@ export class MovieCache {
     await this.flushPending();
   }
 
+  /** Delivers pending invalidations first (retrying for closeWaitMs, then handOver), then closes. */
   async close(): Promise<void> {
+    const deadline = Date.now() + (this.options.closeWaitMs ?? 5000);
+    while (this.hasPendingInvalidations) {
+      await this.flushPending();
+      if (!this.hasPendingInvalidations || Date.now() >= deadline) break;
+      await sleep(200);
+    }
+    if (this.hasPendingInvalidations) {
+      if (this.options.handOver) {
+        await this.options.handOver().then(
+          () => this.options.logger?.warn('cache invalidations could not reach the store; handed over to the other processes through PostgreSQL'),
+          (error: unknown) => this.options.logger?.error({ err: error }, 'cache invalidations lost: neither the store nor PostgreSQL answered; entries expire after CACHE_TTL_SECONDS'),
+        );
+      }
+    }
     await this.options.onClose?.();
     await this.options.store.close();
   }
@@ -97,6 +134,12 @@ export class MovieCache {
   private async read<T>(kind: string, entries: Entry[], load: (missing: number[]) => Promise<T[]>): Promise<T[]> {
     const { store, ttlSeconds } = this.options;
     const depKeys = [...new Set(entries.flatMap((e) => e.deps))];
+    if (this.hasPendingInvalidations) await this.flushPending();
+    if (this.hasPendingInvalidations) {
+      // The store may hold what a change replaced: neither read nor fill it until it is invalidated.
+      this.metrics.misses.inc({ kind }, entries.length);
+      return load(entries.map((_, i) => i));
+    }
     let cached: (string | null)[] | null = null;
     try {
       cached = await store.mget([...entries.map((e) => e.key), ...depKeys]);
@@ -120,10 +163,14 @@ export class MovieCache {
     if (missing.length === 0) return results;
     this.metrics.misses.inc({ kind }, missing.length);
     const loaded = await load(missing);
-    const writes: [string, string][] = missing.map((entryIndex, j) => {
+    const maxBytes = this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
+    const writes: [string, string][] = [];
+    missing.forEach((entryIndex, j) => {
       results[entryIndex] = loaded[j]!;
       const entry = entries[entryIndex]!;
-      return [entry.key, JSON.stringify({ d: entry.deps.map((d) => versions.get(d) ?? null), v: loaded[j] })];
+      const value = JSON.stringify({ d: entry.deps.map((d) => versions.get(d) ?? null), v: loaded[j] });
+      // Characters, a lower bound of the bytes: close enough for a cap.
+      if (value.length <= maxBytes) writes.push([entry.key, value]);
     });
     await store.set(writes, ttlSeconds).catch((error: unknown) => this.failure('write', error));
     return results;
@@ -153,6 +200,12 @@ export class MovieCache {
 
   private failure(operation: string, error: unknown): void {
     this.metrics.errors.inc({ operation });
+    // A shared store that failed may have missed other processes' invalidations too (a hung Redis
+    // answers nobody): version all of it once it answers again, before it is read.
+    if (this.kind === 'redis' && operation !== 'publish') {
+      this.everythingPending = true;
+      this.pending.clear();
+    }
     const now = Date.now();
     if (this.degradedSince === null || now - this.lastWarning > WARN_EVERY_MS) {
       this.options.logger?.warn(

@@ -16,14 +16,17 @@ const ALL = '*';
 /** This process, so that it can ignore its own messages. */
 const SENDER = randomUUID();
 
-/** Tells listening processes which movies changed ('all': any may have). */
-export async function publishMovieChanges(pool: pg.Pool, movieIds: string[] | 'all'): Promise<void> {
+/**
+ * Tells listening processes which movies changed ('all': any may have). Listeners ignore messages
+ * of their own process, unless `sender` names another (a hand-over that every cache must hear).
+ */
+export async function publishMovieChanges(pool: pg.Pool, movieIds: string[] | 'all', sender = SENDER): Promise<void> {
   if (movieIds === 'all') {
-    await pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `${SENDER} ${ALL}`]);
+    await pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `${sender} ${ALL}`]);
     return;
   }
   for (let i = 0; i < movieIds.length; i += IDS_PER_MESSAGE) {
-    await pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `${SENDER} ${movieIds.slice(i, i + IDS_PER_MESSAGE).join(',')}`]);
+    await pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `${sender} ${movieIds.slice(i, i + IDS_PER_MESSAGE).join(',')}`]);
   }
 }
 

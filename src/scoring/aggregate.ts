@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { aggregateLocked, allMovieIds, type AggregateWrites, type AggregationRecordRow } from '../db/aggregates.js';
+import { retryingConflicts } from '../db/errors.js';
 import { findProvider } from '../sources/registry.js';
 import { normalizeTitle } from '../matching/normalize-title.js';
 import { computeAggregate, type DefinitionLookup } from './compute.js';
@@ -26,6 +27,13 @@ const lookup: DefinitionLookup = (key) => findProvider(key)?.definition;
  * movie is written only when its result differs from the stored one.
  */
 export async function aggregateMovies(pool: pg.Pool, movieIds: string[]): Promise<AggregateOutcome> {
+  // Movies are locked in id order here, but an import's merge or a rematch touching the same rows
+  // in another order can still deadlock with it (seen in the concurrency soak): PostgreSQL aborts
+  // one transaction whole, and it is run again.
+  return retryingConflicts(() => aggregateOnce(pool, movieIds));
+}
+
+async function aggregateOnce(pool: pg.Pool, movieIds: string[]): Promise<AggregateOutcome> {
   const ids = [...new Set(movieIds)].sort();
   if (ids.length === 0) return { changed: [], created: [], removed: [], unchanged: 0 };
   return aggregateLocked(pool, ids, ({ locked, records: rows, priors: priorRows }) => {

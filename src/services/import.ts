@@ -4,7 +4,7 @@ import {
   createImportRun, failImportRun, findPreviousRun, finishImportRun, reportRowsRead, startImportRun, type FinalStatus,
 } from '../db/import-runs.js';
 import { enqueueIngest } from '../db/jobs.js';
-import { isConnectionError } from '../db/errors.js';
+import { isConnectionError, isTransientConflict } from '../db/errors.js';
 import { withTransaction } from '../db/pool.js';
 import { queueAggregationOfChanges } from '../db/record-changes.js';
 import { clearStaging } from '../db/staging.js';
@@ -93,7 +93,7 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
     });
   } catch (error) {
     // A lost database connection is not the input's fault: the job is retried and the run starts over.
-    if (!(error instanceof SourceError) && isConnectionError(error)) {
+    if (!(error instanceof SourceError) && (isConnectionError(error) || isTransientConflict(error))) {
       await staging.settle();
       throw error;
     }
