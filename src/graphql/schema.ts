@@ -8,6 +8,7 @@ import { MovieQueries } from './resolvers/movie-queries.js';
 import { CatalogueQueries } from './resolvers/catalogue-queries.js';
 import { AdminMutations } from './resolvers/admin-mutations.js';
 import { MatchCorrectionMutations } from './resolvers/match-corrections.js';
+import { MatchFields, RejectedMatchFields } from './resolvers/match-fields.js';
 import {
   FieldSourceFields,
   MovieConnectionFields,
@@ -22,7 +23,7 @@ export async function buildMovieCSchema(): Promise<GraphQLSchema> {
   syncProviderKeyEnum();
   const schema = await buildSchema({
     resolvers: [
-      MovieQueries, CatalogueQueries, AdminMutations, MatchCorrectionMutations,
+      MovieQueries, CatalogueQueries, AdminMutations, MatchCorrectionMutations, MatchFields, RejectedMatchFields,
       MovieFields, FieldSourceFields, ProviderFields, MovieConnectionFields, ...PROVIDER_FIELD_RESOLVERS,
     ],
     authChecker: adminAuthChecker,

@@ -177,6 +177,10 @@ describe('ids both ways, provenance and corrections', () => {
     const after = await record('tmdb', '109445');
     expect(after.movie_id).not.toBe(movie.tt2294629);
     expect((await linksOf(movie.tt2294629!)).some((l) => l.provider.key === 'TMDB' && l.externalId === '109445' && l.method !== 'ID')).toBe(false);
+    const shown = await api.gql<{ movie: { rejectedMatches: { provider: { key: string }; externalId: string }[] } }>(
+      `query($id: ID!) { movie(id: $id) { rejectedMatches { provider { key } externalId rejectedAt } } }`, { id: movie.tt2294629 },
+    );
+    expect(shown.data!.movie.rejectedMatches).toEqual([{ provider: { key: 'TMDB' }, externalId: '109445', rejectedAt: expect.any(String) }]);
     tmdbMovies['109445']!.vote_count = 15001; // a changed record is matched again
     await importTmdb();
     await importMovieLens('4.5'); // the MovieLens row changes too and links to TMDB 109445 again

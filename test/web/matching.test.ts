@@ -31,6 +31,9 @@ describe('the movie page, how each provider was matched', () => {
     );
     await api.db.pool.query(`UPDATE provider_records SET match_method = 'imdb_id', match_confidence = 1, imdb_id = 'tt2294629', tmdb_id = '109445' WHERE external_id = '106696'`);
     await api.db.pool.query(`UPDATE provider_records SET match_method = 'manual', match_confidence = 1, match_reason = 'confirmed by an admin' WHERE external_id = 'tt2294629'`);
+    await api.db.pool.query(
+      `INSERT INTO match_corrections (provider_key, external_id, movie_id, kind) VALUES ('tmdb', '86320', $1, 'REJECT')`, [movieId],
+    );
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     page.on('pageerror', (error) => browserErrors.push(error.message));
@@ -41,7 +44,7 @@ describe('the movie page, how each provider was matched', () => {
     await api?.close();
   });
 
-  it('lists every id with its method, confidence and reason, the TMDB id MovieLens links to included', async () => {
+  it('lists every id with its method, confidence and reason, the TMDB id MovieLens links to included, and rejected records', async () => {
     await page.goto(`${api.origin}/movie/${movieId}`);
     await page.waitForSelector('#matching tbody tr');
     const rows = await page.locator('#matching tbody tr').evaluateAll((trs) =>
@@ -51,6 +54,7 @@ describe('the movie page, how each provider was matched', () => {
       ['MovieLens', '106696', 'shared id', '100 %', true, ''],
       ['Rotten Tomatoes', 'm/frozen_2013', 'title and year', '93 %', true, '"Frozen" (2013): title equal ("Frozen" ~ "Frozen"), year 2013, director Chris Buck agrees'],
       ['TMDB', '109445', 'shared id', '100 %', true, ''],
+      ['TMDB', '86320', 'rejected by an administrator', '–', true, 'never matched to this movie again'],
     ]);
     expect(browserErrors).toEqual([]);
   });

@@ -77,5 +77,6 @@ export function movie(id) {
     ratings { ${RATING_FIELDS} }
     titles { provider { key name } title score }
     genres { name confidence }
-    externalIds { provider { key name } externalId method confidence matchedAt reason } } }`, { id }).then((data) => data.movie);
+    externalIds { provider { key name } externalId method confidence matchedAt reason }
+    rejectedMatches { provider { key name } externalId rejectedAt } } }`, { id }).then((data) => data.movie);
 }

@@ -9,9 +9,9 @@ const METHODS = {
   MANUAL: 'corrected by an administrator',
 };
 
-/** The movie page's "How each provider was matched" section content. */
-export function matchTable(externalIds) {
-  if (!externalIds.length) return h('p', { class: 'muted' }, 'No provider records.');
+/** The movie page's "How each provider was matched" section content, records an administrator rejected last. */
+export function matchTable(externalIds, rejected = []) {
+  if (!externalIds.length && !rejected.length) return h('p', { class: 'muted' }, 'No provider records.');
   return h('table', { class: 'match-table' },
     h('thead', {}, h('tr', {}, ['Provider', 'Id', 'Matched by', 'Confidence', 'Since', 'Why'].map((t, i) => h('th', { class: i === 3 ? 'num' : null }, t)))),
     h('tbody', {}, externalIds.map((e) => h('tr', { dataset: { method: e.method } },
@@ -20,5 +20,12 @@ export function matchTable(externalIds) {
       h('td', {}, h('span', { class: `match-method match-${e.method.toLowerCase()}` }, METHODS[e.method] ?? e.method)),
       h('td', { class: 'num' }, formatNumber(e.confidence * 100) + ' %'),
       h('td', {}, e.matchedAt ? new Date(e.matchedAt).toLocaleDateString('en-GB') : '–'),
-      h('td', { class: 'small muted' }, e.reason ?? '')))));
+      h('td', { class: 'small muted' }, e.reason ?? ''))),
+    rejected.map((r) => h('tr', { dataset: { method: 'REJECTED' } },
+      h('td', {}, r.provider.name),
+      h('td', {}, r.externalId),
+      h('td', {}, h('span', { class: 'match-method match-rejected' }, 'rejected by an administrator')),
+      h('td', { class: 'num' }, '–'),
+      h('td', {}, new Date(r.rejectedAt).toLocaleDateString('en-GB')),
+      h('td', { class: 'small muted' }, 'never matched to this movie again')))));
 }

@@ -45,7 +45,7 @@ export async function renderMovie(main, id, providerNames) {
     section('Genres', 'genres', genreList(movie.genres)),
     section('Where each field comes from', 'provenance', provenanceTable(extras.provenance, providerNames)),
     section('Provider ids', 'ids', idList(movie.externalIds)),
-    section('How each provider was matched', 'matching', matchTable(movie.externalIds)),
+    section('How each provider was matched', 'matching', matchTable(movie.externalIds, movie.rejectedMatches)),
     h('p', { class: 'muted small' }, `Updated ${new Date(movie.updatedAt).toLocaleString('en-GB')}`)));
   return movie;
 }
