@@ -19,6 +19,7 @@ import { startEmbeddedPostgres } from '../dist/db/embedded.js';
 import { createPool } from '../dist/db/pool.js';
 import { prepareDatabase } from '../dist/db/setup.js';
 import { createLogger } from '../dist/logger.js';
+import { normalizeTitle } from '../dist/matching/normalize-title.js';
 import { aggregateAll } from '../dist/scoring/aggregate.js';
 import { refreshPriors } from '../dist/scoring/priors.js';
 import { providerDefinitions } from '../dist/sources/registry.js';
@@ -367,11 +368,12 @@ async function startRedis() {
 
 /** SQL functions PostGraphile exposes as query fields, doing what MovieC's search and top page do. */
 const PEER_FUNCTIONS = `
+-- query: normalised by the one title normaliser (normalizeTitle) before it is sent.
 CREATE OR REPLACE FUNCTION bench_search_movies(query text) RETURNS SETOF movies LANGUAGE sql STABLE AS $$
   SELECT m.* FROM (
     SELECT c.movie_id,
-           max(round(((word_similarity(moviec_search_text(query), c.matched) + similarity(moviec_search_text(query), c.matched)) / 2)::numeric, 2))::float8 AS rank
-      FROM moviec_title_candidates(moviec_search_text(query), 200, 1000) c GROUP BY c.movie_id) hit
+           max(round(((word_similarity(query, c.matched) + similarity(query, c.matched)) / 2)::numeric, 2))::float8 AS rank
+      FROM moviec_title_candidates(query, 200, 1000) c GROUP BY c.movie_id) hit
   JOIN movies m ON m.id = hit.movie_id
   ORDER BY hit.rank DESC, coalesce(m.score_value, -1) DESC, m.id DESC
 $$;
@@ -438,7 +440,7 @@ async function apiBenchmarks(pool, url, tmp) {
       // PostGraphile has no response cache: the same shape with many ids and with the hot ids.
       api.postgraphile.movieMiss = await load(peerBase, gqlRequest(PEER_QUERIES.movie, (i) => ({ id: ids[(100 + i) % ids.length] })), API_SECONDS, 'PostGraphile movie by id, many ids');
       api.postgraphile.movieHit = await load(peerBase, gqlRequest(PEER_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), API_SECONDS, 'PostGraphile movie by id, hot ids');
-      api.postgraphile.search = await load(peerBase, gqlRequest(PEER_QUERIES.search, (i) => ({ q: queries[i % queries.length] })), API_SECONDS, 'PostGraphile search');
+      api.postgraphile.search = await load(peerBase, gqlRequest(PEER_QUERIES.search, (i) => ({ q: normalizeTitle(queries[i % queries.length]) })), API_SECONDS, 'PostGraphile search');
       api.postgraphile.top = await load(peerBase, gqlRequest(PEER_QUERIES.top, () => ({})), API_SECONDS, 'PostGraphile top movies');
       peer.child.kill('SIGTERM');
       children.delete(peer.child);

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { SourceRecord } from '../sources/types.js';
 import { PRIORS_SQL, type PriorRow } from './scoring-priors.js';
+import { STORE_TITLE_FORMS_SQL, type TitleForm } from './title-forms.js';
 
 /**
  * The curated tables as aggregation writes them (movies, movie_titles, ratings, movie_genres, and
@@ -46,6 +47,8 @@ export interface AggregateWrites {
   ratings: ({ movie_id: string } & Record<string, unknown>)[];
   genres: ({ movie_id: string } & Record<string, unknown>)[];
   unknownGenres: { providerKey: string; alias: string }[];
+  /** Normalised forms of titles that only exist on movies (locked titles), stored before the movies are written. */
+  titleForms?: TitleForm[];
 }
 
 const RECORDS_SQL = `SELECT movie_id AS "movieId", provider_key AS "providerKey", external_id AS "externalId", title,
@@ -86,6 +89,7 @@ export async function aggregateLocked<T>(
     });
     const write: string[] = [];
     if (writes.removed.length) write.push(`DELETE FROM movies WHERE id = ANY('{${writes.removed.join(',')}}'::uuid[]);`);
+    if (writes.titleForms?.length) write.push(`${STORE_TITLE_FORMS_SQL.replace('$1::jsonb', `${client.escapeLiteral(JSON.stringify(writes.titleForms))}::jsonb`)};`);
     if (writes.movies.length) write.push(writeAggregatesSql(client, writes));
     write.push('COMMIT');
     await client.query(write.join('\n'));

@@ -1,8 +1,10 @@
 import { Logger, runMigrations } from 'graphile-worker';
 import type pg from 'pg';
 import { syncReferenceData } from '../catalogue/sync.js';
+import { normalizeTitle } from '../matching/normalize-title.js';
 import { providerDefinitions } from '../sources/registry.js';
 import { migrate, type MigrateResult } from './migrate.js';
+import { backfillLockedTitleForms } from './title-forms.js';
 
 const silentLogger = new Logger(() => () => undefined);
 
@@ -14,5 +16,7 @@ export async function prepareDatabase(pool: pg.Pool): Promise<MigrateResult> {
   const result = await migrate(pool);
   await runMigrations({ pgPool: pool, logger: silentLogger });
   await syncReferenceData(pool, providerDefinitions());
+  // Locked titles from before title_forms existed get their form from the one title normaliser.
+  await backfillLockedTitleForms(pool, normalizeTitle);
   return result;
 }

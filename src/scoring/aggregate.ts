@@ -51,8 +51,12 @@ async function aggregateOnce(pool: pg.Pool, movieIds: string[]): Promise<Aggrega
       if (hash !== movie.aggregate_hash) results.set(movie.id, { result, hash });
     }
     const created = locked.filter((m) => m.aggregate_hash === null && results.has(m.id)).map((m) => m.id);
+    // A locked title exists only on the movie: its normalised form is stored with the write, for the
+    // SQL that compares titles (title_forms; there is no SQL normaliser).
+    const lockedTitles = new Set(locked.filter((m) => results.has(m.id) && typeof m.locks.title === 'string').map((m) => m.locks.title as string));
+    const titleForms = [...lockedTitles].map((title) => ({ title, normalized: normalizeTitle(title) }));
     return {
-      writes: toWrites(results, removed),
+      writes: { ...toWrites(results, removed), titleForms },
       result: { changed: [...results.keys()], created, removed, unchanged: locked.length - results.size - removed.length },
     };
   });
