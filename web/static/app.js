@@ -32,6 +32,19 @@ async function route() {
   }
 }
 
+/**
+ * A box that scrolls sideways (a wide table on a phone) can be reached and scrolled with the
+ * keyboard: it takes focus while it overflows.
+ */
+function focusableScrollBoxes() {
+  for (const box of main.querySelectorAll('section, .table-scroll')) {
+    if (box.scrollWidth > box.clientWidth + 1) box.tabIndex = 0;
+    else box.removeAttribute('tabindex');
+  }
+}
+window.addEventListener('resize', focusableScrollBoxes);
+new MutationObserver(focusableScrollBoxes).observe(main, { childList: true, subtree: true });
+
 function navigate(href) {
   window.history.pushState({}, '', href);
   window.scrollTo(0, 0);

@@ -65,9 +65,9 @@ function scoreBox(score) {
 }
 
 function table(headers, rows, numericColumns = []) {
-  return h('table', {},
+  return h('div', { class: 'table-scroll' }, h('table', {},
     h('thead', {}, h('tr', {}, headers.map((title, i) => h('th', { class: numericColumns.includes(i) ? 'num' : null }, title)))),
-    h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((cell, i) => h('td', { class: numericColumns.includes(i) ? 'num' : null }, cell))))));
+    h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((cell, i) => h('td', { class: numericColumns.includes(i) ? 'num' : null }, cell)))))));
 }
 
 function ratingsTable(ratings) {
@@ -77,7 +77,7 @@ function ratingsTable(ratings) {
     ratings.map((r) => [
       ratingLabel(r),
       rawRating(r),
-      h('span', { class: 'meter-cell' }, h('meter', { min: 0, max: 100, value: r.normalized }), formatNumber(r.normalized, 1)),
+      h('span', { class: 'meter-cell' }, h('meter', { min: 0, max: 100, value: r.normalized, 'aria-hidden': 'true' }), formatNumber(r.normalized, 1)),
       r.votes === null ? '–' : formatNumber(r.votes),
     ]),
     [1, 2, 3],
@@ -93,7 +93,7 @@ function genreList(genres) {
   if (!genres.length) return h('p', { class: 'muted' }, 'No genres.');
   return h('ul', { class: 'genre-list' }, genres.map((g) => h('li', {},
     h('span', { class: 'genre-name' }, g.name),
-    h('meter', { min: 0, max: 1, value: g.confidence, title: `${formatNumber(g.confidence * 100)} % confidence` }),
+    h('meter', { min: 0, max: 1, value: g.confidence, title: `${formatNumber(g.confidence * 100)} % confidence`, 'aria-label': `${g.name}: ${formatNumber(g.confidence * 100)} % confidence` }),
     h('span', { class: 'muted' }, `${formatNumber(g.confidence * 100)} %`))));
 }
 
