@@ -432,7 +432,11 @@ async function apiBenchmarks(pool, url, tmp) {
 
   if (!args['skip-peer']) {
     try {
-      const peer = await startChild('postgraphile-server.js', { DATABASE_URL: url, GRAPHILE_ENV: 'production' }, 'PostGraphile');
+      // PostGraphile is its own small package (it needs Node >= 22; MovieC's install must not).
+      if (!existsSync(path.join(here, 'peer', 'node_modules', 'postgraphile'))) {
+        throw new Error('PostGraphile, the peer, is not installed: npm --prefix bench/peer install');
+      }
+      const peer = await startChild('peer/postgraphile-server.js', { DATABASE_URL: url, GRAPHILE_ENV: 'production' }, 'PostGraphile');
       log(`PostGraphile on port ${peer.port}`);
       const peerBase = `http://127.0.0.1:${peer.port}`;
       await load(peerBase, gqlRequest(PEER_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), 2, 'warm-up');

@@ -1,6 +1,6 @@
 // PostGraphile 5 (Amber preset, grafserv on node:http) serving the same database, as the peer of
 // the API benchmark. bench/run.js creates the SQL functions it exposes for search and top movies.
-//   DATABASE_URL=... node bench/postgraphile-server.js
+//   DATABASE_URL=... node bench/peer/postgraphile-server.js (after npm --prefix bench/peer install)
 // Prints {"port": N} once listening.
 import { createServer } from 'node:http';
 
