@@ -51,13 +51,15 @@ export const PAGE_SIZE = 20;
 
 export function searchMovies({ query, genre, after = null }) {
   const genres = genre ? [genre] : null;
+  // The first page is asked without `after` at all (not `after: null`).
+  const [declare, pass] = after ? [', $after: String', ', after: $after'] : ['', ''];
   if (query) {
-    return graphql(`query Search($query: String!, $genres: [String!], $after: String) {
-      result: searchMovies(query: $query, genres: $genres, first: ${PAGE_SIZE}, after: $after) { ${LIST_FIELDS} } }`, { query, genres, after })
+    return graphql(`query Search($query: String!, $genres: [String!]${declare}) {
+      result: searchMovies(query: $query, genres: $genres, first: ${PAGE_SIZE}${pass}) { ${LIST_FIELDS} } }`, { query, genres, ...(after ? { after } : {}) })
       .then((data) => data.result);
   }
-  return graphql(`query Top($filter: MovieFilter, $after: String) {
-    result: movies(filter: $filter, orderBy: SCORE_DESC, first: ${PAGE_SIZE}, after: $after) { ${LIST_FIELDS} } }`, { filter: genres ? { genres } : null, after })
+  return graphql(`query Top($filter: MovieFilter${declare}) {
+    result: movies(filter: $filter, orderBy: SCORE_DESC, first: ${PAGE_SIZE}${pass}) { ${LIST_FIELDS} } }`, { filter: genres ? { genres } : null, ...(after ? { after } : {}) })
     .then((data) => data.result);
 }
 

@@ -4,8 +4,8 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './support/browser.js';
-import { insertMovie, startTestApi, type TestApi } from './support/graphql-api.js';
+import { launchChromium } from '../support/browser.js';
+import { insertMovie, startTestApi, type TestApi } from '../support/graphql-api.js';
 
 /**
  * The website as people use it, on a 390 px phone and a 1280 px screen: no horizontal scroll,
