@@ -25,6 +25,11 @@ export const JOB_PAYLOADS = {
   }),
   /** Copies posters to the configured mirror (crontab, or `moviec mirror-posters`). */
   'mirror-posters': z.object({}),
+  /**
+   * Refits the scoring priors and calibrations after imports (src/scoring/priors.ts); job key
+   * `refit-scoring`, queued a few seconds out and pushed back by each import (a debounce).
+   */
+  'refit-scoring': z.object({}),
 } as const;
 
 export type JobName = keyof typeof JOB_PAYLOADS;
@@ -38,10 +43,14 @@ export const JOB = {
   rematchUnmatched: 'rematch-unmatched',
   scheduledImport: 'scheduled-import',
   mirrorPosters: 'mirror-posters',
+  refitScoring: 'refit-scoring',
 } as const satisfies Record<string, JobName>;
 
-/** The jobs that aggregate movies (what `moviec import` waits for). */
+/** The jobs that aggregate movies. */
 export const AGGREGATION_JOBS: readonly JobName[] = [JOB.aggregateMovie, JOB.aggregateMovies];
+
+/** What `moviec import` waits for: the aggregation, and the scoring refit the import caused. */
+export const IMPORT_FOLLOW_UP_JOBS: readonly JobName[] = [...AGGREGATION_JOBS, JOB.refitScoring];
 
 /** Job keys: one queued job per run or movie at a time. */
 export const jobKey = {

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { waitForAggregation, waitForRun } from '../cli/wait.js';
 import { queueImport } from '../services/import.js';
+import { enqueueRefit } from '../db/scoring-jobs.js';
 import type { Logger } from '../logger.js';
 import type { SourceLocation } from '../sources/types.js';
 
@@ -27,6 +28,8 @@ export async function importSamplesIfEmpty(pool: pg.Pool, logger: Logger): Promi
   for (const { provider, location } of SAMPLES) {
     const runId = await queueImport(pool, provider, location, 'startup');
     const run = await waitForRun(pool, runId, () => undefined);
+    // The scoring refit the run queued, without its debounce: the next sample then sees the new fit.
+    if (run.status !== 'FAILED' && run.movies_queued > 0) await enqueueRefit(pool, 0);
     await waitForAggregation(pool, () => undefined);
     logger.info({ runId, provider, status: run.status, rowsChanged: run.rows_changed }, 'sample data imported');
   }

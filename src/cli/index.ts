@@ -201,15 +201,20 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
       withRuntime(async (runtime) => {
         const { pool } = runtime;
         if (!options.all && !options.movie) throw new UsageError('give --all or --movie ID');
-        const [{ aggregateAll, aggregateMovies }, { refreshPriors }, { movieExists }] = await Promise.all([
+        const [{ aggregateAll, aggregateMovies }, { refitPriors }, { movieExists }] = await Promise.all([
           import('../scoring/aggregate.js'), import('../scoring/priors.js'), import('../db/lookups.js'),
         ]);
         if (options.movie && !(await movieExists(pool, options.movie))) {
           throw new UsageError(`moviec aggregate: no movie with id ${options.movie} (ids are on the website and in the API)`);
         }
         if (options.all) {
-          const fitted = await refreshPriors(pool, registry.providerDefinitions());
-          console.log(`Scoring priors and calibrations refreshed for ${fitted} provider rating kind${fitted === 1 ? '' : 's'}.`);
+          // The same refit imports run by themselves: on unchanged ratings it keeps the current fit.
+          const fit = await refitPriors(pool, registry.providerDefinitions(), 'aggregate --all');
+          console.log(
+            fit.adopted
+              ? `Scoring fit ${fit.version} adopted (${fit.priors} provider rating kind${fit.priors === 1 ? '' : 's'}).`
+              : `Scoring fit ${fit.version} kept: the ratings give the same priors and calibrations.`,
+          );
         }
         let changed = 0;
         let total = 0;
@@ -303,8 +308,9 @@ function printRematch(result: import('../services/rematch.js').RematchResult, li
 
 async function runImport(runtime: Runtime, provider: string, location: Record<string, string>, wait: boolean): Promise<number> {
   const { pool, logger, config } = runtime;
-  const [{ queueImport }, { ImportProgress }, { openInvalidationCache }, { startWorker }, { DatabaseUnavailableError, waitForAggregation, waitForRun }] = await Promise.all([
+  const [{ queueImport }, { ImportProgress }, { openInvalidationCache }, { startWorker }, { DatabaseUnavailableError, waitForAggregation, waitForRun }, { enqueueRefit }] = await Promise.all([
     import('../services/import.js'), import('./progress.js'), import('../cache/index.js'), import('../workers/runner.js'), import('./wait.js'),
+    import('../db/scoring-jobs.js'),
   ]);
   const runId = await queueImport(pool, provider, location, 'cli');
   console.log(`Import run ${runId} queued (${provider}).`);
@@ -328,6 +334,8 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
   };
   try {
     const run = await waitForRun(pool, runId, (r) => progress.onRun(r), 500, outage);
+    // The scoring refit the run queued is not debounced here: the import ends when it is done.
+    if (run.status !== 'FAILED' && run.movies_queued > 0) await enqueueRefit(pool, 0);
     if (run.status !== 'FAILED') await waitForAggregation(pool, (n) => progress.onAggregation(n), 500, outage);
     progress.stop();
     console.log(

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { isConnectionError } from '../db/errors.js';
-import { AGGREGATION_JOBS } from '../jobs.js';
+import { IMPORT_FOLLOW_UP_JOBS } from '../jobs.js';
 
 export interface RunState {
   id: string;
@@ -62,12 +62,12 @@ export async function waitForRun(
   }
 }
 
-/** Number of aggregation jobs still to run (permanently failed ones are not counted). */
+/** Number of aggregation and scoring refit jobs still to run (permanently failed ones are not counted). */
 export async function pendingAggregation(pool: pg.Pool): Promise<number> {
   const { rows } = await pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM graphile_worker.jobs
       WHERE task_identifier = ANY($1::text[]) AND attempts < max_attempts`,
-    [AGGREGATION_JOBS],
+    [IMPORT_FOLLOW_UP_JOBS],
   );
   return rows[0]?.n ?? 0;
 }

@@ -11,6 +11,9 @@ import { JOB, jobKey } from '../jobs.js';
 export const PER_MOVIE_JOB_LIMIT = 1000;
 export const AGGREGATE_CHUNK = 500;
 
+/** How long after an import's last change the scoring refit waits (a debounce). */
+export const REFIT_DELAY_SECONDS = 5;
+
 /**
  * Queues aggregation for movies, in the caller's transaction so it commits with the change that
  * caused it. One `aggregate-movie` job per movie, keyed `aggregate:<movieId>` so bursts of changes

@@ -4,6 +4,13 @@ import type { PrismaClient } from '../db/prisma.js';
 import type { AdminAccess } from './auth.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
+/** When a provider's rating counts as stale: its expected refresh interval, and the clock. */
+export interface Freshness {
+  /** Milliseconds, from the provider's import schedule; null when no refresh is expected. */
+  refreshInterval(providerKey: string): number | null;
+  now(): Date;
+}
+
 /** What every resolver receives. */
 export interface GraphQLContext {
   pool: pg.Pool;
@@ -11,6 +18,7 @@ export interface GraphQLContext {
   cache: MovieCache;
   loaders: Loaders;
   admin: AdminAccess;
+  freshness: Freshness;
 }
 
 export interface GraphQLDependencies {
@@ -18,9 +26,13 @@ export interface GraphQLDependencies {
   prisma: PrismaClient;
   cache: MovieCache;
   admin: AdminAccess;
+  freshness?: Freshness;
 }
 
+/** Without a schedule configuration nothing is ever stale. */
+const NEVER_STALE: Freshness = { refreshInterval: () => null, now: () => new Date() };
+
 /** A fresh context per request: loaders must not share their memo between requests. */
-export function createGraphQLContext({ pool, prisma, cache, admin }: GraphQLDependencies): GraphQLContext {
-  return { pool, prisma, cache, admin, loaders: createLoaders(pool, cache) };
+export function createGraphQLContext({ pool, prisma, cache, admin, freshness = NEVER_STALE }: GraphQLDependencies): GraphQLContext {
+  return { pool, prisma, cache, admin, freshness, loaders: createLoaders(pool, cache) };
 }

@@ -15,6 +15,8 @@ import {
   MovieFields,
   PROVIDER_FIELD_RESOLVERS,
   ProviderFields,
+  ProviderRatingFields,
+  ScoreFields,
 } from './resolvers/field-resolvers.js';
 
 /** The MovieC GraphQL schema: catalogue queries, and admin mutations behind the admin token. */
@@ -24,7 +26,7 @@ export async function buildMovieCSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers: [
       MovieQueries, CatalogueQueries, AdminMutations, MatchCorrectionMutations, MatchFields, RejectedMatchFields,
-      MovieFields, FieldSourceFields, ProviderFields, MovieConnectionFields, ...PROVIDER_FIELD_RESOLVERS,
+      MovieFields, FieldSourceFields, ProviderFields, MovieConnectionFields, ScoreFields, ProviderRatingFields, ...PROVIDER_FIELD_RESOLVERS,
     ],
     authChecker: adminAuthChecker,
     // Arguments are checked by the resolvers themselves (BAD_USER_INPUT with a clear message).

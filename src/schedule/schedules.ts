@@ -105,6 +105,18 @@ export function plannedSchedules(config: Config): Schedule[] {
   return schedules;
 }
 
+/**
+ * Each provider's import cron as configured (SCHEDULE_<PROVIDER>, else its default), or null when
+ * switched off: how often the provider is expected to be read, whether or not its input is set here.
+ */
+export function providerImportCrons(config?: Config): { provider: string; cron: string | null }[] {
+  return allProviders().flatMap(({ definition: { key }, schedule }) => {
+    if (!schedule) return [];
+    const configured = config?.providerSettings[scheduleVariable(key)];
+    return [{ provider: key, cron: configured === 'off' ? null : (configured ?? schedule.cron) }];
+  });
+}
+
 /** The schedules as Graphile Worker's crontab; a bad cron expression is a ConfigError naming its variable. */
 export function workerSchedules(config: Config): ParsedCronItem[] {
   return plannedSchedules(config).map((schedule) => {

@@ -86,6 +86,8 @@ function toWrites(results: Map<string, { result: AggregateResult; hash: string }
       score_confidence: result.score?.confidence ?? null,
       score_votes: result.score?.votes ?? null,
       score_provider_count: result.score?.providerCount ?? 0,
+      score_critics: result.score?.profiles.CRITICS ?? null,
+      score_audience: result.score?.profiles.AUDIENCE ?? null,
     })),
     titles: entries.flatMap(([id, { result }]) => result.titles.map((t) => ({ movie_id: id, ...t, normalized: normalizeTitle(t.title) }))),
     ratings: entries.flatMap(([id, { result }]) => result.ratings.map((r) => ({ movie_id: id, ...r }))),

@@ -2,9 +2,12 @@ import type { PrecedenceField, ProviderDefinition } from '../sources/types.js';
 import { normalizeTitle } from '../matching/normalize-title.js';
 import { calibrate } from './calibration.js';
 import { normalizeRating } from './normalize.js';
+import { explainScore, type RatingWeight } from './explain.js';
 import { DEFAULT_PRIOR, type PriorLookup } from './priors.js';
-import { GENRE_CONFIDENCE_THRESHOLD, PRECEDENCE_FIELDS, precedenceRank } from './rules.js';
-import type { AggregateResult, AggregateScore, CuratedFields, NormalizedRating, RecordInput, ScoredTitle } from './types.js';
+import { GENRE_CONFIDENCE_THRESHOLD, PRECEDENCE_FIELDS, precedenceRank, SCORE_PROFILE_NAMES } from './rules.js';
+import type {
+  AggregateResult, AggregateScore, CuratedFields, NormalizedRating, RecordInput, ScoredTitle, ScoreProfileName,
+} from './types.js';
 
 export type DefinitionLookup = (providerKey: string) => ProviderDefinition | undefined;
 
@@ -52,7 +55,7 @@ export function computeAggregate(
 
   const { genres, unknownGenres } = scoreGenres(records, lookup);
   const ratings = normalizeRatings(records, lookup, priors);
-  return { fields, provenance, titles, genres, unknownGenres, ratings, score: combineScore(ratings, lookup, priors) };
+  return { fields, provenance, titles, genres, unknownGenres, ratings, score: combineScore(ratings, lookup) };
 }
 
 function pickOnePerProvider(records: RecordInput[]): RecordInput[] {
@@ -123,7 +126,11 @@ export function isMovieGenre(confidence: number): boolean {
   return confidence >= GENRE_CONFIDENCE_THRESHOLD;
 }
 
-/** Each rating on the common 0-100 scale: linear on the provider's scale, then its calibration. */
+/**
+ * Each rating twice: linear on the provider's scale to 0-100 (`normalized`, what the provider
+ * said) and on the common scale through the provider's calibration (`calibrated`, what the score
+ * uses), with the prior it is shrunk toward, so the rating row alone explains its contribution.
+ */
 function normalizeRatings(records: RecordInput[], lookup: DefinitionLookup, priors: PriorLookup): NormalizedRating[] {
   const out: NormalizedRating[] = [];
   for (const r of records) {
@@ -131,47 +138,35 @@ function normalizeRatings(records: RecordInput[], lookup: DefinitionLookup, prio
     for (const rating of r.ratings) {
       const scale = definition?.ratingScales[rating.kind];
       if (!scale) continue;
+      const prior = priors(r.providerKey, rating.kind);
+      const normalized = normalizeRating(rating.value, scale);
       out.push({
         providerKey: r.providerKey, kind: rating.kind, rawValue: rating.value, rawScale: scale.label,
-        normalized: round(calibrate(normalizeRating(rating.value, scale), priors(r.providerKey, rating.kind).calibration)),
-        votes: rating.votes,
+        normalized, calibrated: round(calibrate(normalized, prior.calibration)),
+        votes: rating.votes, priorMean: prior.mean, priorVotes: prior.votes,
       });
     }
   }
   return out.sort((a, b) => a.providerKey.localeCompare(b.providerKey) || a.kind.localeCompare(b.kind));
 }
 
+/** The reliability weight of a provider's rating kind, from its definition. */
+export function ratingWeight(lookup: DefinitionLookup): RatingWeight {
+  return (providerKey, kind) => weightOf(lookup(providerKey), `rating.${kind}`);
+}
+
 /**
- * The c-rating. Each normalised rating R is shrunk toward its provider's prior mean C by its votes
- * v (the IMDb weighted-rating idea, with each provider's own C and m):
- *   WR = v/(v+m)·R + m/(v+m)·C        (unknown votes count as m: half rating, half prior)
- * and the c-rating is the reliability-weighted mean Σ wᵢ·WRᵢ / Σ wᵢ (weights per provider and kind).
- * Confidence = 1 − Π (1 − vᵢ/(vᵢ+mᵢ))^wᵢ: it grows with every provider and every vote.
+ * The c-rating under every profile (see explain.ts for the formula). The BALANCED explanation
+ * gives value, confidence and votes; the other profiles only their value, stored for ordering.
  */
-export function combineScore(ratings: NormalizedRating[], lookup: DefinitionLookup, priors: PriorLookup): AggregateScore | null {
-  if (ratings.length === 0) return null;
-  let weighted = 0;
-  let totalWeight = 0;
-  let doubt = 1;
-  let votes = 0;
-  for (const r of ratings) {
-    const weight = weightOf(lookup(r.providerKey), `rating.${r.kind}`);
-    if (weight <= 0) continue;
-    const prior = priors(r.providerKey, r.kind);
-    const v = r.votes ?? prior.votes;
-    const trust = v / (v + prior.votes);
-    weighted += weight * (trust * r.normalized + (1 - trust) * prior.mean);
-    totalWeight += weight;
-    votes += r.votes ?? 0;
-    doubt *= (1 - trust) ** weight;
-  }
-  if (totalWeight === 0) return null;
-  return {
-    value: weighted / totalWeight,
-    confidence: round(1 - doubt),
-    votes,
-    providerCount: new Set(ratings.map((r) => r.providerKey)).size,
-  };
+export function combineScore(ratings: NormalizedRating[], lookup: DefinitionLookup): AggregateScore | null {
+  const weight = ratingWeight(lookup);
+  const balanced = explainScore(ratings, weight, 'BALANCED');
+  if (!balanced) return null;
+  const profiles = Object.fromEntries(
+    SCORE_PROFILE_NAMES.map((p) => [p, p === 'BALANCED' ? balanced.value : explainScore(ratings, weight, p)!.value]),
+  ) as Record<ScoreProfileName, number>;
+  return { value: balanced.value, confidence: balanced.confidence, votes: balanced.votes, providerCount: balanced.providerCount, profiles };
 }
 
 function round(n: number): number {

@@ -1,7 +1,12 @@
 import type pg from 'pg';
-import { priorStatistics, readPriors, savePriors, type PriorRow } from '../db/scoring-priors.js';
+import {
+  currentFit, readPriors, readPriorStats, writeFit, type FittedPrior, type PriorRow, type PriorStats,
+} from '../db/scoring-priors.js';
 import type { ProviderDefinition } from '../sources/types.js';
 import { calibrate, CALIBRATION_QUANTILES, fitCalibration, MIN_OVERLAP, type Calibration } from './calibration.js';
+import { FORMULA_VERSION } from './explain.js';
+
+export { PRIORS_SQL, type PriorRow } from '../db/scoring-priors.js';
 
 export interface Prior {
   /** C, on the common 0-100 scale. */
@@ -13,45 +18,114 @@ export interface Prior {
 
 export type PriorLookup = (providerKey: string, kind: string) => Prior;
 
-/** Used for a provider and kind with no data yet: about the average film, worth 50 votes. */
-export const DEFAULT_PRIOR: Prior = { mean: 60, votes: 50, calibration: [] };
+/**
+ * m never goes below this: a user or audience rating needs at least 1,000 votes to weigh as much as
+ * its prior, however thinly a provider's films are rated (half of MovieLens' films have fewer than
+ * ten ratings, half of IMDb's fewer than a hundred votes), so a few hundred enthusiastic votes
+ * cannot lift a film over widely rated ones. A critic's review is worth more than a user's vote:
+ * critics' ratings need 50 reviews (a Rotten Tomatoes film has a few dozen).
+ */
+export const MIN_PRIOR_VOTES: Record<string, number> = { users: 1000, audience: 1000, critics: 50 };
+const minPriorVotes = (kind: string) => MIN_PRIOR_VOTES[kind] ?? 1000;
+
+/** Used for a provider and kind with no data yet: about the average film, worth the minimum votes. */
+export const DEFAULT_PRIOR: Prior = { mean: 60, votes: 1000, calibration: [] };
+const defaultPrior = (kind: string): Prior => ({ ...DEFAULT_PRIOR, votes: minPriorVotes(kind) });
 
 export async function loadPriors(db: pg.Pool | pg.PoolClient): Promise<PriorLookup> {
   return priorLookup(await readPriors(db));
 }
 
-/** The lookup for scoring_priors rows. */
+/** The lookup for rows read with PRIORS_SQL. */
 export function priorLookup(rows: PriorRow[]): PriorLookup {
   const priors = new Map(rows.map((r) => [`${r.provider_key}:${r.kind}`, { mean: r.prior_mean, votes: r.prior_votes, calibration: r.calibration }]));
-  return (providerKey, kind) => priors.get(`${providerKey}:${kind}`) ?? DEFAULT_PRIOR;
+  return (providerKey, kind) => priors.get(`${providerKey}:${kind}`) ?? defaultPrior(kind);
 }
 
 /**
- * Re-estimates every provider's prior and calibration from the curated catalogue, set-based:
- * quantiles with percentile_cont over the linear 0-100 values (recomputed from raw values, so the
- * previous calibration does not feed back), on films that at least two providers rate. C is the
- * provider's mean calibrated rating; m is the median vote count of its rated films.
+ * The fit from the statistics, pure. The common scale is the anchor's: the rating kind that rates
+ * the most films (IMDb users on a real catalogue) stays linear, so a film only it knows is never
+ * moved by calibration. Every other kind is mapped onto it by quantile mapping on the films both
+ * rate, and only from MIN_OVERLAP such films up (linear before that). C is the kind's mean rating
+ * through that calibration; m the median vote count of its films, at least MIN_PRIOR_VOTES.
+ * Everything is computed from raw values, so a fit never feeds on the last one: refitting
+ * unchanged ratings gives the same fit.
  */
-export async function refreshPriors(pool: pg.Pool, definitions: ProviderDefinition[]): Promise<number> {
-  const scales = definitions.flatMap((d) =>
-    Object.entries(d.ratingScales).map(([kind, s]) => ({ provider_key: d.key, kind, min: s.min, max: s.max })),
-  );
-  const rows = await priorStatistics(pool, scales, CALIBRATION_QUANTILES);
-  const priors = rows.map((r) => {
+export function fitPriors(stats: PriorStats[]): FittedPrior[] {
+  return stats.map((r) => {
     const calibration =
-      r.overlap_size >= MIN_OVERLAP && r.provider_q && r.reference_q ? fitCalibration(r.provider_q, r.reference_q) : [];
+      !r.is_anchor && r.overlap_size >= MIN_OVERLAP && r.provider_q && r.reference_q ? fitCalibration(r.provider_q, r.reference_q) : [];
     return {
       provider_key: r.provider_key,
       kind: r.kind,
       prior_mean: round(calibrate(r.mean_linear, calibration)),
-      prior_votes: Math.max(1, Math.round(r.median_votes ?? DEFAULT_PRIOR.votes)),
+      prior_votes: Math.max(minPriorVotes(r.kind), Math.round(r.median_votes ?? 0)),
       calibration,
       sample_size: r.sample_size,
       overlap_size: r.overlap_size,
     };
   });
-  await savePriors(pool, priors);
-  return priors.length;
+}
+
+/** A new fit replaces the current one only when it moves some rating by at least this (points). */
+export const REFIT_TOLERANCE = 0.25;
+
+/**
+ * Whether a fit would change scores enough to adopt it: another set of provider kinds, a prior
+ * mean moved by REFIT_TOLERANCE, m by 10 %, or a calibrated value anywhere on 0-100 by
+ * REFIT_TOLERANCE. Below that, the current version stays and no movie is re-aggregated.
+ */
+export function fitDiffers(current: PriorRow[], next: PriorRow[]): boolean {
+  const key = (r: PriorRow) => `${r.provider_key}:${r.kind}`;
+  const byKey = new Map(current.map((r) => [key(r), r]));
+  if (current.length !== next.length) return true;
+  for (const n of next) {
+    const c = byKey.get(key(n));
+    if (!c) return true;
+    if (Math.abs(c.prior_mean - n.prior_mean) >= REFIT_TOLERANCE) return true;
+    if (Math.abs(c.prior_votes - n.prior_votes) >= 0.1 * c.prior_votes) return true;
+    for (let x = 0; x <= 100; x += 2.5) {
+      if (Math.abs(calibrate(x, c.calibration) - calibrate(x, n.calibration)) >= REFIT_TOLERANCE) return true;
+    }
+  }
+  return false;
+}
+
+export interface RefitOutcome {
+  /** The fit version in force afterwards. */
+  version: number;
+  /** Whether a new version was adopted (then every movie needs re-aggregating). */
+  adopted: boolean;
+  priors: number;
+}
+
+export function ratingScales(definitions: ProviderDefinition[]) {
+  return definitions.flatMap((d) =>
+    Object.entries(d.ratingScales).map(([kind, s]) => ({ provider_key: d.key, kind, min: s.min, max: s.max })),
+  );
+}
+
+/**
+ * Refits priors and calibrations from the curated ratings and adopts the fit as a new version when
+ * it differs (fitDiffers) or the formula changed. Runs after imports (the refit-scoring job) and
+ * from `moviec aggregate --all`; on unchanged data it adopts nothing, so running it again never
+ * moves a score.
+ */
+export async function refitPriors(pool: pg.Pool, definitions: ProviderDefinition[], reason: string): Promise<RefitOutcome> {
+  const next = fitPriors(await readPriorStats(pool, ratingScales(definitions), CALIBRATION_QUANTILES));
+  const [current, currentPriors] = await Promise.all([currentFit(pool), readPriors(pool)]);
+  if (current && current.formula_version === FORMULA_VERSION && !fitDiffers(currentPriors, next)) {
+    return { version: current.version, adopted: false, priors: currentPriors.length };
+  }
+  const version = await writeFit(pool, next, FORMULA_VERSION, reason);
+  return { version, adopted: true, priors: next.length };
+}
+
+/** As refitPriors, adopting the fit whatever it is (tests, and a forced refit). */
+export async function refreshPriors(pool: pg.Pool, definitions: ProviderDefinition[]): Promise<number> {
+  const next = fitPriors(await readPriorStats(pool, ratingScales(definitions), CALIBRATION_QUANTILES));
+  await writeFit(pool, next, FORMULA_VERSION, 'forced');
+  return next.length;
 }
 
 function round(n: number): number {

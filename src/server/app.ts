@@ -9,7 +9,8 @@ import { createMemoryCache } from '../cache/index.js';
 import type { MovieCache } from '../cache/movie-cache.js';
 import type { PrismaClient } from '../db/prisma.js';
 import { adminAccess } from '../graphql/auth.js';
-import { createGraphQLContext, type GraphQLContext } from '../graphql/context.js';
+import { createGraphQLContext, type Freshness, type GraphQLContext } from '../graphql/context.js';
+import { providerRefreshIntervals, type RefreshIntervals } from '../schedule/refresh-intervals.js';
 import { buildMovieCSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
 import { createApolloServer } from './apollo.js';
@@ -45,6 +46,8 @@ export interface AppOptions {
   website?: boolean;
   /** Poster mirror settings for the website and /assets; from the environment when absent. */
   posters?: PosterSettings;
+  /** When ratings count as stale; default: each provider's default import schedule and the clock. */
+  freshness?: Freshness;
 }
 
 export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 12, maxComplexity: 5000 };
@@ -74,6 +77,7 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   const ownCache = options.cache ? undefined : createMemoryCache(300, logger);
   const cache = options.cache ?? ownCache!;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const freshness = options.freshness ?? scheduleFreshness(providerRefreshIntervals());
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
@@ -103,7 +107,7 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
     express.json({ limit: bodyLimit }),
     expressMiddleware(apollo, {
       context: ({ req }) =>
-        Promise.resolve(createGraphQLContext({ pool, prisma, cache, admin: adminAccess(req.headers.authorization, adminToken) })),
+        Promise.resolve(createGraphQLContext({ pool, prisma, cache, freshness, admin: adminAccess(req.headers.authorization, adminToken) })),
     }),
   );
   if (options.website ?? true) app.use(webRoutes({ pool, ...(options.posters ? { posters: options.posters } : {}) }));
@@ -170,4 +174,9 @@ function errorHandler(logger: Logger | undefined, debug: boolean, bodyLimit: str
             : (error.message ?? 'bad request');
     res.status(status).json({ error: message, ...(debug ? { stack: error.stack } : {}) });
   };
+}
+
+/** Staleness from refresh intervals per provider (providerRefreshIntervals), against the clock. */
+export function scheduleFreshness(intervals: RefreshIntervals, now: () => Date = () => new Date()): Freshness {
+  return { refreshInterval: (providerKey) => intervals[providerKey] ?? null, now };
 }

@@ -1,7 +1,8 @@
 import { openConfiguredCache } from '../cache/index.js';
 import type { MovieCache } from '../cache/movie-cache.js';
 import type { Runtime } from '../runtime.js';
-import { createApp, type RunningServer } from './app.js';
+import { providerRefreshIntervals } from '../schedule/refresh-intervals.js';
+import { createApp, scheduleFreshness, type RunningServer } from './app.js';
 
 /**
  * The API of `npm start` and `moviec serve`, on the configured PORT and HOST. Give it the cache the
@@ -25,6 +26,7 @@ export async function startApi(runtime: Runtime, sharedCache?: MovieCache): Prom
     playground: config.GRAPHQL_PLAYGROUND,
     limits: { maxDepth: config.MAX_QUERY_DEPTH, maxComplexity: config.MAX_QUERY_COMPLEXITY },
     bodyLimit: config.BODY_LIMIT,
+    freshness: scheduleFreshness(providerRefreshIntervals(config)),
   });
   const server = await start(config.PORT, config.HOST).catch(async (error: unknown) => {
     if (!sharedCache) await cache.close().catch(() => undefined);

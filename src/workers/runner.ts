@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { Logger as WorkerLogger, run, type ParsedCronItem, type Runner, type WorkerEvents } from 'graphile-worker';
 import type { Config } from '../config.js';
+import { enqueueRefit, needsRefitForFormula } from '../db/scoring-jobs.js';
+import { FORMULA_VERSION } from '../scoring/explain.js';
 import type { Logger } from '../logger.js';
 import { createOperationsTasks } from '../schedule/tasks.js';
 import { withJobLogging } from './job-logging.js';
@@ -104,6 +106,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     runner.promise.then(() => restart(), (error: unknown) => restart(error));
   };
   supervise(await launch());
+  // A new scoring formula (an upgrade) refits and re-aggregates the catalogue by itself.
+  if (await needsRefitForFormula(pool, FORMULA_VERSION)) await enqueueRefit(pool, 0);
 
   return {
     get restarts() {

@@ -7,7 +7,10 @@ import type { Logger } from '../logger.js';
 import { withTransaction } from '../db/pool.js';
 import { rematchUnmatched } from '../matching/match-changed.js';
 import { aggregateMovies } from '../scoring/aggregate.js';
-import { enqueueAggregation, enqueueRematch } from '../db/jobs.js';
+import { enqueueAggregateScoredMovies, enqueueRefit, pendingAggregationJobs } from '../db/scoring-jobs.js';
+import { refitPriors } from '../scoring/priors.js';
+import { providerDefinitions } from '../sources/registry.js';
+import { AGGREGATE_CHUNK, enqueueAggregation, enqueueRematch, REFIT_DELAY_SECONDS } from '../db/jobs.js';
 import { reportInputProgress } from './import-progress.js';
 
 export interface TaskDependencies {
@@ -15,10 +18,12 @@ export interface TaskDependencies {
   logger: Logger;
   /** Called after aggregation committed changes, e.g. to invalidate caches. */
   onMoviesChanged?: (movieIds: string[]) => Promise<void> | void;
+  /** Debounce of the scoring refit after an import (REFIT_DELAY_SECONDS by default). */
+  refitDelaySeconds?: number;
 }
 
-/** The Graphile Worker tasks: ingest one import run; aggregate one movie or a chunk of movies. */
-export function createTaskList({ pool, logger, onMoviesChanged }: TaskDependencies): TaskList {
+/** The Graphile Worker tasks: ingest one import run; aggregate one movie or a chunk of movies; refit the scoring. */
+export function createTaskList({ pool, logger, onMoviesChanged, refitDelaySeconds = REFIT_DELAY_SECONDS }: TaskDependencies): TaskList {
   const aggregate = async (ids: string[], jobId: string) => {
     const outcome = await aggregateMovies(pool, ids);
     faultPoint('aggregate.committed', { jobId, movies: ids.length });
@@ -30,6 +35,19 @@ export function createTaskList({ pool, logger, onMoviesChanged }: TaskDependenci
   const ingest = defineTask(JOB.ingest, async ({ runId }, helpers) => {
     const outcome = await executeImport(pool, runId, { onProgress: (done, total) => reportInputProgress(runId, done, total) });
     if (outcome) logger.info({ jobId: helpers.job.id, ...outcome }, `import run ${runId} ${outcome.status}`);
+    // Ratings changed: priors and calibrations refit by themselves once the aggregation is done.
+    if (outcome && outcome.moviesQueued > 0) await enqueueRefit(pool, refitDelaySeconds);
+  });
+  const refit = defineTask(JOB.refitScoring, async (_payload, helpers) => {
+    // The fit reads the curated ratings: wait until the import's aggregation has written them.
+    if ((await pendingAggregationJobs(pool)) > 0) {
+      await enqueueRefit(pool, refitDelaySeconds);
+      return;
+    }
+    const outcome = await refitPriors(pool, providerDefinitions(), 'after import');
+    // A new fit moves scores: every scored movie is re-aggregated in the background, in chunks.
+    const jobs = outcome.adopted ? await enqueueAggregateScoredMovies(pool, AGGREGATE_CHUNK) : 0;
+    logger.info({ jobId: helpers.job.id, ...outcome, jobs }, outcome.adopted ? `scoring fit ${outcome.version} adopted` : `scoring fit ${outcome.version} kept`);
   });
   const aggregateMovie = defineTask(JOB.aggregateMovie, ({ movieId }, helpers) => aggregate([movieId], helpers.job.id));
   const aggregateChunk = defineTask(JOB.aggregateMovies, ({ movieIds }, helpers) => aggregate(movieIds, helpers.job.id));
@@ -46,5 +64,6 @@ export function createTaskList({ pool, logger, onMoviesChanged }: TaskDependenci
     [JOB.aggregateMovie]: aggregateMovie,
     [JOB.aggregateMovies]: aggregateChunk,
     [JOB.rematchUnmatched]: rematch,
+    [JOB.refitScoring]: refit,
   };
 }

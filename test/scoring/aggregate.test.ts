@@ -17,9 +17,10 @@ describe('aggregation against the database', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const titles = Array.from({ length: 40 }, (_, i) => ({ tconst: `tt${String(2000000 + i)}`, title: `Film ${i}`, year: 1980 + i }));
-    // IMDb users bunch between 5.5 and 9.4; the critics spread over 0-100.
-    const ratings = titles.map((t, i): [string, number, number] => [t.tconst, Math.round((5.5 + i * 0.1) * 10) / 10, 100 + i * 50]);
+    // 240 films: a calibration is fitted only from 200 films rated by two providers (linear below).
+    const titles = Array.from({ length: 240 }, (_, i) => ({ tconst: `tt${String(2000000 + i)}`, title: `Film ${i}`, year: 1980 + (i % 40) }));
+    // IMDb users bunch between 5.5 and 9.4; the critics spread over 40-98.5.
+    const ratings = titles.map((t, i): [string, number, number] => [t.tconst, Math.round((5.5 + (i % 40) * 0.1) * 10) / 10, 100 + (i % 40) * 50]);
     const files = await writeFiles(await tempDir(), { 'b.tsv': basicsTsv(titles), 'r.tsv': ratingsTsv(ratings) });
     expect((await importImdb(db.pool, files['b.tsv']!, files['r.tsv']!)).status).toBe('SUCCEEDED');
     const { rows } = await db.pool.query<{ id: string }>('SELECT id FROM movies ORDER BY imdb_id');
@@ -27,7 +28,7 @@ describe('aggregation against the database', () => {
     await db.pool.query(`INSERT INTO providers (key, name, kind, rating_scale, creates_movies) VALUES ('testcritic', 'Test critics', 'FILE', '0-100%', false)`);
     await db.pool.query(
       `INSERT INTO ratings (movie_id, provider_key, kind, raw_value, raw_scale, normalized, votes)
-       SELECT id, 'testcritic', 'critics', (n - 1) * 2.5, '0-100%', (n - 1) * 2.5, 20
+       SELECT id, 'testcritic', 'critics', 40 + ((n - 1) % 40) * 1.5, '0-100%', 40 + ((n - 1) % 40) * 1.5, 20
          FROM (SELECT id, row_number() OVER (ORDER BY imdb_id) AS n FROM movies) m`,
     );
   });
@@ -38,12 +39,14 @@ describe('aggregation against the database', () => {
     expect(fitted).toBe(2);
     const { rows } = await db.pool.query('SELECT * FROM scoring_priors ORDER BY provider_key');
     expect(rows.map((r) => [r.provider_key, r.kind, r.sample_size, r.overlap_size])).toEqual([
-      ['imdb', 'users', 40, 40],
-      ['testcritic', 'critics', 40, 40],
+      ['imdb', 'users', 240, 240],
+      ['testcritic', 'critics', 240, 240],
     ]);
     const imdb = rows[0];
     expect(imdb.prior_votes).toBe(1075); // median of 100, 150, …, 2050
-    for (const { calibration } of rows) {
+    // IMDb rates as many films and comes first: it is the anchor, its scale the common scale.
+    expect(rows[0].calibration).toEqual([]);
+    for (const { calibration } of rows.slice(1)) {
       expect(calibration.length).toBeGreaterThanOrEqual(2);
       for (let i = 1; i < calibration.length; i++) {
         expect(calibration[i][0]).toBeGreaterThan(calibration[i - 1][0]);
@@ -54,7 +57,7 @@ describe('aggregation against the database', () => {
     const priors = await loadPriors(db.pool);
     const { calibrate } = await import('../../src/scoring/calibration.js');
     const imdbMedian = calibrate(((7.45 - 1) / 9) * 100, priors('imdb', 'users').calibration);
-    const criticMedian = calibrate(48.75, priors('testcritic', 'critics').calibration);
+    const criticMedian = calibrate(69.25, priors('testcritic', 'critics').calibration);
     expect(imdbMedian).toBeCloseTo(criticMedian, 0);
   });
 

@@ -64,8 +64,8 @@ describe('computeAggregate', () => {
       priors,
     )!;
     // IMDb: 1000/2000·80 + 1000/2000·50 = 65; TMDB: 500/1500·60 + 1000/1500·50 = 53.33
-    // c-rating (1·65 + 3·53.33) / 4 = 56.25; confidence 1 − (1/2)¹·(2/3)³ = 0.8519
-    expect(result.score).toEqual({ value: 56.25, confidence: 0.8519, votes: 1500, providerCount: 2 });
+    // c-rating (1·65 + 3·53.33) / 4 = 56.25 → 56.3 (one decimal); confidence 1 − (1/2)¹·(2/3)³ = 0.8519
+    expect(result.score).toMatchObject({ value: 56.3, confidence: 0.8519, votes: 1500, providerCount: 2 });
     expect(result.ratings.map((r) => [r.providerKey, r.normalized])).toEqual([['imdb', 80], ['tmdb', 60]]);
   });
 
@@ -98,24 +98,20 @@ describe('computeAggregate', () => {
 });
 
 describe('the README worked example', () => {
-  it('gives 77.09 with confidence 0.9994 on three providers', async () => {
+  it('gives 77.1 with confidence 0.9994 on three providers', async () => {
     const { combineScore } = await import('../../src/scoring/compute.js');
     const weights: Record<string, Record<string, number>> = {
       imdb: { 'rating.users': 1 }, rottentomatoes: { 'rating.critics': 1 }, movielens: { 'rating.users': 0.9 },
     };
-    const priors: Record<string, { mean: number; votes: number }> = {
-      imdb: { mean: 62, votes: 1000 }, rottentomatoes: { mean: 60, votes: 80 }, movielens: { mean: 65, votes: 150 },
-    };
     const score = combineScore(
       [
-        { providerKey: 'imdb', kind: 'users', rawValue: 8.0, rawScale: '1-10', normalized: 80, votes: 50_000 },
-        { providerKey: 'rottentomatoes', kind: 'critics', rawValue: 91, rawScale: '0-100%', normalized: 84, votes: 120 },
-        { providerKey: 'movielens', kind: 'users', rawValue: 4.1, rawScale: '0.5-5', normalized: 78, votes: 2_400 },
+        { providerKey: 'imdb', kind: 'users', rawValue: 8.0, rawScale: '1-10', normalized: 77.78, calibrated: 80, votes: 50_000, priorMean: 62, priorVotes: 1000 },
+        { providerKey: 'rottentomatoes', kind: 'critics', rawValue: 91, rawScale: '0-100%', normalized: 91, calibrated: 84, votes: 120, priorMean: 60, priorVotes: 80 },
+        { providerKey: 'movielens', kind: 'users', rawValue: 4.1, rawScale: '0.5-5', normalized: 80, calibrated: 78, votes: 2_400, priorMean: 65, priorVotes: 150 },
       ],
       (key) => ({ ...imdb, key: key, weights: weights[key]! }),
-      (key) => ({ ...priors[key]!, calibration: [] }),
     )!;
-    expect(score.value).toBeCloseTo(77.09, 2);
+    expect(score.value).toBe(77.1);
     expect(score.confidence).toBe(0.9994);
     expect(score).toMatchObject({ votes: 52_520, providerCount: 3 });
   });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { calibrate, fitCalibration } from '../../src/scoring/calibration.js';
-import { combineScore, type DefinitionLookup } from '../../src/scoring/compute.js';
+import { combineScore as combine, ratingWeight, type DefinitionLookup } from '../../src/scoring/compute.js';
+import { explainScore } from '../../src/scoring/explain.js';
 import type { Prior } from '../../src/scoring/priors.js';
 import type { NormalizedRating } from '../../src/scoring/types.js';
 
@@ -24,6 +25,9 @@ const ratingArb = (providerKey: string) =>
     rawScale: fc.constant('0-100'),
     normalized: fc.double({ min: 0, max: 100, noNaN: true }),
     votes: fc.option(fc.integer({ min: 1, max: 5_000_000 }), { nil: null }),
+    calibrated: fc.constant(0),
+    priorMean: fc.constant(0),
+    priorVotes: fc.constant(0),
   });
 const ratingsArb = fc
   .subarray(PROVIDERS, { minLength: 1 })
@@ -33,6 +37,22 @@ const priorsArb = fc.tuple(priorArb, priorArb, priorArb, priorArb).map((list) =>
   const byProvider = new Map(PROVIDERS.map((p, i) => [p, list[i]!]));
   return (providerKey: string): Prior => byProvider.get(providerKey)!;
 });
+
+/**
+ * The c-rating of ratings whose `normalized` is taken as already calibrated, shrunk toward the
+ * given priors (each rating carries its prior since explanations exist). Unrounded: the exact sum
+ * of the explanation's contributions, so that the properties are not hidden by the one-decimal rounding.
+ */
+function combineScore(ratings: NormalizedRating[], weights: DefinitionLookup, priors: (providerKey: string) => Prior) {
+  const scored = ratings.map((r) => ({ ...r, calibrated: r.normalized, priorMean: priors(r.providerKey).mean, priorVotes: priors(r.providerKey).votes }));
+  const score = combine(scored, weights);
+  if (!score) return null;
+  return { ...score, value: exactValue(scored, weights) };
+}
+
+function exactValue(ratings: NormalizedRating[], weights: DefinitionLookup): number {
+  return explainScore(ratings, ratingWeight(weights))!.exact;
+}
 
 describe('c-rating properties', () => {
   it('is always within 0-100, with a confidence within 0-1', () => {

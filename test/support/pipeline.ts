@@ -8,7 +8,7 @@ const quiet = new Logger(() => () => undefined);
 
 /** Runs every queued job (imports, then the aggregation they queue) until none is left. */
 export async function drainJobs(pool: pg.Pool): Promise<void> {
-  await runOnce({ pgPool: pool, taskList: createTaskList({ pool, logger: createLogger('silent') }), logger: quiet });
+  await runOnce({ pgPool: pool, taskList: createTaskList({ pool, logger: createLogger('silent'), refitDelaySeconds: 0 }), logger: quiet });
 }
 
 /** Queues an IMDb import through the worker path and runs it and its aggregation to the end. */

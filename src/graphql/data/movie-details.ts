@@ -26,12 +26,22 @@ export async function movieIdByExternalId(pool: pg.Pool, providerKey: string, ex
   return movieIdByAnyExternalId(pool, providerKey, externalId);
 }
 
+/**
+ * Ratings with what explains them (calibrated value, prior) and their freshness: fetchedAt is when
+ * MovieC last read any record of that provider for the movie (an import touches every row it reads).
+ */
 export async function ratingsForMovies(pool: pg.Pool, ids: readonly string[]): Promise<RatingRecord[]> {
   const { rows } = await pool.query<RatingRecord>(
-    `SELECT movie_id AS "movieId", provider_key AS "providerKey", kind, raw_value AS "rawValue",
-            raw_scale AS "rawScale", normalized, votes
-       FROM ratings WHERE movie_id = ANY($1::uuid[])
-      ORDER BY provider_key, kind`,
+    `SELECT r.movie_id AS "movieId", r.provider_key AS "providerKey", r.kind, r.raw_value AS "rawValue",
+            r.raw_scale AS "rawScale", r.normalized, r.calibrated, r.prior_mean AS "priorMean",
+            r.prior_votes AS "priorVotes", r.votes,
+            to_char(seen.fetched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "fetchedAt",
+            NULL::text AS "sourceUpdatedAt"
+       FROM ratings r
+       LEFT JOIN LATERAL (SELECT max(pr.last_seen_at) AS fetched_at FROM provider_records pr
+                           WHERE pr.movie_id = r.movie_id AND pr.provider_key = r.provider_key) seen ON true
+      WHERE r.movie_id = ANY($1::uuid[])
+      ORDER BY r.provider_key, r.kind`,
     [ids],
   );
   return rows;

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { GENRE_CONFIDENCE_THRESHOLD } from '../../scoring/rules.js';
+import type { ScoreProfileName } from '../../scoring/types.js';
 import type { Cursor, SortKeyType } from '../cursor.js';
 import { MOVIE_COLUMNS, toMovieRecord, type MovieRecord, type MovieRow } from './records.js';
 
@@ -31,6 +32,23 @@ export const MOVIE_ORDERINGS = {
 } as const satisfies Record<string, Ordering>;
 
 export type MovieOrderName = keyof typeof MOVIE_ORDERINGS;
+
+/** The stored c-rating of each score profile (BALANCED is score_value); each has its order index. */
+export const PROFILE_SCORE_COLUMNS: Record<ScoreProfileName, string> = {
+  BALANCED: 'm.score_value',
+  CRITICS: 'm.score_critics',
+  AUDIENCE: 'm.score_audience',
+};
+
+/** An ordering with SCORE_DESC meaning the profile's score (movies_score_<profile>_order_idx). */
+export function orderingFor(order: MovieOrderName, profile: ScoreProfileName): Ordering {
+  if (order !== 'SCORE_DESC' || profile === 'BALANCED') return MOVIE_ORDERINGS[order];
+  return {
+    name: `SCORE_DESC_${profile}`,
+    direction: 'DESC',
+    keys: [{ sql: `coalesce(${PROFILE_SCORE_COLUMNS[profile]}, -1)`, cast: 'float8' }],
+  };
+}
 
 export function keyTypes(ordering: Ordering): SortKeyType[] {
   return ordering.keys.map((k) => (k.cast === 'text' ? 'string' : 'number'));
@@ -67,6 +85,8 @@ export interface MovieFilterValues {
   yearTo?: number | null;
   minScore?: number | null;
   minVotes?: number | null;
+  /** Whose score minScore applies to (BALANCED when absent). */
+  profile?: ScoreProfileName | null;
 }
 
 /**
@@ -86,7 +106,9 @@ export function filterConditions(filter: MovieFilterValues | null | undefined, p
   }
   if (filter.yearFrom != null) conditions.push(`m.year >= ${params.add(filter.yearFrom, 'int4')}`);
   if (filter.yearTo != null) conditions.push(`m.year <= ${params.add(filter.yearTo, 'int4')}`);
-  if (filter.minScore != null) conditions.push(`m.score_value >= ${params.add(filter.minScore, 'float8')}`);
+  if (filter.minScore != null) {
+    conditions.push(`${PROFILE_SCORE_COLUMNS[filter.profile ?? 'BALANCED']} >= ${params.add(filter.minScore, 'float8')}`);
+  }
   if (filter.minVotes != null) conditions.push(`m.score_votes >= ${params.add(filter.minVotes, 'int4')}`);
   return conditions;
 }

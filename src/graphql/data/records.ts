@@ -18,6 +18,9 @@ export interface MovieRecord {
   scoreConfidence: number | null;
   scoreVotes: number | null;
   scoreProviderCount: number;
+  /** The c-rating under the CRITICS and AUDIENCE profiles (scoreValue is BALANCED). */
+  scoreCritics: number | null;
+  scoreAudience: number | null;
   /** Which provider supplied each curated field ("lock" for an admin lock), e.g. {"title": "imdb"}. */
   provenance: Record<string, string>;
 }
@@ -28,8 +31,17 @@ export interface RatingRecord {
   kind: string;
   rawValue: number;
   rawScale: string;
+  /** Linear 0-100. */
   normalized: number;
+  /** On the common scale; null on rows scored before explanations existed. */
+  calibrated: number | null;
+  priorMean: number | null;
+  priorVotes: number | null;
   votes: number | null;
+  /** ISO 8601: when MovieC last read the provider's record. */
+  fetchedAt: string | null;
+  /** ISO 8601: when the provider says it last updated the rating, if it says. */
+  sourceUpdatedAt: string | null;
 }
 
 export interface TitleRecord {
@@ -85,7 +97,8 @@ export const MOVIE_COLUMNS = `m.id, m.title, m.original_title AS "originalTitle"
   to_char(m.release_date, 'YYYY-MM-DD') AS "releaseDate", m.runtime_minutes AS "runtimeMinutes",
   m.overview, m.poster_url AS "posterUrl", m.updated_at AS "updatedAt", m.score_value AS "scoreValue",
   m.score_confidence AS "scoreConfidence", m.score_votes AS "scoreVotes",
-  m.score_provider_count AS "scoreProviderCount", m.provenance`;
+  m.score_provider_count AS "scoreProviderCount", m.score_critics AS "scoreCritics",
+  m.score_audience AS "scoreAudience", m.provenance`;
 
 type WithDates<T, K extends keyof T> = Omit<T, K> & { [P in K]: Date | (null extends T[P] ? null : never) };
 

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
-import { Ctx, FieldResolver, Resolver, Root, type ClassType } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Resolver, Root, type ClassType } from 'type-graphql';
+import type { Contribution } from '../../scoring/explain.js';
 import { GENRE_CONFIDENCE_THRESHOLD } from '../../scoring/rules.js';
+import { explainStoredScore, isStale } from '../../services/score-explanation.js';
 import type { GraphQLContext } from '../context.js';
 import type {
   ExternalIdRecord,
@@ -15,20 +17,38 @@ import type { MovieConnectionRecord } from '../pagination.js';
 import { ImportRun, Provider, ProviderMatchStats } from '../types/catalogue.js';
 import { MovieConnection, type MovieFacets } from '../types/connection.js';
 import { AggregateScore, ExternalId, FieldSource, GenreCandidate, Movie, MovieTitle, ProviderRating } from '../types/movie.js';
+import { ScoreContribution, ScoreProfile } from '../types/score.js';
 
 /** Fields that are not columns of their parent row: each goes through a per-request DataLoader. */
 
 @Resolver(() => Movie)
 export class MovieFields {
-  @FieldResolver()
-  score(@Root() movie: MovieRecord): AggregateScore | null {
+  @FieldResolver(() => AggregateScore, { nullable: true })
+  async score(
+    @Root() movie: MovieRecord,
+    @Arg('profile', () => ScoreProfile, {
+      defaultValue: ScoreProfile.BALANCED,
+      description: 'Whose ratings weigh most: BALANCED (the c-rating), CRITICS or AUDIENCE.',
+    })
+    profile: ScoreProfile,
+    @Ctx() { loaders }: GraphQLContext,
+  ): Promise<ScoreRecord | null> {
     if (movie.scoreValue == null) return null;
-    return {
+    const balanced: ScoreRecord = {
+      movieId: movie.id,
+      profile,
       value: movie.scoreValue,
       confidence: movie.scoreConfidence ?? 0,
       providerCount: movie.scoreProviderCount,
       votes: movie.scoreVotes ?? 0,
     };
+    if (profile === ScoreProfile.BALANCED) return balanced;
+    // Another profile: its stored value (what lists order by), its confidence from the ratings.
+    const stored = profile === ScoreProfile.CRITICS ? movie.scoreCritics : movie.scoreAudience;
+    const explained = explainStoredScore(await loaders.ratings.load(movie.id), profile);
+    const value = stored ?? explained?.value;
+    if (value == null) return null;
+    return { ...balanced, value, confidence: explained?.confidence ?? balanced.confidence };
   }
 
   @FieldResolver()
@@ -66,6 +86,39 @@ export class MovieFields {
 }
 
 const LOCK = 'lock';
+
+/** An AggregateScore as resolved: the movie and profile it belongs to, for its explanation. */
+interface ScoreRecord {
+  movieId: string;
+  profile: ScoreProfile;
+  value: number;
+  confidence: number;
+  providerCount: number;
+  votes: number;
+}
+
+@Resolver(() => AggregateScore)
+export class ScoreFields {
+  @FieldResolver()
+  async explanation(@Root() score: ScoreRecord, @Ctx() { loaders }: GraphQLContext): Promise<ScoreExplanationRecord | null> {
+    const explained = explainStoredScore(await loaders.ratings.load(score.movieId), score.profile);
+    if (!explained) return null;
+    return { formulaVersion: explained.formulaVersion, contributions: explained.contributions };
+  }
+}
+
+interface ScoreExplanationRecord {
+  formulaVersion: string;
+  contributions: Contribution[];
+}
+
+@Resolver(() => ProviderRating)
+export class ProviderRatingFields {
+  @FieldResolver()
+  stale(@Root() rating: RatingRecord, @Ctx() { freshness }: GraphQLContext): boolean {
+    return isStale(rating.fetchedAt, freshness.refreshInterval(rating.providerKey), freshness.now());
+  }
+}
 
 interface FieldSourceRecord {
   field: string;
@@ -116,4 +169,4 @@ function providerFieldOf(type: ClassType): ClassType {
   return ProviderField;
 }
 
-export const PROVIDER_FIELD_RESOLVERS = [ProviderRating, MovieTitle, ExternalId, ImportRun, ProviderMatchStats].map(providerFieldOf);
+export const PROVIDER_FIELD_RESOLVERS = [ProviderRating, MovieTitle, ExternalId, ImportRun, ProviderMatchStats, ScoreContribution].map(providerFieldOf);

@@ -1,12 +1,13 @@
 import type pg from 'pg';
 import type { MovieCache } from '../../cache/movie-cache.js';
+import type { ScoreProfileName } from '../../scoring/types.js';
 import { decodeCursor } from '../cursor.js';
 import {
   countMovies,
   fetchPage,
   filterConditions,
   keyTypes,
-  MOVIE_ORDERINGS,
+  orderingFor,
   SqlParams,
   type MovieFilterValues,
   type MovieOrderName,
@@ -41,6 +42,8 @@ export interface PageArguments {
 export interface ListArguments extends PageArguments {
   filter?: MovieFilterValues | null;
   orderBy?: MovieOrderName | null;
+  /** Whose c-rating SCORE_DESC and minScore mean (BALANCED when absent). */
+  profile?: ScoreProfileName | null;
 }
 
 export interface SearchArguments extends PageArguments {
@@ -68,12 +71,13 @@ export const MAX_QUERY_LENGTH = 200;
 const MAX_GENRES = 50;
 
 export async function listMovies(deps: ListDependencies, args: ListArguments): Promise<MovieConnectionRecord> {
-  const filter = await checkFilter(deps.pool, args.filter);
+  const profile = args.profile ?? 'BALANCED';
+  const filter = await checkFilter(deps.pool, args.filter, 'filter', profile);
   const orderBy = args.orderBy ?? 'SCORE_DESC';
   const params = new SqlParams();
   const selection: MovieSelection = { from: 'movies m', conditions: filterConditions(filter, params), params };
   const facets = () => deps.cache.shared('movies-facets', filter, () => facetCounts(deps.pool, null, filter));
-  return cachedPage(deps, 'movies', { filter, orderBy }, selection, MOVIE_ORDERINGS[orderBy], args, facets);
+  return cachedPage(deps, 'movies', { filter, orderBy, profile }, selection, orderingFor(orderBy, profile), args, facets);
 }
 
 export async function searchMovies(deps: ListDependencies, args: SearchArguments): Promise<MovieConnectionRecord> {
@@ -159,7 +163,12 @@ async function cachedPage(
   return toConnection(page, () => cache.shared(`${kind}-count`, key, () => countMovies(pool, selection)), facets);
 }
 
-async function checkFilter(pool: pg.Pool, filter: MovieFilterValues | null | undefined, genresArgument = 'filter'): Promise<MovieFilterValues | null> {
+async function checkFilter(
+  pool: pg.Pool,
+  filter: MovieFilterValues | null | undefined,
+  genresArgument = 'filter',
+  profile: ScoreProfileName = 'BALANCED',
+): Promise<MovieFilterValues | null> {
   if (!filter) return null;
   const { yearFrom, yearTo, minScore, minVotes } = filter;
   if (yearFrom != null && yearTo != null && yearFrom > yearTo) {
@@ -177,6 +186,8 @@ async function checkFilter(pool: pg.Pool, filter: MovieFilterValues | null | und
     yearTo: yearTo ?? null,
     minScore: minScore ?? null,
     minVotes: minVotes ?? null,
+    // Only where it changes the statement, so BALANCED lists share their cache entries as before.
+    ...(minScore != null && profile !== 'BALANCED' ? { profile } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { ArgsType, Field, ID, Int } from 'type-graphql';
 import { ProviderKey } from '../provider-key.js';
 import { LockableField } from '../services/locks.js';
 import { MovieFilter, MovieOrder } from './movie-filter.js';
+import { ScoreProfile } from './score.js';
 
 // Argument classes keep the arguments in the order the contract lists them.
 
@@ -28,6 +29,13 @@ export class MoviesArgs {
 
   @Field(() => String, { nullable: true, description: 'endCursor of the previous page, to get the page after it.' })
   after?: string | null;
+
+  @Field(() => ScoreProfile, {
+    nullable: true,
+    defaultValue: ScoreProfile.BALANCED,
+    description: 'Whose c-rating SCORE_DESC orders by and filter.minScore applies to (each profile has its own index).',
+  })
+  profile?: ScoreProfile | null;
 }
 
 @ArgsType()

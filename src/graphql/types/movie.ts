@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Provider } from './catalogue.js';
+import { ScoreExplanation, ScoreProfile } from './score.js';
 
 /** How a provider's record joined a movie. */
 export enum MatchMethod {
@@ -48,7 +49,10 @@ export class Movie {
   @Field(() => String, { nullable: true, description: 'URL of a poster image.' })
   posterUrl!: string | null;
 
-  @Field(() => AggregateScore, { nullable: true, description: 'The c-rating; null when no provider rates the movie.' })
+  @Field(() => AggregateScore, {
+    nullable: true,
+    description: 'The c-rating under a profile (BALANCED by default); null when no provider rates the movie.',
+  })
   score!: AggregateScore | null;
 
   @Field(() => [ProviderRating], { description: 'Per-provider breakdown of the ratings behind the c-rating.' })
@@ -79,7 +83,7 @@ export class Movie {
 
 @ObjectType({ description: 'The c-rating: every provider rating normalised to 0-100 and combined.' })
 export class AggregateScore {
-  @Field(() => Float, { description: 'Combined score, 0-100.' })
+  @Field(() => Float, { description: 'Combined score, 0-100, rounded to one decimal.' })
   value!: number;
 
   @Field(() => Float, { description: 'Confidence in the score, 0-1; grows with providers and votes.' })
@@ -90,6 +94,15 @@ export class AggregateScore {
 
   @Field(() => Int, { description: 'Total votes behind the combined ratings.' })
   votes!: number;
+
+  @Field(() => ScoreProfile, { description: 'The profile this score is computed under.' })
+  profile!: ScoreProfile;
+
+  @Field(() => ScoreExplanation, {
+    nullable: true,
+    description: 'How the value is computed, rating by rating; null only for a movie not re-scored since explanations exist.',
+  })
+  explanation!: ScoreExplanation | null;
 }
 
 @ObjectType({ description: "One provider's rating of a movie, of one kind." })
@@ -106,11 +119,28 @@ export class ProviderRating {
   @Field(() => String, { description: 'The provider scale, e.g. "1-10" or "0-100".' })
   rawScale!: string;
 
-  @Field(() => Float, { description: 'The rating mapped to 0-100.' })
+  @Field(() => Float, { description: "The rating mapped linearly to 0-100 (MovieLens 4.2 / 5 is 84, a 98 % is 98)." })
   normalized!: number;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: "The rating on MovieC's common scale (the provider's calibration), as the c-rating uses it; null for a movie not re-scored since.",
+  })
+  calibrated!: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Votes behind the rating, when the provider reports them.' })
   votes!: number | null;
+
+  @Field(() => String, { nullable: true, description: "When MovieC last read this provider's record of the movie (ISO 8601)." })
+  fetchedAt!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'When the provider says it last updated the rating (ISO 8601), if it says.' })
+  sourceUpdatedAt!: string | null;
+
+  @Field(() => Boolean, {
+    description: "Whether the rating was read longer ago than the provider's expected refresh interval (from its import schedule).",
+  })
+  stale!: boolean;
 }
 
 @ObjectType({ description: "A provider's title for a movie, scored; the best one is the movie's title." })
