@@ -42,7 +42,11 @@ describe('the bundled sample through the worker, then the GraphQL answer', () =>
     expect(movie.ratings).toEqual([
       { provider: { key: 'IMDB' }, kind: 'users', rawValue: 6.5, rawScale: '1-10', normalized: expect.closeTo(61.11, 2), votes: 35379 },
     ]);
-    expect(movie.score).toMatchObject({ providerCount: 1, votes: 35379, value: expect.closeTo(61.11, 1) });
+    // Shrunk toward the IMDb prior fitted after the import (C, m): v/(v+m)·61.11 + m/(v+m)·C, one decimal.
+    const { rows } = await api.db.pool.query(`SELECT prior_mean, prior_votes FROM scoring_priors WHERE provider_key = 'imdb'`);
+    const { prior_mean: C, prior_votes: m } = rows[0];
+    const expected = Math.round(((35379 / (35379 + m)) * ((6.5 - 1) / 9) * 100 + (m / (35379 + m)) * C) * 10) / 10;
+    expect(movie.score).toMatchObject({ providerCount: 1, votes: 35379, value: expected });
   });
 
   it('lists the catalogue by c-rating, skipping titles that are not movies', async () => {

@@ -2,6 +2,7 @@ import { movie as fetchMovie, movieExtras } from './api.js';
 import { formatNumber, h } from './dom.js';
 import { matchTable } from './match-view.js';
 import { cRatingBadge, rawRating, ratingLabel, votes } from './rating.js';
+import { scorePanel } from './score-panel.js';
 
 const FIELD_LABELS = {
   title: 'Title', originalTitle: 'Original title', year: 'Year', releaseDate: 'Release date',
@@ -41,6 +42,7 @@ export async function renderMovie(main, id, providerNames) {
         scoreBox(movie.score),
         movie.overview ? h('p', { class: 'overview' }, movie.overview) : null)),
     section('Ratings by provider', 'ratings', ratingsTable(movie.ratings)),
+    scorePanel(movie.id),
     section('Titles', 'titles', titlesTable(movie.titles)),
     section('Genres', 'genres', genreList(movie.genres)),
     section('Where each field comes from', 'provenance', provenanceTable(extras.provenance, providerNames)),

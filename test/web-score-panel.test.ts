@@ -1,0 +1,69 @@
+/// <reference lib="dom" />
+import type { Browser, Page } from 'playwright-core';
+import { SAMPLES } from '../src/catalogue/sample.js';
+import { scheduleFreshness } from '../src/server/app.js';
+import { launchChromium } from './support/browser.js';
+import { startTestApi, type TestApi } from './support/graphql-api.js';
+import { drainJobs, queueImport } from './support/pipeline.js';
+
+/** The movie page's "How this score is computed" panel, its profile switch and freshness, in Chromium. */
+describe('the website explains the c-rating', () => {
+  const DAY = 24 * 3_600_000;
+  let clock = new Date();
+  let api: TestApi;
+  let browser: Browser;
+  let page: Page;
+  let movieId: string;
+  const browserErrors: string[] = [];
+
+  beforeAll(async () => {
+    api = await startTestApi({ freshness: scheduleFreshness({ imdb: DAY, movielens: DAY, rottentomatoes: DAY }, () => clock) });
+    for (const { provider, location } of SAMPLES) {
+      await queueImport(api.db.pool, provider, location, 'cli');
+      await drainJobs(api.db.pool);
+    }
+    // A movie rated by users and by critics, so that the profiles differ.
+    const { rows } = await api.db.pool.query(
+      `SELECT m.id, max(pr.last_seen_at) FILTER (WHERE pr.provider_key = 'imdb') AS seen FROM movies m
+         JOIN provider_records pr ON pr.movie_id = m.id
+        WHERE m.score_critics <> m.score_audience
+          AND EXISTS (SELECT 1 FROM ratings r WHERE r.movie_id = m.id AND r.provider_key = 'imdb')
+        GROUP BY m.id ORDER BY m.id LIMIT 1`,
+    );
+    movieId = rows[0].id;
+    clock = new Date(new Date(rows[0].seen).getTime() + 3 * DAY + 60_000);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+    page.on('pageerror', (error) => browserErrors.push(error.message));
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await api.close();
+  });
+
+  it('shows each rating’s contribution adding up to the score, switches profile, and says how fresh each provider is', async () => {
+    const explained = async (profile: string) =>
+      (await api.gql(`query($id: ID!, $p: ScoreProfile) { movie(id: $id) { score(profile: $p) { value explanation { contributions { contribution } } } } }`, {
+        id: movieId, p: profile,
+      })).data.movie.score;
+    const balanced = await explained('BALANCED');
+    const critics = await explained('CRITICS');
+    expect(critics.value).not.toBe(balanced.value);
+
+    await page.goto(`${api.origin}/movie/${movieId}`);
+    await page.waitForSelector('#score-explained table.explanation');
+    expect(await page.textContent('#score-explained h2')).toBe('How this score is computed');
+    expect(await page.textContent('[data-testid=explained-value]')).toBe(balanced.value.toFixed(1));
+    expect(await page.locator('#score-explained tbody tr').count()).toBe(balanced.explanation.contributions.length);
+    const shown = (await page.locator('#score-explained td.contribution').allTextContents()).map(Number);
+    expect(shown.reduce((a, b) => a + b, 0)).toBeCloseTo(balanced.value, 6);
+    expect(await page.textContent('#score-explained .freshness li[data-provider=IMDB]')).toBe('IMDb · updated 3 days ago · stale');
+
+    await page.check('input[name=score-profile][value=CRITICS]');
+    await page.waitForFunction(
+      (value) => document.querySelector('[data-testid=explained-value]')?.textContent === value,
+      critics.value.toFixed(1),
+    );
+    expect(browserErrors).toEqual([]);
+  });
+});
