@@ -9,7 +9,6 @@ import { drainJobs, queueImport } from './support/pipeline.js';
 /** The movie page's "How this score is computed" panel, its profile switch and freshness, in Chromium. */
 describe('the website explains the c-rating', () => {
   const DAY = 24 * 3_600_000;
-  let clock = new Date();
   let api: TestApi;
   let browser: Browser;
   let page: Page;
@@ -17,21 +16,24 @@ describe('the website explains the c-rating', () => {
   const browserErrors: string[] = [];
 
   beforeAll(async () => {
-    api = await startTestApi({ freshness: scheduleFreshness({ imdb: DAY, movielens: DAY, rottentomatoes: DAY }, () => clock) });
+    api = await startTestApi({ freshness: scheduleFreshness({ imdb: DAY, movielens: DAY, rottentomatoes: DAY }) });
     for (const { provider, location } of SAMPLES) {
       await queueImport(api.db.pool, provider, location, 'cli');
       await drainJobs(api.db.pool);
     }
     // A movie rated by users and by critics, so that the profiles differ.
     const { rows } = await api.db.pool.query(
-      `SELECT m.id, max(pr.last_seen_at) FILTER (WHERE pr.provider_key = 'imdb') AS seen FROM movies m
+      `SELECT m.id FROM movies m
          JOIN provider_records pr ON pr.movie_id = m.id
         WHERE m.score_critics <> m.score_audience
-          AND EXISTS (SELECT 1 FROM ratings r WHERE r.movie_id = m.id AND r.provider_key = 'imdb')
-        GROUP BY m.id ORDER BY m.id LIMIT 1`,
+        GROUP BY m.id HAVING count(*) FILTER (WHERE pr.provider_key = 'rottentomatoes') > 0 ORDER BY m.id LIMIT 1`,
     );
     movieId = rows[0].id;
-    clock = new Date(new Date(rows[0].seen).getTime() + 3 * DAY + 60_000);
+    // Rotten Tomatoes was last read three days ago: past its daily refresh interval.
+    await api.db.pool.query(
+      `UPDATE provider_records SET last_seen_at = now() - interval '3 days 1 minute' WHERE movie_id = $1 AND provider_key = 'rottentomatoes'`,
+      [movieId],
+    );
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
     page.on('pageerror', (error) => browserErrors.push(error.message));
@@ -57,7 +59,7 @@ describe('the website explains the c-rating', () => {
     expect(await page.locator('#score-explained tbody tr').count()).toBe(balanced.explanation.contributions.length);
     const shown = (await page.locator('#score-explained td.contribution').allTextContents()).map(Number);
     expect(shown.reduce((a, b) => a + b, 0)).toBeCloseTo(balanced.value, 6);
-    expect(await page.textContent('#score-explained .freshness li[data-provider=IMDB]')).toBe('IMDb · updated 3 days ago · stale');
+    expect(await page.textContent('#score-explained .freshness li[data-provider=ROTTEN_TOMATOES]')).toBe('Rotten Tomatoes · updated 3 days ago · stale');
 
     await page.check('input[name=score-profile][value=CRITICS]');
     await page.waitForFunction(
