@@ -308,10 +308,11 @@ function printRematch(result: import('../services/rematch.js').RematchResult, li
 
 async function runImport(runtime: Runtime, provider: string, location: Record<string, string>, wait: boolean): Promise<number> {
   const { pool, logger, config } = runtime;
-  const [{ queueImport }, { ImportProgress }, { openInvalidationCache }, { startWorker }, { DatabaseUnavailableError, waitForAggregation, waitForRun }, { enqueueRefit }] = await Promise.all([
+  const [{ queueImport }, { ImportProgress }, { openInvalidationCache }, { startWorker }, { DatabaseUnavailableError, waitForAggregation, waitForRun }] = await Promise.all([
     import('../services/import.js'), import('./progress.js'), import('../cache/index.js'), import('../workers/runner.js'), import('./wait.js'),
-    import('../db/scoring-jobs.js'),
   ]);
+  // After the others: jest's ESM loader races on a module (zod) two parallel imports share.
+  const { enqueueRefit } = await import('../db/scoring-jobs.js');
   const runId = await queueImport(pool, provider, location, 'cli');
   console.log(`Import run ${runId} queued (${provider}).`);
   if (!wait) return EXIT.SUCCEEDED;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { calibrate, MAX_SHIFT, MIN_OVERLAP } from '../src/scoring/calibration.js';
-import { fitPriors } from '../src/scoring/priors.js';
-import { priorStatsOf, scoreCatalogue, type FixtureFilm } from './support/scoring-catalogue.js';
+import { calibrate, MAX_SHIFT, MIN_OVERLAP } from '../../src/scoring/calibration.js';
+import { fitPriors } from '../../src/scoring/priors.js';
+import { priorStatsOf, scoreCatalogue, type FixtureFilm } from '../support/scoring-catalogue.js';
 
 /**
  * A ranking that respects evidence (issue 15): on real-looking provider distributions and on
@@ -11,7 +11,7 @@ import { priorStatsOf, scoreCatalogue, type FixtureFilm } from './support/scorin
  */
 
 const { films: REALISTIC } = JSON.parse(
-  readFileSync(new URL('./fixtures/scoring/realistic-catalogue.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/scoring/realistic-catalogue.json', import.meta.url), 'utf8'),
 ) as { films: FixtureFilm[] };
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

@@ -1,10 +1,10 @@
 /// <reference lib="dom" />
 import type { Browser, Page } from 'playwright-core';
-import { SAMPLES } from '../src/catalogue/sample.js';
-import { scheduleFreshness } from '../src/server/app.js';
-import { launchChromium } from './support/browser.js';
-import { startTestApi, type TestApi } from './support/graphql-api.js';
-import { drainJobs, queueImport } from './support/pipeline.js';
+import { SAMPLES } from '../../src/catalogue/sample.js';
+import { scheduleFreshness } from '../../src/server/app.js';
+import { launchChromium } from '../support/browser.js';
+import { startTestApi, type TestApi } from '../support/graphql-api.js';
+import { drainJobs, queueImport } from '../support/pipeline.js';
 
 /** The movie page's "How this score is computed" panel, its profile switch and freshness, in Chromium. */
 describe('the website explains the c-rating', () => {

@@ -1,9 +1,9 @@
 import { jest } from '@jest/globals';
-import { SAMPLES } from '../src/catalogue/sample.js';
-import { buildCli } from '../src/cli/index.js';
-import { MIN_OVERLAP } from '../src/scoring/calibration.js';
-import { scheduleFreshness } from '../src/server/app.js';
-import { startTestApi, type TestApi } from './support/graphql-api.js';
+import { SAMPLES } from '../../src/catalogue/sample.js';
+import { buildCli } from '../../src/cli/index.js';
+import { MIN_OVERLAP } from '../../src/scoring/calibration.js';
+import { scheduleFreshness } from '../../src/server/app.js';
+import { startTestApi, type TestApi } from '../support/graphql-api.js';
 
 /**
  * Issue 15 on the bundled samples, imported with the real `moviec import` (which works the queue,
