@@ -97,7 +97,7 @@ describe('computeAggregate', () => {
   });
 });
 
-describe('the README worked example', () => {
+describe('a hand-computed three-provider example', () => {
   it('gives 77.1 with confidence 0.9994 on three providers', async () => {
     const { combineScore } = await import('../../src/scoring/compute.js');
     const weights: Record<string, Record<string, number>> = {
