@@ -19,6 +19,7 @@ const providerModules = z
     }
   })
   .default([]);
+import { partnersEnvShape } from './services/partners-env.js';
 
 /** Environment variables MovieC reads, validated once at start with one message per bad value. */
 const envSchema = z.object({
@@ -42,6 +43,7 @@ const envSchema = z.object({
   MOVIEC_PROVIDER_MODULES: providerModules,
   ...operationsEnvShape,
   ...apiEnvShape,
+  ...partnersEnvShape,
 });
 
 export type Config = z.infer<typeof envSchema> & {

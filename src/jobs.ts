@@ -30,6 +30,11 @@ export const JOB_PAYLOADS = {
    * `refit-scoring`, queued a few seconds out and pushed back by each import (a debounce).
    */
   'refit-scoring': z.object({}),
+  /**
+   * Sends one movie's pending webhook deliveries to one webhook, in order (queued by aggregation
+   * in SQL, moviec_movie_events; job key and queue `webhook:<webhookId>:<movieId>`).
+   */
+  'webhook-deliver': z.object({ webhookId: z.string().regex(/^\d{1,18}$/, 'a webhook id'), movieId: z.uuid().nullable().optional() }),
 } as const;
 
 export type JobName = keyof typeof JOB_PAYLOADS;
@@ -44,6 +49,7 @@ export const JOB = {
   scheduledImport: 'scheduled-import',
   mirrorPosters: 'mirror-posters',
   refitScoring: 'refit-scoring',
+  webhookDeliver: 'webhook-deliver',
 } as const satisfies Record<string, JobName>;
 
 /** The jobs that aggregate movies. */

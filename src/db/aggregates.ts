@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { SourceRecord } from '../sources/types.js';
+import { movieEventsSql, type MovieEventBatch } from './movie-events.js';
 import { PRIORS_SQL, type PriorRow } from './scoring-priors.js';
 import { STORE_TITLE_FORMS_SQL, type TitleForm } from './title-forms.js';
 
@@ -8,11 +9,14 @@ import { STORE_TITLE_FORMS_SQL, type TitleForm } from './title-forms.js';
  * unknown genre spellings), in one transaction of two round trips per batch.
  */
 
-/** A movie locked for aggregation: its last result's hash and its admin locks. */
+/** A movie locked for aggregation: its last result's hash, its admin locks, and what change events compare with. */
 export interface LockedMovie {
   id: string;
   aggregate_hash: string | null;
   locks: Record<string, unknown>;
+  score_value: number | null;
+  /** Hash of the provider records linked when last aggregated (movie.match_changed). */
+  links_hash: string | null;
 }
 
 /** A provider record as aggregation reads it: the adapter's fields (no TMDB id or payload), its provider and movie. */
@@ -49,6 +53,8 @@ export interface AggregateWrites {
   unknownGenres: { providerKey: string; alias: string }[];
   /** Normalised forms of titles that only exist on movies (locked titles), stored before the movies are written. */
   titleForms?: TitleForm[];
+  /** Change events recorded in the same transaction (moviec_movie_events: webhooks, subscriptions). */
+  events?: MovieEventBatch;
 }
 
 const RECORDS_SQL = `SELECT movie_id AS "movieId", provider_key AS "providerKey", external_id AS "externalId", title,
@@ -78,7 +84,7 @@ export async function aggregateLocked<T>(
   try {
     const read = (await client.query(
       `BEGIN;
-       SELECT id, aggregate_hash, locks FROM movies WHERE id = ANY(${idArray}) ORDER BY id FOR UPDATE;
+       SELECT id, aggregate_hash, locks, score_value, links_hash FROM movies WHERE id = ANY(${idArray}) ORDER BY id FOR UPDATE;
        ${RECORDS_SQL} WHERE movie_id = ANY(${idArray});
        ${PRIORS_SQL}`,
     )) as unknown as pg.QueryResult[];
@@ -91,6 +97,8 @@ export async function aggregateLocked<T>(
     if (writes.removed.length) write.push(`DELETE FROM movies WHERE id = ANY('{${writes.removed.join(',')}}'::uuid[]);`);
     if (writes.titleForms?.length) write.push(`${STORE_TITLE_FORMS_SQL.replace('$1::jsonb', `${client.escapeLiteral(JSON.stringify(writes.titleForms))}::jsonb`)};`);
     if (writes.movies.length) write.push(writeAggregatesSql(client, writes));
+    const events = writes.events ? movieEventsSql(client, writes.events) : '';
+    if (events) write.push(events);
     write.push('COMMIT');
     await client.query(write.join('\n'));
     return result;

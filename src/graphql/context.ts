@@ -1,6 +1,9 @@
 import type pg from 'pg';
 import type { MovieCache } from '../cache/movie-cache.js';
 import type { PrismaClient } from '../db/prisma.js';
+import type { MovieChangeFeed } from '../services/movie-changes.js';
+import type { WebhookSettings } from '../services/partners-env.js';
+import type { QuotaStore } from '../services/rate-limit.js';
 import type { AdminAccess } from './auth.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
@@ -19,6 +22,14 @@ export interface GraphQLContext {
   loaders: Loaders;
   admin: AdminAccess;
   freshness: Freshness;
+  /** Webhooks, keys and subscriptions (issue 20); absent in contexts built without them. */
+  partners?: PartnerServices;
+}
+
+export interface PartnerServices {
+  webhooks: WebhookSettings;
+  quota: QuotaStore;
+  feed: MovieChangeFeed;
 }
 
 export interface GraphQLDependencies {
@@ -27,12 +38,13 @@ export interface GraphQLDependencies {
   cache: MovieCache;
   admin: AdminAccess;
   freshness?: Freshness;
+  partners?: PartnerServices;
 }
 
 /** Without a schedule configuration nothing is ever stale. */
 const NEVER_STALE: Freshness = { refreshInterval: () => null, now: () => new Date() };
 
 /** A fresh context per request: loaders must not share their memo between requests. */
-export function createGraphQLContext({ pool, prisma, cache, admin, freshness = NEVER_STALE }: GraphQLDependencies): GraphQLContext {
-  return { pool, prisma, cache, admin, freshness, loaders: createLoaders(pool, cache) };
+export function createGraphQLContext({ pool, prisma, cache, admin, freshness = NEVER_STALE, partners }: GraphQLDependencies): GraphQLContext {
+  return { pool, prisma, cache, admin, freshness, loaders: createLoaders(pool, cache), ...(partners ? { partners } : {}) };
 }

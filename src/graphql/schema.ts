@@ -9,6 +9,8 @@ import { CatalogueQueries } from './resolvers/catalogue-queries.js';
 import { AdminMutations } from './resolvers/admin-mutations.js';
 import { MatchCorrectionMutations } from './resolvers/match-corrections.js';
 import { MatchFields, RejectedMatchFields } from './resolvers/match-fields.js';
+import { PartnerAdmin } from './resolvers/partner-admin.js';
+import { MovieSubscriptions } from './resolvers/movie-subscriptions.js';
 import {
   FieldSourceFields,
   MovieConnectionFields,
@@ -25,7 +27,7 @@ export async function buildMovieCSchema(): Promise<GraphQLSchema> {
   syncProviderKeyEnum();
   const schema = await buildSchema({
     resolvers: [
-      MovieQueries, CatalogueQueries, AdminMutations, MatchCorrectionMutations, MatchFields, RejectedMatchFields,
+      MovieQueries, CatalogueQueries, AdminMutations, MatchCorrectionMutations, MatchFields, RejectedMatchFields, PartnerAdmin, MovieSubscriptions,
       MovieFields, FieldSourceFields, ProviderFields, MovieConnectionFields, ScoreFields, ProviderRatingFields, ...PROVIDER_FIELD_RESOLVERS,
     ],
     authChecker: adminAuthChecker,

@@ -4,6 +4,7 @@ import { aggregateLocked, allMovieIds, type AggregateWrites, type AggregationRec
 import { retryingConflicts } from '../db/errors.js';
 import { findProvider } from '../sources/registry.js';
 import { normalizeTitle } from '../matching/normalize-title.js';
+import { changeEvents } from './change-events.js';
 import { computeAggregate, type DefinitionLookup } from './compute.js';
 import { priorLookup } from './priors.js';
 import type { AggregateResult, RecordInput } from './types.js';
@@ -56,7 +57,8 @@ async function aggregateOnce(pool: pg.Pool, movieIds: string[]): Promise<Aggrega
     const lockedTitles = new Set(locked.filter((m) => results.has(m.id) && typeof m.locks.title === 'string').map((m) => m.locks.title as string));
     const titleForms = [...lockedTitles].map((title) => ({ title, normalized: normalizeTitle(title) }));
     return {
-      writes: { ...toWrites(results, removed), titleForms },
+      // Webhook deliveries and subscription notices commit with the change (issue 20).
+      writes: { ...toWrites(results, removed), titleForms, events: changeEvents(locked, records, results) },
       result: { changed: [...results.keys()], created, removed, unchanged: locked.length - results.size - removed.length },
     };
   });

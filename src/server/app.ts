@@ -22,6 +22,13 @@ import { restSearchRoutes } from './rest-search.js';
 import { requestLogger } from '../logging/request-logger.js';
 import type { PosterSettings } from '../assets/settings.js';
 import { webRoutes } from '../web/routes.js';
+import { API_KEYS_CHANNEL } from '../db/api-keys.js';
+import { listenToChannels, type ChannelListener } from '../db/listen.js';
+import { MovieChangeFeed } from '../services/movie-changes.js';
+import type { AnonymousAccess, WebhookSettings } from '../services/partners-env.js';
+import { MemoryQuotaStore, type QuotaStore } from '../services/rate-limit.js';
+import { createPartnerAccess } from './partner-access.js';
+import { startSubscriptions } from './subscriptions.js';
 
 export interface AppOptions {
   pool: pg.Pool;
@@ -48,7 +55,23 @@ export interface AppOptions {
   posters?: PosterSettings;
   /** When ratings count as stale; default: each provider's default import schedule and the clock. */
   freshness?: Freshness;
+  /** Per-key rate limits and usage (Redis shared by API processes); default an in-process store of this app's own. */
+  quota?: QuotaStore;
+  /** Requests without a partner key (ANONYMOUS_ACCESS); default on. */
+  anonymousAccess?: AnonymousAccess;
+  /** Webhook URL policy and delivery settings (createWebhook, testWebhook). */
+  webhooks?: WebhookSettings;
 }
+
+/** Webhook settings when none are given: https only in production, no private addresses. */
+export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
+  allowPrivate: false,
+  requireHttps: process.env.NODE_ENV === 'production',
+  timeoutMs: 10_000,
+  retryBaseMs: 10_000,
+  maxAttempts: 8,
+  disableAfter: 20,
+};
 
 export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 12, maxComplexity: 5000 };
 const DEFAULT_BODY_LIMIT = '100kb';
@@ -81,8 +104,9 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
+  const schema = await buildMovieCSchema();
   const apollo = createApolloServer({
-    schema: await buildMovieCSchema(),
+    schema,
     httpServer,
     logger,
     debug,
@@ -91,6 +115,37 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   });
   await apollo.start();
   const metrics = createMetrics(pool, cache, logger);
+  const quota = options.quota ?? new MemoryQuotaStore();
+  const feed = new MovieChangeFeed(pool, logger);
+  const partners = { quota, feed, webhooks: options.webhooks ?? DEFAULT_WEBHOOK_SETTINGS };
+  const access = createPartnerAccess({
+    pool,
+    quota,
+    anonymous: options.anonymousAccess ?? { mode: 'on' },
+    adminToken,
+    registry: metrics.registry,
+  });
+  // Without a shared store, revocations made by other processes arrive through NOTIFY.
+  let revocations: Promise<ChannelListener | null> = Promise.resolve(null);
+  if (quota instanceof MemoryQuotaStore) {
+    revocations = listenToChannels(pool, [API_KEYS_CHANNEL], (_channel, keyHash) => quota.forget(keyHash), {
+      ...(logger ? { logger } : {}),
+    }).catch((error: unknown) => {
+      logger?.warn({ err: error }, 'cannot listen for API key revocations');
+      return null;
+    });
+  }
+  const subscriptions = startSubscriptions({
+    httpServer,
+    schema,
+    pool,
+    prisma,
+    cache,
+    adminToken,
+    partners,
+    access,
+    ...(logger ? { logger } : {}),
+  });
 
   app.use(requestLogger(logger));
   app.use(metrics.timeRequests);
@@ -100,14 +155,18 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   }
   app.use(healthRoutes(pool));
   app.get('/metrics', metrics.scrape);
+  app.use('/movies', access.middleware);
   app.use(restSearchRoutes(pool, cache));
   if (options.playground ?? true) app.use(playgroundRoutes());
   app.use(
     '/graphql',
+    access.middleware,
     express.json({ limit: bodyLimit }),
     expressMiddleware(apollo, {
       context: ({ req }) =>
-        Promise.resolve(createGraphQLContext({ pool, prisma, cache, freshness, admin: adminAccess(req.headers.authorization, adminToken) })),
+        Promise.resolve(
+          createGraphQLContext({ pool, prisma, cache, freshness, admin: adminAccess(req.headers.authorization, adminToken), partners }),
+        ),
     }),
   );
   if (options.website ?? true) app.use(webRoutes({ pool, ...(options.posters ? { posters: options.posters } : {}) }));
@@ -123,9 +182,21 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
     cache,
     metrics,
     start: (port, host) =>
-      listen(httpServer, apollo, port, host, async () => {
-        await ownCache?.close();
-      }),
+      listen(
+        httpServer,
+        apollo,
+        port,
+        host,
+        async () => {
+          await subscriptions.close();
+          await feed.close();
+          await (await revocations)?.close();
+        },
+        async () => {
+          await ownCache?.close();
+          if (!options.quota) await quota.close();
+        },
+      ),
   };
 }
 
@@ -134,6 +205,7 @@ function listen(
   apollo: ApolloServer<GraphQLContext>,
   port: number,
   host: string | undefined,
+  beforeClose: () => Promise<void>,
   afterClose: () => Promise<void>,
 ): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
@@ -151,6 +223,7 @@ function listen(
         port: address.port,
         // The drain plugin closes the HTTP server when Apollo stops.
         close: async () => {
+          await beforeClose();
           await apollo.stop();
           await afterClose();
         },

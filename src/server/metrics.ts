@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { MovieCache } from '../cache/movie-cache.js';
 import type { Logger } from '../logger.js';
+import { deliveryCounts } from '../db/webhooks.js';
 
 export interface AppMetrics {
   registry: Registry;
@@ -38,6 +39,21 @@ export function createMetrics(pool: pg.Pool, cache: MovieCache, logger?: Logger)
         for (const row of await jobCounts(pool)) this.set({ task: row.task, state: row.state }, row.n);
       } catch (error) {
         logger?.warn({ err: error }, 'metrics: could not count jobs');
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'moviec_webhook_deliveries',
+    help: 'Webhook deliveries by webhook id and status (PENDING, DELIVERED, FAILED), from the delivery log.',
+    labelNames: ['webhook', 'status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      try {
+        for (const row of await deliveryCounts(pool)) this.set({ webhook: row.webhookId, status: row.status }, row.n);
+      } catch (error) {
+        logger?.warn({ err: error }, 'metrics: could not count webhook deliveries');
       }
     },
   });

@@ -2,6 +2,8 @@ import { openConfiguredCache } from '../cache/index.js';
 import type { MovieCache } from '../cache/movie-cache.js';
 import type { Runtime } from '../runtime.js';
 import { providerRefreshIntervals } from '../schedule/refresh-intervals.js';
+import { webhookSettings } from '../services/partners-env.js';
+import { MemoryQuotaStore, RedisQuotaStore, type QuotaStore } from '../services/rate-limit.js';
 import { createApp, scheduleFreshness, type RunningServer } from './app.js';
 
 /**
@@ -14,6 +16,7 @@ export async function startApi(runtime: Runtime, sharedCache?: MovieCache): Prom
   if (config.GRAPHQL_PLAYGROUND && !config.GRAPHQL_INTROSPECTION) {
     logger.warn('GRAPHQL_PLAYGROUND is on but GRAPHQL_INTROSPECTION is off: the playground cannot show the schema');
   }
+  const quota: QuotaStore = config.REDIS_URL ? new RedisQuotaStore(config.REDIS_URL, 'moviec:', logger) : new MemoryQuotaStore();
   const { start } = await createApp({
     pool: runtime.pool,
     prisma: runtime.prisma,
@@ -27,11 +30,22 @@ export async function startApi(runtime: Runtime, sharedCache?: MovieCache): Prom
     limits: { maxDepth: config.MAX_QUERY_DEPTH, maxComplexity: config.MAX_QUERY_COMPLEXITY },
     bodyLimit: config.BODY_LIMIT,
     freshness: scheduleFreshness(providerRefreshIntervals(config)),
+    quota,
+    anonymousAccess: config.ANONYMOUS_ACCESS,
+    webhooks: webhookSettings(config),
   });
-  const server = await start(config.PORT, config.HOST).catch(async (error: unknown) => {
+  const started = await start(config.PORT, config.HOST).catch(async (error: unknown) => {
     if (!sharedCache) await cache.close().catch(() => undefined);
+    await quota.close();
     throw error;
   });
+  const server = {
+    ...started,
+    async close() {
+      await started.close();
+      await quota.close();
+    },
+  };
   logger.info({ url: server.url, cache: cache.kind, admin: config.ADMIN_TOKEN ? 'enabled' : 'disabled' }, 'API listening');
   if (sharedCache) return server;
   return {

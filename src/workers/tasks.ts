@@ -12,6 +12,9 @@ import { refitPriors } from '../scoring/priors.js';
 import { providerDefinitions } from '../sources/registry.js';
 import { AGGREGATE_CHUNK, enqueueAggregation, enqueueRematch, REFIT_DELAY_SECONDS } from '../db/jobs.js';
 import { reportInputProgress } from './import-progress.js';
+import { WEBHOOK_DELIVER_TASK } from '../db/webhooks.js';
+import type { WebhookSettings } from '../services/partners-env.js';
+import { webhookDeliverTask } from './webhook-task.js';
 
 export interface TaskDependencies {
   pool: pg.Pool;
@@ -20,10 +23,12 @@ export interface TaskDependencies {
   onMoviesChanged?: (movieIds: string[]) => Promise<void> | void;
   /** Debounce of the scoring refit after an import (REFIT_DELAY_SECONDS by default). */
   refitDelaySeconds?: number;
+  /** Webhook delivery settings; from the environment when absent. */
+  webhooks?: WebhookSettings;
 }
 
-/** The Graphile Worker tasks: ingest one import run; aggregate one movie or a chunk of movies; refit the scoring. */
-export function createTaskList({ pool, logger, onMoviesChanged, refitDelaySeconds = REFIT_DELAY_SECONDS }: TaskDependencies): TaskList {
+/** The Graphile Worker tasks: ingest one import run; aggregate one movie or a chunk of movies; refit the scoring; deliver webhooks. */
+export function createTaskList({ pool, logger, onMoviesChanged, refitDelaySeconds = REFIT_DELAY_SECONDS, webhooks }: TaskDependencies): TaskList {
   const aggregate = async (ids: string[], jobId: string) => {
     const outcome = await aggregateMovies(pool, ids);
     faultPoint('aggregate.committed', { jobId, movies: ids.length });
@@ -65,5 +70,6 @@ export function createTaskList({ pool, logger, onMoviesChanged, refitDelaySecond
     [JOB.aggregateMovies]: aggregateChunk,
     [JOB.rematchUnmatched]: rematch,
     [JOB.refitScoring]: refit,
+    [WEBHOOK_DELIVER_TASK]: webhookDeliverTask(pool, logger, webhooks ? () => webhooks : undefined),
   };
 }

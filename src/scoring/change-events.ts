@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import type { MovieEvent, MovieEventBatch } from '../db/movie-events.js';
+import type { LockedMovie as AggregationLockedMovie } from '../db/aggregates.js';
+import type { AggregateResult, RecordInput } from './types.js';
+
+/**
+ * The events of one aggregation batch, derived from what it already holds (the locked movies'
+ * previous state, their records and the new results): no extra read. A movie's score changed when
+ * its c-rating differs; its match changed when the set of provider records linked to it differs
+ * from the set it last saw (links_hash; unknown before the first time, so no event then).
+ */
+
+type LockedMovie = Pick<AggregationLockedMovie, 'id' | 'aggregate_hash' | 'score_value' | 'links_hash'>;
+
+const SAME_SCORE = 1e-9;
+
+export function linksOf(records: RecordInput[]): { provider: string; externalId: string }[] {
+  return records
+    .map((r) => ({ provider: r.providerKey, externalId: r.externalId }))
+    .sort((a, b) => a.provider.localeCompare(b.provider) || a.externalId.localeCompare(b.externalId));
+}
+
+function linksHash(links: { provider: string; externalId: string }[]): string {
+  return createHash('sha1').update(links.map((l) => `${l.provider}:${l.externalId}`).join('\n')).digest('hex');
+}
+
+const round = (value: number | null) => (value === null ? null : Math.round(value * 100) / 100);
+
+export function changeEvents(
+  locked: LockedMovie[],
+  records: Map<string, RecordInput[]>,
+  results: Map<string, { result: AggregateResult }>,
+): MovieEventBatch {
+  const batch: MovieEventBatch = { links: [], changes: [], events: [] };
+  for (const movie of locked) {
+    const movieRecords = records.get(movie.id);
+    if (!movieRecords?.length) continue; // removed
+    const links = linksOf(movieRecords);
+    const hash = linksHash(links);
+    const changed = results.get(movie.id)?.result;
+    const linksChanged = hash !== movie.links_hash;
+    if (linksChanged) batch.links.push({ movie_id: movie.id, links_hash: hash });
+    if (!changed && !linksChanged) continue;
+    // A movie whose links changed but whose result did not: its stored state is current.
+    const genres = changed ? changed.genres.map((g) => g.name) : [];
+    const base = changed ? { movieId: movie.id, title: changed.fields.title, year: changed.fields.year ?? null, genres } : { movieId: movie.id };
+    const event = (type: MovieEvent['type'], data: Record<string, unknown>, delta: number | null = null): MovieEvent => ({
+      movie_id: movie.id,
+      type,
+      delta,
+      genres,
+      data: { ...base, ...data },
+    });
+    if (changed) {
+      const newScore = changed.score?.value ?? null;
+      if (movie.aggregate_hash === null) {
+        batch.events.push(event('movie.created', { score: round(newScore) }));
+        batch.changes.push([movie.id, null, round(newScore)]);
+        continue;
+      }
+      batch.changes.push([movie.id, round(movie.score_value), round(newScore)]);
+      const moved =
+        (newScore === null) !== (movie.score_value === null) ||
+        (newScore !== null && movie.score_value !== null && Math.abs(newScore - movie.score_value) > SAME_SCORE);
+      if (moved) {
+        const delta = newScore !== null && movie.score_value !== null ? round(newScore - movie.score_value) : null;
+        batch.events.push(event('movie.score_changed', { score: { old: round(movie.score_value), new: round(newScore), delta } }, delta));
+      }
+    }
+    if (linksChanged && movie.links_hash !== null) batch.events.push(event('movie.match_changed', { links }));
+  }
+  return batch;
+}
