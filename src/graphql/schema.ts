@@ -31,26 +31,39 @@ export async function buildMovieCSchema(): Promise<GraphQLSchema> {
       MovieFields, FieldSourceFields, ProviderFields, MovieConnectionFields, ScoreFields, ProviderRatingFields, ...PROVIDER_FIELD_RESOLVERS,
     ],
     authChecker: adminAuthChecker,
+    // movieChanged brings its own event source (services/movie-changes.ts); type-graphql still
+    // wants a PubSub for topic-based subscriptions, of which there are none.
+    pubSub: NO_TOPICS,
     // Arguments are checked by the resolvers themselves (BAD_USER_INPUT with a clear message).
     validate: false,
   });
   return describeRootTypes(schema);
 }
 
+const NO_TOPICS = {
+  publish(): void {
+    throw new Error('MovieC has no topic-based subscriptions');
+  },
+  subscribe(): AsyncIterable<unknown> {
+    throw new Error('MovieC has no topic-based subscriptions');
+  },
+};
+
 const ROOT_DESCRIPTIONS = {
   query: 'Read access to the curated MovieC catalogue, its providers and their import runs.',
   mutation: 'Admin operations; each needs the header `Authorization: Bearer <ADMIN_TOKEN>`.',
+  subscription: 'Live changes over WebSocket (graphql-transport-ws protocol) at /graphql.',
 } as const;
 
 /** type-graphql cannot describe root types; nothing else references them, so they are replaced. */
 function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
   const config = schema.toConfig();
   const described = { ...config };
-  for (const root of ['query', 'mutation'] as const) {
+  for (const root of ['query', 'mutation', 'subscription'] as const) {
     const type = config[root];
     if (type) described[root] = new GraphQLObjectType({ ...type.toConfig(), description: ROOT_DESCRIPTIONS[root] });
   }
-  const replaced = new Map([described.query, described.mutation].filter((t) => t != null).map((t) => [t.name, t]));
+  const replaced = new Map([described.query, described.mutation, described.subscription].filter((t) => t != null).map((t) => [t.name, t]));
   return new GraphQLSchema({ ...described, types: config.types.map((t) => replaced.get(t.name) ?? t) });
 }
 

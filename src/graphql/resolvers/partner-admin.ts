@@ -24,8 +24,8 @@ export class PartnerAdmin {
   @Mutation(() => Webhook, { description: 'Registers a partner endpoint for movie events. The answer holds the signing secret: keep it, it is not shown again.' })
   async createWebhook(
     @Arg('url', () => String, { description: 'https URL (http too outside production); private addresses are refused.' }) url: string,
-    @Arg('events', () => [WebhookEvent]) events: WebhookEvent[],
-    @Arg('filter', () => WebhookFilterInput, { nullable: true }) filter: WebhookFilterInput | null,
+    @Arg('events', () => [WebhookEvent], { description: 'The events to deliver.' }) events: WebhookEvent[],
+    @Arg('filter', () => WebhookFilterInput, { nullable: true, description: 'Narrows the events delivered.' }) filter: WebhookFilterInput | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Webhook> {
     const row = await translate(() =>
@@ -43,8 +43,8 @@ export class PartnerAdmin {
   @Authorized()
   @Query(() => [WebhookDelivery], { description: "A webhook's delivery log, newest first (admin)." })
   async webhookDeliveries(
-    @Arg('webhookId', () => ID) webhookId: string,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('webhookId', () => ID, { description: 'Webhook id.' }) webhookId: string,
+    @Arg('first', () => Int, { defaultValue: 20, description: 'How many deliveries, 1-500.' }) first: number,
     @Ctx() context: GraphQLContext,
   ): Promise<WebhookDelivery[]> {
     return (await translate(() => webhooks.webhookDeliveries(context, webhookId, first))).map(deliveryOf);
@@ -52,32 +52,32 @@ export class PartnerAdmin {
 
   @Authorized()
   @Mutation(() => WebhookDelivery, { description: 'Sends a delivery again (same event id and body), as a new entry of the log.' })
-  async replayWebhookDelivery(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<WebhookDelivery> {
+  async replayWebhookDelivery(@Arg('id', () => ID, { description: 'Delivery id.' }) id: string, @Ctx() context: GraphQLContext): Promise<WebhookDelivery> {
     return deliveryOf(await translate(() => webhooks.replayDelivery(context, id)));
   }
 
   @Authorized()
   @Mutation(() => Webhook, { description: 'Turns a disabled webhook back on and sends what is pending for it.' })
-  async enableWebhook(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<Webhook> {
+  async enableWebhook(@Arg('id', () => ID, { description: 'Webhook id.' }) id: string, @Ctx() context: GraphQLContext): Promise<Webhook> {
     return webhookOf(await translate(() => webhooks.enableWebhook(context, id)), false);
   }
 
   @Authorized()
   @Mutation(() => WebhookDelivery, { description: 'Sends a signed webhook.test event now and returns its outcome.' })
-  async testWebhook(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<WebhookDelivery> {
+  async testWebhook(@Arg('id', () => ID, { description: 'Webhook id.' }) id: string, @Ctx() context: GraphQLContext): Promise<WebhookDelivery> {
     return deliveryOf(await translate(() => webhooks.testWebhook({ pool: context.pool, settings: partnersOf(context).webhooks }, id)));
   }
 
   @Authorized()
   @Mutation(() => Boolean, { description: 'Deletes a webhook and its delivery log; false when there was none.' })
-  async deleteWebhook(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<boolean> {
+  async deleteWebhook(@Arg('id', () => ID, { description: 'Webhook id.' }) id: string, @Ctx() context: GraphQLContext): Promise<boolean> {
     return webhooks.deleteWebhook(context, id);
   }
 
   @Authorized()
   @Mutation(() => ApiKey, { description: 'Creates a partner API key. The answer holds the key: it is shown this once (only its hash is kept).' })
   async createApiKey(
-    @Arg('name', () => String) name: string,
+    @Arg('name', () => String, { description: 'Who the key is for (1-100 characters).' }) name: string,
     @Arg('requestsPerMinute', () => Int, { description: 'Quota: requests per minute (a token bucket: bursts up to this many).' }) requestsPerMinute: number,
     @Ctx() context: GraphQLContext,
   ): Promise<ApiKey> {
@@ -93,14 +93,14 @@ export class PartnerAdmin {
 
   @Authorized()
   @Mutation(() => ApiKey, { description: 'Revokes a key: every API process refuses it from the next request on.' })
-  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<ApiKey> {
+  async revokeApiKey(@Arg('id', () => ID, { description: 'API key id.' }) id: string, @Ctx() context: GraphQLContext): Promise<ApiKey> {
     const row = await translate(() => keys.revokeApiKey({ pool: context.pool, quota: partnersOf(context).quota }, id));
     return { ...row, key: null };
   }
 
   @Authorized()
   @Query(() => ApiKeyUsage, { description: "A key's quota and requests today (admin)." })
-  async apiKeyUsage(@Arg('id', () => ID) id: string, @Ctx() context: GraphQLContext): Promise<ApiKeyUsage> {
+  async apiKeyUsage(@Arg('id', () => ID, { description: 'API key id.' }) id: string, @Ctx() context: GraphQLContext): Promise<ApiKeyUsage> {
     return translate(() => keys.apiKeyUsage({ pool: context.pool, quota: partnersOf(context).quota }, id));
   }
 }

@@ -31,25 +31,25 @@ export class WebhookFilterInput {
 
 @ObjectType({ description: "A webhook's filter." })
 export class WebhookFilter {
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: 'Smallest score change delivered for movie.score_changed; null: every change.' })
   minDelta!: number | null;
 
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Only movies with one of these genres; empty: every movie.' })
   genres!: string[];
 }
 
 @ObjectType({ description: 'A partner endpoint MovieC POSTs signed movie events to.' })
 export class Webhook {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Webhook id.' })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Where deliveries are POSTed.' })
   url!: string;
 
-  @Field(() => [WebhookEvent])
+  @Field(() => [WebhookEvent], { description: 'The events delivered.' })
   events!: WebhookEvent[];
 
-  @Field(() => WebhookFilter)
+  @Field(() => WebhookFilter, { description: 'Which of those events are delivered.' })
   filter!: WebhookFilter;
 
   @Field(() => String, {
@@ -67,16 +67,16 @@ export class Webhook {
   @Field(() => Int, { description: 'Failed delivery attempts since the last success.' })
   consecutiveFailures!: number;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'When it was registered (ISO 8601).' })
   createdAt!: string;
 }
 
 @ObjectType({ description: 'One event sent (or to be sent) to one webhook.' })
 export class WebhookDelivery {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Delivery id (header MovieC-Delivery).' })
   id!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The webhook delivered to.' })
   webhookId!: string;
 
   @Field(() => ID, { description: 'The idempotency id of the event (header MovieC-Event-Id): the same on every attempt and replay.' })
@@ -85,37 +85,37 @@ export class WebhookDelivery {
   @Field(() => String, { description: 'movie.score_changed, movie.match_changed, movie.created or webhook.test.' })
   event!: string;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The movie the event is about (null for webhook.test).' })
   movieId!: string | null;
 
   @Field(() => String, { description: 'PENDING, DELIVERED or FAILED (out of attempts).' })
   status!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Attempts made so far.' })
   attempts!: number;
 
   @Field(() => String, { nullable: true, description: 'What went wrong on the last attempt (HTTP status, timeout, refused address).' })
   lastError!: string | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'HTTP status of the last attempt, when one was received.' })
   lastStatusCode!: number | null;
 
   @Field(() => String, { description: 'The JSON body as signed and sent.' })
   payload!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'When the event was recorded (ISO 8601).' })
   createdAt!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'When the partner accepted it (2xx), if it has.' })
   deliveredAt!: string | null;
 }
 
 @ObjectType({ description: 'A partner API key (the key itself only in the answer of createApiKey).' })
 export class ApiKey {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'API key id.' })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Who the key is for.' })
   name!: string;
 
   @Field(() => String, { nullable: true, description: 'The key: returned by createApiKey only, never again.' })
@@ -124,30 +124,30 @@ export class ApiKey {
   @Field(() => String, { description: 'The first characters of the key, to recognise it.' })
   keyPrefix!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Quota: requests per minute.' })
   requestsPerMinute!: number;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'When it was created (ISO 8601).' })
   createdAt!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'When it was revoked; null while valid.' })
   revokedAt!: string | null;
 }
 
 @ObjectType({ description: "A key's quota and use." })
 export class ApiKeyUsage {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'API key id.' })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Who the key is for.' })
   name!: string;
 
   @Field(() => Int, { description: 'Requests served with the key since midnight UTC.' })
   requestsToday!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Quota: requests per minute (the RateLimit-Limit header).' })
   limitPerMinute!: number;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'Whether the key is revoked.' })
   revoked!: boolean;
 }
