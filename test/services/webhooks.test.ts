@@ -177,8 +177,11 @@ describe('webhooks: signed deliveries of movie events', () => {
     // The partner fails its first request (500) and hangs on the second (a timeout).
     receiver.script.set('/all', [500, 'hang']);
     await startDelivering();
-    await waitFor(async () => (await deliveries(all.id)).every((d) => d.status === 'DELIVERED') && (await deliveries(all.id)).length === 4, 15_000, 'the four deliveries of /all');
-    await waitFor(async () => receiver.accepted('/big').length === 1 && receiver.accepted('/westerns').length === 1, 15_000, 'the filtered webhooks');
+    await waitFor(async () => {
+      const log = await deliveries(all.id);
+      return log.length === 4 && log.every((d) => d.status === 'DELIVERED');
+    }, 15_000, 'the four deliveries of /all');
+    await waitFor(() => receiver.accepted('/big').length === 1 && receiver.accepted('/westerns').length === 1, 15_000, 'the filtered webhooks');
 
     // Every request is signed over its timestamp and body with the webhook's secret.
     for (const request of receiver.received) {
