@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { Runtime } from '../runtime.js';
 import * as Registry from '../sources/registry.js';
 import { checkInputs } from './inputs.js';
+import { addPartnerCommands } from './partners.js';
 import { UsageError } from './usage-error.js';
 
 export { UsageError };
@@ -291,6 +292,8 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
       }, 'warn'),
     );
 
+  addPartnerCommands(program, withRuntime);
+
   return program;
 }
 
@@ -416,9 +419,10 @@ async function describeError(error: unknown): Promise<string> {
   const [{ ConfigError }, { MigrationError }, { SourceError }, { UnknownProviderError, ProviderDefinitionError }, { StartupError }] = await Promise.all([
     import('../config.js'), import('../db/migrate.js'), import('../sources/types.js'), import('../sources/registry.js'), import('../startup-error.js'),
   ]);
+  const { PartnerError } = await import('../services/partner-errors.js');
   const known =
     error instanceof ConfigError || error instanceof MigrationError || error instanceof SourceError ||
-    error instanceof UnknownProviderError || error instanceof ProviderDefinitionError;
+    error instanceof UnknownProviderError || error instanceof ProviderDefinitionError || error instanceof PartnerError;
   if (known) return error.message;
   const startup = StartupError.from(error);
   if (startup) return `moviec: ${startup.message}`;

@@ -90,6 +90,8 @@ export interface MovieCApp {
   httpServer: Server;
   cache: MovieCache;
   metrics: AppMetrics;
+  /** Movie changes for movieChanged subscribers of this app. */
+  feed: MovieChangeFeed;
   /** Listens on port (0 = any free port); host defaults to all interfaces. Call once. */
   start: (port: number, host?: string) => Promise<RunningServer>;
 }
@@ -181,6 +183,7 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
     httpServer,
     cache,
     metrics,
+    feed,
     start: (port, host) =>
       listen(
         httpServer,

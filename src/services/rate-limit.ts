@@ -42,6 +42,20 @@ export interface QuotaStore {
 }
 
 const KEY_RECORD_TTL_S = 600;
+const REVOKE_CONNECT_WAIT_MS = 3000;
+
+/** Resolves on the event, or after timeoutMs (the command that follows then fails with Redis's own error). */
+function once(emitter: Redis, event: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    function done() {
+      clearTimeout(timer);
+      emitter.off(event, done);
+      resolve();
+    }
+    emitter.once(event, done);
+  });
+}
 const UNKNOWN_KEY_TTL_S = 60;
 const USAGE_TTL_S = 2 * 86_400;
 
@@ -226,11 +240,16 @@ export class RedisQuotaStore implements QuotaStore {
     }
   }
 
-  /** A revoked key, refused by every process from the next request on: kept longer than an unknown one. */
+  /**
+   * A revoked key, refused by every process from the next request on: kept longer than an unknown
+   * one. Waits a moment for a connection (a CLI process has just opened it) and fails when Redis
+   * cannot be told, since API processes would honour the key until their record expires.
+   */
   async revoke(keyHash: string): Promise<void> {
     this.fallback.forget(keyHash);
     await this.fallback.rememberKey(keyHash, 'revoked');
     const key = this.recordKey(keyHash);
+    if (this.client.status !== 'ready') await once(this.client, 'ready', REVOKE_CONNECT_WAIT_MS);
     await this.client.multi().del(key).hset(key, 'revoked', '1').expire(key, KEY_RECORD_TTL_S).exec();
   }
 
