@@ -29,7 +29,9 @@ const PAGE = `<!doctype html>
     <script src="/playground/react-dom.production.min.js"></script>
     <script src="/playground/graphiql.min.js"></script>
     <script>
-      const fetcher = GraphiQL.createFetcher({ url: '/graphql' });
+      // Subscriptions (movieChanged) go over WebSocket to the same /graphql.
+      const subscriptionUrl = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/graphql';
+      const fetcher = GraphiQL.createFetcher({ url: '/graphql', subscriptionUrl });
       const defaultQuery = '# Admin mutations need the header {"Authorization": "Bearer <ADMIN_TOKEN>"} (Headers tab).\\n' +
         '{\\n  searchMovies(query: "harbor", first: 5) {\\n    totalCount\\n    edges { node { id title year score { value votes } genres { name } } }\\n  }\\n}\\n';
       ReactDOM.createRoot(document.getElementById('graphiql')).render(
