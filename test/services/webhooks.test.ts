@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Logger, run, runOnce, type Runner } from 'graphile-worker';
 import { createLogger } from '../../src/logger.js';
-import { queueImport } from '../../src/ingest/run-import.js';
+import { queueImport } from '../../src/services/import.js';
 import { verify } from '../../src/services/webhook-signature.js';
 import { isPrivateAddress, validateWebhookUrl } from '../../src/services/webhook-url.js';
 import type { WebhookSettings } from '../../src/services/partners-env.js';
