@@ -212,9 +212,15 @@ function listen(
   afterClose: () => Promise<void>,
 ): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    // A port in use: stop what start-up began (Apollo, the app's own cache) so the process can end.
+    // A port in use: stop what start-up began (subscriptions and listeners, Apollo, the app's own
+    // cache) so the process can end.
     const failed = (error: Error) => {
-      void apollo.stop().then(afterClose).catch(() => undefined).finally(() => reject(error));
+      void beforeClose()
+        .catch(() => undefined)
+        .then(() => apollo.stop())
+        .then(afterClose)
+        .catch(() => undefined)
+        .finally(() => reject(error));
     };
     httpServer.once('error', failed);
     httpServer.listen(port, host, () => {

@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type pg from 'pg';
@@ -33,8 +34,18 @@ export interface SubscriptionServerOptions {
  */
 export function startSubscriptions(options: SubscriptionServerOptions): { close(): Promise<void> } {
   const { httpServer, schema, pool, prisma, cache, adminToken, partners, access, logger } = options;
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: MAX_PAYLOAD });
+  // noServer: the HTTP server's own errors (EADDRINUSE at start) stay with its owner instead of
+  // being re-emitted on the WebSocket server, where graphql-ws would print them as internal errors.
+  const wsServer = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
   wsServer.on('error', (error) => logger?.warn({ err: error }, 'WebSocket server error'));
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/graphql') {
+      socket.destroy();
+      return;
+    }
+    wsServer.handleUpgrade(request, socket, head, (ws) => wsServer.emit('connection', ws, request));
+  };
+  httpServer.on('upgrade', onUpgrade);
   const headersOf = (ctx: { connectionParams?: Readonly<Record<string, unknown>> | undefined; extra: { request: { headers: Record<string, string | string[] | undefined> } } }) => {
     const params = ctx.connectionParams ?? {};
     const param = (name: string) => {
@@ -60,6 +71,7 @@ export function startSubscriptions(options: SubscriptionServerOptions): { close(
   );
   return {
     async close() {
+      httpServer.off('upgrade', onUpgrade);
       await cleanup.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },
