@@ -35,6 +35,7 @@ async function withQuota<T>(runtime: Runtime, work: (store: QuotaStore | undefin
   const { RedisQuotaStore } = await import('../services/rate-limit.js');
   const store = runtime.config.REDIS_URL ? new RedisQuotaStore(runtime.config.REDIS_URL, 'moviec:', runtime.logger) : undefined;
   try {
+    await store?.connected();
     return await work(store);
   } finally {
     await store?.close();

@@ -204,6 +204,23 @@ export class RedisQuotaStore implements QuotaStore {
 
   private recordKey = (keyHash: string) => `${this.prefix}apikey:${keyHash}`;
 
+  /**
+   * Resolves once Redis is connected, or after `timeoutMs`: a short-lived process (the CLI) waits
+   * so that a revocation or a usage read goes to the shared store, not to its own empty fallback.
+   */
+  async connected(timeoutMs = 3000): Promise<void> {
+    if (this.client.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.client.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.client.once('ready', done);
+    });
+  }
+
   private degraded(error: unknown): void {
     if (this.warned) return;
     this.warned = true;
