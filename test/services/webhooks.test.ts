@@ -11,7 +11,7 @@ import { webhookDeliverTask } from '../../src/workers/webhook-task.js';
 import { WEBHOOK_DELIVER_TASK } from '../../src/db/webhooks.js';
 import { startTestApi, type TestApi } from '../support/graphql-api.js';
 import { basicsTsv, ratingsTsv, tempDir, writeFiles } from '../support/imdb-files.js';
-import { waitFor } from '../support/reliability.js';
+import { spawnMoviec, waitFor } from '../support/reliability.js';
 
 const ADMIN = 'partners-admin-token-0123456789';
 const admin = { authorization: `Bearer ${ADMIN}` };
@@ -275,5 +275,24 @@ describe('webhooks: signed deliveries of movie events', () => {
     expect(res.data.testWebhook).toEqual({ event: 'webhook.test', status: 'DELIVERED', attempts: 1, lastStatusCode: 200 });
     const ping = receiver.accepted('/ping')[0]!;
     expect(verify(hook.secret, ping.body, String(ping.headers['moviec-signature']))).toBe(true);
+  });
+
+  it('moviec webhooks list and test, as real processes: the table, then a signed test event and its outcome', async () => {
+    const hook = await createWebhook('/cli', ['SCORE_CHANGED'], { minDelta: 2.5 });
+    const env = { DATABASE_URL: api.db.url, WEBHOOK_ALLOW_PRIVATE: '1', LOG_LEVEL: 'warn' };
+    const listed = spawnMoviec(['webhooks', 'list'], env);
+    expect(await listed.exited).toBe(0);
+    expect(listed.output()).toMatch(new RegExp(`${hook.id}\\s+${receiver.url}/cli\\s+movie\\.score_changed\\s+minDelta 2\\.5\\s+enabled`));
+
+    const tested = spawnMoviec(['webhooks', 'test', hook.id], env);
+    expect(await tested.exited).toBe(0);
+    expect(tested.output()).toMatch(new RegExp(`Webhook ${hook.id}: test event \\S+ delivered \\(HTTP 200\\)\\.`));
+    const sent = receiver.accepted('/cli');
+    expect(sent).toHaveLength(1);
+    expect(JSON.parse(sent[0]!.body)).toMatchObject({ type: 'webhook.test' });
+    expect(verify(hook.secret, sent[0]!.body, String(sent[0]!.headers['moviec-signature']))).toBe(true);
+
+    const unknown = spawnMoviec(['webhooks', 'test', '999999'], env);
+    expect(await unknown.exited).toBe(1);
   });
 });
