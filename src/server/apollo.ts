@@ -30,6 +30,10 @@ export function createApolloServer({ schema, httpServer, logger, debug, introspe
     plugins,
     introspection,
     allowBatchedHttpRequests: false,
+    // The process owns SIGINT/SIGTERM (main.ts, cli serve): Apollo's own handler would stop the
+    // server and re-raise the signal, killing the process before its shutdown (worker, cache,
+    // database) ends with exit code 0.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: debug,
     formatError(formatted, error) {
       if (formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
