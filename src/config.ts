@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { ConfigError } from './errors.js';
 import { location, operationsEnvShape, schedule } from './operations-env.js';
 import { apiEnvShape } from './server/api-env.js';
 import { allProviders } from './sources/registry.js';
@@ -53,10 +54,6 @@ export type Config = z.infer<typeof envSchema> & {
    */
   providerSettings: Readonly<Record<string, string>>;
 };
-
-export class ConfigError extends Error {
-  readonly code = 'INVALID_CONFIGURATION';
-}
 
 /** The variable that sets a provider's schedule: SCHEDULE_ROTTENTOMATOES. */
 export const scheduleVariable = (providerKey: string) => `SCHEDULE_${providerKey.toUpperCase()}`;

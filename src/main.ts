@@ -2,8 +2,7 @@ import 'reflect-metadata';
 import { posterSettings } from './assets/settings.js';
 import { openConfiguredCache } from './cache/index.js';
 import { importSamplesIfEmpty } from './catalogue/sample.js';
-import { ConfigError, loadConfig, providerModulePaths } from './config.js';
-import { MigrationError } from './db/migrate.js';
+import { loadConfig, providerModulePaths } from './config.js';
 import { prepareDatabase } from './db/setup.js';
 import { startConfiguredInbox } from './inbox/configured.js';
 import { createLogger } from './logger.js';
@@ -11,9 +10,10 @@ import { openRuntime } from './runtime.js';
 import { operationsWorkerOptions } from './schedule/worker-options.js';
 import { startApi } from './server/start.js';
 import { rematchIfRulesChanged } from './services/rematch.js';
-import { loadProviderModules, ProviderDefinitionError } from './sources/registry.js';
+import { loadProviderModules } from './sources/registry.js';
 import { StartupError } from './startup-error.js';
 import { startWorker } from './workers/runner.js';
+import { ConfigError, MigrationError, ProviderDefinitionError } from './errors.js';
 
 /**
  * `npm start`: the whole system in one process. Embedded PostgreSQL unless DATABASE_URL is set,

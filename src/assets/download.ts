@@ -1,12 +1,11 @@
 import got from 'got';
 import { imageTypeOf } from './image-type.js';
+import { PosterDownloadError } from '../errors.js';
 
 export interface DownloadedImage {
   body: Buffer;
   contentType: string;
 }
-
-export class PosterDownloadError extends Error {}
 
 export interface DownloadOptions {
   maxBytes: number;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { moviesWithPosters } from '../db/movies.js';
 import type { Logger } from '../logger.js';
 import { mapConcurrent } from '../sources/concurrent.js';
 import { downloadPoster } from './download.js';
@@ -73,11 +74,7 @@ export async function mirrorPosters(options: MirrorOptions): Promise<MirrorOutco
 async function* candidates(pool: pg.Pool): AsyncGenerator<Candidate> {
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
-    const { rows } = await pool.query<Candidate>(
-      `SELECT id, poster_url AS "posterUrl" FROM movies
-        WHERE id > $1 AND poster_url ~* '^https?://' ORDER BY id LIMIT $2`,
-      [after, BATCH],
-    );
+    const rows: Candidate[] = await moviesWithPosters(pool, after, BATCH);
     yield* rows;
     if (rows.length < BATCH) return;
     after = rows.at(-1)!.id;

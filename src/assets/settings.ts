@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { ConfigError, type Config } from '../config.js';
+import { type Config } from '../config.js';
+import { ConfigError } from '../errors.js';
 
 export interface S3Settings {
   endpoint: string;

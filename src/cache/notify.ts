@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { listen, notify, unlisten } from '../db/notifications.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -22,11 +23,11 @@ const SENDER = randomUUID();
  */
 export async function publishMovieChanges(pool: pg.Pool, movieIds: string[] | 'all', sender = SENDER): Promise<void> {
   if (movieIds === 'all') {
-    await pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `${sender} ${ALL}`]);
+    await notify(pool, CHANNEL, `${sender} ${ALL}`);
     return;
   }
   for (let i = 0; i < movieIds.length; i += IDS_PER_MESSAGE) {
-    await pool.query('SELECT pg_notify($1, $2)', [CHANNEL, `${sender} ${movieIds.slice(i, i + IDS_PER_MESSAGE).join(',')}`]);
+    await notify(pool, CHANNEL, `${sender} ${movieIds.slice(i, i + IDS_PER_MESSAGE).join(',')}`);
   }
 }
 
@@ -56,7 +57,7 @@ export async function listenForMovieChanges(
         if (sender !== SENDER && ids) onChange(ids === ALL ? 'all' : ids.split(','));
       });
       connected.on('error', (error) => lost(connected, error));
-      await connected.query(`LISTEN ${CHANNEL}`);
+      await listen(connected, CHANNEL);
       client = connected;
       if (afterLoss) onChange('all');
     } catch (error) {
@@ -84,7 +85,7 @@ export async function listenForMovieChanges(
       const current = client;
       client = null;
       if (!current) return;
-      await current.query(`UNLISTEN ${CHANNEL}`).catch(() => undefined);
+      await unlisten(current, CHANNEL).catch(() => undefined);
       current.release();
     },
   };

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { CacheStore } from './store.js';
+import { CacheUnavailableError } from '../errors.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -15,8 +16,6 @@ const BUMP = `local n = redis.call('INCR', KEYS[1])
 for i = 2, #KEYS do redis.call('SET', KEYS[i], n) end
 return n`;
 const BUMP_CHUNK = 1000;
-
-export class CacheUnavailableError extends Error {}
 
 /**
  * The shared cache of every API and worker process. A request never waits for a Redis that is

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { waitForAggregation, waitForRun } from '../cli/wait.js';
+import { isCatalogueEmpty } from '../db/import-runs.js';
+import { waitForAggregation, waitForRun } from '../services/import-wait.js';
 import { queueImport } from '../services/import.js';
 import { enqueueRefit } from '../db/scoring-jobs.js';
 import type { Logger } from '../logger.js';
@@ -20,10 +21,7 @@ export const SAMPLES: { provider: string; location: SourceLocation }[] = [
 
 /** Imports the samples one after the other when the database has no movie and no import run yet. */
 export async function importSamplesIfEmpty(pool: pg.Pool, logger: Logger): Promise<boolean> {
-  const { rows } = await pool.query<{ empty: boolean }>(
-    `SELECT NOT EXISTS (SELECT 1 FROM movies) AND NOT EXISTS (SELECT 1 FROM import_runs) AS empty`,
-  );
-  if (!rows[0]?.empty) return false;
+  if (!(await isCatalogueEmpty(pool))) return false;
   logger.info('empty database: importing the bundled sample data');
   for (const { provider, location } of SAMPLES) {
     const runId = await queueImport(pool, provider, location, 'startup');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Runtime } from '../runtime.js';
+import { MovieCError, UnknownProviderError } from '../errors.js';
 import * as Registry from '../sources/registry.js';
 import { checkInputs } from './inputs.js';
 import { addPartnerCommands } from './partners.js';
@@ -49,7 +50,7 @@ const positiveInt = (value: string) => {
 
 /** A provider name in any spelling, as its key; an unknown one is a usage error naming the known ones. */
 const providerArgument = (registry: typeof Registry) => (value: string) => {
-  const { providerKeyOf, UnknownProviderError } = registry;
+  const { providerKeyOf } = registry;
   try {
     return providerKeyOf(value);
   } catch (error) {
@@ -117,8 +118,9 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
     .action(() =>
       withRuntime(async ({ pool }) => {
         // withRuntime already migrated; report what the database holds.
-        const { rows } = await pool.query(`SELECT migration_name FROM _prisma_migrations ORDER BY migration_name`);
-        console.log(`Database is up to date (${rows.length} migration${rows.length === 1 ? '' : 's'} applied).`);
+        const { appliedMigrations } = await import('../db/migrate.js');
+        const applied = await appliedMigrations(pool);
+        console.log(`Database is up to date (${applied.length} migration${applied.length === 1 ? '' : 's'} applied).`);
       }),
     );
 
@@ -202,39 +204,35 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
       withRuntime(async (runtime) => {
         const { pool } = runtime;
         if (!options.all && !options.movie) throw new UsageError('give --all or --movie ID');
-        const [{ aggregateAll, aggregateMovies }, { refitPriors }, { movieExists }] = await Promise.all([
-          import('../scoring/aggregate.js'), import('../scoring/priors.js'), import('../db/lookups.js'),
+        const [{ aggregateAndInvalidate, aggregateEverything }, { movieExists }] = await Promise.all([
+          import('../services/aggregation.js'), import('../db/lookups.js'),
         ]);
         if (options.movie && !(await movieExists(pool, options.movie))) {
           throw new UsageError(`moviec aggregate: no movie with id ${options.movie} (ids are on the website and in the API)`);
         }
-        if (options.all) {
-          // The same refit imports run by themselves: on unchanged ratings it keeps the current fit.
-          const fit = await refitPriors(pool, registry.providerDefinitions(), 'aggregate --all');
-          console.log(
-            fit.adopted
-              ? `Scoring fit ${fit.version} adopted (${fit.priors} provider rating kind${fit.priors === 1 ? '' : 's'}).`
-              : `Scoring fit ${fit.version} kept: the ratings give the same priors and calibrations.`,
-          );
-        }
-        let changed = 0;
-        let total = 0;
+        // The API processes stop serving what the aggregation replaced.
+        const deps = { pool, invalidate: (ids: string[] | 'all') => invalidateAfterAggregate(runtime, ids) };
+        let changed: number;
+        let total: number;
         if (options.movie) {
-          const outcome = await aggregateMovies(pool, [options.movie]);
+          const outcome = await aggregateAndInvalidate(deps, [options.movie]);
           changed = outcome.changed.length + outcome.removed.length;
           total = 1;
         } else {
           // Chunks of 5,000 movies, two in flight (see aggregateAll).
-          await aggregateAll(pool, {
-            onChunk: (outcome, ids) => {
-              changed += outcome.changed.length + outcome.removed.length;
-              total += ids.length;
-              if (process.stdout.isTTY) process.stdout.write(`\r${total} movies aggregated`);
+          ({ changed, movies: total } = await aggregateEverything(deps, {
+            onFit: (fit) =>
+              console.log(
+                fit.adopted
+                  ? `Scoring fit ${fit.version} adopted (${fit.priors} provider rating kind${fit.priors === 1 ? '' : 's'}).`
+                  : `Scoring fit ${fit.version} kept: the ratings give the same priors and calibrations.`,
+              ),
+            onChunk: (_changed, movies) => {
+              if (process.stdout.isTTY) process.stdout.write(`\r${movies} movies aggregated`);
             },
-          });
+          }));
+          if (process.stdout.isTTY) process.stdout.write('\n');
         }
-        if (options.all && process.stdout.isTTY) process.stdout.write('\n');
-        if (changed > 0) await invalidateAfterAggregate(runtime, options.all ? 'all' : [options.movie!]);
         console.log(`${total} movie${total === 1 ? '' : 's'} aggregated, ${changed} changed.`);
       }),
     );
@@ -249,7 +247,7 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
     .action((options: { run?: string; unmatched?: boolean; provider?: string; limit: number }) =>
       withRuntime(async ({ pool, config }) => {
         const [{ printRunErrors, printStatus, printUnmatched }, { printSchedules }, { importRunExists }] = await Promise.all([
-          import('./status.js'), import('../schedule/status.js'), import('../db/lookups.js'),
+          import('./status.js'), import('./schedules.js'), import('../db/lookups.js'),
         ]);
         if (options.run && !(await importRunExists(pool, options.run))) {
           throw new UsageError(`moviec status: no import run ${options.run} (\`moviec status\` lists the recent runs)`);
@@ -416,14 +414,9 @@ export async function main(argv = process.argv, options: CliOptions = {}): Promi
  */
 async function describeError(error: unknown): Promise<string> {
   if (error instanceof UsageError || error instanceof InvalidArgumentError) return error.message;
-  const [{ ConfigError }, { MigrationError }, { SourceError }, { UnknownProviderError, ProviderDefinitionError }, { StartupError }] = await Promise.all([
-    import('../config.js'), import('../db/migrate.js'), import('../sources/types.js'), import('../sources/registry.js'), import('../startup-error.js'),
-  ]);
-  const { PartnerError } = await import('../services/partner-errors.js');
-  const known =
-    error instanceof ConfigError || error instanceof MigrationError || error instanceof SourceError ||
-    error instanceof UnknownProviderError || error instanceof ProviderDefinitionError || error instanceof PartnerError;
-  if (known) return error.message;
+  // Every domain error (src/errors.ts: configuration, migration, input, provider, partner) says what to fix.
+  if (error instanceof MovieCError) return error.message;
+  const { StartupError } = await import('../startup-error.js');
   const startup = StartupError.from(error);
   if (startup) return `moviec: ${startup.message}`;
   return `moviec: ${(error as Error).stack ?? String(error)}`;

@@ -86,3 +86,59 @@ export async function failAbandonedRuns(db: pg.Pool): Promise<string[]> {
   );
   return rows.map((r) => r.id);
 }
+
+/** A run as pollers see it (moviec import, the sample loader, the inbox). */
+export interface RunState {
+  id: string;
+  status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
+  rows_read: number;
+  rows_changed: number;
+  rows_rejected: number;
+  movies_queued: number;
+  error: string | null;
+}
+
+export async function runState(db: pg.Pool, runId: string): Promise<RunState | null> {
+  const { rows } = await db.query<RunState>(
+    `SELECT id, status, rows_read, rows_changed, rows_rejected, movies_queued, error FROM import_runs WHERE id = $1`,
+    [runId],
+  );
+  return rows[0] ?? null;
+}
+
+/** The provider's oldest run still QUEUED or RUNNING, if any. */
+export async function activeRunOf(db: pg.Pool, providerKey: string): Promise<{ id: string; status: string } | null> {
+  const { rows } = await db.query<{ id: string; status: string }>(
+    `SELECT id, status FROM import_runs WHERE provider_key = $1 AND status IN ('QUEUED', 'RUNNING') ORDER BY id LIMIT 1`,
+    [providerKey],
+  );
+  return rows[0] ?? null;
+}
+
+/** Where the provider's last successful full import read from (runs for chosen ids do not count). */
+export async function lastSuccessfulSource(db: pg.Pool, providerKey: string): Promise<SourceLocation | null> {
+  const { rows } = await db.query<{ source: SourceLocation }>(
+    `SELECT source FROM import_runs
+      WHERE provider_key = $1 AND status IN ('SUCCEEDED', 'PARTIAL') AND NOT source ? 'ids'
+      ORDER BY finished_at DESC NULLS LAST, id DESC LIMIT 1`,
+    [providerKey],
+  );
+  return rows[0]?.source ?? null;
+}
+
+/** The newest inbox run whose source mentions `fragment` (a claim's folder). */
+export async function latestInboxRunMentioning(db: pg.Pool, fragment: string): Promise<{ id: string; provider_key: string } | null> {
+  const { rows } = await db.query<{ id: string; provider_key: string }>(
+    `SELECT id, provider_key FROM import_runs WHERE trigger = 'inbox' AND strpos(source::text, $1) > 0 ORDER BY id DESC LIMIT 1`,
+    [fragment],
+  );
+  return rows[0] ?? null;
+}
+
+/** Whether the database holds no movie and no import run yet (a fresh installation). */
+export async function isCatalogueEmpty(db: pg.Pool): Promise<boolean> {
+  const { rows } = await db.query<{ empty: boolean }>(
+    `SELECT NOT EXISTS (SELECT 1 FROM movies) AND NOT EXISTS (SELECT 1 FROM import_runs) AS empty`,
+  );
+  return rows[0]?.empty ?? false;
+}

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { JOB, jobKey } from '../jobs.js';
+import { AGGREGATION_JOBS, IMPORT_FOLLOW_UP_JOBS, JOB, jobKey } from '../jobs.js';
 
 /**
  * The job queue (Graphile Worker's public SQL API: add_job, add_jobs): every job MovieC queues is
@@ -62,4 +62,37 @@ export async function enqueueRematch(db: pg.Pool | pg.PoolClient, delaySeconds =
       WHERE EXISTS (SELECT 1 FROM provider_records WHERE match_status IN ('UNMATCHED', 'AMBIGUOUS'))`,
     [JOB.rematchUnmatched, delaySeconds],
   );
+}
+
+
+/** Aggregation jobs still to run (permanently failed ones are not counted). */
+export async function pendingAggregationJobs(db: pg.Pool): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM graphile_worker.jobs
+      WHERE task_identifier = ANY($1::text[]) AND attempts < max_attempts`,
+    [AGGREGATION_JOBS],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/** Aggregation and scoring refit jobs still to run, what `moviec import` waits for (permanently failed ones are not counted). */
+export async function pendingImportFollowUpJobs(db: pg.Pool): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM graphile_worker.jobs
+      WHERE task_identifier = ANY($1::text[]) AND attempts < max_attempts`,
+    [IMPORT_FOLLOW_UP_JOBS],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/** Jobs per task and state (queued, running, failed), for the `moviec_jobs` gauge. */
+export async function jobCountsByState(pool: pg.Pool): Promise<{ task: string; state: string; n: number }[]> {
+  const { rows } = await pool.query<{ task: string; state: string; n: number }>(
+    `SELECT task_identifier AS task,
+            CASE WHEN attempts >= max_attempts OR last_error IS NOT NULL THEN 'failed'
+                 WHEN locked_at IS NOT NULL THEN 'running' ELSE 'queued' END AS state,
+            count(*)::int AS n
+       FROM graphile_worker.jobs GROUP BY 1, 2`,
+  );
+  return rows;
 }

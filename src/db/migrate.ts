@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { MigrationError } from '../errors.js';
 
 /**
  * Applies the SQL migrations in prisma/migrations/<timestamp>_<name>/migration.sql.
@@ -23,15 +24,6 @@ export interface Migration {
   name: string;
   sql: string;
   checksum: string;
-}
-
-export class MigrationError extends Error {
-  constructor(
-    readonly migration: string,
-    cause: unknown,
-  ) {
-    super(`Migration ${migration} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-  }
 }
 
 export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
@@ -111,4 +103,10 @@ async function applyOne(client: pg.PoolClient, migration: Migration): Promise<vo
     await client.query('ROLLBACK').catch(() => undefined);
     throw new MigrationError(migration.name, error);
   }
+}
+
+/** The names of the migrations this database has applied, in order. */
+export async function appliedMigrations(pool: pg.Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ migration_name: string }>(`SELECT migration_name FROM _prisma_migrations ORDER BY migration_name`);
+  return rows.map((r) => r.migration_name);
 }

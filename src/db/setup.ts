@@ -1,6 +1,6 @@
 import { Logger, runMigrations } from 'graphile-worker';
 import type pg from 'pg';
-import { syncReferenceData } from '../catalogue/sync.js';
+import { syncReferenceData } from './reference-data.js';
 import { normalizeTitle } from '../matching/normalize-title.js';
 import { providerDefinitions } from '../sources/registry.js';
 import { migrate, type MigrateResult } from './migrate.js';

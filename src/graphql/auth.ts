@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { GraphQLError } from 'graphql';
 import type { AuthChecker } from 'type-graphql';
+import { ForbiddenError, UnauthenticatedError } from '../errors.js';
 import type { GraphQLContext } from './context.js';
 
 /** What a request's Authorization header proves about admin rights. */
@@ -22,14 +22,10 @@ export const adminAuthChecker: AuthChecker<GraphQLContext> = ({ context }) => {
     case 'granted':
       return true;
     case 'disabled':
-      throw new GraphQLError('Admin operations are disabled on this server: set ADMIN_TOKEN to enable them', {
-        extensions: { code: 'FORBIDDEN' },
-      });
+      throw new ForbiddenError('Admin operations are disabled on this server: set ADMIN_TOKEN to enable them');
     case 'missing':
-      throw new GraphQLError('This operation needs the admin token: send the header "Authorization: Bearer <ADMIN_TOKEN>"', {
-        extensions: { code: 'UNAUTHENTICATED' },
-      });
+      throw new UnauthenticatedError('This operation needs the admin token: send the header "Authorization: Bearer <ADMIN_TOKEN>"');
     case 'invalid':
-      throw new GraphQLError('The admin token is not valid', { extensions: { code: 'UNAUTHENTICATED' } });
+      throw new UnauthenticatedError('The admin token is not valid');
   }
 };

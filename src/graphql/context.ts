@@ -5,7 +5,7 @@ import type { MovieChangeFeed } from '../services/movie-changes.js';
 import type { WebhookSettings } from '../services/partners-env.js';
 import type { QuotaStore } from '../services/rate-limit.js';
 import type { AdminAccess } from './auth.js';
-import { createLoaders, type Loaders } from './loaders.js';
+import { createLoaders, type Loaders } from '../services/movie-loaders.js';
 
 /** When a provider's rating counts as stale: its expected refresh interval, and the clock. */
 export interface Freshness {

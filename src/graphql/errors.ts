@@ -1,17 +1,23 @@
-import { GraphQLError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import { BadInputError, MovieCError } from '../errors.js';
 
-/** A client error (bad argument, malformed cursor): extensions.code BAD_USER_INPUT. */
-export function badUserInput(message: string, argumentName?: string): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: { code: 'BAD_USER_INPUT', ...(argumentName ? { argumentName } : {}) },
-  });
-}
-
-/** What the client named does not exist: extensions.code NOT_FOUND. */
-export function notFound(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'NOT_FOUND' } });
-}
-
-export function isBadUserInput(error: unknown): error is GraphQLError {
-  return error instanceof GraphQLError && error.extensions.code === 'BAD_USER_INPUT';
+/**
+ * The GraphQL edge of src/errors.ts: a domain error thrown by a service or resolver is answered
+ * with its message and `extensions.code` (BAD_USER_INPUT also with `argumentName`). Any other
+ * error stays INTERNAL_SERVER_ERROR (masked by src/server/apollo.ts).
+ */
+export function translateError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (!(original instanceof MovieCError)) return formatted;
+  const { stacktrace } = formatted.extensions ?? {};
+  return {
+    ...formatted,
+    message: original.message,
+    extensions: {
+      code: original.code,
+      ...(original instanceof BadInputError && original.argumentName ? { argumentName: original.argumentName } : {}),
+      ...(stacktrace ? { stacktrace } : {}),
+    },
+  };
 }

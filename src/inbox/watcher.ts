@@ -1,6 +1,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
+import { latestInboxRunMentioning, runState } from '../db/import-runs.js';
 import { queueImport } from '../services/import.js';
 import type { Logger } from '../logger.js';
 import { claim, existingClaims, release, settle, type Claim } from './claims.js';
@@ -52,11 +53,7 @@ export async function startInbox(options: InboxOptions): Promise<Inbox> {
 
   const waitForRun = async (runId: string): Promise<{ status: string; error: string | null } | null> => {
     for (;;) {
-      const { rows } = await options.pool.query<{ status: string; error: string | null }>(
-        'SELECT status, error FROM import_runs WHERE id = $1',
-        [runId],
-      );
-      const run = rows[0];
+      const run = await runState(options.pool, runId);
       if (!run || FINAL.has(run.status)) return run ?? null;
       if (stopped) return null;
       await new Promise((resolve) => setTimeout(resolve, Math.min(options.pollMs, 1000)));
@@ -147,11 +144,7 @@ async function recoverClaims(
   resume: (claimed: Claim, runId: string, provider: string) => void,
 ): Promise<void> {
   for (const claimed of await existingClaims(dir)) {
-    const { rows } = await pool.query<{ id: string; provider_key: string }>(
-      `SELECT id, provider_key FROM import_runs WHERE trigger = 'inbox' AND strpos(source::text, $1) > 0 ORDER BY id DESC LIMIT 1`,
-      [`/${claimed.id}/`],
-    );
-    const run = rows[0];
+    const run = await latestInboxRunMentioning(pool, `/${claimed.id}/`);
     if (run) {
       log.info({ runId: run.id, claim: claimed.id }, `inbox: resuming run ${run.id} of an earlier start`);
       resume(claimed, run.id, run.provider_key);

@@ -1,5 +1,6 @@
 import type { Task } from 'graphile-worker';
 import type pg from 'pg';
+import { activeRunOf } from '../db/import-runs.js';
 import { queueImport } from '../services/import.js';
 import { defineTask, JOB } from '../jobs.js';
 import type { Logger } from '../logger.js';
@@ -14,11 +15,7 @@ export function scheduledImportTask(pool: pg.Pool, logger: Logger): Task {
     // An unknown provider (a module no longer in MOVIEC_PROVIDER_MODULES) fails the job, naming it.
     const provider = getAdapter(payload.provider).definition.key;
     const log = logger.child({ jobId: helpers.job.id, provider });
-    const { rows } = await pool.query<{ id: string; status: string }>(
-      `SELECT id, status FROM import_runs WHERE provider_key = $1 AND status IN ('QUEUED', 'RUNNING') ORDER BY id LIMIT 1`,
-      [provider],
-    );
-    const active = rows[0];
+    const active = await activeRunOf(pool, provider);
     if (active) {
       log.info({ runId: active.id }, `scheduled ${provider} import skipped: run ${active.id} is still ${active.status}`);
       return;

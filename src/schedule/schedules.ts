@@ -1,7 +1,8 @@
 import { parseCronItems, type CronItem, type ParsedCronItem } from 'graphile-worker';
-import { ConfigError, scheduleVariable, type Config } from '../config.js';
+import { scheduleVariable, type Config } from '../config.js';
 import { JOB, type JobName } from '../jobs.js';
 import { allProviders } from '../sources/registry.js';
+import { ConfigError } from '../errors.js';
 
 
 /** One recurring job, as configured (times are UTC, as Graphile Worker evaluates cron). */

@@ -5,6 +5,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { GraphQLContext } from '../graphql/context.js';
+import { translateError } from '../graphql/errors.js';
 import type { Logger } from '../logger.js';
 import { queryLimitsPlugin, type QueryLimits } from './query-limits.js';
 
@@ -35,7 +36,8 @@ export function createApolloServer({ schema, httpServer, logger, debug, introspe
     // database) ends with exit code 0.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: debug,
-    formatError(formatted, error) {
+    formatError(raw, error) {
+      const formatted = translateError(raw, error);
       if (formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
       // An unexpected failure (database down, a bug): log it, and tell clients no internals.
       logger?.error({ err: unwrapResolverError(error), path: formatted.path }, 'GraphQL request failed');

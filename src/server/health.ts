@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type pg from 'pg';
+import { ping } from '../db/pool.js';
 
 const READY_TIMEOUT_MS = 2000;
 
@@ -11,7 +12,7 @@ export function healthRoutes(pool: pg.Pool): Router {
   });
   router.get('/readyz', async (_req, res) => {
     try {
-      await withTimeout(pool.query('SELECT 1'), READY_TIMEOUT_MS);
+      await withTimeout(ping(pool), READY_TIMEOUT_MS);
       res.json({ status: 'ok' });
     } catch (error) {
       res.status(503).json({ status: 'unavailable', reason: `database unreachable: ${(error as Error).message}` });

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
+import { jobCountsByState } from '../db/jobs.js';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { MovieCache } from '../cache/movie-cache.js';
 import type { Logger } from '../logger.js';
@@ -36,7 +37,7 @@ export function createMetrics(pool: pg.Pool, cache: MovieCache, logger?: Logger)
     async collect() {
       this.reset();
       try {
-        for (const row of await jobCounts(pool)) this.set({ task: row.task, state: row.state }, row.n);
+        for (const row of await jobCountsByState(pool)) this.set({ task: row.task, state: row.state }, row.n);
       } catch (error) {
         logger?.warn({ err: error }, 'metrics: could not count jobs');
       }
@@ -76,13 +77,3 @@ function routeOf(url: string): string {
   return ROUTES.find((route) => path === route || path.startsWith(`${route}/`)) ?? 'other';
 }
 
-async function jobCounts(pool: pg.Pool): Promise<{ task: string; state: string; n: number }[]> {
-  const { rows } = await pool.query<{ task: string; state: string; n: number }>(
-    `SELECT task_identifier AS task,
-            CASE WHEN attempts >= max_attempts OR last_error IS NOT NULL THEN 'failed'
-                 WHEN locked_at IS NOT NULL THEN 'running' ELSE 'queued' END AS state,
-            count(*)::int AS n
-       FROM graphile_worker.jobs GROUP BY 1, 2`,
-  );
-  return rows;
-}

@@ -2,11 +2,11 @@ import { Router } from 'express';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { MovieCache } from '../cache/movie-cache.js';
-import { isBadUserInput } from '../graphql/errors.js';
-import { createLoaders } from '../graphql/loaders.js';
-import { MAX_PAGE_SIZE } from '../graphql/pagination.js';
-import { DEFAULT_PAGE_SIZE, DEFAULT_SUGGESTIONS, MAX_QUERY_LENGTH, searchMovies, suggestMovies } from '../graphql/services/movie-lists.js';
+import { createLoaders } from '../services/movie-loaders.js';
+import { MAX_PAGE_SIZE } from '../services/pagination.js';
+import { DEFAULT_PAGE_SIZE, DEFAULT_SUGGESTIONS, MAX_QUERY_LENGTH, searchMovies, suggestMovies } from '../services/movies.js';
 import { GENRE_CONFIDENCE_THRESHOLD } from '../scoring/rules.js';
+import { sendDomainError } from './http-errors.js';
 
 const optionalNumber = (schema: z.ZodNumber) =>
   z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), schema.optional());
@@ -90,8 +90,7 @@ export function restSearchRoutes(pool: pg.Pool, cache: MovieCache): Router {
       ]);
       res.json({ total, results, nextCursor: connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null });
     } catch (error) {
-      if (isBadUserInput(error)) res.status(400).json({ error: error.message });
-      else next(error);
+      if (!sendDomainError(res, error)) next(error);
     }
   });
   /** GET /movies/suggest?prefix=P[&limit=N]: autocomplete, `{ "results": [ { "id", "title", "year" } ] }`. */
@@ -111,8 +110,7 @@ export function restSearchRoutes(pool: pg.Pool, cache: MovieCache): Router {
       const movies = await suggestMovies({ pool, cache }, { prefix: parsed.data.prefix, first: parsed.data.limit ?? DEFAULT_SUGGESTIONS });
       res.json({ results: movies.map((m) => ({ id: m.id, title: m.title, year: m.year })) });
     } catch (error) {
-      if (isBadUserInput(error)) res.status(400).json({ error: error.message });
-      else next(error);
+      if (!sendDomainError(res, error)) next(error);
     }
   });
   return router;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { loadGenreSpellings, type GenreSpelling } from '../db/genre-names.js';
-import { badUserInput } from '../graphql/errors.js';
+import { BadInputError } from '../errors.js';
 
 /**
  * Genre names as clients write them, resolved to canonical genres: a canonical name or any
@@ -70,7 +70,7 @@ export async function resolveGenreNames(pool: pg.Pool, names: string[] | null | 
     else unknown.push(name);
   }
   if (unknown.length) {
-    throw badUserInput(
+    throw new BadInputError(
       `Unknown genre${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => JSON.stringify(n)).join(', ')} in ${argumentName}. ` +
         `Valid genres: ${v.canonical.join(', ')}; provider spellings also accepted (any case): ${v.aliases.join(', ')}.`,
       argumentName,

@@ -13,7 +13,8 @@ import { StagingWriter } from '../ingest/staging.js';
 import { scrubUrlCredentials } from '../logging/secrets.js';
 import { matchChanges } from '../matching/match-changed.js';
 import { getAdapter } from '../sources/registry.js';
-import { SourceError, type SourceLocation } from '../sources/types.js';
+import { type SourceLocation } from '../sources/types.js';
+import { SourceError } from '../errors.js';
 
 export type ImportTrigger = 'cli' | 'api' | 'startup' | 'schedule' | 'inbox';
 export type { FinalStatus };

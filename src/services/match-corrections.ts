@@ -1,8 +1,9 @@
 import type pg from 'pg';
+import { BadInputError, NotFoundError } from '../errors.js';
 import { lockRecord, markRecordsChanged, movieExists, pinRecord, rejectRecord } from '../db/match-corrections.js';
 import { withTransaction } from '../db/pool.js';
 import { matchChangedRecords } from '../matching/match-changed.js';
-import { aggregateMovies } from '../scoring/aggregate.js';
+import { aggregateAndInvalidate } from './aggregation.js';
 
 /**
  * Admins' corrections of matches. Each is stored by provider and external id (so it survives
@@ -14,16 +15,6 @@ import { aggregateMovies } from '../scoring/aggregate.js';
  *   again without that movie (a provider with ids may get a new movie of its own).
  * - relinkRecord: the record moves to the movie named, for good (method MANUAL).
  */
-
-export class MatchCorrectionError extends Error {
-  constructor(
-    readonly code: 'NOT_FOUND' | 'BAD_USER_INPUT',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'MatchCorrectionError';
-  }
-}
 
 export interface MatchCorrectionDependencies {
   pool: pg.Pool;
@@ -39,14 +30,14 @@ export interface CorrectionOutcome {
 
 export async function confirmMatch(deps: MatchCorrectionDependencies, providerKey: string, externalId: string): Promise<CorrectionOutcome> {
   return correct(deps, providerKey, externalId, async (client, record) => {
-    if (!record.movieId) throw new MatchCorrectionError('BAD_USER_INPUT', `${providerKey} record ${externalId} is not matched to a movie: relink it instead`);
+    if (!record.movieId) throw new BadInputError(`${providerKey} record ${externalId} is not matched to a movie: relink it instead`);
     await pinRecord(client, providerKey, externalId, record.movieId, 'CONFIRM');
   });
 }
 
 export async function rejectMatch(deps: MatchCorrectionDependencies, providerKey: string, externalId: string): Promise<CorrectionOutcome> {
   return correct(deps, providerKey, externalId, async (client, record) => {
-    if (!record.movieId) throw new MatchCorrectionError('BAD_USER_INPUT', `${providerKey} record ${externalId} is not matched to a movie: nothing to reject`);
+    if (!record.movieId) throw new BadInputError(`${providerKey} record ${externalId} is not matched to a movie: nothing to reject`);
     await rejectRecord(client, providerKey, externalId, record.movieId);
   });
 }
@@ -58,7 +49,7 @@ export async function relinkRecord(
   movieId: string,
 ): Promise<CorrectionOutcome> {
   return correct(deps, providerKey, externalId, async (client) => {
-    if (!(await movieExists(client, movieId))) throw new MatchCorrectionError('NOT_FOUND', `No movie with id ${movieId}`);
+    if (!(await movieExists(client, movieId))) throw new NotFoundError(`No movie with id ${movieId}`);
     await pinRecord(client, providerKey, externalId, movieId, 'RELINK');
   });
 }
@@ -71,13 +62,12 @@ async function correct(
 ): Promise<CorrectionOutcome> {
   const { movieId, affected } = await withTransaction(pool, async (client) => {
     const record = await lockRecord(client, providerKey, externalId);
-    if (!record) throw new MatchCorrectionError('NOT_FOUND', `No ${providerKey} record with id ${externalId}`);
+    if (!record) throw new NotFoundError(`No ${providerKey} record with id ${externalId}`);
     await store(client, record);
     const touched = await matchChangedRecords(await markRecordsChanged(client, [record.id]));
     const now = await lockRecord(client, providerKey, externalId);
     return { movieId: now?.movieId ?? null, affected: [...new Set([...touched, ...(record.movieId ? [record.movieId] : [])])] };
   });
-  const outcome = await aggregateMovies(pool, affected);
-  await cache.invalidateMovies([...new Set([...affected, ...outcome.changed, ...outcome.removed])]);
+  await aggregateAndInvalidate({ pool, invalidate: (ids) => (ids === 'all' ? undefined : cache.invalidateMovies(ids)) }, affected, { alsoInvalidate: affected });
   return { movieId, affected };
 }

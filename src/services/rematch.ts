@@ -6,7 +6,7 @@ import {
 import type { Logger } from '../logger.js';
 import { matchChanges } from '../matching/match-changed.js';
 import { MATCHING_RULES_VERSION } from '../matching/title-match.js';
-import { aggregateMovies } from '../scoring/aggregate.js';
+import { aggregateAndInvalidate } from './aggregation.js';
 
 /**
  * `moviec rematch`: every title match, unmatched and ambiguous record (of one provider, or all)
@@ -59,8 +59,8 @@ async function reaggregate(pool: pg.Pool, moved: MovedRecord[], onMoviesChanged?
   const ids = [...new Set(moved.flatMap((m) => [m.fromMovieId, m.toMovieId]).filter((id): id is string => !!id))];
   for (let i = 0; i < ids.length; i += AGGREGATE_CHUNK) {
     const chunk = ids.slice(i, i + AGGREGATE_CHUNK);
-    const outcome = await aggregateMovies(pool, chunk);
-    await onMoviesChanged?.([...new Set([...chunk, ...outcome.removed])]);
+    const invalidate = onMoviesChanged && ((movieIds: string[] | 'all') => (movieIds === 'all' ? undefined : onMoviesChanged(movieIds)));
+    await aggregateAndInvalidate({ pool, invalidate }, chunk, { alsoInvalidate: chunk });
   }
   return ids.length;
 }

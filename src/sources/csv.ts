@@ -2,7 +2,7 @@ import { parse, type CsvError } from 'csv-parse';
 import type { Readable } from 'node:stream';
 import { decodeText } from './text-decoding.js';
 import { excerpt } from './tsv.js';
-import { SourceError } from './types.js';
+import { SourceError } from '../errors.js';
 
 /** One data row of a CSV file, read against its header. */
 export class CsvRow {

@@ -1,7 +1,8 @@
 import { imdbFacts } from './imdb-definition.js';
 import { openInput } from './input.js';
 import { excerpt, readTsv, rowProblem, type TsvRow } from './tsv.js';
-import { SourceError, type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation } from './types.js';
+import { type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation } from './types.js';
+import { SourceError, RowError } from '../errors.js';
 
 /**
  * IMDb non-commercial datasets: title.basics.tsv(.gz) and title.ratings.tsv(.gz), unquoted TSV with
@@ -47,8 +48,6 @@ async function* readRatings(location: string, context: ReadContext): AsyncGenera
     yield parseRating(row);
   }
 }
-
-class RowError extends Error {}
 
 /** Longest primaryTitle or originalTitle accepted. */
 const MAX_TITLE_CHARS = 1000;

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import got from 'got';
-import { SourceError } from './types.js';
+import { SourceError } from '../errors.js';
 
 export interface OpenedInput {
   /** Decompressed bytes. */

@@ -3,8 +3,9 @@ import { readCsv, type CsvRow } from './csv.js';
 import { openInput } from './input.js';
 import { movieLensFacts } from './movielens-definition.js';
 import { parseMovieLensTitle } from './movielens-title.js';
-import { SourceError, type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation } from './types.js';
-import { decimal, RowError, wholeNumber } from './values.js';
+import { type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation } from './types.js';
+import { decimal, wholeNumber } from './values.js';
+import { RowError, SourceError } from '../errors.js';
 
 /**
  * MovieLens CSVs in one folder or under one http(s) base URL: movies.csv (movieId, title, genres),

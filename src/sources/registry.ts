@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ProviderDefinitionError, UnknownProviderError } from '../errors.js';
 import { imdbAdapter } from './imdb.js';
 import { movieLensAdapter } from './movielens.js';
 import { rottenTomatoesAdapter } from './rottentomatoes.js';
@@ -10,7 +11,7 @@ import type { ProviderDefinition, SourceAdapter } from './types.js';
  * The provider registry: every provider MovieC can import from, each defined by one module. The
  * GraphQL enum, the `moviec import` commands, the configuration variables and schedules, the inbox
  * and the scoring rules are all derived from it, and the database's `providers` rows are written
- * from it at start (src/catalogue/sync.ts). Built-in providers are registered here; others are
+ * from it at start (src/db/reference-data.ts). Built-in providers are registered here; others are
  * modules named by MOVIEC_PROVIDER_MODULES (loaded by loadProviderModules before anything else).
  *
  * Adding a provider: write its module (a SourceAdapter: see src/sources/types.ts), then list it in
@@ -19,21 +20,6 @@ import type { ProviderDefinition, SourceAdapter } from './types.js';
 const BUILT_IN: SourceAdapter[] = [imdbAdapter, tmdbAdapter, rottenTomatoesAdapter, movieLensAdapter];
 
 const providers = new Map<string, SourceAdapter>();
-
-/** An unknown provider name: a usage error, with the names that are known. */
-export class UnknownProviderError extends Error {
-  readonly code = 'UNKNOWN_PROVIDER';
-  override readonly name = 'UnknownProviderError';
-  constructor(readonly given: string) {
-    super(`Unknown provider "${given}"; known: ${[...providers.keys()].join(', ')}`);
-  }
-}
-
-/** A provider module that does not state its facts correctly: a configuration error. */
-export class ProviderDefinitionError extends Error {
-  readonly code = 'INVALID_PROVIDER';
-  override readonly name = 'ProviderDefinitionError';
-}
 
 /** A provider name as the registry compares it: lower case, letters and digits only (`Rotten_Tomatoes` -> `rottentomatoes`). */
 export function squashProviderName(name: string): string {
@@ -87,7 +73,7 @@ export function findProvider(name: string): SourceAdapter | undefined {
 /** The provider a name means (see findProvider); UnknownProviderError otherwise. */
 export function getAdapter(name: string): SourceAdapter {
   const adapter = findProvider(name);
-  if (!adapter) throw new UnknownProviderError(name);
+  if (!adapter) throw new UnknownProviderError(name, [...providers.keys()]);
   return adapter;
 }
 

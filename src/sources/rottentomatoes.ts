@@ -2,8 +2,9 @@ import { readCsv, type CsvRow } from './csv.js';
 import { openInput } from './input.js';
 import { rottenTomatoesFacts } from './rottentomatoes-definition.js';
 import { splitTrailingParenthesis } from './title-parts.js';
-import { SourceError, type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation, type SourceRating } from './types.js';
-import { decimal, isoDate, RowError, text, wholeNumber } from './values.js';
+import { type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation, type SourceRating } from './types.js';
+import { decimal, isoDate, text, wholeNumber } from './values.js';
+import { RowError, SourceError } from '../errors.js';
 
 /**
  * Rotten Tomatoes movies in the widely shared `rotten_tomatoes_movies.csv` layout (one row per

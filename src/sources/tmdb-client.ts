@@ -1,5 +1,5 @@
 import got, { HTTPError, RequestError, type Got, type RetryObject } from 'got';
-import { SourceError } from './types.js';
+import { SourceError, TmdbError } from '../errors.js';
 
 export interface TmdbClientOptions {
   /** e.g. https://api.themoviedb.org; may carry a path prefix. */
@@ -15,18 +15,6 @@ export interface TmdbClientOptions {
   /** Longest Retry-After waited for; a longer one fails the request at once. */
   maxRetryAfterMs: number;
   signal?: AbortSignal;
-}
-
-/** A request that failed for good (after any retries). The caller decides whether the run goes on. */
-export class TmdbError extends Error {
-  constructor(
-    message: string,
-    readonly status: number | null,
-    /** The start of the response body, when there is one. */
-    readonly excerpt?: string,
-  ) {
-    super(message);
-  }
 }
 
 export interface TmdbClient {

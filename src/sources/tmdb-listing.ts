@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { TmdbError, type TmdbClient } from './tmdb-client.js';
+import { type TmdbClient } from './tmdb-client.js';
 import { describeIssues } from './tmdb-movie.js';
-import { SourceError } from './types.js';
+import { SourceError, TmdbError } from '../errors.js';
 
 /** TMDB serves at most this many pages of any list. */
 export const TMDB_MAX_PAGES = 500;

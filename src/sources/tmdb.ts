@@ -1,10 +1,11 @@
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfig } from '../config.js';
 import { mapConcurrent, unique } from './concurrent.js';
-import { createTmdbClient, TmdbError, type TmdbClient } from './tmdb-client.js';
+import { createTmdbClient, type TmdbClient } from './tmdb-client.js';
 import { tmdbFacts } from './tmdb-definition.js';
 import { changedIds, discoverIds, TMDB_MAX_PAGES } from './tmdb-listing.js';
 import { isCalendarDate, parseMovie } from './tmdb-movie.js';
-import { SourceError, type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation } from './types.js';
+import { type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation } from './types.js';
+import { ConfigError, SourceError, TmdbError } from '../errors.js';
 
 /** Import options; all but ids, since and maxPages are tuning knobs (tests make the delays tiny). */
 export interface TmdbOptions {

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse';
 import type { Readable } from 'node:stream';
-import { SourceError } from './types.js';
+import { SourceError } from '../errors.js';
 
 export interface TsvRow {
   /** 1-based line number in the file. */

@@ -181,5 +181,3 @@ export interface ReadContext {
   onProgress?: (done: number, total: number | null) => void;
 }
 
-/** An input that cannot be read at all (missing, unreadable, truncated): the run fails. */
-export class SourceError extends Error {}

@@ -1,5 +1,4 @@
-/** A field that cannot be read: the row is rejected with this message, the run goes on. */
-export class RowError extends Error {}
+import { RowError } from '../errors.js';
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 

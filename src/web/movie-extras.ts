@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
+import { provenanceAndPoster } from '../db/movies.js';
 import { mirroredPosterUrl } from '../assets/records.js';
 import type { PosterSettings } from '../assets/settings.js';
 
@@ -25,11 +26,7 @@ export function movieExtrasHandler(pool: pg.Pool, posters: PosterSettings): Requ
         res.status(400).json({ error: 'id must be a movie id (UUID)' });
         return;
       }
-      const { rows } = await pool.query<{ provenance: Record<string, string> | null; poster_url: string | null }>(
-        'SELECT provenance, poster_url FROM movies WHERE id = $1',
-        [id],
-      );
-      const movie = rows[0];
+      const movie = await provenanceAndPoster(pool, id);
       if (!movie) {
         res.status(404).json({ error: 'no such movie' });
         return;

@@ -1,3 +1,4 @@
+import { ping } from '../db/pool.js';
 import { EventEmitter } from 'node:events';
 import { Logger as WorkerLogger, run, type ParsedCronItem, type Runner, type WorkerEvents } from 'graphile-worker';
 import type { Config } from '../config.js';
@@ -91,7 +92,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         await pause(options.restartDelayMs ?? 1000);
         if (stopping) return;
         try {
-          await pool.query('SELECT 1');
+          await ping(pool);
           const next = await launch();
           restarts++;
           logger.info({ restarts }, 'worker pool restarted');

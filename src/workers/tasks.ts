@@ -6,11 +6,11 @@ import { executeImport } from '../services/import.js';
 import type { Logger } from '../logger.js';
 import { withTransaction } from '../db/pool.js';
 import { rematchUnmatched } from '../matching/match-changed.js';
-import { aggregateMovies } from '../scoring/aggregate.js';
 import { enqueueAggregateScoredMovies, enqueueRefit, pendingAggregationJobs } from '../db/scoring-jobs.js';
 import { refitPriors } from '../scoring/priors.js';
 import { providerDefinitions } from '../sources/registry.js';
-import { AGGREGATE_CHUNK, enqueueAggregation, enqueueRematch, REFIT_DELAY_SECONDS } from '../db/jobs.js';
+import { AGGREGATE_CHUNK, enqueueAggregation, REFIT_DELAY_SECONDS } from '../db/jobs.js';
+import { aggregateAndInvalidate } from '../services/aggregation.js';
 import { reportInputProgress } from './import-progress.js';
 import { WEBHOOK_DELIVER_TASK } from '../db/webhooks.js';
 import type { WebhookSettings } from '../services/partners-env.js';
@@ -29,12 +29,11 @@ export interface TaskDependencies {
 
 /** The Graphile Worker tasks: ingest one import run; aggregate one movie or a chunk of movies; refit the scoring; deliver webhooks. */
 export function createTaskList({ pool, logger, onMoviesChanged, refitDelaySeconds = REFIT_DELAY_SECONDS, webhooks }: TaskDependencies): TaskList {
+  const invalidate = onMoviesChanged && ((ids: string[] | 'all') => (ids === 'all' ? undefined : onMoviesChanged(ids)));
   const aggregate = async (ids: string[], jobId: string) => {
-    const outcome = await aggregateMovies(pool, ids);
-    faultPoint('aggregate.committed', { jobId, movies: ids.length });
-    const touched = [...outcome.changed, ...outcome.removed];
-    if (touched.length) await onMoviesChanged?.(touched);
-    if (outcome.created.length) await enqueueRematch(pool);
+    const outcome = await aggregateAndInvalidate({ pool, invalidate }, ids, {
+      afterCommit: () => faultPoint('aggregate.committed', { jobId, movies: ids.length }),
+    });
     logger.debug({ jobId, changed: outcome.changed.length, removed: outcome.removed.length }, 'aggregated');
   };
   const ingest = defineTask(JOB.ingest, async ({ runId }, helpers) => {

@@ -7,7 +7,7 @@ import { formatTable } from '../../src/cli/table.js';
 import { formatBytes, formatDuration } from '../../src/cli/units.js';
 import type { RunState } from '../../src/cli/wait.js';
 import { loadConfig } from '../../src/config.js';
-import { printSchedules } from '../../src/schedule/status.js';
+import { printSchedules } from '../../src/cli/schedules.js';
 import { reportInputProgress } from '../../src/workers/import-progress.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 

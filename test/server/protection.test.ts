@@ -1,6 +1,7 @@
-import { loadConfig, ConfigError } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { DEFAULT_LIMITS } from '../../src/server/app.js';
 import { insertMovie, startTestApi, type GraphQLResponse, type TestApi } from '../support/graphql-api.js';
+import { ConfigError } from '../../src/errors.js';
 
 /** `movie { ratings { provider { lastRun { provider { lastRun … } } } } }`: as deep as asked. */
 function nested(depth: number): string {

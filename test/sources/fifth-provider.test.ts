@@ -2,14 +2,15 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { jest } from '@jest/globals';
 import { main } from '../../src/cli/index.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { kindOf, recognise } from '../../src/inbox/recognise.js';
 import { plannedSchedules } from '../../src/schedule/schedules.js';
 import { createApp, type RunningServer } from '../../src/server/app.js';
-import { findProvider, loadProviderModules, providerKeyOf, UnknownProviderError } from '../../src/sources/registry.js';
+import { findProvider, loadProviderModules, providerKeyOf } from '../../src/sources/registry.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { postGraphQL } from '../support/graphql-api.js';
 import { basicsTsv, ratingsTsv, tempDir, writeFiles } from '../support/imdb-files.js';
+import { ConfigError, UnknownProviderError } from '../../src/errors.js';
 
 /**
  * Adding a provider is one module: test/fixtures/providers/starboard-club.ts defines a fifth

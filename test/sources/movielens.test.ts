@@ -8,12 +8,12 @@ import type { Command } from 'commander';
 import { buildFullCli, EXIT } from '../../src/cli/index.js';
 import { imdbId, mean, movieLensAdapter } from '../../src/sources/movielens.js';
 import { parseMovieLensTitle } from '../../src/sources/movielens-title.js';
-import { RowError } from '../../src/sources/values.js';
-import { SourceError, type SourceItem } from '../../src/sources/types.js';
+import { type SourceItem } from '../../src/sources/types.js';
 import { collect, csv } from '../support/csv-files.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { tempDir, writeFiles } from '../support/imdb-files.js';
 import { drainJobs, queueImport } from '../support/pipeline.js';
+import { RowError, SourceError } from '../../src/errors.js';
 
 const SAMPLE_DIR = fileURLToPath(new URL('../../data/sample/movielens', import.meta.url));
 const RT_SAMPLE = fileURLToPath(new URL('../../data/sample/rottentomatoes/rotten_tomatoes_movies.csv', import.meta.url));

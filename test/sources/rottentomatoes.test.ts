@@ -5,11 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { rottenTomatoesAdapter, splitTitle } from '../../src/sources/rottentomatoes.js';
 import { decodeText } from '../../src/sources/text-decoding.js';
-import { SourceError, type SourceItem } from '../../src/sources/types.js';
+import { type SourceItem } from '../../src/sources/types.js';
 import { collect, RT_HEADER, rtCsv, type RtRow } from '../support/csv-files.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { tempDir } from '../support/imdb-files.js';
 import { drainJobs, queueImport } from '../support/pipeline.js';
+import { SourceError } from '../../src/errors.js';
 
 const SAMPLE = fileURLToPath(new URL('../../data/sample/rottentomatoes/rotten_tomatoes_movies.csv', import.meta.url));
 

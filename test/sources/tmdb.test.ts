@@ -6,9 +6,10 @@ import { retryDelay } from '../../src/sources/tmdb-client.js';
 import { addDays, changeWindows } from '../../src/sources/tmdb-listing.js';
 import { parseMovie } from '../../src/sources/tmdb-movie.js';
 import { parseTmdbLocation, planRun, tmdbAdapter } from '../../src/sources/tmdb.js';
-import { SourceError, type ReadContext, type SourceItem, type SourceLocation } from '../../src/sources/types.js';
+import { type ReadContext, type SourceItem, type SourceLocation } from '../../src/sources/types.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { drainJobs, queueImport } from '../support/pipeline.js';
+import { SourceError } from '../../src/errors.js';
 
 /** A fake TMDB under a path prefix, to prove the base URL is honoured as a whole. */
 const BASE = 'http://tmdb.test/proxy';

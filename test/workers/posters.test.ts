@@ -8,12 +8,13 @@ import { mirrorPosters } from '../../src/assets/mirror.js';
 import { readPosterRecord } from '../../src/assets/records.js';
 import { posterSettings, type PosterSettings } from '../../src/assets/settings.js';
 import { localPosterStore, s3PosterStore } from '../../src/assets/store.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { webRoutes } from '../../src/web/routes.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { insertMovie } from '../support/graphql-api.js';
 import { tempDir } from '../support/imdb-files.js';
+import { ConfigError } from '../../src/errors.js';
 
 // A 1x1 PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');

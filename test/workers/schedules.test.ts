@@ -1,5 +1,5 @@
 import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { SAMPLES } from '../../src/catalogue/sample.js';
 import { createLogger } from '../../src/logger.js';
 import { plannedSchedules, workerSchedules } from '../../src/schedule/schedules.js';
@@ -7,6 +7,7 @@ import { createOperationsTasks } from '../../src/schedule/tasks.js';
 import { operationsWorkerOptions } from '../../src/schedule/worker-options.js';
 import { startWorker } from '../../src/workers/runner.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { ConfigError } from '../../src/errors.js';
 
 const silent = createLogger('silent');
 const config = (env: Record<string, string>) => loadConfig({ ...env });

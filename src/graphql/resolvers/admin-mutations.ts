@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context.js';
-import { isUuid, type ImportRunRecord, type MovieRecord } from '../data/records.js';
-import { notFound } from '../errors.js';
+import { isUuid, type ImportRunRecord, type MovieRecord } from '../../db/records.js';
+import { NotFoundError } from '../../errors.js';
 import { ProviderKey } from '../provider-key.js';
-import { recomputeMovie, reimportMovie, reimportProvider, setFieldLock } from '../services/admin.js';
-import { parseLockValue } from '../services/locks.js';
+import { recomputeMovie, reimportMovie, reimportProvider, setFieldLock } from '../../services/admin.js';
+import { parseLockValue } from '../types/locks.js';
 import { LockMovieFieldArgs, UnlockMovieFieldArgs } from '../types/arguments.js';
 import { ImportRun } from '../types/catalogue.js';
 import { Movie } from '../types/movie.js';
@@ -65,6 +65,6 @@ export class AdminMutations {
 }
 
 function movieIdOf(id: string): string {
-  if (!isUuid(id)) throw notFound(`No movie with id ${id}`);
+  if (!isUuid(id)) throw new NotFoundError(`No movie with id ${id}`);
   return id.toLowerCase();
 }

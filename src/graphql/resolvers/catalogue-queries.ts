@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context.js';
-import { findImportRun, listGenres, listImportRuns, matchReport } from '../data/catalogue.js';
-import type { GenreRecord, ImportRunRecord, MatchStatsRecord, ProviderRecord } from '../data/records.js';
+import { findImportRun, listGenres, listImportRuns, matchReport } from '../../db/catalogue.js';
+import type { GenreRecord, ImportRunRecord, MatchStatsRecord, ProviderRecord } from '../../db/records.js';
 import { pageComplexity, validateFirst } from '../pagination.js';
 import { ImportRunsArgs } from '../types/arguments.js';
 import { Genre, ImportRun, Provider, ProviderMatchStats } from '../types/catalogue.js';

@@ -12,7 +12,7 @@ import type {
   ProviderRecord,
   RatingRecord,
   TitleRecord,
-} from '../data/records.js';
+} from '../../db/records.js';
 import type { MovieConnectionRecord } from '../pagination.js';
 import { ImportRun, Provider, ProviderMatchStats } from '../types/catalogue.js';
 import { MovieConnection, type MovieFacets } from '../types/connection.js';

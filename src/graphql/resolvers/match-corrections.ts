@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import {
-  confirmMatch, MatchCorrectionError, rejectMatch, relinkRecord, type CorrectionOutcome,
+  confirmMatch, rejectMatch, relinkRecord, type CorrectionOutcome,
 } from '../../services/match-corrections.js';
 import type { GraphQLContext } from '../context.js';
-import { moviesByIds } from '../data/movie-details.js';
-import { isUuid, type MovieRecord } from '../data/records.js';
-import { badUserInput, notFound } from '../errors.js';
+import { moviesByIds } from '../../db/movies.js';
+import { isUuid, type MovieRecord } from '../../db/records.js';
+import { BadInputError, NotFoundError } from '../../errors.js';
 import { ProviderKey } from '../provider-key.js';
 import { Movie } from '../types/movie.js';
 
@@ -52,7 +52,7 @@ export class MatchCorrectionMutations {
     @Arg('movieId', () => ID, { description: 'MovieC movie id (UUID) the record belongs to.' }) movieId: string,
     @Ctx() context: GraphQLContext,
   ): Promise<MovieRecord> {
-    if (!isUuid(movieId)) throw notFound(`No movie with id ${movieId}`);
+    if (!isUuid(movieId)) throw new NotFoundError(`No movie with id ${movieId}`);
     const outcome = await run(context, () => relinkRecord(context, provider, idOf(externalId), movieId.toLowerCase()));
     return movieOf(context, outcome);
   }
@@ -60,23 +60,18 @@ export class MatchCorrectionMutations {
 
 function idOf(externalId: string): string {
   const id = externalId.trim();
-  if (!id || id.length > MAX_ID) throw badUserInput(`externalId must be 1-${MAX_ID} characters`, 'externalId');
+  if (!id || id.length > MAX_ID) throw new BadInputError(`externalId must be 1-${MAX_ID} characters`, 'externalId');
   return id;
 }
 
 async function run(context: GraphQLContext, fn: () => Promise<CorrectionOutcome>): Promise<CorrectionOutcome> {
-  try {
-    const outcome = await fn();
-    for (const id of outcome.affected) context.loaders.forget(id);
-    return outcome;
-  } catch (error) {
-    if (error instanceof MatchCorrectionError) throw error.code === 'NOT_FOUND' ? notFound(error.message) : badUserInput(error.message);
-    throw error;
-  }
+  const outcome = await fn();
+  for (const id of outcome.affected) context.loaders.forget(id);
+  return outcome;
 }
 
 async function movieOf(context: GraphQLContext, outcome: CorrectionOutcome): Promise<MovieRecord> {
   const [movie] = outcome.movieId ? await moviesByIds(context.pool, [outcome.movieId]) : [];
-  if (!movie) throw notFound('The movie no longer exists');
+  if (!movie) throw new NotFoundError('The movie no longer exists');
   return movie;
 }

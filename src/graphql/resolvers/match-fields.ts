@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Ctx, Field, FieldResolver, ObjectType, Resolver, Root } from 'type-graphql';
 import { rejectionsForMovie, type RejectedMatchRecord } from '../../db/match-rejections.js';
 import type { GraphQLContext } from '../context.js';
-import type { MovieRecord, ProviderRecord } from '../data/records.js';
+import type { MovieRecord, ProviderRecord } from '../../db/records.js';
 import { Provider } from '../types/catalogue.js';
 import { Movie } from '../types/movie.js';
 

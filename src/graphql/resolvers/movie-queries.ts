@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context.js';
-import { isUuid, type MovieRecord } from '../data/records.js';
+import { isUuid, type MovieRecord } from '../../db/records.js';
 import { pageComplexity, type MovieConnectionRecord } from '../pagination.js';
-import { listMovies, searchMovies, suggestMovies } from '../services/movie-lists.js';
+import { listMovies, searchMovies, suggestMovies } from '../../services/movies.js';
 import { MovieByExternalIdArgs, MoviesArgs, SearchMoviesArgs, SuggestMoviesArgs } from '../types/arguments.js';
 import { MovieConnection } from '../types/connection.js';
 import { Movie } from '../types/movie.js';

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { GraphQLError } from 'graphql';
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import * as keys from '../../services/api-keys.js';
-import { PartnerError } from '../../services/partner-errors.js';
+import { BadInputError, NotFoundError } from '../../errors.js';
 import * as webhooks from '../../services/webhooks.js';
 import type { DeliveryRow, WebhookRow } from '../../services/webhooks.js';
 import type { GraphQLContext, PartnerServices } from '../context.js';
@@ -115,9 +115,8 @@ async function translate<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof PartnerError) {
-      throw error.code === 'NOT_FOUND' ? notFound(error.message) : badUserInput(error.message, error.argumentName);
-    }
+    if (error instanceof NotFoundError) throw notFound(error.message);
+    if (error instanceof BadInputError) throw badUserInput(error.message, error.argumentName);
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ArgsType, Field, ID, Int } from 'type-graphql';
 import { ProviderKey } from '../provider-key.js';
-import { LockableField } from '../services/locks.js';
+import { LockableField } from './locks.js';
 import { MovieFilter, MovieOrder } from './movie-filter.js';
 import { ScoreProfile } from './score.js';
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { MovieCache } from '../../cache/movie-cache.js';
-import type { ScoreProfileName } from '../../scoring/types.js';
-import { decodeCursor } from '../cursor.js';
+import type { MovieCache } from '../cache/movie-cache.js';
+import type { ScoreProfileName } from '../scoring/types.js';
+import { decodeCursor } from './cursor.js';
 import {
   countMovies,
   fetchPage,
@@ -13,15 +13,16 @@ import {
   type MovieOrderName,
   type MovieSelection,
   type Ordering,
-} from '../data/movie-list.js';
-import { moviesByIds } from '../data/movie-details.js';
-import { countMatches, facetCounts, type FacetCounts, type MatchSpec } from '../../db/search.js';
-import { resolveGenreNames } from '../../services/genre-names.js';
-import { compareRanked, matchSpec, rankedSearch, type RankedMovie } from '../../services/search.js';
-import { searchWords } from '../../services/search-text.js';
-import { badUserInput } from '../errors.js';
-import { toConnection, validateFirst, type MovieConnectionRecord } from '../pagination.js';
-import type { MovieRecord } from '../data/records.js';
+} from '../db/movie-list.js';
+import { moviesByIds } from '../db/movies.js';
+import { countMatches, facetCounts, type FacetCounts, type MatchSpec } from '../db/search.js';
+import { resolveGenreNames } from './genre-names.js';
+import { compareRanked, matchSpec, rankedSearch, type RankedMovie } from './search.js';
+import { searchWords } from './search-text.js';
+import { BadInputError } from '../errors.js';
+import { GENRE_CONFIDENCE_THRESHOLD } from '../scoring/rules.js';
+import { toConnection, validateFirst, type MovieConnectionRecord } from './pagination.js';
+import type { MovieRecord } from '../db/records.js';
 
 /**
  * Movie lists and title search, for GraphQL (movies, searchMovies) and REST (/movies/search)
@@ -75,7 +76,7 @@ export async function listMovies(deps: ListDependencies, args: ListArguments): P
   const filter = await checkFilter(deps.pool, args.filter, 'filter', profile);
   const orderBy = args.orderBy ?? 'SCORE_DESC';
   const params = new SqlParams();
-  const selection: MovieSelection = { from: 'movies m', conditions: filterConditions(filter, params), params };
+  const selection: MovieSelection = { from: 'movies m', conditions: filterConditions(filter, params, GENRE_CONFIDENCE_THRESHOLD), params };
   const facets = () => deps.cache.shared('movies-facets', filter, () => facetCounts(deps.pool, null, filter));
   return cachedPage(deps, 'movies', { filter, orderBy, profile }, selection, orderingFor(orderBy, profile), args, facets);
 }
@@ -83,12 +84,12 @@ export async function listMovies(deps: ListDependencies, args: ListArguments): P
 export async function searchMovies(deps: ListDependencies, args: SearchArguments): Promise<MovieConnectionRecord> {
   const text = args.query.trim();
   if (!text || text.length > MAX_QUERY_LENGTH) {
-    throw badUserInput(`query must be 1 to ${MAX_QUERY_LENGTH} characters`, 'query');
+    throw new BadInputError(`query must be 1 to ${MAX_QUERY_LENGTH} characters`, 'query');
   }
   const genres = checkGenres(args.genres, 'genres');
   const filter = await checkFilter(deps.pool, { ...args.filter, ...(genres ? { genres } : {}) }, genres ? 'genres' : 'filter');
   if (args.year != null && !(Number.isInteger(args.year) && args.year >= 1800 && args.year <= 2200)) {
-    throw badUserInput(`year must be a year between 1800 and 2200, got ${args.year}`, 'year');
+    throw new BadInputError(`year must be a year between 1800 and 2200, got ${args.year}`, 'year');
   }
   const size = validateFirst(args.first ?? DEFAULT_PAGE_SIZE);
   const cursor = args.after == null ? null : decodeCursor(args.after, RELEVANCE, ['number', 'number', 'number']);
@@ -133,10 +134,10 @@ const emptyFacets = (): Promise<FacetCounts> => Promise.resolve({ genres: [], de
 /** Autocomplete: the most popular movies whose titles the prefix begins (typos tolerated), best first. */
 export async function suggestMovies(deps: ListDependencies, args: SuggestArguments): Promise<MovieRecord[]> {
   const text = args.prefix.trim();
-  if (!text || text.length > MAX_QUERY_LENGTH) throw badUserInput(`prefix must be 1 to ${MAX_QUERY_LENGTH} characters`, 'prefix');
+  if (!text || text.length > MAX_QUERY_LENGTH) throw new BadInputError(`prefix must be 1 to ${MAX_QUERY_LENGTH} characters`, 'prefix');
   const first = args.first ?? DEFAULT_SUGGESTIONS;
   if (!Number.isInteger(first) || first < 1 || first > MAX_SUGGESTIONS) {
-    throw badUserInput(`first must be between 1 and ${MAX_SUGGESTIONS}, got ${first}`, 'first');
+    throw new BadInputError(`first must be between 1 and ${MAX_SUGGESTIONS}, got ${first}`, 'first');
   }
   const words = searchWords(text);
   if (!words.length) return [];
@@ -172,12 +173,12 @@ async function checkFilter(
   if (!filter) return null;
   const { yearFrom, yearTo, minScore, minVotes } = filter;
   if (yearFrom != null && yearTo != null && yearFrom > yearTo) {
-    throw badUserInput('filter.yearFrom must not be after filter.yearTo', 'filter');
+    throw new BadInputError('filter.yearFrom must not be after filter.yearTo', 'filter');
   }
   if (minScore != null && !(minScore >= 0 && minScore <= 100)) {
-    throw badUserInput(`filter.minScore is a c-rating between 0 and 100, got ${minScore}`, 'filter');
+    throw new BadInputError(`filter.minScore is a c-rating between 0 and 100, got ${minScore}`, 'filter');
   }
-  if (minVotes != null && minVotes < 0) throw badUserInput(`filter.minVotes must not be negative, got ${minVotes}`, 'filter');
+  if (minVotes != null && minVotes < 0) throw new BadInputError(`filter.minVotes must not be negative, got ${minVotes}`, 'filter');
   const genres = checkGenres(filter.genres, 'filter');
   return {
     genres,
@@ -193,7 +194,7 @@ async function checkFilter(
 
 function checkGenres(genres: string[] | null | undefined, argumentName: string): string[] | null {
   if (!genres) return null;
-  if (genres.length > MAX_GENRES) throw badUserInput(`at most ${MAX_GENRES} genres`, argumentName);
+  if (genres.length > MAX_GENRES) throw new BadInputError(`at most ${MAX_GENRES} genres`, argumentName);
   const names = [...new Set(genres.map((g) => g.trim()).filter(Boolean))];
   return names.length ? names : null;
 }

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type pg from 'pg';
 import type { MovieCache } from '../cache/movie-cache.js';
-import { lastRunsOfProviders, listProviders } from './data/catalogue.js';
+import { lastRunsOfProviders, listProviders } from '../db/catalogue.js';
 import {
   externalIdsForMovies,
   genresForMovies,
@@ -9,7 +9,7 @@ import {
   moviesByIds,
   ratingsForMovies,
   titlesForMovies,
-} from './data/movie-details.js';
+} from '../db/movies.js';
 import type {
   ExternalIdRecord,
   ImportRunRecord,
@@ -18,7 +18,7 @@ import type {
   ProviderRecord,
   RatingRecord,
   TitleRecord,
-} from './data/records.js';
+} from '../db/records.js';
 
 /**
  * Per-request loaders: every fan-out field of a page of movies costs one cache round trip and,

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { registerEnumType } from 'type-graphql';
-import { badUserInput } from '../errors.js';
+import { BadInputError } from '../../errors.js';
 
 /** Curated fields an admin can lock, as GraphQL names them; values are the CuratedFields keys stored in movies.locks. */
 export enum LockableField {
@@ -27,7 +27,9 @@ registerEnumType(LockableField, {
   },
 });
 
-export type LockValue = string | number;
+import type { LockValue } from '../../services/admin.js';
+
+export type { LockValue };
 
 const MAX_TEXT = 10_000;
 
@@ -35,7 +37,7 @@ const MAX_TEXT = 10_000;
 export function parseLockValue(field: LockableField, raw: string): LockValue {
   const value = raw.trim();
   const name = Object.entries(LockableField).find(([, v]) => v === field)?.[0] ?? field;
-  const invalid = (expected: string) => badUserInput(`${name} must be ${expected}, got "${raw}"`, 'value');
+  const invalid = (expected: string) => new BadInputError(`${name} must be ${expected}, got "${raw}"`, 'value');
   switch (field) {
     case LockableField.YEAR: {
       const year = wholeNumber(value, 1850, 2200);

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { externalIdsForMovies as linksForMovies, movieIdByExternalId as movieIdByAnyExternalId } from '../../db/external-ids.js';
+import { externalIdsForMovies as linksForMovies, movieIdByExternalId as movieIdByAnyExternalId } from './external-ids.js';
 import {
   MOVIE_COLUMNS,
   toMovieRecord,
@@ -70,4 +70,55 @@ export async function genresForMovies(pool: pg.Pool, ids: readonly string[]): Pr
 
 export async function externalIdsForMovies(pool: pg.Pool, ids: readonly string[]): Promise<ExternalIdRecord[]> {
   return linksForMovies(pool, ids);
+}
+
+export async function movieExists(pool: pg.Pool, movieId: string): Promise<boolean> {
+  const { rowCount } = await pool.query('SELECT 1 FROM movies WHERE id = $1::uuid', [movieId]);
+  return !!rowCount;
+}
+
+/** Sets (value) or clears (null) an admin lock on a curated field; false when there is no such movie. */
+export async function writeFieldLock(pool: pg.Pool, movieId: string, field: string, value: string | number | null): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    value === null
+      ? `UPDATE movies SET locks = locks - $2::text WHERE id = $1::uuid`
+      : `UPDATE movies SET locks = locks || jsonb_build_object($2::text, $3::jsonb) WHERE id = $1::uuid`,
+    value === null ? [movieId, field] : [movieId, field, JSON.stringify(value)],
+  );
+  return !!rowCount;
+}
+
+/** The movie's TMDB ids: its TMDB records, and the TMDB ids other providers' records link to. */
+export async function tmdbIdsOf(pool: pg.Pool, movieId: string): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT DISTINCT id FROM (
+       SELECT CASE WHEN provider_key = 'tmdb' THEN external_id ELSE tmdb_id END AS id
+         FROM provider_records WHERE movie_id = $1::uuid) ids
+      WHERE id ~ '^[0-9]+$'
+      ORDER BY id`,
+    [movieId],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Per-field provenance and the provider poster URL of a movie (the website's extras); null when there is none. */
+export async function provenanceAndPoster(
+  pool: pg.Pool,
+  movieId: string,
+): Promise<{ provenance: Record<string, string> | null; poster_url: string | null } | null> {
+  const { rows } = await pool.query<{ provenance: Record<string, string> | null; poster_url: string | null }>(
+    'SELECT provenance, poster_url FROM movies WHERE id = $1',
+    [movieId],
+  );
+  return rows[0] ?? null;
+}
+
+/** Movies with an http(s) poster, after `after` in id order, `limit` at a time (the poster mirror). */
+export async function moviesWithPosters(pool: pg.Pool, after: string, limit: number): Promise<{ id: string; posterUrl: string }[]> {
+  const { rows } = await pool.query<{ id: string; posterUrl: string }>(
+    `SELECT id, poster_url AS "posterUrl" FROM movies
+      WHERE id > $1 AND poster_url ~* '^https?://' ORDER BY id LIMIT $2`,
+    [after, limit],
+  );
+  return rows;
 }

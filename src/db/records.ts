@@ -57,7 +57,7 @@ export interface MovieGenreRecord {
   confidence: number;
 }
 
-export type { MovieExternalId as ExternalIdRecord } from '../../db/external-ids.js';
+export type { MovieExternalId as ExternalIdRecord } from './external-ids.js';
 
 export interface ProviderRecord {
   key: string;

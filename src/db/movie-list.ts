@@ -1,8 +1,18 @@
 import type pg from 'pg';
-import { GENRE_CONFIDENCE_THRESHOLD } from '../../scoring/rules.js';
-import type { ScoreProfileName } from '../../scoring/types.js';
-import type { Cursor, SortKeyType } from '../cursor.js';
 import { MOVIE_COLUMNS, toMovieRecord, type MovieRecord, type MovieRow } from './records.js';
+
+export type SortKeyType = 'number' | 'string';
+
+/** The score profiles (src/scoring/types.ts ScoreProfileName), named here for the data layer. */
+export type ScoreProfileName = 'BALANCED' | 'CRITICS' | 'AUDIENCE';
+
+/** A position in a keyset-paginated list: the sort key values and id of the last row seen. */
+export interface Cursor {
+  /** The ordering the cursor belongs to; a cursor of another ordering is rejected. */
+  order: string;
+  keys: (number | string)[];
+  id: string;
+}
 
 /**
  * Keyset ("seek") pagination over curated movies. Every ordering is a list of sort keys plus the
@@ -93,7 +103,7 @@ export interface MovieFilterValues {
  * Conditions for MovieFilter: any of the resolved genres (a genre below the confidence threshold is
  * not the movie's), inclusive years, minimum score and votes.
  */
-export function filterConditions(filter: MovieFilterValues | null | undefined, params: SqlParams): string[] {
+export function filterConditions(filter: MovieFilterValues | null | undefined, params: SqlParams, genreThreshold: number): string[] {
   const conditions: string[] = [];
   if (!filter) return conditions;
   if (filter.genreIds?.length) {
@@ -101,7 +111,7 @@ export function filterConditions(filter: MovieFilterValues | null | undefined, p
     conditions.push(
       `EXISTS (SELECT 1 FROM movie_genres mg
                 WHERE mg.movie_id = m.id AND mg.genre_id = ANY(${ids})
-                  AND mg.confidence >= ${params.add(GENRE_CONFIDENCE_THRESHOLD, 'float8')})`,
+                  AND mg.confidence >= ${params.add(genreThreshold, 'float8')})`,
     );
   }
   if (filter.yearFrom != null) conditions.push(`m.year >= ${params.add(filter.yearFrom, 'int4')}`);

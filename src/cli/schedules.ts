@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import { printTable } from '../cli/table.js';
+import { printTable } from './table.js';
 import type { Config } from '../config.js';
 import { lastScheduleFirings } from '../db/schedule-runs.js';
-import { plannedSchedules } from './schedules.js';
+import { plannedSchedules } from '../schedule/schedules.js';
 
 /** Prints the configured schedules with when each last fired (schedule_runs, written by the scheduled tasks). */
 export async function printSchedules(pool: pg.Pool, config: Config): Promise<void> {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { ProviderDefinition } from '../sources/types.js';
-import { CANONICAL_GENRES } from './genres.js';
+import { CANONICAL_GENRES } from '../sources/genres.js';
 
 /**
  * Writes the reference data that lives in code (providers, canonical genres, genre aliases) into

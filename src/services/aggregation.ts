@@ -1,0 +1,69 @@
+import type pg from 'pg';
+import { enqueueRematch } from '../db/jobs.js';
+import { aggregateAll, aggregateMovies, type AggregateOutcome } from '../scoring/aggregate.js';
+import { refitPriors, type RefitOutcome } from '../scoring/priors.js';
+import { providerDefinitions } from '../sources/registry.js';
+
+/**
+ * Aggregation and what follows it, once for every caller (worker tasks, admin mutations, the CLI):
+ * recompute curated movies from their provider records, then invalidate what the caches hold of
+ * the movies that changed, and queue a retry of title matching when new movies appeared.
+ */
+
+/** Drops cached movies after they changed: the ids, or 'all' after a full recomputation. */
+export type Invalidate = (movieIds: string[] | 'all') => Promise<void> | void;
+
+/** The Invalidate of a cache (src/cache/movie-cache.ts). */
+export function invalidateThrough(cache: { invalidateMovies(ids: string[]): Promise<void>; invalidateAll(): Promise<void> }): Invalidate {
+  return (ids) => (ids === 'all' ? cache.invalidateAll() : cache.invalidateMovies(ids));
+}
+
+export interface AggregationDependencies {
+  pool: pg.Pool;
+  /** None: nothing is cached in this process or any other (tests, tools). */
+  invalidate?: Invalidate;
+}
+
+export interface AggregateOptions {
+  /** Movies to invalidate as well: their rows were written around the aggregation (an admin lock, a relink). */
+  alsoInvalidate?: string[];
+  /** Called once the aggregation committed, before anything is invalidated (a worker's fault point). */
+  afterCommit?: () => void;
+}
+
+/** Aggregates the movies, then invalidates the changed and removed ones (and `alsoInvalidate`). */
+export async function aggregateAndInvalidate(
+  { pool, invalidate }: AggregationDependencies,
+  movieIds: string[],
+  { alsoInvalidate = [], afterCommit }: AggregateOptions = {},
+): Promise<AggregateOutcome> {
+  const outcome = await aggregateMovies(pool, movieIds);
+  afterCommit?.();
+  const touched = [...new Set([...alsoInvalidate, ...outcome.changed, ...outcome.removed])];
+  if (touched.length) await invalidate?.(touched);
+  if (outcome.created.length) await enqueueRematch(pool);
+  return outcome;
+}
+
+/**
+ * `moviec aggregate --all`: refits every provider's prior and calibration from the catalogue (the
+ * same refit imports run by themselves: on unchanged ratings it keeps the current fit), recomputes
+ * every movie (aggregateAll: chunks in parallel), then invalidates every cached movie when any changed.
+ */
+export async function aggregateEverything(
+  { pool, invalidate }: AggregationDependencies,
+  callbacks: { onFit?: (fit: RefitOutcome) => void; onChunk?: (changed: number, movies: number) => void } = {},
+): Promise<{ movies: number; changed: number }> {
+  callbacks.onFit?.(await refitPriors(pool, providerDefinitions(), 'aggregate --all'));
+  let changed = 0;
+  let movies = 0;
+  await aggregateAll(pool, {
+    onChunk: (outcome, ids) => {
+      changed += outcome.changed.length + outcome.removed.length;
+      movies += ids.length;
+      callbacks.onChunk?.(changed, movies);
+    },
+  });
+  if (changed > 0) await invalidate?.('all');
+  return { movies, changed };
+}
