@@ -7,7 +7,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['dist/', 'node_modules/', 'src/generated/', 'coverage/', 'bench/results/']),
+  globalIgnores(['dist/', 'node_modules/', 'src/generated/', 'src/db/generated/', 'coverage/', 'bench/results/']),
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
