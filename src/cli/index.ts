@@ -309,10 +309,12 @@ function printRematch(result: import('../services/rematch.js').RematchResult, li
 
 async function runImport(runtime: Runtime, provider: string, location: Record<string, string>, wait: boolean): Promise<number> {
   const { pool, logger, config } = runtime;
-  const [{ queueImport }, { ImportProgress }, { openInvalidationCache }, { startWorker }, { DatabaseUnavailableError, waitForAggregation, waitForRun }] = await Promise.all([
-    import('../services/import.js'), import('./progress.js'), import('../cache/index.js'), import('../workers/runner.js'), import('./wait.js'),
-  ]);
-  // After the others: jest's ESM loader races on a module (zod) two parallel imports share.
+  // One after the other: jest's ESM loader cannot link modules that share a dependency in parallel.
+  const { queueImport } = await import('../services/import.js');
+  const { DatabaseUnavailableError, waitForAggregation, waitForRun } = await import('../services/import-wait.js');
+  const { ImportProgress } = await import('./progress.js');
+  const { openInvalidationCache } = await import('../cache/index.js');
+  const { startWorker } = await import('../workers/runner.js');
   const { enqueueRefit } = await import('../db/scoring-jobs.js');
   const runId = await queueImport(pool, provider, location, 'cli');
   console.log(`Import run ${runId} queued (${provider}).`);

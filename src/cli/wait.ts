@@ -1,2 +1,2 @@
-/** Waiting for an import run and its aggregation: src/services/import-wait.ts (the CLI, the sample loader and the inbox share it). */
-export * from '../services/import-wait.js';
+/** Waiting for an import run and its aggregation lives in src/services/import-wait.ts (the CLI, the sample loader and the inbox share it). */
+export { DatabaseUnavailableError, pendingAggregation, riding, waitForAggregation, waitForRun, type RunState } from '../services/import-wait.js';
