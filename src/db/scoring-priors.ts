@@ -1,5 +1,7 @@
 import type pg from 'pg';
-import type { Calibration } from '../scoring/calibration.js';
+
+/** Piecewise-linear calibration points (src/scoring/calibration.ts Calibration), as stored. */
+export type Calibration = [from: number, to: number][];
 
 /**
  * The scoring fit: per provider and rating kind, the prior (C, m) and the calibration onto the

@@ -9,7 +9,7 @@ import path from 'node:path';
 const LAYERS: { name: string; paths: string[] }[] = [
   { name: 'foundation', paths: ['errors.ts', 'logger.ts', 'logging/', 'jobs.ts', 'fault-points.ts', 'startup-error.ts'] },
   { name: 'sources', paths: ['sources/'] },
-  { name: 'config', paths: ['config.ts', 'operations-env.ts', 'server/api-env.ts'] },
+  { name: 'config', paths: ['config.ts', 'operations-env.ts', 'server/api-env.ts', 'services/partners-env.ts'] },
   { name: 'db', paths: ['db/'] },
   { name: 'ingest', paths: ['ingest/'] },
   { name: 'matching', paths: ['matching/'] },

@@ -3,9 +3,9 @@ import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Float, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { MovieChange } from '../../services/movie-changes.js';
 import type { GraphQLContext } from '../context.js';
-import { isUuid, type MovieRecord } from '../data/records.js';
-import { badUserInput } from '../errors.js';
-import { createLoaders } from '../loaders.js';
+import { BadInputError } from '../../errors.js';
+import { isUuid, type MovieRecord } from '../../db/records.js';
+import { createLoaders } from '../../services/movie-loaders.js';
 import { Movie } from '../types/movie.js';
 import { uncachedMovieCache } from '../uncached-cache.js';
 
@@ -23,9 +23,9 @@ export class MovieSubscriptions {
       const { partners } = context as GraphQLContext;
       if (!partners) throw new GraphQLError('Subscriptions are not available on this server');
       if (ids && (ids.length > MAX_IDS || ids.some((id) => !isUuid(id)))) {
-        throw badUserInput(`ids: at most ${MAX_IDS} MovieC movie ids (UUIDs)`, 'ids');
+        throw new BadInputError(`ids: at most ${MAX_IDS} MovieC movie ids (UUIDs)`, 'ids');
       }
-      if (minDelta != null && !(minDelta >= 0 && minDelta <= 100)) throw badUserInput('minDelta must be between 0 and 100', 'minDelta');
+      if (minDelta != null && !(minDelta >= 0 && minDelta <= 100)) throw new BadInputError('minDelta must be between 0 and 100', 'minDelta');
       return partners.feed.subscribe({ ids: ids ?? null, minDelta: minDelta ?? null });
     },
   })

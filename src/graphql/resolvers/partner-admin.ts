@@ -2,11 +2,9 @@ import 'reflect-metadata';
 import { GraphQLError } from 'graphql';
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import * as keys from '../../services/api-keys.js';
-import { BadInputError, NotFoundError } from '../../errors.js';
 import * as webhooks from '../../services/webhooks.js';
 import type { DeliveryRow, WebhookRow } from '../../services/webhooks.js';
 import type { GraphQLContext, PartnerServices } from '../context.js';
-import { badUserInput, notFound } from '../errors.js';
 import {
   ApiKey,
   ApiKeyUsage,
@@ -28,9 +26,7 @@ export class PartnerAdmin {
     @Arg('filter', () => WebhookFilterInput, { nullable: true, description: 'Narrows the events delivered.' }) filter: WebhookFilterInput | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Webhook> {
-    const row = await translate(() =>
-      webhooks.createWebhook({ pool: context.pool, settings: partnersOf(context).webhooks }, { url, events, filter }),
-    );
+    const row = await webhooks.createWebhook({ pool: context.pool, settings: partnersOf(context).webhooks }, { url, events, filter });
     return webhookOf(row, true);
   }
 
@@ -47,25 +43,25 @@ export class PartnerAdmin {
     @Arg('first', () => Int, { defaultValue: 20, description: 'How many deliveries, 1-500.' }) first: number,
     @Ctx() context: GraphQLContext,
   ): Promise<WebhookDelivery[]> {
-    return (await translate(() => webhooks.webhookDeliveries(context, webhookId, first))).map(deliveryOf);
+    return (await webhooks.webhookDeliveries(context, webhookId, first)).map(deliveryOf);
   }
 
   @Authorized()
   @Mutation(() => WebhookDelivery, { description: 'Sends a delivery again (same event id and body), as a new entry of the log.' })
   async replayWebhookDelivery(@Arg('id', () => ID, { description: 'Delivery id.' }) id: string, @Ctx() context: GraphQLContext): Promise<WebhookDelivery> {
-    return deliveryOf(await translate(() => webhooks.replayDelivery(context, id)));
+    return deliveryOf(await webhooks.replayDelivery(context, id));
   }
 
   @Authorized()
   @Mutation(() => Webhook, { description: 'Turns a disabled webhook back on and sends what is pending for it.' })
   async enableWebhook(@Arg('id', () => ID, { description: 'Webhook id.' }) id: string, @Ctx() context: GraphQLContext): Promise<Webhook> {
-    return webhookOf(await translate(() => webhooks.enableWebhook(context, id)), false);
+    return webhookOf(await webhooks.enableWebhook(context, id), false);
   }
 
   @Authorized()
   @Mutation(() => WebhookDelivery, { description: 'Sends a signed webhook.test event now and returns its outcome.' })
   async testWebhook(@Arg('id', () => ID, { description: 'Webhook id.' }) id: string, @Ctx() context: GraphQLContext): Promise<WebhookDelivery> {
-    return deliveryOf(await translate(() => webhooks.testWebhook({ pool: context.pool, settings: partnersOf(context).webhooks }, id)));
+    return deliveryOf(await webhooks.testWebhook({ pool: context.pool, settings: partnersOf(context).webhooks }, id));
   }
 
   @Authorized()
@@ -81,7 +77,7 @@ export class PartnerAdmin {
     @Arg('requestsPerMinute', () => Int, { description: 'Quota: requests per minute (a token bucket: bursts up to this many).' }) requestsPerMinute: number,
     @Ctx() context: GraphQLContext,
   ): Promise<ApiKey> {
-    const created = await translate(() => keys.createApiKey(context, { name, requestsPerMinute }));
+    const created = await keys.createApiKey(context, { name, requestsPerMinute });
     return { ...created, key: created.key };
   }
 
@@ -94,31 +90,20 @@ export class PartnerAdmin {
   @Authorized()
   @Mutation(() => ApiKey, { description: 'Revokes a key: every API process refuses it from the next request on.' })
   async revokeApiKey(@Arg('id', () => ID, { description: 'API key id.' }) id: string, @Ctx() context: GraphQLContext): Promise<ApiKey> {
-    const row = await translate(() => keys.revokeApiKey({ pool: context.pool, quota: partnersOf(context).quota }, id));
+    const row = await keys.revokeApiKey({ pool: context.pool, quota: partnersOf(context).quota }, id);
     return { ...row, key: null };
   }
 
   @Authorized()
   @Query(() => ApiKeyUsage, { description: "A key's quota and requests today (admin)." })
   async apiKeyUsage(@Arg('id', () => ID, { description: 'API key id.' }) id: string, @Ctx() context: GraphQLContext): Promise<ApiKeyUsage> {
-    return translate(() => keys.apiKeyUsage({ pool: context.pool, quota: partnersOf(context).quota }, id));
+    return keys.apiKeyUsage({ pool: context.pool, quota: partnersOf(context).quota }, id);
   }
 }
 
 function partnersOf(context: GraphQLContext): PartnerServices {
   if (!context.partners) throw new GraphQLError('Partner services are not configured on this server');
   return context.partners;
-}
-
-/** Domain errors to GraphQL errors with their code. */
-async function translate<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof NotFoundError) throw notFound(error.message);
-    if (error instanceof BadInputError) throw badUserInput(error.message, error.argumentName);
-    throw error;
-  }
 }
 
 function webhookOf(row: WebhookRow, withSecret: boolean): Webhook {
