@@ -8,6 +8,7 @@ import type { MovieCache } from '../cache/movie-cache.js';
 import type { PrismaClient } from '../db/prisma.js';
 import { adminAccess } from '../graphql/auth.js';
 import { createGraphQLContext, type PartnerServices } from '../graphql/context.js';
+import { translateError } from '../graphql/errors.js';
 import type { Logger } from '../logger.js';
 import type { createPartnerAccess } from './partner-access.js';
 
@@ -66,6 +67,10 @@ export function startSubscriptions(options: SubscriptionServerOptions): { close(
       },
       context: (ctx) =>
         createGraphQLContext({ pool, prisma, cache, admin: adminAccess(headersOf(ctx).authorization, adminToken), partners }),
+      // Domain errors (src/errors.ts) answered with their code, as over HTTP (src/graphql/errors.ts).
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => translateError(error.toJSON(), error)),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((error) => translateError(error.toJSON(), error)) } : undefined,
     },
     wsServer,
   );
