@@ -6,9 +6,19 @@ import { createTaskList } from '../../src/workers/tasks.js';
 
 const quiet = new Logger(() => () => undefined);
 
-/** Runs every queued job (imports, then the aggregation they queue) until none is left. */
+/**
+ * Runs every queued job (imports, then the aggregation they queue) until none is left. A job that
+ * failed is retried later by Graphile Worker, not by runOnce: it fails the test here with its
+ * error, instead of surfacing later as an unexplained leftover job.
+ */
 export async function drainJobs(pool: pg.Pool): Promise<void> {
   await runOnce({ pgPool: pool, taskList: createTaskList({ pool, logger: createLogger('silent'), refitDelaySeconds: 0 }), logger: quiet });
+  const { rows } = await pool.query<{ task_identifier: string; attempts: number; last_error: string }>(
+    `SELECT task_identifier, attempts, last_error FROM graphile_worker.jobs WHERE last_error IS NOT NULL ORDER BY id`,
+  );
+  if (rows.length) {
+    throw new Error(`jobs failed while draining: ${rows.map((r) => `${r.task_identifier} (attempt ${r.attempts}): ${r.last_error}`).join('; ')}`);
+  }
 }
 
 /** Queues an IMDb import through the worker path and runs it and its aggregation to the end. */
