@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { MOVIE_COLUMNS, toMovieRecord, type MovieRecord, type MovieRow } from './records.js';
 
-export type SortKeyType = 'number' | 'string';
+/** How a cursor's sort key is checked: int (int4 range), number (finite float8) or string. */
+export type SortKeyType = 'int' | 'number' | 'string';
 
 /** The score profiles (src/scoring/types.ts ScoreProfileName), named here for the data layer. */
 export type ScoreProfileName = 'BALANCED' | 'CRITICS' | 'AUDIENCE';
@@ -61,7 +62,7 @@ export function orderingFor(order: MovieOrderName, profile: ScoreProfileName): O
 }
 
 export function keyTypes(ordering: Ordering): SortKeyType[] {
-  return ordering.keys.map((k) => (k.cast === 'text' ? 'string' : 'number'));
+  return ordering.keys.map((k) => (k.cast === 'text' ? 'string' : k.cast === 'int4' ? 'int' : 'number'));
 }
 
 /** Positional parameters collected while a statement is assembled. */

@@ -25,12 +25,15 @@ export function createApolloServer({ schema, httpServer, logger, debug, introspe
     // Apollo's own landing page loads from a CDN; GraphiQL is served locally instead (playground.ts).
     ApolloServerPluginLandingPageDisabled(),
     queryLimitsPlugin(limits),
+    clientErrorStatusPlugin,
   ];
   return new ApolloServer<GraphQLContext>({
     schema,
     plugins,
     introspection,
     allowBatchedHttpRequests: false,
+    // "Did you mean …" names fields and types: with introspection off the schema stays unexplored.
+    hideSchemaDetailsFromClientErrors: !introspection,
     // The process owns SIGINT/SIGTERM (main.ts, cli serve): Apollo's own handler would stop the
     // server and re-raise the signal, killing the process before its shutdown (worker, cache,
     // database) ends with exit code 0.
@@ -52,3 +55,21 @@ export function createApolloServer({ schema, httpServer, logger, debug, introspe
     },
   });
 }
+
+/**
+ * A malformed argument or cursor is found by a resolver, after Apollo chose 200: a response whose
+ * every error is the client's (BAD_USER_INPUT) is answered 400, as malformed variables already are.
+ */
+const clientErrorStatusPlugin: ApolloServerPlugin<GraphQLContext> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return Promise.resolve();
+        const errors = response.body.singleResult.errors;
+        if (errors?.length && errors.every((e) => e.extensions?.code === 'BAD_USER_INPUT') && !response.http.status) {
+          response.http.status = 400;
+        }
+        return Promise.resolve();
+      },
+    }),
+};

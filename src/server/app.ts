@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -246,14 +246,20 @@ function errorHandler(logger: Logger | undefined, debug: boolean, bodyLimit: str
   return (error: { status?: number; type?: string; message?: string; stack?: string }, _req, res, _next) => {
     const status = typeof error.status === 'number' && error.status >= 400 && error.status < 600 ? error.status : 500;
     if (status >= 500) logger?.error({ err: error }, 'request failed');
+    // Only body-parser's own messages (they carry a `type`) are passed on: other errors (express.static's
+    // ENOENT, a file the playground could not send) name filesystem paths.
     const message =
       status >= 500
         ? 'internal server error'
-        : error.type === 'entity.parse.failed'
-          ? 'malformed JSON body'
-          : error.type === 'entity.too.large'
-            ? `request body too large: at most ${bodyLimit}`
-            : (error.message ?? 'bad request');
+        : status === 404
+          ? 'not found'
+          : error.type === 'entity.parse.failed'
+            ? 'malformed JSON body'
+            : error.type === 'entity.too.large'
+              ? `request body too large: at most ${bodyLimit}`
+              : error.type && error.message
+                ? error.message
+                : (STATUS_CODES[status] ?? 'bad request').toLowerCase();
     res.status(status).json({ error: message, ...(debug ? { stack: error.stack } : {}) });
   };
 }

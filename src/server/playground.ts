@@ -53,7 +53,8 @@ export function playgroundRoutes(): Router {
     res.type('html').send(PAGE);
   });
   router.get('/playground/:file', (req, res, next) => {
-    const file = ASSETS[req.params.file];
+    // Own keys only: `constructor` or `__proto__` are not files.
+    const file = Object.hasOwn(ASSETS, req.params.file) ? ASSETS[req.params.file] : undefined;
     if (!file) {
       next();
       return;

@@ -32,6 +32,7 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<Graph
     requestDidStart: () =>
       Promise.resolve({
         didResolveOperation(requestContext) {
+          refuseDeepVariables(requestContext.request.variables);
           checkLimits(requestContext, limits);
           refuseNulCharacters(requestContext);
           return Promise.resolve();
@@ -97,10 +98,39 @@ function refuseNulCharacters({ document, request }: GraphQLRequestContextDidReso
   }
 }
 
-function hasNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(hasNul);
-  if (value && typeof value === 'object') return Object.values(value).some(hasNul);
+/** Deepest nesting of arrays and objects a request's variables may have (no input type of the schema is near it). */
+export const MAX_VARIABLE_DEPTH = 32;
+
+/**
+ * Refuses variables nested deeper than MAX_VARIABLE_DEPTH: a 100 kb body can nest 50,000 levels,
+ * which recursive walkers (graphql's coercion, JSON.stringify of cache keys) would overflow the stack on.
+ * Iterative, so the check itself cannot overflow.
+ */
+function refuseDeepVariables(variables: unknown): void {
+  const stack: [unknown, number][] = [[variables, 0]];
+  while (stack.length) {
+    const [value, depth] = stack.pop()!;
+    if (!value || typeof value !== 'object') continue;
+    if (depth >= MAX_VARIABLE_DEPTH) {
+      throw new GraphQLError(`Variables are nested more than ${MAX_VARIABLE_DEPTH} levels deep`, {
+        extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+      });
+    }
+    for (const child of Array.isArray(value) ? value : Object.values(value)) stack.push([child, depth + 1]);
+  }
+}
+
+/** Whether any string inside a value has a NUL; iterative (refuseDeepVariables bounded the depth first anyway). */
+function hasNul(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const value = stack.pop();
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return true;
+    } else if (value && typeof value === 'object') {
+      for (const child of Array.isArray(value) ? value : Object.values(value)) stack.push(child);
+    }
+  }
   return false;
 }
 

@@ -11,6 +11,14 @@ import { sendDomainError } from './http-errors.js';
 const optionalNumber = (schema: z.ZodNumber) =>
   z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), schema.optional());
 
+/** A whole number the database's int4 columns can hold (larger ones would fail there as a 500). */
+const int4 = () =>
+  z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(-2_147_483_648, 'is out of range')
+    .max(2_147_483_647, 'is out of range');
+
 const NO_NUL = [(v: string) => !v.includes('\u0000'), { error: 'must not contain NUL characters' }] as const;
 
 const searchParams = z.object({
@@ -32,10 +40,10 @@ const searchParams = z.object({
       .min(1, `must be between 1 and ${MAX_PAGE_SIZE}`)
       .max(MAX_PAGE_SIZE, `must be between 1 and ${MAX_PAGE_SIZE}`),
   ),
-  yearFrom: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number')),
-  yearTo: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number')),
+  yearFrom: optionalNumber(int4()),
+  yearTo: optionalNumber(int4()),
   minScore: optionalNumber(z.number({ error: 'must be a number' }).min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100')),
-  minVotes: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must not be negative')),
+  minVotes: optionalNumber(int4().min(0, 'must not be negative')),
   after: z.string().refine(...NO_NUL).optional(),
   year: optionalNumber(z.number({ error: 'must be a number' }).int('must be a whole number').min(1800, 'must be between 1800 and 2200').max(2200, 'must be between 1800 and 2200')),
 });

@@ -26,7 +26,17 @@ export function decodeCursor(value: string, order: string, keyTypes: readonly So
   const keysValid =
     Array.isArray(keys) &&
     keys.length === keyTypes.length &&
-    keys.every((k, i) => (keyTypes[i] === 'number' ? typeof k === 'number' && Number.isFinite(k) : typeof k === 'string'));
+    keys.every((k, i) => validKey(k, keyTypes[i]!));
   if (!keysValid || typeof id !== 'string' || !isUuid(id)) throw malformed();
   return { order, keys: keys as (number | string)[], id };
+}
+
+const INT4_MIN = -2_147_483_648;
+const INT4_MAX = 2_147_483_647;
+
+/** A sort key as the database column holds it: a crafted cursor never reaches SQL out of range. */
+function validKey(key: unknown, type: SortKeyType): boolean {
+  if (type === 'string') return typeof key === 'string';
+  if (typeof key !== 'number' || !Number.isFinite(key)) return false;
+  return type === 'number' || (Number.isInteger(key) && key >= INT4_MIN && key <= INT4_MAX);
 }

@@ -172,6 +172,9 @@ async function checkFilter(
 ): Promise<MovieFilterValues | null> {
   if (!filter) return null;
   const { yearFrom, yearTo, minScore, minVotes } = filter;
+  for (const [name, value] of [['yearFrom', yearFrom], ['yearTo', yearTo], ['minVotes', minVotes]] as const) {
+    if (value != null && !isInt4(value)) throw new BadInputError(`filter.${name} must be a whole number that fits 32 bits, got ${value}`, 'filter');
+  }
   if (yearFrom != null && yearTo != null && yearFrom > yearTo) {
     throw new BadInputError('filter.yearFrom must not be after filter.yearTo', 'filter');
   }
@@ -190,6 +193,10 @@ async function checkFilter(
     // Only where it changes the statement, so BALANCED lists share their cache entries as before.
     ...(minScore != null && profile !== 'BALANCED' ? { profile } : {}),
   };
+}
+
+function isInt4(value: number): boolean {
+  return Number.isInteger(value) && value >= -2_147_483_648 && value <= 2_147_483_647;
 }
 
 function checkGenres(genres: string[] | null | undefined, argumentName: string): string[] | null {
