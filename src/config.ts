@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { location, operationsEnvShape, schedule } from './operations-env.js';
 import { apiEnvShape } from './server/api-env.js';
+import { rememberSecrets, urlPassword } from './logging/secrets.js';
+import { DEFAULT_INPUT_LIMITS, type InputLimits } from './sources/limits.js';
 import { allProviders } from './sources/registry.js';
 
 /**
@@ -40,6 +42,22 @@ const envSchema = z.object({
   WORKER_RECOVERY_SECONDS: z.coerce.number().positive().max(3600).default(20),
   /** Seconds `moviec import` waits for an unreachable database to return before it gives up (exit code 3). */
   DB_OUTAGE_WAIT_SECONDS: z.coerce.number().min(0).max(3600).default(60),
+  // Bounds of every provider input (src/sources/limits.ts); a breach fails the run with the reason.
+  /** Longest line of a provider file, in bytes (default 16 MiB). */
+  INPUT_MAX_LINE_BYTES: z.coerce.number().int().min(64).max(2 ** 31 - 1).default(DEFAULT_INPUT_LIMITS.maxLineBytes),
+  /** Most bytes one provider file may decompress to (default 8 GiB). */
+  INPUT_MAX_DECOMPRESSED_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_INPUT_LIMITS.maxDecompressedBytes),
+  /** Most columns of a CSV header (default 1000). */
+  INPUT_MAX_COLUMNS: z.coerce.number().int().min(2).max(100_000).default(DEFAULT_INPUT_LIMITS.maxColumns),
+  /** Most rows one import run may read (default 60 million). */
+  INPUT_MAX_ROWS: z.coerce.number().int().min(1).default(DEFAULT_INPUT_LIMITS.maxRows),
+  /** Most bytes one import run may stage (default 4 GiB). */
+  INPUT_MAX_STAGED_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_INPUT_LIMITS.maxStagedBytes),
+  /**
+   * Days a record missing from a provider's full file stays in its movie's aggregate (the movie is
+   * flagged `withdrawnFrom` meanwhile) before the movie is re-aggregated without it (default 7).
+   */
+  WITHDRAW_GRACE_DAYS: z.coerce.number().min(0).max(3650).default(7),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MOVIEC_PROVIDER_MODULES: providerModules,
   ...operationsEnvShape,
@@ -92,7 +110,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (typeof data[variable] === 'string') providerSettings[variable] = data[variable];
     delete data[variable];
   }
+  // Configured secrets are masked wherever they would appear: log lines, stored errors and excerpts.
+  rememberSecrets([
+    data.ADMIN_TOKEN, data.TMDB_API_TOKEN, data.S3_SECRET_ACCESS_KEY, urlPassword(data.DATABASE_URL), urlPassword(data.REDIS_URL),
+  ]);
   return { ...data, providerSettings };
+}
+
+/** What an import run needs from the configuration: its input limits and the withdrawal grace period. */
+export interface IngestSettings {
+  limits: InputLimits;
+  withdrawGraceDays: number;
+}
+
+export function ingestSettings(config: Config): IngestSettings {
+  return {
+    limits: {
+      maxLineBytes: config.INPUT_MAX_LINE_BYTES,
+      maxDecompressedBytes: config.INPUT_MAX_DECOMPRESSED_BYTES,
+      maxColumns: config.INPUT_MAX_COLUMNS,
+      maxRows: config.INPUT_MAX_ROWS,
+      maxStagedBytes: config.INPUT_MAX_STAGED_BYTES,
+    },
+    withdrawGraceDays: config.WITHDRAW_GRACE_DAYS,
+  };
 }
 
 /** MOVIEC_PROVIDER_MODULES alone, validated as loadConfig does, to load them before the rest is read. */

@@ -1,6 +1,6 @@
 import pretty from 'pino-pretty';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { REDACT_PATHS, REDACTED, scrubUrlCredentials } from './logging/secrets.js';
+import { REDACT_PATHS, REDACTED, redactLogLine } from './logging/secrets.js';
 
 export type { Logger };
 
@@ -23,7 +23,8 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info', options: L
     level,
     base: { service: 'moviec' },
     redact: { paths: REDACT_PATHS, censor: REDACTED },
-    hooks: { streamWrite: scrubUrlCredentials },
+    serializers: { err: serializeError },
+    hooks: { streamWrite: redactLogLine },
   };
   if (format === 'pretty') {
     const stream = pretty({
@@ -36,6 +37,18 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info', options: L
     return pino(settings, stream);
   }
   return options.destination ? pino(settings, options.destination) : pino(settings);
+}
+
+/**
+ * pino's error serializer, without what a client library attaches that may hold a secret: an
+ * ioredis error's `command.args` (AUTH's password) and a got error's request options (headers).
+ */
+function serializeError(error: unknown): unknown {
+  const out = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  const command = out.command as { name?: unknown; args?: unknown } | undefined;
+  if (command && typeof command === 'object' && 'args' in command) out.command = { ...command, args: REDACTED };
+  delete out.options;
+  return out;
 }
 
 /** LOG_FORMAT, else LOG_PRETTY (1/true: pretty, 0/false: JSON), else pretty on a terminal only. */

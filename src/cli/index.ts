@@ -316,6 +316,7 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
   const { openInvalidationCache } = await import('../cache/index.js');
   const { startWorker } = await import('../workers/runner.js');
   const { enqueueRefit } = await import('../db/scoring-jobs.js');
+  const { ingestSettings } = await import('../config.js');
   const runId = await queueImport(pool, provider, location, 'cli');
   console.log(`Import run ${runId} queued (${provider}).`);
   if (!wait) return EXIT.SUCCEEDED;
@@ -326,6 +327,7 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
   const cache = await openInvalidationCache(runtime);
   const runner = await startWorker({
     pool, logger: workerLogger, concurrency: config.WORKER_CONCURRENCY, onMoviesChanged: (ids) => cache.invalidateMovies(ids),
+    ingest: ingestSettings(config),
   });
   // A database outage is ridden out for DB_OUTAGE_WAIT_SECONDS (the worker in this process restarts
   // and the run starts over); after that the CLI says so and exits 3, and the run is left to the next worker.

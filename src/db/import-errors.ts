@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { storableText } from '../logging/secrets.js';
 
 /** import_errors: the rejected input rows of an import run, kept with their reason and an excerpt. */
 
@@ -18,7 +19,13 @@ export async function recordImportErrors(db: pg.Pool | pg.PoolClient, runId: str
     [
       runId,
       JSON.stringify(
-        rejects.map((r) => ({ line: r.line ?? null, reference: r.reference ?? null, reason: r.reason, excerpt: r.excerpt ?? null })),
+        // Whatever a file or a peer sent: secrets redacted, NUL and control characters escaped, bounded.
+        rejects.map((r) => ({
+          line: r.line ?? null,
+          reference: r.reference === undefined ? null : storableText(r.reference, 200),
+          reason: storableText(r.reason, 1000),
+          excerpt: r.excerpt === undefined ? null : storableText(r.excerpt, 400),
+        })),
       ),
     ],
   );

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { storableText } from '../logging/secrets.js';
 import { JOB, jobKey } from '../jobs.js';
 import type { SourceLocation } from '../sources/types.js';
 
@@ -51,7 +52,9 @@ export async function finishImportRun(
   );
 }
 
+/** Records a run FAILED; the error is stored storable (secrets redacted, NUL and control characters escaped). */
 export async function failImportRun(db: pg.Pool, runId: string, error: string, rowsRead: number, rowsRejected: number): Promise<void> {
+  error = storableText(error);
   await db.query(
     `UPDATE import_runs SET status = 'FAILED', error = $2, rows_read = $3, rows_rejected = $4, finished_at = now() WHERE id = $1`,
     [runId, error, rowsRead, rowsRejected],

@@ -24,18 +24,20 @@ export interface StagedRatingRow {
   line: number | null;
 }
 
-export async function copyStagedRecords(pool: pg.Pool, runId: string, records: StagedRecordRow[]): Promise<void> {
-  if (!records.length) return;
-  await copyInto(
+/** Writes staged records; returns the bytes written (the COPY text's length). */
+export async function copyStagedRecords(pool: pg.Pool, runId: string, records: StagedRecordRow[]): Promise<number> {
+  if (!records.length) return 0;
+  return await copyInto(
     pool,
     'import_staging_records (run_id, external_id, line, record)',
     records.map((r) => `${runId}\t${copyText(r.external_id)}\t${r.line ?? '\\N'}\t${copyText(JSON.stringify(r.record))}\n`).join(''),
   );
 }
 
-export async function copyStagedRatings(pool: pg.Pool, runId: string, ratings: StagedRatingRow[]): Promise<void> {
-  if (!ratings.length) return;
-  await copyInto(
+/** Writes staged ratings; returns the bytes written (the COPY text's length). */
+export async function copyStagedRatings(pool: pg.Pool, runId: string, ratings: StagedRatingRow[]): Promise<number> {
+  if (!ratings.length) return 0;
+  return await copyInto(
     pool,
     'import_staging_ratings (run_id, external_id, kind, value, votes, line)',
     ratings
@@ -45,10 +47,11 @@ export async function copyStagedRatings(pool: pg.Pool, runId: string, ratings: S
 }
 
 /** COPY FROM STDIN of rows already in COPY's text format, on a client of its own. */
-async function copyInto(pool: pg.Pool, target: string, rows: string): Promise<void> {
+async function copyInto(pool: pg.Pool, target: string, rows: string): Promise<number> {
   const client = await pool.connect();
   try {
     await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY ${target} FROM STDIN`)));
+    return rows.length;
   } finally {
     client.release();
   }

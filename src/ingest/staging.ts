@@ -1,7 +1,9 @@
 import type pg from 'pg';
 import { recordImportErrors } from '../db/import-errors.js';
 import { copyStagedRatings, copyStagedRecords, type StagedRatingRow, type StagedRecordRow } from '../db/staging.js';
+import { SourceError } from '../errors.js';
 import { faultPoint } from '../fault-points.js';
+import { DEFAULT_INPUT_LIMITS, limitReason, type InputLimits } from '../sources/limits.js';
 import type { SourceItem, SourceRecord } from '../sources/types.js';
 
 type Reject = Extract<SourceItem, { type: 'reject' }>;
@@ -26,15 +28,21 @@ export class StagingWriter {
   private rejects: Reject[] = [];
   private inflight: Promise<void> = Promise.resolve();
   readonly counts: StagingCounts = { rowsRead: 0, records: 0, ratings: 0, rejected: 0 };
+  /** Bytes written to the staging tables so far (COPY text). */
+  private stagedBytes = 0;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly runId: string,
     private readonly batchSize = 5000,
+    private readonly limits: Pick<InputLimits, 'maxRows' | 'maxStagedBytes'> = DEFAULT_INPUT_LIMITS,
   ) {}
 
+  /** Buffers an item; a SourceError once the run read more rows than INPUT_MAX_ROWS. */
   async add(item: SourceItem): Promise<void> {
-    this.counts.rowsRead++;
+    if (++this.counts.rowsRead > this.limits.maxRows) {
+      throw new SourceError(`the input has more than ${this.limits.maxRows} rows: ${limitReason('too many rows for one run', 'maxRows', this.limits.maxRows)}`);
+    }
     if (item.type === 'skip') return;
     if (item.type === 'record') {
       this.records.push({ external_id: item.record.externalId, line: item.line ?? null, record: toStagedRecord(item.record) });
@@ -73,8 +81,12 @@ export class StagingWriter {
     this.records = [];
     this.ratings = [];
     this.rejects = [];
-    await copyStagedRecords(this.pool, this.runId, records);
-    await copyStagedRatings(this.pool, this.runId, ratings);
+    this.stagedBytes += await copyStagedRecords(this.pool, this.runId, records);
+    this.stagedBytes += await copyStagedRatings(this.pool, this.runId, ratings);
+    // Checked after each batch: at most one batch (batchSize bounded rows) beyond the limit is staged, then the run fails.
+    if (this.stagedBytes > this.limits.maxStagedBytes) {
+      throw new SourceError(`the run staged ${this.stagedBytes} bytes: ${limitReason('too much input for one run', 'maxStagedBytes', this.limits.maxStagedBytes)}`);
+    }
     if (rejects.length) await recordImportErrors(this.pool, this.runId, rejects);
     faultPoint('staging.batch-written', { runId: this.runId, records: records.length, ratings: ratings.length });
   }

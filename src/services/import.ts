@@ -10,11 +10,13 @@ import { queueAggregationOfChanges } from '../db/record-changes.js';
 import { clearStaging } from '../db/staging.js';
 import { mergeRun } from '../ingest/merge.js';
 import { StagingWriter } from '../ingest/staging.js';
-import { scrubUrlCredentials } from '../logging/secrets.js';
+import { storableText } from '../logging/secrets.js';
 import { matchChanges } from '../matching/match-changed.js';
 import { getAdapter } from '../sources/registry.js';
 import { type SourceLocation } from '../sources/types.js';
 import { SourceError } from '../errors.js';
+import type { IngestSettings } from '../config.js';
+import { DEFAULT_INPUT_LIMITS } from '../sources/limits.js';
 
 export type ImportTrigger = 'cli' | 'api' | 'startup' | 'schedule' | 'inbox';
 export type { FinalStatus };
@@ -50,6 +52,8 @@ export interface ExecuteOptions {
   onProgress?: (done: number, total: number | null) => void;
   /** How often rows_read is written to the run while reading, for pollers. */
   progressEveryMs?: number;
+  /** Input limits and withdrawal grace (config.ts ingestSettings); the defaults when absent. */
+  settings?: IngestSettings;
 }
 
 /**
@@ -67,12 +71,13 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
   await clearStaging(pool, runId);
   await clearImportErrors(pool, runId);
 
-  const staging = new StagingWriter(pool, runId);
+  const limits = options.settings?.limits ?? DEFAULT_INPUT_LIMITS;
+  const staging = new StagingWriter(pool, runId, undefined, limits);
   try {
     const adapter = getAdapter(run.provider_key);
     const previousRun = await findPreviousRun(pool, run.provider_key, runId);
     let lastReport = Date.now();
-    for await (const item of adapter.read(run.source, { onProgress: options.onProgress, previousRun })) {
+    for await (const item of adapter.read(run.source, { onProgress: options.onProgress, previousRun, limits })) {
       await staging.add(item);
       if (Date.now() - lastReport > (options.progressEveryMs ?? 2000)) {
         lastReport = Date.now();
@@ -98,8 +103,8 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
       await staging.settle();
       throw error;
     }
-    // The message is stored, printed and served (importRun): a password in a source URL stays out of it.
-    const message = scrubUrlCredentials(error instanceof SourceError ? error.message : `Import failed: ${(error as Error).message}`);
+    // The message is stored, printed and served (importRun): no secret, no NUL (PostgreSQL refuses it).
+    const message = storableText(error instanceof SourceError ? error.message : `Import failed: ${(error as Error).message}`);
     await staging.settle();
     await clearStaging(pool, runId).catch(() => undefined);
     await failImportRun(pool, runId, message, staging.counts.rowsRead, staging.counts.rejected);

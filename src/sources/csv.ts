@@ -1,5 +1,6 @@
 import { parse, type CsvError } from 'csv-parse';
 import type { Readable } from 'node:stream';
+import { DEFAULT_INPUT_LIMITS, limitReason, type InputLimits } from './limits.js';
 import { decodeText } from './text-decoding.js';
 import { excerpt } from './tsv.js';
 import { SourceError } from '../errors.js';
@@ -43,6 +44,8 @@ export interface CsvOptions {
    * are then rebuilt from the fields.
    */
   keepRaw?: boolean;
+  /** Most columns in the header and most characters in one record (the defaults of ./limits.ts when absent). */
+  limits?: Pick<InputLimits, 'maxColumns' | 'maxLineBytes'>;
 }
 
 /**
@@ -53,6 +56,7 @@ export interface CsvOptions {
  */
 export async function* readCsv(stream: Readable, name: string, options: CsvOptions): AsyncGenerator<CsvRow> {
   const keepRaw = options.keepRaw ?? true;
+  const limits = options.limits ?? DEFAULT_INPUT_LIMITS;
   const text = decodeText();
   const parser = stream.pipe(text).pipe(
     parse({
@@ -63,6 +67,8 @@ export async function* readCsv(stream: Readable, name: string, options: CsvOptio
       // Lines are counted here rather than with csv-parse's `info`, which costs a quarter of the
       // parse time on files of millions of rows; so empty lines come through, to be counted.
       skip_empty_lines: false,
+      // A quoted field may span lines: the record as a whole is bounded too.
+      max_record_size: limits.maxLineBytes,
     }),
   );
   stream.once('error', (error) => parser.destroy(error));
@@ -79,6 +85,9 @@ export async function* readCsv(stream: Readable, name: string, options: CsvOptio
       nextLine += 1 + embeddedNewlines(record);
       if (record.length === 1 && record[0] === '') continue;
       if (!columns) {
+        if (record.length > limits.maxColumns) {
+          throw new SourceError(`${name}: the header names ${record.length} columns; ${limitReason('too many', 'maxColumns', limits.maxColumns)}`);
+        }
         columns = checkHeader(record, name, options.required);
         width = record.length;
         continue;
@@ -89,6 +98,9 @@ export async function* readCsv(stream: Readable, name: string, options: CsvOptio
     }
   } catch (error) {
     if (error instanceof SourceError) throw error;
+    if ((error as CsvError).code === 'CSV_MAX_RECORD_SIZE') {
+      throw new SourceError(`${name}: a record from line ${nextLine} is longer than ${limits.maxLineBytes} characters (INPUT_MAX_LINE_BYTES)`);
+    }
     if ((error as CsvError).code === 'CSV_QUOTE_NOT_CLOSED') {
       throw new SourceError(`${name} is truncated or malformed: a quoted field opened on line ${nextLine} is never closed`);
     }

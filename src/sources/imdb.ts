@@ -36,15 +36,15 @@ export const imdbAdapter: SourceAdapter = {
 };
 
 async function* readBasics(location: string, context: ReadContext): AsyncGenerator<SourceItem> {
-  const input = await openInput(location, context.onProgress);
-  for await (const row of readTsv(input.stream, input.name, BASICS_HEADER)) {
+  const input = await openInput(location, context);
+  for await (const row of readTsv(input.stream, input.name, BASICS_HEADER, context.limits?.maxLineBytes)) {
     yield parseBasics(row) ?? { type: 'skip', line: row.line };
   }
 }
 
 async function* readRatings(location: string, context: ReadContext): AsyncGenerator<SourceItem> {
-  const input = await openInput(location, context.onProgress);
-  for await (const row of readTsv(input.stream, input.name, RATINGS_HEADER)) {
+  const input = await openInput(location, context);
+  for await (const row of readTsv(input.stream, input.name, RATINGS_HEADER, context.limits?.maxLineBytes)) {
     yield parseRating(row);
   }
 }

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import got from 'got';
+import { boundedInput, DEFAULT_INPUT_LIMITS, utf16Kind, type InputLimits } from './limits.js';
 import { SourceError } from '../errors.js';
 
 export interface OpenedInput {
@@ -16,12 +17,25 @@ export interface OpenedInput {
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
+export interface OpenOptions {
+  /** Called with compressed bytes consumed so far and the total when known. */
+  onProgress?: (done: number, total: number | null) => void;
+  /** The bounds of the decompressed input (./limits.ts); the defaults when absent. */
+  limits?: InputLimits;
+}
+
 /**
  * Opens a provider file from a local path or an http(s) URL, streamed, gunzipped when its first
  * bytes are gzip's magic number (whatever its name says). Errors name the input and say what
  * went wrong; a truncated gzip stream or an HTTP body shorter than announced fails the stream.
+ * The decompressed bytes are bounded (line length, total: ./limits.ts boundedInput) and a UTF-16
+ * file is refused with that reason. Pass the adapter's ReadContext (or its onProgress alone).
  */
-export async function openInput(location: string, onBytes?: (done: number, total: number | null) => void): Promise<OpenedInput> {
+export async function openInput(
+  location: string,
+  options: OpenOptions | ((done: number, total: number | null) => void) = {},
+): Promise<OpenedInput> {
+  const { onProgress: onBytes, limits = DEFAULT_INPUT_LIMITS } = typeof options === 'function' ? { onProgress: options } : options;
   let raw: Readable;
   let totalBytes: number | null = null;
   if (/^https?:\/\//i.test(location)) {
@@ -53,7 +67,12 @@ export async function openInput(location: string, onBytes?: (done: number, total
   );
   raw.once('error', (error) => counted.destroy(wrap(location, error)));
 
-  const stream = await sniffGzip(counted, location);
+  const decompressed = await sniffGzip(counted, location);
+  const bounded = boundedInput(location, limits);
+  decompressed.once('error', (error) => bounded.destroy(error));
+  const stream = await refuseUtf16(decompressed.pipe(bounded), location);
+  // Reading stops when the bound is passed: release the file or connection at once.
+  bounded.once('error', () => raw.destroy());
   return { stream, totalBytes, name: location };
 }
 
@@ -94,8 +113,9 @@ async function download(location: string): Promise<{ stream: Readable; totalByte
   }
 }
 
-async function sniffGzip(input: Readable, name: string): Promise<Readable> {
-  const first = await new Promise<Buffer | null>((resolve, reject) => {
+/** The first chunk a stream gives, or null when it ends without one. */
+function firstChunk(input: Readable): Promise<Buffer | null> {
+  return new Promise<Buffer | null>((resolve, reject) => {
     const onReadable = () => {
       const chunk = input.read() as Buffer | null;
       if (chunk === null) return;
@@ -119,6 +139,10 @@ async function sniffGzip(input: Readable, name: string): Promise<Readable> {
     input.once('end', onEnd);
     input.once('error', onError);
   });
+}
+
+async function sniffGzip(input: Readable, name: string): Promise<Readable> {
+  const first = await firstChunk(input);
   const out = new PassThrough();
   if (first === null) {
     out.end();
@@ -134,6 +158,25 @@ async function sniffGzip(input: Readable, name: string): Promise<Readable> {
   input.on('error', (error) => out.destroy(wrap(name, error)));
   target.write(first);
   input.pipe(target);
+  return out;
+}
+
+/** The decompressed stream, unless its first bytes say UTF-16 (then a SourceError naming it). */
+async function refuseUtf16(input: Readable, name: string): Promise<Readable> {
+  const first = await firstChunk(input);
+  const out = new PassThrough();
+  input.once('error', (error) => out.destroy(error));
+  if (first === null) {
+    out.end();
+    return out;
+  }
+  const kind = utf16Kind(first);
+  if (kind) {
+    input.destroy();
+    throw new SourceError(`${name} is not UTF-8 (${kind}): save it as UTF-8 and import it again`);
+  }
+  out.write(first);
+  input.pipe(out);
   return out;
 }
 

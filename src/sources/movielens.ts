@@ -60,8 +60,8 @@ export function fileIn(dir: string, name: string): string {
 }
 
 async function* readLinks(location: string, links: Map<string, Link>, context: ReadContext): AsyncGenerator<SourceItem> {
-  const input = await openInput(location, context.onProgress);
-  for await (const row of readCsv(input.stream, input.name, { required: LINKS_COLUMNS })) {
+  const input = await openInput(location, context);
+  for await (const row of readCsv(input.stream, input.name, { required: LINKS_COLUMNS, limits: context.limits })) {
     const item = parseLink(row, links);
     if (item) yield item;
   }
@@ -70,8 +70,8 @@ async function* readLinks(location: string, links: Map<string, Link>, context: R
 async function* readMovies(
   location: string, links: Map<string, Link>, movieIds: Set<string>, context: ReadContext,
 ): AsyncGenerator<SourceItem> {
-  const input = await openInput(location, context.onProgress);
-  for await (const row of readCsv(input.stream, input.name, { required: MOVIES_COLUMNS })) {
+  const input = await openInput(location, context);
+  for await (const row of readCsv(input.stream, input.name, { required: MOVIES_COLUMNS, limits: context.limits })) {
     const item = parseMovie(row, links);
     if (item.type === 'record') movieIds.add(item.record.externalId);
     yield item;
@@ -79,9 +79,9 @@ async function* readMovies(
 }
 
 async function* readRatings(location: string, movieIds: Set<string>, context: ReadContext): AsyncGenerator<SourceItem> {
-  const input = await openInput(location, context.onProgress);
+  const input = await openInput(location, context);
   const tallies = new Map<string, Tally>();
-  for await (const row of readCsv(input.stream, input.name, { required: RATINGS_COLUMNS, keepRaw: false })) {
+  for await (const row of readCsv(input.stream, input.name, { required: RATINGS_COLUMNS, keepRaw: false, limits: context.limits })) {
     const reject = tallyRating(row, tallies);
     if (reject) yield reject;
   }

@@ -25,8 +25,8 @@ export const rottenTomatoesAdapter: SourceAdapter = {
   },
   async *read(location: SourceLocation, context: ReadContext): AsyncGenerator<SourceItem> {
     this.checkLocation(location);
-    const input = await openInput(location.file as string, context.onProgress);
-    for await (const row of readCsv(input.stream, input.name, { required: RT_REQUIRED_COLUMNS })) {
+    const input = await openInput(location.file as string, context);
+    for await (const row of readCsv(input.stream, input.name, { required: RT_REQUIRED_COLUMNS, limits: context.limits })) {
       yield parseRottenTomatoesRow(row);
     }
   },

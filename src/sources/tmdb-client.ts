@@ -47,12 +47,12 @@ export function createTmdbClient(options: TmdbClientOptions): TmdbClient {
       try {
         body = await http.get(path, { searchParams: query }).text();
       } catch (error) {
-        throw describeFailure(error, options.signal);
+        throw describeFailure(error, options.signal, options.token);
       }
       try {
         return JSON.parse(body) as unknown;
       } catch (error) {
-        throw new TmdbError(`TMDB sent malformed JSON (${(error as Error).message})`, 200, excerpt(body));
+        throw new TmdbError(`TMDB sent malformed JSON (${(error as Error).message})`, 200, excerpt(body, options.token));
       }
     },
   };
@@ -69,7 +69,7 @@ export function retryDelay({ attemptCount, computedValue, retryAfter }: RetryObj
   return Math.max(Math.min(baseDelayMs * 2 ** (attemptCount - 1), MAX_BACKOFF_MS), 1);
 }
 
-function describeFailure(error: unknown, signal: AbortSignal | undefined): Error {
+function describeFailure(error: unknown, signal: AbortSignal | undefined, token: string): Error {
   if (signal?.aborted || !(error instanceof RequestError)) return error as Error;
   const attempts = (error.request?.retryCount ?? 0) + 1;
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
@@ -81,13 +81,15 @@ function describeFailure(error: unknown, signal: AbortSignal | undefined): Error
     return new TmdbError(
       `TMDB answered ${status} ${error.response.statusMessage ?? ''}`.trimEnd() + tries,
       status,
-      body ? excerpt(body) : undefined,
+      body ? excerpt(body, token) : undefined,
     );
   }
   if (error.code === 'ETIMEDOUT') return new TmdbError(`TMDB did not answer in time${tries}`, null);
   return new TmdbError(`Cannot reach TMDB: ${error.message}${tries}`, null);
 }
 
-function excerpt(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+/** The start of a body for the error report; a peer that echoes our token does not get it stored. */
+function excerpt(text: string, token: string): string {
+  const safe = token ? text.split(token).join('[redacted]') : text;
+  return safe.length > 200 ? `${safe.slice(0, 200)}…` : safe;
 }

@@ -1,44 +1,35 @@
-import { parse } from 'csv-parse';
 import type { Readable } from 'node:stream';
+import { readLines } from './lines.js';
 import { SourceError } from '../errors.js';
 
 export interface TsvRow {
   /** 1-based line number in the file. */
   line: number;
   fields: string[];
+  /** The line's text, with its newline when it had one. */
   raw: string;
 }
 
 /**
- * Streams an unquoted tab-separated file (the IMDb dataset format), checking its header.
- * Rows with the wrong number of fields are yielded as they are, for the caller to reject; a
- * final line cut off without its newline means the file was truncated and fails the read.
+ * Streams an unquoted tab-separated file (the IMDb dataset format), checking its header, on the
+ * shared bounded line splitter (./lines.ts). Empty lines are skipped (still counted). Rows with the
+ * wrong number of fields are yielded as they are, for the caller to reject; a final line cut off
+ * without its newline means the file was truncated and fails the read.
  */
-export async function* readTsv(stream: Readable, name: string, header: readonly string[]): AsyncGenerator<TsvRow> {
-  const parser = stream.pipe(
-    parse({ delimiter: '\t', quote: false, relax_column_count: true, raw: true, info: true, bom: true, skip_empty_lines: true }),
-  );
-  stream.once('error', (error) => parser.destroy(error));
+export async function* readTsv(stream: Readable, name: string, header: readonly string[], maxLineBytes?: number): AsyncGenerator<TsvRow> {
   let first = true;
   let pendingLast: TsvRow | null = null;
-  try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
-      if (first) {
-        first = false;
-        const got = item.record.join('\t');
-        if (got !== header.join('\t')) {
-          throw new SourceError(
-            `${name}: unexpected header "${excerpt(item.raw)}"; expected the tab-separated columns ${header.join(', ')}`,
-          );
-        }
-        continue;
+  for await (const { line, text, terminated } of readLines(stream, name, maxLineBytes)) {
+    if (text === '') continue;
+    if (first) {
+      first = false;
+      if (text !== header.join('\t')) {
+        throw new SourceError(`${name}: unexpected header "${excerpt(text)}"; expected the tab-separated columns ${header.join(', ')}`);
       }
-      if (pendingLast) yield pendingLast;
-      pendingLast = { line: item.info.lines, fields: item.record, raw: item.raw };
+      continue;
     }
-  } catch (error) {
-    if (error instanceof SourceError) throw error;
-    throw new SourceError(`${name}: ${(error as Error).message}`);
+    if (pendingLast) yield pendingLast;
+    pendingLast = { line, fields: text.split('\t'), raw: terminated ? `${text}\n` : text };
   }
   if (first) throw new SourceError(`${name} is empty: expected a header line`);
   if (pendingLast) {

@@ -1,3 +1,5 @@
+import type { InputLimits } from './limits.js';
+
 /**
  * The interface every provider module implements. A provider module turns a provider's input
  * (files or a REST API) into a stream of SourceItems and states every fact about the provider
@@ -175,6 +177,8 @@ export interface SourceAdapter {
 
 export interface ReadContext {
   signal?: AbortSignal;
+  /** The bounds of the input (./limits.ts): pass the context to openInput and its limits to readCsv. */
+  limits?: InputLimits;
   /** The provider's last SUCCEEDED or PARTIAL run before this one, for incremental providers. */
   previousRun?: { id: string; startedAt: Date; finishedAt: Date; source: SourceLocation } | null;
   /** Called with bytes consumed so far and the total when known, for progress reporting. */

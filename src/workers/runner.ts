@@ -1,7 +1,7 @@
 import { ping } from '../db/pool.js';
 import { EventEmitter } from 'node:events';
 import { Logger as WorkerLogger, run, type ParsedCronItem, type Runner, type WorkerEvents } from 'graphile-worker';
-import type { Config } from '../config.js';
+import { ingestSettings, type Config } from '../config.js';
 import { enqueueRefit, needsRefitForFormula } from '../db/scoring-jobs.js';
 import { FORMULA_VERSION } from '../scoring/explain.js';
 import type { Logger } from '../logger.js';
@@ -47,7 +47,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const recovery = startRecovery(pool, logger, options.recovery ?? recoveryFromEnv());
   // The liveness connection exists before any job is locked (named "starting" until the pool id is known).
   await recovery.ready;
-  const taskList = withJobLogging({ ...createTaskList(options), ...createOperationsTasks(options) }, logger);
+  const ingest = options.ingest ?? (options.config ? ingestSettings(options.config) : undefined);
+  const taskList = withJobLogging({ ...createTaskList({ ...options, ingest }), ...createOperationsTasks(options) }, logger);
   let stopping = false;
   let restarts = 0;
   let current: Runner | undefined;

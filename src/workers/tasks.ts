@@ -14,6 +14,7 @@ import { aggregateAndInvalidate } from '../services/aggregation.js';
 import { reportInputProgress } from './import-progress.js';
 import { WEBHOOK_DELIVER_TASK } from '../db/webhooks.js';
 import type { WebhookSettings } from '../services/partners-env.js';
+import type { IngestSettings } from '../config.js';
 import { webhookDeliverTask } from './webhook-task.js';
 
 export interface TaskDependencies {
@@ -25,10 +26,12 @@ export interface TaskDependencies {
   refitDelaySeconds?: number;
   /** Webhook delivery settings; from the environment when absent. */
   webhooks?: WebhookSettings;
+  /** Input limits and withdrawal grace of imports (config.ts ingestSettings); the defaults when absent. */
+  ingest?: IngestSettings;
 }
 
 /** The Graphile Worker tasks: ingest one import run; aggregate one movie or a chunk of movies; refit the scoring; deliver webhooks. */
-export function createTaskList({ pool, logger, onMoviesChanged, refitDelaySeconds = REFIT_DELAY_SECONDS, webhooks }: TaskDependencies): TaskList {
+export function createTaskList({ pool, logger, onMoviesChanged, refitDelaySeconds = REFIT_DELAY_SECONDS, webhooks, ingest: settings }: TaskDependencies): TaskList {
   const invalidate = onMoviesChanged && ((ids: string[] | 'all') => (ids === 'all' ? undefined : onMoviesChanged(ids)));
   const aggregate = async (ids: string[], jobId: string) => {
     const outcome = await aggregateAndInvalidate({ pool, invalidate }, ids, {
@@ -37,7 +40,7 @@ export function createTaskList({ pool, logger, onMoviesChanged, refitDelaySecond
     logger.debug({ jobId, changed: outcome.changed.length, removed: outcome.removed.length }, 'aggregated');
   };
   const ingest = defineTask(JOB.ingest, async ({ runId }, helpers) => {
-    const outcome = await executeImport(pool, runId, { onProgress: (done, total) => reportInputProgress(runId, done, total) });
+    const outcome = await executeImport(pool, runId, { onProgress: (done, total) => reportInputProgress(runId, done, total), settings });
     if (outcome) logger.info({ jobId: helpers.job.id, ...outcome }, `import run ${runId} ${outcome.status}`);
     // Ratings changed: priors and calibrations refit by themselves once the aggregation is done.
     if (outcome && outcome.moviesQueued > 0) await enqueueRefit(pool, refitDelaySeconds);
