@@ -35,16 +35,18 @@ const RT_HEADER = [
 const RT_GENRES = { Action: 'Action & Adventure', Adventure: 'Action & Adventure', Comedy: 'Comedy', Drama: 'Drama', Horror: 'Horror', 'Sci-Fi': 'Science Fiction & Fantasy', Fantasy: 'Science Fiction & Fantasy', Documentary: 'Documentary', Romance: 'Romance', Mystery: 'Mystery & Suspense', Thriller: 'Mystery & Suspense', Animation: 'Animation' };
 
 /**
- * Writes bench inputs for `size` IMDb titles under `dir`: imdb/, rottentomatoes/ (every 10th movie
- * with a year, title + year only) and movielens/ (every 5th movie, with its tconst in links.csv, and
- * `size` ratings spread over them). Returns the paths and row counts.
+ * Writes bench inputs for `size` IMDb titles (title.basics lines) under `dir`: imdb/ (the real dump's
+ * mix of title types unless `shape` is 'classic', gzipped like the real dump unless `gzip` is false),
+ * rottentomatoes/ (every 10th movie with a year, title + year only) and movielens/ (every 5th movie,
+ * with its tconst in links.csv, and `movieLensRatings` ratings spread over them). Returns the paths
+ * and row counts.
  */
-export async function generateBenchInputs(dir, size, seed = 1) {
+export async function generateBenchInputs(dir, size, seed = 1, { shape = 'real', gzip = true, movieLensRatings = size } = {}) {
   const imdbDir = path.join(dir, 'imdb');
   const rtDir = path.join(dir, 'rottentomatoes');
   const mlDir = path.join(dir, 'movielens');
   await Promise.all([mkdir(rtDir, { recursive: true }), mkdir(mlDir, { recursive: true })]);
-  const imdb = await generateImdb({ out: imdbDir, count: size, seed });
+  const imdb = await generateImdb({ out: imdbDir, count: size, seed, shape, gzip });
 
   const rt = sink(path.join(rtDir, 'rotten_tomatoes_movies.csv'));
   const mlMovies = sink(path.join(mlDir, 'movies.csv'));
@@ -55,7 +57,7 @@ export async function generateBenchInputs(dir, size, seed = 1) {
   let movieIndex = 0;
   let rtRows = 0;
   let mlCount = 0;
-  for (const t of generateTitles({ count: size, seed })) {
+  for (const t of generateTitles({ count: size, seed, shape })) {
     if (t.titleType !== 'movie') continue;
     movieIndex++;
     const rating = t.rating?.averageRating ?? 6;
@@ -78,7 +80,7 @@ export async function generateBenchInputs(dir, size, seed = 1) {
   }
   await Promise.all([rt.end(), mlMovies.end(), mlLinks.end()]);
 
-  // ratings.csv: `size` ratings by users of 50 ratings each, skewed towards low movie ids.
+  // ratings.csv: `movieLensRatings` ratings by users of 50 ratings each, skewed towards low movie ids.
   const mlRatings = sink(path.join(mlDir, 'ratings.csv'));
   await mlRatings.line('userId,movieId,rating,timestamp');
   let state = seed >>> 0;
@@ -89,7 +91,7 @@ export async function generateBenchInputs(dir, size, seed = 1) {
     x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
   };
-  for (let i = 0; i < size; i++) {
+  for (let i = 0; i < movieLensRatings; i++) {
     const movieId = 1 + Math.floor(random() * random() * mlCount);
     const halves = 1 + Math.floor(random() * 10);
     await mlRatings.line(`${1 + Math.floor(i / 50)},${movieId},${(halves / 2).toFixed(1)},${946_684_800 + i}`);
@@ -99,6 +101,6 @@ export async function generateBenchInputs(dir, size, seed = 1) {
   return {
     imdb: { basics: imdb.files.basics, ratings: imdb.files.ratings, titles: imdb.titles, movies: imdb.movies, ratingRows: imdb.ratings },
     rottentomatoes: { file: path.join(rtDir, 'rotten_tomatoes_movies.csv'), rows: rtRows },
-    movielens: { dir: mlDir, movies: mlCount, ratings: size },
+    movielens: { dir: mlDir, movies: mlCount, ratings: movieLensRatings },
   };
 }

@@ -1,9 +1,11 @@
 // `npm run bench [-- --size N]`: MovieC at IMDb scale, measured side by side with the machine's
-// limit (PostgreSQL's own COPY, Graphile Worker no-op jobs) and a peer (PostGraphile 5), in one run
-// on a throwaway embedded PostgreSQL. Prints a table and writes it as JSON under bench/results/.
-// See docs/BENCHMARKS.md for the method. Imports the compiled code from dist/ (npm run build).
+// limit (PostgreSQL's own COPY, Node's own line split, Graphile Worker no-op jobs) and a peer
+// (PostGraphile 5), in one run on a throwaway embedded PostgreSQL. Prints a table and writes it as
+// JSON under bench/results/. See docs/BENCHMARKS.md for the method. Imports the compiled code from
+// dist/ (npm run build).
 import { spawn } from 'node:child_process';
-import { createReadStream, readFileSync, existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, readFileSync, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -11,6 +13,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createGunzip, createGzip } from 'node:zlib';
 import autocannon from 'autocannon';
 import { run as runWorker, Logger as WorkerLogger } from 'graphile-worker';
 import pg from 'pg';
@@ -22,6 +25,7 @@ import { createLogger } from '../dist/logger.js';
 import { normalizeTitle } from '../dist/matching/normalize-title.js';
 import { aggregateAll } from '../dist/scoring/aggregate.js';
 import { refreshPriors } from '../dist/scoring/priors.js';
+import { imdbAdapter } from '../dist/sources/imdb.js';
 import { providerDefinitions } from '../dist/sources/registry.js';
 import { createTaskList } from '../dist/workers/tasks.js';
 import { generateImdb } from '../scripts/generate-imdb.js';
@@ -30,7 +34,16 @@ import { generateBenchInputs } from './generate.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
   options: {
+    // title.basics lines (all title types; the real dump's mix unless --shape classic).
     size: { type: 'string', default: '100000' },
+    shape: { type: 'string', default: 'real' },
+    // The headline: a 13.5M-line pair (11.95M basics lines, ~1.6M ratings) shaped like the real
+    // dump; implies --import-only. Takes many minutes: run it once, not in a loop.
+    'real-dump': { type: 'boolean', default: false },
+    // Only the import measures (IMDb, re-imports, aggregation, MovieLens): no Rotten Tomatoes, API, CLI.
+    'import-only': { type: 'boolean', default: false },
+    // MovieLens ratings.csv lines (default: --size; ml-32m has 32,000,204).
+    'movielens-ratings': { type: 'string', default: '' },
     seed: { type: 'string', default: '1' },
     'api-seconds': { type: 'string', default: '10' },
     connections: { type: 'string', default: '10' },
@@ -44,7 +57,10 @@ const { values: args } = parseArgs({
     keep: { type: 'string', default: '' },
   },
 });
-const SIZE = Number(args.size);
+const REAL_DUMP_BASICS = 11_950_000;
+const SIZE = args['real-dump'] ? REAL_DUMP_BASICS : Number(args.size);
+const IMPORT_ONLY = args['import-only'] || args['real-dump'];
+const ML_RATINGS = args['movielens-ratings'] ? Number(args['movielens-ratings']) : SIZE;
 const API_SECONDS = Number(args['api-seconds']);
 const CONNECTIONS = Number(args.connections);
 const WORKER_CONCURRENCY = 2; // the default of WORKER_CONCURRENCY (src/config.ts)
@@ -58,7 +74,10 @@ const children = new Set();
 async function main() {
   const keep = args.keep ? path.resolve(args.keep) : null;
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'moviec-bench-'));
-  const results = { size: SIZE, label: args.label, startedAt: new Date().toISOString(), machine: machineInfo(), ingest: {}, aggregation: {}, api: {} };
+  const results = {
+    size: SIZE, shape: args.shape, label: args.label, startedAt: new Date().toISOString(), machine: machineInfo(),
+    load: { start: os.loadavg().map((n) => round(n, 2)) }, ingest: {}, aggregation: {}, reimport: {}, api: {},
+  };
   let embedded;
   try {
     const dataDir = keep ? path.join(keep, 'pg') : path.join(tmp, 'pg');
@@ -105,25 +124,33 @@ async function main() {
       return;
     }
 
-    log(`generating inputs for ${SIZE} titles`);
+    log(`generating inputs for ${SIZE} titles (${args.shape} shape, gzipped)`);
     let started = performance.now();
-    const inputs = await generateBenchInputs(path.join(tmp, 'data'), SIZE, Number(args.seed));
+    const inputs = await generateBenchInputs(path.join(tmp, 'data'), SIZE, Number(args.seed), { shape: args.shape, movieLensRatings: ML_RATINGS });
     results.generateSeconds = round((performance.now() - started) / 1000, 1);
     results.inputs = inputs;
 
     // ---- Ingest --------------------------------------------------------------------------
     const imdbRows = inputs.imdb.titles + inputs.imdb.ratingRows;
+    const imdbFiles = { basics: inputs.imdb.basics, ratings: inputs.imdb.ratings };
     log('COPY baseline');
     results.ingest.copy = await copyBaseline(dbUrl('bench_copy'), inputs.imdb, imdbRows);
+    log('line-split baseline (gunzip, split lines and fields in Node)');
+    results.ingest.lineSplit = await lineSplitBaseline(imdbFiles, imdbRows);
+    log('IMDb adapter alone (read and parse, nothing stored)');
+    results.ingest.adapter = await adapterRead(imdbFiles, imdbRows);
+    results.ingest.adapterRatioToLineSplit = round(results.ingest.adapter.rowsPerSecond / results.ingest.lineSplit.rowsPerSecond, 3);
+    log(`adapter: ${results.ingest.adapter.rowsPerSecond} lines/s (${results.ingest.adapterRatioToLineSplit}x line split ${results.ingest.lineSplit.rowsPerSecond})`);
     log('IMDb ingest through the pipeline');
-    const imdb = await ingestChild(dbUrl('bench'), 'imdb', { basics: inputs.imdb.basics, ratings: inputs.imdb.ratings });
+    const imdb = await ingestChild(dbUrl('bench'), 'imdb', imdbFiles);
     results.ingest.imdb = { ...imdb, rows: imdbRows, rowsPerSecond: round(imdbRows / (imdb.ms / 1000)) };
     results.ingest.ratioToCopy = round(results.ingest.imdb.rowsPerSecond / results.ingest.copy.rowsPerSecond, 3);
+    results.load.afterIngest = os.loadavg().map((n) => round(n, 2));
     log(`IMDb: ${results.ingest.imdb.rowsPerSecond} rows/s (${results.ingest.ratioToCopy}x COPY), peak RSS ${results.ingest.imdb.peakRssMb} MB`);
     if (SIZE > 100_000) {
       log('IMDb ingest of 100k titles (RSS comparison)');
       await admin.query('CREATE DATABASE bench_small TEMPLATE bench_template');
-      const small = await generateImdb({ out: path.join(tmp, 'imdb-100k'), count: 100_000, seed: Number(args.seed) });
+      const small = await generateImdb({ out: path.join(tmp, 'imdb-100k'), count: 100_000, seed: Number(args.seed), shape: args.shape, gzip: true });
       const run = await ingestChild(dbUrl('bench_small'), 'imdb', { basics: small.files.basics, ratings: small.files.ratings });
       results.ingest.imdb100k = { ...run, rows: small.titles + small.ratings, rowsPerSecond: round((small.titles + small.ratings) / (run.ms / 1000)) };
       await admin.query('DROP DATABASE bench_small WITH (FORCE)');
@@ -141,16 +168,41 @@ async function main() {
     const rebuildSeconds = (performance.now() - started) / 1000;
     results.aggregation.fullRebuild = { movies: aggregated, seconds: round(rebuildSeconds, 2), moviesPerSecond: round(aggregated / rebuildSeconds) };
     results.aggregation.ingestPlusRebuildSeconds = round(results.ingest.imdb.ms / 1000 + rebuildSeconds, 1);
-    log(`full rebuild: ${results.aggregation.fullRebuild.moviesPerSecond} movies/s`);
+    results.aggregation.endToEndRatioToCopy = round(
+      (imdbRows / results.aggregation.ingestPlusRebuildSeconds) / results.ingest.copy.rowsPerSecond, 3);
+    log(`full rebuild: ${results.aggregation.fullRebuild.moviesPerSecond} movies/s; ingest + rebuild ${results.aggregation.ingestPlusRebuildSeconds} s`);
+
+    // ---- Re-imports ----------------------------------------------------------------------
+    log('re-import of the same files (nothing changed)');
+    const again = await ingestChild(dbUrl('bench'), 'imdb', imdbFiles);
+    results.reimport.unchanged = { ...again, seconds: round(again.ms / 1000, 1) };
+    await pool.query('DELETE FROM graphile_worker._private_jobs');
+    log(`unchanged re-import: ${results.reimport.unchanged.seconds} s, ${again.rowsChanged} rows changed, ${again.moviesQueued} movies queued`);
+    log('re-import with 1 % of the ratings changed');
+    const changedRatings = path.join(tmp, 'data', 'title.ratings.changed.tsv.gz');
+    const changedTconsts = await changeRatings(inputs.imdb.ratings, changedRatings, 100);
+    const { rows: expected } = await pool.query(
+      `SELECT count(DISTINCT movie_id)::int AS n FROM provider_records WHERE provider_key = 'imdb' AND external_id = ANY($1::text[]) AND movie_id IS NOT NULL`,
+      [changedTconsts],
+    );
+    const onePercent = await ingestChild(dbUrl('bench'), 'imdb', { basics: inputs.imdb.basics, ratings: changedRatings });
+    results.reimport.onePercentRatings = {
+      ...onePercent, seconds: round(onePercent.ms / 1000, 1), ratingLinesChanged: changedTconsts.length, moviesExpected: expected[0].n,
+    };
+    await pool.query('DELETE FROM graphile_worker._private_jobs');
+    log(`1 % ratings changed: ${results.reimport.onePercentRatings.seconds} s, ${onePercent.moviesQueued} movies queued (expected ${expected[0].n})`);
 
     // Rotten Tomatoes and MovieLens after the IMDb movies are aggregated: title matching needs their titles.
-    log('Rotten Tomatoes ingest');
-    const rt = await ingestChild(dbUrl('bench'), 'rottentomatoes', { file: inputs.rottentomatoes.file });
-    results.ingest.rottentomatoes = { ...rt, rows: inputs.rottentomatoes.rows, rowsPerSecond: round(inputs.rottentomatoes.rows / (rt.ms / 1000)) };
+    if (!IMPORT_ONLY) {
+      log('Rotten Tomatoes ingest');
+      const rt = await ingestChild(dbUrl('bench'), 'rottentomatoes', { file: inputs.rottentomatoes.file });
+      results.ingest.rottentomatoes = { ...rt, rows: inputs.rottentomatoes.rows, rowsPerSecond: round(inputs.rottentomatoes.rows / (rt.ms / 1000)) };
+    }
     log('MovieLens ingest');
     const ml = await ingestChild(dbUrl('bench'), 'movielens', { dir: inputs.movielens.dir });
     const mlRows = inputs.movielens.movies * 2 + inputs.movielens.ratings;
     results.ingest.movielens = { ...ml, rows: mlRows, rowsPerSecond: round(mlRows / (ml.ms / 1000)) };
+    log(`MovieLens: ${results.ingest.movielens.rowsPerSecond} rows/s, ${round(ml.ms / 1000, 1)} s, peak RSS ${ml.peakRssMb} MB`);
     await pool.query('DELETE FROM graphile_worker._private_jobs');
 
     const jobs = Math.min(Number(args.jobs), movieCount);
@@ -166,17 +218,29 @@ async function main() {
     results.aggregation.perMovieRatioToNoop = round(perMovie.jobsPerSecond / noop.jobsPerSecond, 3);
     log(`per-movie: ${perMovie.jobsPerSecond} jobs/s, no-op: ${noop.jobsPerSecond} jobs/s`);
     await pool.query('DELETE FROM graphile_worker._private_jobs');
+    // The same movies in aggregate-movies chunks of 500, as an import that changed many queues them.
+    await pool.query(`UPDATE movies SET aggregate_hash = 'stale' WHERE id = ANY($1::uuid[])`, [sampleIds]);
+    const chunks = [];
+    for (let i = 0; i < sampleIds.length; i += 500) chunks.push({ movieIds: sampleIds.slice(i, i + 500) });
+    const chunked = await timeJobs(pool, createTaskList({ pool, logger }), 'aggregate-movies', chunks, null);
+    results.aggregation.chunkJobs = { ...chunked, movies: sampleIds.length, moviesPerSecond: round(sampleIds.length / chunked.seconds) };
+    results.aggregation.chunkRatioToNoop = round(results.aggregation.chunkJobs.moviesPerSecond / noop.jobsPerSecond, 3);
+    log(`aggregate-movies chunks: ${results.aggregation.chunkJobs.moviesPerSecond} movies/s (${results.aggregation.chunkRatioToNoop}x no-op jobs)`);
+    await pool.query('DELETE FROM graphile_worker._private_jobs');
     await pool.query('ANALYZE');
     if (keep) {
       await pool.query('CREATE TABLE bench_catalogue (size int NOT NULL)');
       await pool.query('INSERT INTO bench_catalogue VALUES ($1)', [SIZE]);
     }
 
-    log('moviec --help, --version and status (full database)');
-    results.cli = await cliBenchmarks(dbUrl('bench'));
+    results.load.end = os.loadavg().map((n) => round(n, 2));
+    if (!IMPORT_ONLY) {
+      log('moviec --help, --version and status (full database)');
+      results.cli = await cliBenchmarks(dbUrl('bench'));
+    }
 
     // ---- API -----------------------------------------------------------------------------
-    if (!args['skip-api']) results.api = await apiBenchmarks(pool, dbUrl('bench'), tmp);
+    if (!args['skip-api'] && !IMPORT_ONLY) results.api = await apiBenchmarks(pool, dbUrl('bench'), tmp);
 
     await pool.end();
     await admin.end();
@@ -256,13 +320,88 @@ async function copyBaseline(url, imdb, rows) {
       is_adult text, start_year text, end_year text, runtime_minutes text, genres text)`);
     await client.query('CREATE UNLOGGED TABLE copy_ratings (tconst text, average_rating text, num_votes text)');
     const started = performance.now();
-    await pipeline(createReadStream(imdb.basics), client.query(copyFrom('COPY copy_basics FROM STDIN WITH (FORMAT text, HEADER true)')));
-    await pipeline(createReadStream(imdb.ratings), client.query(copyFrom('COPY copy_ratings FROM STDIN WITH (FORMAT text, HEADER true)')));
+    // The files are gzipped as the real dump is: gunzipped in Node on the way, as the import does.
+    const open = (file) => (file.endsWith('.gz') ? [createReadStream(file), createGunzip()] : [createReadStream(file)]);
+    await pipeline(...open(imdb.basics), client.query(copyFrom('COPY copy_basics FROM STDIN WITH (FORMAT text, HEADER true)')));
+    await pipeline(...open(imdb.ratings), client.query(copyFrom('COPY copy_ratings FROM STDIN WITH (FORMAT text, HEADER true)')));
     const ms = performance.now() - started;
     return { rows, ms: round(ms), rowsPerSecond: round(rows / (ms / 1000)) };
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Node's own floor for reading the same files: gunzip, decode, split into lines and each line into
+ * its tab-separated fields, nothing else. Lines/s over both files' data rows.
+ */
+async function lineSplitBaseline(files, rows) {
+  const started = performance.now();
+  let lines = 0;
+  let fields = 0;
+  for (const file of [files.basics, files.ratings]) {
+    const stream = createReadStream(file).pipe(createGunzip());
+    stream.setEncoding('utf8');
+    let rest = '';
+    for await (const chunk of stream) {
+      const text = rest + chunk;
+      const parts = text.split('\n');
+      rest = parts.pop();
+      for (const line of parts) {
+        fields += line.split('\t').length;
+        lines++;
+      }
+    }
+    if (rest) lines++;
+  }
+  const ms = performance.now() - started;
+  return { rows, lines, fields, ms: round(ms), rowsPerSecond: round(rows / (ms / 1000)) };
+}
+
+/** The IMDb adapter alone (src/sources/imdb.ts read): every item it yields counted, nothing stored. */
+async function adapterRead(files, rows) {
+  const started = performance.now();
+  const counts = {};
+  for await (const item of imdbAdapter.read(files, {})) {
+    if (Array.isArray(item)) for (const one of item) counts[one.type] = (counts[one.type] ?? 0) + 1;
+    else counts[item.type] = (counts[item.type] ?? 0) + 1;
+  }
+  const ms = performance.now() - started;
+  return { rows, items: counts, ms: round(ms), rowsPerSecond: round(rows / (ms / 1000)) };
+}
+
+/**
+ * A copy of a gzipped title.ratings file with the votes of every `every`-th data line raised by
+ * one; returns the tconsts changed.
+ */
+async function changeRatings(from, to, every) {
+  const changed = [];
+  const gzip = createGzip({ level: 1 });
+  const done = pipeline(gzip, createWriteStream(to));
+  const input = createReadStream(from).pipe(createGunzip());
+  input.setEncoding('utf8');
+  let rest = '';
+  let n = 0;
+  const write = async (text) => {
+    if (!gzip.write(text)) await once(gzip, 'drain');
+  };
+  for await (const chunk of input) {
+    const parts = (rest + chunk).split('\n');
+    rest = parts.pop();
+    let out = '';
+    for (const line of parts) {
+      if (n++ > 0 && n % every === 0) {
+        const [tconst, average, votes] = line.split('\t');
+        changed.push(tconst);
+        out += `${tconst}\t${average}\t${Number(votes) + 1}\n`;
+      } else out += `${line}\n`;
+    }
+    await write(out);
+  }
+  if (rest) await write(rest);
+  gzip.end();
+  await done;
+  return changed;
 }
 
 /** Runs bench/ingest-child.js, sampling its VmHWM from /proc while it runs. */
@@ -522,16 +661,24 @@ function printTable(r) {
   const rows = [];
   // A partial run (--cli-only) prints only what it measured.
   const add = (area, what, value, ratio = '') => value !== undefined && rows.push([area, what, String(value ?? '-'), String(ratio ?? '')]);
-  add('ingest', 'COPY baseline (unlogged), rows/s', r.ingest.copy?.rowsPerSecond);
-  add('ingest', `IMDb basics+ratings (${r.ingest.imdb?.rows} rows), rows/s`, r.ingest.imdb?.rowsPerSecond, `${r.ingest.ratioToCopy}x COPY`);
+  add('ingest', 'COPY baseline (unlogged, same gzip files), rows/s', r.ingest.copy?.rowsPerSecond);
+  add('ingest', 'Node line split of the same gzip (baseline), lines/s', r.ingest.lineSplit?.rowsPerSecond);
+  add('ingest', 'IMDb adapter alone (read + parse), lines/s', r.ingest.adapter?.rowsPerSecond, r.ingest.adapter ? `${r.ingest.adapterRatioToLineSplit}x line split` : '');
+  add('ingest', `IMDb basics+ratings (${r.ingest.imdb?.rows} lines, ${r.inputs?.imdb?.movies} movies), rows/s`, r.ingest.imdb?.rowsPerSecond, `${r.ingest.ratioToCopy}x COPY`);
   add('ingest', 'IMDb ingest wall time, s', round(r.ingest.imdb?.ms / 1000, 1));
   add('ingest', `IMDb ingest peak RSS (${SIZE}), MB`, r.ingest.imdb?.peakRssMb);
   if (r.ingest.imdb100k) add('ingest', 'IMDb ingest peak RSS (100000), MB', r.ingest.imdb100k.peakRssMb);
   add('ingest', 'Rotten Tomatoes rows/s (title matching)', r.ingest.rottentomatoes?.rowsPerSecond);
-  add('ingest', 'MovieLens rows/s (movies+links+ratings)', r.ingest.movielens?.rowsPerSecond);
+  add('ingest', `MovieLens rows/s (movies+links+${r.inputs?.movielens?.ratings} ratings)`, r.ingest.movielens?.rowsPerSecond);
+  add('ingest', 'MovieLens wall time, s | peak RSS, MB', r.ingest.movielens ? `${round(r.ingest.movielens.ms / 1000, 1)} | ${r.ingest.movielens.peakRssMb}` : undefined);
   add('aggregation', `full rebuild (${r.aggregation.fullRebuild?.movies} movies), movies/s`, r.aggregation.fullRebuild?.moviesPerSecond);
-  add('aggregation', 'IMDb ingest + full rebuild, s', r.aggregation.ingestPlusRebuildSeconds);
+  add('aggregation', 'IMDb ingest + full rebuild, s', r.aggregation.ingestPlusRebuildSeconds, r.aggregation.endToEndRatioToCopy !== undefined ? `${r.aggregation.endToEndRatioToCopy}x COPY` : '');
+  add('reimport', 'unchanged dump: s | rows changed | movies queued',
+    r.reimport?.unchanged ? `${r.reimport.unchanged.seconds} | ${r.reimport.unchanged.rowsChanged} | ${r.reimport.unchanged.moviesQueued}` : undefined);
+  add('reimport', '1 % of ratings changed: s | movies queued | expected',
+    r.reimport?.onePercentRatings ? `${r.reimport.onePercentRatings.seconds} | ${r.reimport.onePercentRatings.moviesQueued} | ${r.reimport.onePercentRatings.moviesExpected}` : undefined);
   add('aggregation', 'per-movie jobs, movies/s', r.aggregation.perMovieJobs?.jobsPerSecond, `${r.aggregation.perMovieRatioToNoop}x no-op`);
+  add('aggregation', 'aggregate-movies chunks of 500, movies/s', r.aggregation.chunkJobs?.moviesPerSecond, r.aggregation.chunkJobs ? `${r.aggregation.chunkRatioToNoop}x no-op` : '');
   add('aggregation', 'Graphile Worker no-op jobs, jobs/s', r.aggregation.noopJobs?.jobsPerSecond);
   for (const [key, label] of [['movieHit', 'movie by id, cache hit'], ['movieMiss', 'movie by id, cache miss'], ['search', 'search (GraphQL)'], ['restSearch', 'search (REST)'], ['top', 'top movies page'], ['suggest', 'autocomplete (GraphQL)'], ['facets', 'search + facets + totalCount']]) {
     const m = r.api.moviec?.[key];
@@ -545,7 +692,7 @@ function printTable(r) {
     if (m) add('cli', `${label}: median | max ms`, `${m.medianMs} | ${m.maxMs}`);
   }
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length)));
-  process.stdout.write(`\nMovieC benchmark, ${SIZE} titles (${r.machine.cpu}, node ${r.machine.node}, PostgreSQL ${r.machine.postgres})\n`);
+  process.stdout.write(`\nMovieC benchmark, ${SIZE} titles, ${r.shape ?? 'classic'} shape (${r.machine.cpu}, ${r.machine.cores} cores, node ${r.machine.node}, PostgreSQL ${r.machine.postgres}; load average ${r.load?.start?.join(' ')} at the start, ${r.load?.end?.join(' ') ?? '-'} at the end)\n`);
   for (const row of rows) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i])).join('  ')}\n`);
 }
 

@@ -2,14 +2,20 @@
 // Deterministic generator of IMDb-format dataset files (title.basics.tsv and title.ratings.tsv),
 // for the bundled sample data, tests and benchmarks. Plain ESM, Node built-ins only.
 //
-//   node scripts/generate-imdb.js --out DIR --count N [--seed S] [--gzip]
+//   node scripts/generate-imdb.js --out DIR --count N [--seed S] [--gzip] [--shape classic|real]
 //
 // The same seed and count always give byte-identical .tsv files. Only integer and basic IEEE
 // arithmetic feeds the output (no Math.random, no clock, no locale), so they are identical on every
 // platform and Node version; `--gzip` output additionally depends on Node's bundled zlib.
 //
+// Two shapes. `classic` (the default: the bundled sample data, tests and soaks are made with it) writes
+// about 80% movies. `real` writes the real dump's mix (what `npm run bench` uses): ~6% `movie`, ~75%
+// `tvEpisode`, the rest `short`, `video`, `tvSeries`, `tvMovie`, `tvMiniSeries`, `tvSpecial`,
+// `videoGame`, `tvShort`, `tvPilot`; ratings for ~13% of titles (about half the movies, 8% of
+// episodes) with heavy-tailed vote counts from 5 to millions (median ~10-15); ~1% adult titles.
+//
 // What the rows look like (the quirks of the real datasets an importer must cope with):
-// - about 80% titleType `movie`; the rest `short`, `tvSeries` and `tvEpisode`, which MovieC skips;
+// - classic: about 80% titleType `movie`; the rest `short`, `tvSeries` and `tvEpisode`, which MovieC skips;
 // - a few `\N` years, runtimes and genres; `endYear` only on some TV series;
 // - genres from IMDb's own list (Sci-Fi, Film-Noir, …), 1–3 per title, alphabetical like IMDb's;
 // - titles built from word lists ("The Silent Harbor", "Midnight in Lisbon"); ~10% of movies have an
@@ -180,6 +186,18 @@ const genreCount = weighted([[1, 35], [2, 35], [3, 30]]);
 
 const titleType = weighted([['movie', 80], ['short', 8], ['tvSeries', 5], ['tvEpisode', 7]]);
 
+// The real title.basics mix (2024: ~11.9M rows), and the share of each type that title.ratings rates.
+const REAL_TYPES = [
+  ['tvEpisode', 75], ['short', 8.8], ['movie', 6], ['video', 2.6], ['tvSeries', 2.4], ['tvMovie', 1.3],
+  ['tvMiniSeries', 0.55], ['tvSpecial', 0.45], ['videoGame', 0.35], ['tvShort', 0.1], ['tvPilot', 0.01],
+];
+const realTitleType = weighted(REAL_TYPES);
+const REAL_RATED = {
+  movie: 0.5, tvEpisode: 0.08, short: 0.15, video: 0.2, tvSeries: 0.45, tvMovie: 0.4,
+  tvMiniSeries: 0.4, tvSpecial: 0.3, videoGame: 0.35, tvShort: 0.2, tvPilot: 0.1,
+};
+export const SHAPES = ['classic', 'real'];
+
 // ---------------------------------------------------------------------------------------------
 // Rows.
 
@@ -189,26 +207,29 @@ const titleType = weighted([['movie', 80], ['short', 8], ['tvSeries', 5], ['tvEp
  * runtimeMinutes, genres, rating }` with `null` for `\N`, `genres` an array (empty for `\N`) and
  * `rating` `{ averageRating, numVotes }` or null.
  */
-export function* generateTitles({ count, seed = 1 }) {
+export function* generateTitles({ count, seed = 1, shape = 'classic' }) {
   if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`count must be a whole number, got ${count}`);
+  if (!SHAPES.includes(shape)) throw new RangeError(`shape must be one of ${SHAPES.join(', ')}, got ${shape}`);
   const random = createRandom(String(seed));
   const movies = new MovieTitles();
+  const real = shape === 'real';
   let number = 10_000;
   for (let i = 0; i < count; i++) {
-    number += random.int(1, 20);
-    const type = titleType(random);
+    // The real dump's tconsts are dense (tt0000001 … tt3xxxxxxx); the classic shape's are sparser.
+    number += real ? random.int(1, 4) : random.int(1, 20);
+    const type = real ? realTitleType(random) : titleType(random);
     const title = type === 'movie' ? movie(random, movies) : other(random, type);
     yield {
       tconst: `tt${String(number).padStart(7, '0')}`,
       titleType: type,
       primaryTitle: title.primaryTitle,
       originalTitle: title.originalTitle,
-      isAdult: 0,
+      isAdult: real && random.chance(0.01) ? 1 : 0,
       startYear: title.startYear,
       endYear: title.endYear ?? null,
       runtimeMinutes: title.runtimeMinutes,
       genres: title.genres,
-      rating: random.chance(0.9) ? rating(random) : null,
+      rating: real ? (random.chance(REAL_RATED[type]) ? realRating(random, type) : null) : random.chance(0.9) ? rating(random) : null,
     };
   }
 }
@@ -342,6 +363,19 @@ function rating(random) {
   return { averageRating: Math.round(average * 10) / 10, numVotes };
 }
 
+/**
+ * A rating as the real title.ratings has them: averages around 6.9, and votes from a Pareto tail
+ * from 5 (median ~10-15; movies and series, with the heavier tail, reach millions: ~1 in 4,000 rated
+ * movies is over a million, as in the real file; other titles ~1 in 200,000).
+ */
+function realRating(random, type) {
+  const average = Math.min(10, Math.max(1, 6.9 + random.normal() * 1.3));
+  const popular = type === 'movie' || type === 'tvSeries' || type === 'tvMiniSeries';
+  const u = 1 - random.next(); // (0, 1]
+  const numVotes = Math.min(3_000_000, Math.floor(5 * u ** (popular ? -1.45 : -1.0)));
+  return { averageRating: Math.round(average * 10) / 10, numVotes };
+}
+
 function withArticle(noun) {
   return /^[AEIOU]/.test(noun) ? `An ${noun}` : `A ${noun}`;
 }
@@ -394,7 +428,7 @@ function openSink(file, gzip) {
  * Writes `title.basics.tsv` and `title.ratings.tsv` (`.tsv.gz` with `gzip`) of `count` titles into
  * `out`, streamed. Resolves to the file paths and counts.
  */
-export async function generateImdb({ out, count, seed = 1, gzip = false }) {
+export async function generateImdb({ out, count, seed = 1, gzip = false, shape = 'classic' }) {
   await mkdir(out, { recursive: true });
   const extension = gzip ? '.tsv.gz' : '.tsv';
   const files = { basics: path.join(out, `title.basics${extension}`), ratings: path.join(out, `title.ratings${extension}`) };
@@ -405,7 +439,7 @@ export async function generateImdb({ out, count, seed = 1, gzip = false }) {
   let ratingsChunk = `${RATINGS_HEADER}\n`;
   let failure;
   try {
-    for (const title of generateTitles({ count, seed })) {
+    for (const title of generateTitles({ count, seed, shape })) {
       counts.titles++;
       if (title.titleType === 'movie') counts.movies++;
       if (title.rating) counts.ratings++;
@@ -431,7 +465,7 @@ export async function generateImdb({ out, count, seed = 1, gzip = false }) {
 // ---------------------------------------------------------------------------------------------
 // Command line.
 
-const USAGE = 'usage: node scripts/generate-imdb.js --out DIR --count N [--seed S] [--gzip]';
+const USAGE = 'usage: node scripts/generate-imdb.js --out DIR --count N [--seed S] [--gzip] [--shape classic|real]';
 
 async function cli(argv) {
   let values;
@@ -443,6 +477,7 @@ async function cli(argv) {
         count: { type: 'string' },
         seed: { type: 'string', default: '1' },
         gzip: { type: 'boolean', default: false },
+        shape: { type: 'string', default: 'classic' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -460,7 +495,11 @@ async function cli(argv) {
     return 2;
   }
   const started = performance.now();
-  const result = await generateImdb({ out: values.out, count, seed: values.seed, gzip: values.gzip });
+  if (!SHAPES.includes(values.shape)) {
+    console.error(`--shape must be one of ${SHAPES.join(', ')}\n${USAGE}`);
+    return 2;
+  }
+  const result = await generateImdb({ out: values.out, count, seed: values.seed, gzip: values.gzip, shape: values.shape });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(
     `${result.titles} titles (${result.movies} movies) and ${result.ratings} ratings, seed ${values.seed}, in ${seconds}s:\n` +

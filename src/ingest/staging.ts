@@ -40,7 +40,19 @@ export class StagingWriter {
 
   /** Buffers an item; a SourceError once the run read more rows than INPUT_MAX_ROWS. */
   async add(item: SourceItem): Promise<void> {
-    if (++this.counts.rowsRead > this.limits.maxRows) {
+    this.take(item);
+    if (this.records.length + this.ratings.length + this.rejects.length >= this.batchSize) await this.startBatch();
+  }
+
+  /** Adds a batch of items (an adapter's readBatches), writing as add() does. */
+  async addBatch(items: SourceItem[]): Promise<void> {
+    for (const item of items) this.take(item);
+    if (this.records.length + this.ratings.length + this.rejects.length >= this.batchSize) await this.startBatch();
+  }
+
+  private take(item: SourceItem): void {
+    this.counts.rowsRead += item.type === 'skip' ? (item.count ?? 1) : 1;
+    if (this.counts.rowsRead > this.limits.maxRows) {
       throw new SourceError(`the input has more than ${this.limits.maxRows} rows: ${limitReason('too many rows for one run', 'maxRows', this.limits.maxRows)}`);
     }
     if (item.type === 'skip') return;
@@ -54,13 +66,14 @@ export class StagingWriter {
       this.rejects.push(item);
       this.counts.rejected++;
     }
-    if (this.records.length + this.ratings.length + this.rejects.length >= this.batchSize) {
-      await this.inflight;
-      const write = this.writeBatch();
-      // Observed by the next add() or flush(); this keeps a failure from counting as unhandled meanwhile.
-      write.catch(() => undefined);
-      this.inflight = write;
-    }
+  }
+
+  private async startBatch(): Promise<void> {
+    await this.inflight;
+    const write = this.writeBatch();
+    // Observed by the next add() or flush(); this keeps a failure from counting as unhandled meanwhile.
+    write.catch(() => undefined);
+    this.inflight = write;
   }
 
   /** Writes what is buffered, after the batch in flight. */

@@ -77,11 +77,23 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
     const adapter = getAdapter(run.provider_key);
     const previousRun = await findPreviousRun(pool, run.provider_key, runId);
     let lastReport = Date.now();
-    for await (const item of adapter.read(run.source, { onProgress: options.onProgress, previousRun, limits })) {
-      await staging.add(item);
+    const context = { onProgress: options.onProgress, previousRun, limits };
+    const report = async () => {
       if (Date.now() - lastReport > (options.progressEveryMs ?? 2000)) {
         lastReport = Date.now();
         await reportRowsRead(pool, runId, staging.counts.rowsRead);
+      }
+    };
+    if (adapter.readBatches) {
+      // Millions of lines: one step per batch, not per line.
+      for await (const batch of adapter.readBatches(run.source, context)) {
+        await staging.addBatch(batch);
+        await report();
+      }
+    } else {
+      for await (const item of adapter.read(run.source, context)) {
+        await staging.add(item);
+        await report();
       }
     }
     await staging.flush();

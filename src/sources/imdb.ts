@@ -1,6 +1,6 @@
 import { imdbFacts } from './imdb-definition.js';
 import { openInput } from './input.js';
-import { excerpt, readTsv, rowProblem, type TsvRow } from './tsv.js';
+import { excerpt, fieldCount, readTsvBatches, rowProblem, tsvRow, type TsvLineHandler, type TsvRow } from './tsv.js';
 import { type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation } from './types.js';
 import { SourceError, RowError } from '../errors.js';
 
@@ -8,6 +8,13 @@ import { SourceError, RowError } from '../errors.js';
  * IMDb non-commercial datasets: title.basics.tsv(.gz) and title.ratings.tsv(.gz), unquoted TSV with
  * `\N` for null. Only titleType `movie` is kept; ratings are joined to their titles by tconst when
  * the run is merged, so neither file needs to fit in memory.
+ *
+ * The real title.basics has ~12M lines of which ~6 % are movies, so the reader decides about a
+ * line from its first two columns before splitting it (readTsvBatches hands lines over by
+ * position): a well-formed line of another title type is only counted. Ratings of titles that are
+ * not movies of this file (~85 % of title.ratings) are validated and counted, not staged: the merge
+ * would ignore them anyway (a rating is joined to a record of the same run). The movies' tconsts
+ * are remembered in a bitmap (a few MB for the real dump), not a Set of strings.
  */
 export const BASICS_HEADER = [
   'tconst', 'titleType', 'primaryTitle', 'originalTitle', 'isAdult', 'startYear', 'endYear', 'runtimeMinutes', 'genres',
@@ -27,25 +34,100 @@ export const imdbAdapter: SourceAdapter = {
     }
   },
   async *read(location: SourceLocation, context: ReadContext): AsyncGenerator<SourceItem> {
-    this.checkLocation(location);
-    const basics = location.basics as string;
-    const ratings = location.ratings as string;
-    yield* readBasics(basics, context);
-    yield* readRatings(ratings, context);
+    for await (const batch of readImdbBatches(this, location, context)) yield* batch;
+  },
+  readBatches(location: SourceLocation, context: ReadContext): AsyncGenerator<SourceItem[]> {
+    return readImdbBatches(this, location, context);
   },
 };
 
-async function* readBasics(location: string, context: ReadContext): AsyncGenerator<SourceItem> {
-  const input = await openInput(location, context);
-  for await (const row of readTsv(input.stream, input.name, BASICS_HEADER, context.limits?.maxLineBytes)) {
-    yield parseBasics(row) ?? { type: 'skip', line: row.line };
-  }
+async function* readImdbBatches(adapter: SourceAdapter, location: SourceLocation, context: ReadContext): AsyncGenerator<SourceItem[]> {
+  adapter.checkLocation(location);
+  const movies = new TconstSet();
+  const basics = await openInput(location.basics as string, context);
+  yield* readTsvBatches(basics.stream, basics.name, BASICS_HEADER, basicsLine(movies), context.limits?.maxLineBytes);
+  const ratings = await openInput(location.ratings as string, context);
+  yield* readTsvBatches(ratings.stream, ratings.name, RATINGS_HEADER, ratingsLine(movies), context.limits?.maxLineBytes);
 }
 
-async function* readRatings(location: string, context: ReadContext): AsyncGenerator<SourceItem> {
-  const input = await openInput(location, context);
-  for await (const row of readTsv(input.stream, input.name, RATINGS_HEADER, context.limits?.maxLineBytes)) {
-    yield parseRating(row);
+/**
+ * A title.basics line: a well-formed line (9 fields, a valid tconst) of another title type is
+ * skipped without being split; anything else goes through parseBasics, so rejects are the same.
+ */
+function basicsLine(movies: TconstSet): TsvLineHandler {
+  return (text, start, end, line, out) => {
+    const typeStart = text.indexOf('\t', start) + 1;
+    const typeEnd = typeStart > 0 && typeStart <= end ? text.indexOf('\t', typeStart) : -1;
+    const isMovie = typeEnd === typeStart + 5 && text.startsWith('movie', typeStart);
+    if (!isMovie && typeEnd >= 0 && typeEnd < end && validTconst(text, start, typeStart - 1)
+        && fieldCount(text, typeEnd + 1, end) + 2 === BASICS_HEADER.length) {
+      return;
+    }
+    const item = parseBasics(tsvRow(text, start, end, line));
+    if (!item) return;
+    if (item.type === 'record') movies.add(item.record.externalId);
+    out.push(item);
+  };
+}
+
+/** A title.ratings line: validated as parseRating does; a valid rating of a title that is no movie of this run is skipped. */
+function ratingsLine(movies: TconstSet): TsvLineHandler {
+  return (text, start, end, line, out) => {
+    const item = parseRating(tsvRow(text, start, end, line));
+    if (item.type === 'rating' && !movies.has(item.externalId)) return;
+    out.push(item);
+  };
+}
+
+/** Whether text[start, end) is a tconst: `tt` and at least 7 digits. */
+function validTconst(text: string, start: number, end: number): boolean {
+  if (end - start < 9 || text.charCodeAt(start) !== 116 || text.charCodeAt(start + 1) !== 116) return false;
+  for (let i = start + 2; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * A set of tconsts: a bitmap by number (tt0000001 … tt268435455, what IMDb has used and will for
+ * years: 32 MB at the very most, grown as needed), a Set for any beyond or written with extra zeros.
+ */
+class TconstSet {
+  private static readonly MAX_BITMAP = 2 ** 28;
+  private bits = new Uint32Array(1 << 16);
+  private readonly others = new Set<string>();
+
+  add(tconst: string): void {
+    const n = this.number(tconst);
+    if (n === null) {
+      this.others.add(tconst);
+      return;
+    }
+    const word = n >>> 5;
+    if (word >= this.bits.length) {
+      let size = this.bits.length;
+      while (size <= word) size *= 2;
+      const grown = new Uint32Array(size);
+      grown.set(this.bits);
+      this.bits = grown;
+    }
+    this.bits[word]! |= 1 << (n & 31);
+  }
+
+  has(tconst: string): boolean {
+    const n = this.number(tconst);
+    if (n === null) return this.others.has(tconst);
+    const word = n >>> 5;
+    return word < this.bits.length && (this.bits[word]! & (1 << (n & 31))) !== 0;
+  }
+
+  /** The tconst's number when the bitmap holds it: canonical (7 digits, or more without a leading zero) and small enough. */
+  private number(tconst: string): number | null {
+    const digits = tconst.length - 2;
+    if (digits > 9 || (digits > 7 && tconst.charCodeAt(2) === 48)) return null;
+    const n = Number(tconst.slice(2));
+    return n < TconstSet.MAX_BITMAP ? n : null;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { DEFAULT_INPUT_LIMITS, LIMIT_VARIABLES } from './limits.js';
 import { SourceError } from '../errors.js';
 
@@ -9,60 +10,78 @@ export interface Line {
   terminated: boolean;
 }
 
-const NEWLINE = 0x0a;
-const CR = 0x0d;
+/**
+ * The lines of one decoded chunk, by position: line `firstLine + i` is `text.slice(starts[i],
+ * ends[i])` (line end and a CR before it excluded). Only the file's last line can lack its
+ * newline (`lastTerminated` false, in the last batch). Readers decide about a line from its
+ * position in `text` without slicing it.
+ */
+export interface LineBatch {
+  text: string;
+  starts: number[];
+  ends: number[];
+  firstLine: number;
+  lastTerminated: boolean;
+}
+
+const CR = 13;
 
 /**
- * Splits a byte stream into lines at the byte level, holding at most one line (bounded by
- * `maxLineBytes`: a longer line fails the read with the reason, after reading no more than the
- * bound). Each line is decoded as UTF-8 (invalid bytes become U+FFFD, for the caller to reject);
- * a UTF-8 BOM at the start and a CR before each LF are dropped. The shared splitter of the line
- * readers (./tsv.ts); input from openInput is bounded before it already (./limits.ts).
+ * Splits a byte stream into lines, one batch per chunk (no async step per line), holding at most
+ * one partial line, bounded by `maxLineBytes` (counted in characters, never more than the bytes:
+ * a longer line fails the read with the reason). The text is decoded as UTF-8 (invalid bytes
+ * become U+FFFD, for the caller to reject); a UTF-8 BOM at the start and a CR before each LF are
+ * dropped. The shared splitter of the line readers (./tsv.ts); input from openInput is bounded at
+ * the byte level before it already (./limits.ts).
  */
-export async function* readLines(stream: Readable, name: string, maxLineBytes = DEFAULT_INPUT_LIMITS.maxLineBytes): AsyncGenerator<Line> {
-  let parts: Buffer[] = [];
-  let partBytes = 0;
+export async function* readLineBatches(stream: Readable, name: string, maxLineBytes = DEFAULT_INPUT_LIMITS.maxLineBytes): AsyncGenerator<LineBatch> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
   let line = 0;
-  const decode = (buffer: Buffer, end: number): string => {
-    let stop = end;
-    if (stop > 0 && buffer[stop - 1] === CR) stop--;
-    let text = buffer.toString('utf8', 0, stop);
-    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    return text;
-  };
+  let first = true;
   const tooLong = () =>
     new SourceError(`${name}: line ${line + 1} is longer than ${maxLineBytes} bytes — not a line-oriented file, or a runaway field (${LIMIT_VARIABLES.maxLineBytes})`);
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let start = 0;
-      for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, start)) {
-        if (partBytes + at - start > maxLineBytes) throw tooLong();
-        let whole: Buffer;
-        if (parts.length) {
-          parts.push(chunk.subarray(start, at));
-          whole = Buffer.concat(parts);
-          parts = [];
-          partBytes = 0;
-        } else {
-          whole = chunk.subarray(start, at);
-        }
-        line++;
-        yield { line, text: decode(whole, whole.length), terminated: true };
-        start = at + 1;
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      let text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+      if (first && text.length) {
+        first = false;
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       }
-      if (start < chunk.length) {
-        partBytes += chunk.length - start;
-        if (partBytes > maxLineBytes) throw tooLong();
-        parts.push(chunk.subarray(start));
+      const starts: number[] = [];
+      const ends: number[] = [];
+      let pos = 0;
+      for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', pos)) {
+        if (newline - pos > maxLineBytes) throw tooLong();
+        starts.push(pos);
+        ends.push(newline > pos && text.charCodeAt(newline - 1) === CR ? newline - 1 : newline);
+        pos = newline + 1;
+      }
+      rest = pos < text.length ? text.slice(pos) : '';
+      if (rest.length > maxLineBytes) throw tooLong();
+      if (starts.length) {
+        yield { text, starts, ends, firstLine: line + 1, lastTerminated: true };
+        line += starts.length;
       }
     }
+    rest += decoder.end();
   } catch (error) {
     if (error instanceof SourceError) throw error;
     throw new SourceError(`${name}: ${(error as Error).message}`);
   }
-  if (parts.length) {
-    const whole = Buffer.concat(parts);
-    line++;
-    yield { line, text: decode(whole, whole.length), terminated: false };
+  if (rest.length) {
+    if (first && rest.charCodeAt(0) === 0xfeff) rest = rest.slice(1);
+    const end = rest.charCodeAt(rest.length - 1) === CR ? rest.length - 1 : rest.length;
+    yield { text: rest, starts: [0], ends: [end], firstLine: line + 1, lastTerminated: false };
+  }
+}
+
+/** The same lines one at a time (readers of small files). */
+export async function* readLines(stream: Readable, name: string, maxLineBytes = DEFAULT_INPUT_LIMITS.maxLineBytes): AsyncGenerator<Line> {
+  for await (const batch of readLineBatches(stream, name, maxLineBytes)) {
+    const last = batch.starts.length - 1;
+    for (let i = 0; i <= last; i++) {
+      yield { line: batch.firstLine + i, text: batch.text.slice(batch.starts[i], batch.ends[i]), terminated: i < last || batch.lastTerminated };
+    }
   }
 }

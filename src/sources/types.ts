@@ -50,13 +50,14 @@ export interface SourceRecord {
  * - `rating`: a rating that arrives in a separate stream (IMDb title.ratings, MovieLens
  *   ratings.csv) and is joined to its record by external id when the run is merged;
  * - `reject`: an input row that could not be read, kept as an ImportError;
- * - `skip`: a row read and deliberately left out (e.g. an IMDb title that is not a movie).
+ * - `skip`: a row read and deliberately left out (e.g. an IMDb title that is not a movie), or
+ *   `count` such rows at once (a batch of a fast reader).
  */
 export type SourceItem =
   | { type: 'record'; record: SourceRecord; line?: number }
   | { type: 'rating'; externalId: string; rating: SourceRating; line?: number }
   | { type: 'reject'; reason: string; line?: number; reference?: string; excerpt?: string }
-  | { type: 'skip'; line?: number };
+  | { type: 'skip'; line?: number; count?: number };
 
 /** How a rating kind maps onto 0-100. */
 export interface RatingScale {
@@ -173,6 +174,11 @@ export interface SourceAdapter {
   /** Validates the location before a run is queued; throws a clear message when incomplete. */
   checkLocation(location: SourceLocation): void;
   read(location: SourceLocation, context: ReadContext): AsyncIterable<SourceItem>;
+  /**
+   * The same items as `read`, in batches (in order): what an import consumes when the adapter has
+   * it, so a file of millions of lines costs one async step per batch rather than per line.
+   */
+  readBatches?(location: SourceLocation, context: ReadContext): AsyncIterable<SourceItem[]>;
 }
 
 export interface ReadContext {
