@@ -7,8 +7,13 @@ import { AGGREGATION_JOBS, IMPORT_FOLLOW_UP_JOBS, JOB, jobKey } from '../jobs.js
  * transaction when one is passed, so a job commits with the change that caused it.
  */
 
-/** Above this many movies, aggregation is queued in chunks instead of one job per movie. */
-export const PER_MOVIE_JOB_LIMIT = 1000;
+/**
+ * Above this many movies, aggregation is queued in chunks instead of one job per movie: a chunk job
+ * aggregates its movies in one transaction of two round trips (about as fast per movie as a no-op
+ * job), where a job per movie pays the queue and a transaction each. Small change sets keep one job
+ * per movie, keyed so that bursts of changes to one movie collapse.
+ */
+export const PER_MOVIE_JOB_LIMIT = 50;
 export const AGGREGATE_CHUNK = 500;
 
 /** How long after an import's last change the scoring refit waits (a debounce). */

@@ -46,6 +46,8 @@ export interface CsvOptions {
   keepRaw?: boolean;
   /** Most columns in the header and most characters in one record (the defaults of ./limits.ts when absent). */
   limits?: Pick<InputLimits, 'maxColumns' | 'maxLineBytes'>;
+  /** Added to every row's line number: the stream is the rest of a file whose first lines were read already. */
+  lineOffset?: number;
 }
 
 /**
@@ -57,6 +59,7 @@ export interface CsvOptions {
 export async function* readCsv(stream: Readable, name: string, options: CsvOptions): AsyncGenerator<CsvRow> {
   const keepRaw = options.keepRaw ?? true;
   const limits = options.limits ?? DEFAULT_INPUT_LIMITS;
+  const lineOffset = options.lineOffset ?? 0;
   const text = decodeText();
   const parser = stream.pipe(text).pipe(
     parse({
@@ -81,7 +84,7 @@ export async function* readCsv(stream: Readable, name: string, options: CsvOptio
   try {
     for await (const item of parser as AsyncIterable<string[] | { record: string[]; raw: string }>) {
       const record = Array.isArray(item) ? item : item.record;
-      const line = nextLine;
+      const line = nextLine + lineOffset;
       nextLine += 1 + embeddedNewlines(record);
       if (record.length === 1 && record[0] === '') continue;
       if (!columns) {
@@ -99,10 +102,10 @@ export async function* readCsv(stream: Readable, name: string, options: CsvOptio
   } catch (error) {
     if (error instanceof SourceError) throw error;
     if ((error as CsvError).code === 'CSV_MAX_RECORD_SIZE') {
-      throw new SourceError(`${name}: a record from line ${nextLine} is longer than ${limits.maxLineBytes} characters (INPUT_MAX_LINE_BYTES)`);
+      throw new SourceError(`${name}: a record from line ${nextLine + lineOffset} is longer than ${limits.maxLineBytes} characters (INPUT_MAX_LINE_BYTES)`);
     }
     if ((error as CsvError).code === 'CSV_QUOTE_NOT_CLOSED') {
-      throw new SourceError(`${name} is truncated or malformed: a quoted field opened on line ${nextLine} is never closed`);
+      throw new SourceError(`${name} is truncated or malformed: a quoted field opened on line ${nextLine + lineOffset} is never closed`);
     }
     throw new SourceError(`${name}: ${(error as Error).message}`);
   }

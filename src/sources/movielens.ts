@@ -2,6 +2,7 @@ import path from 'node:path';
 import { readCsv, type CsvRow } from './csv.js';
 import { openInput } from './input.js';
 import { movieLensFacts } from './movielens-definition.js';
+import { tallyRatings, type Tally } from './movielens-ratings.js';
 import { parseMovieLensTitle } from './movielens-title.js';
 import { type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation } from './types.js';
 import { decimal, wholeNumber } from './values.js';
@@ -13,8 +14,9 @@ import { RowError, SourceError } from '../errors.js';
  * other file (tags.csv, genome-*.csv) is ignored.
  *
  * ratings.csv runs to tens of millions of rows, so it is reduced in one streaming pass to a sum
- * and count per movie (memory grows with movies, not rows) and yields one `users` rating per
- * movie at the end, joined to the movie's record when the run is merged.
+ * and count per movie (memory grows with movies, not rows; plain lines are tallied by position,
+ * movielens-ratings.ts) and yields one `users` rating per movie at the end, joined to the movie's
+ * record when the run is merged.
  */
 export const MOVIES_COLUMNS = ['movieId', 'title', 'genres'] as const;
 export const LINKS_COLUMNS = ['movieId', 'imdbId', 'tmdbId'] as const;
@@ -30,11 +32,7 @@ export interface Link {
   line: number;
 }
 
-export interface Tally {
-  sum: number;
-  count: number;
-  firstLine: number;
-}
+export type { Tally };
 
 export const movieLensAdapter: SourceAdapter = {
   ...movieLensFacts,
@@ -44,15 +42,35 @@ export const movieLensAdapter: SourceAdapter = {
     }
   },
   async *read(location: SourceLocation, context: ReadContext): AsyncGenerator<SourceItem> {
-    this.checkLocation(location);
-    const dir = location.dir as string;
-    const links = new Map<string, Link>();
-    yield* readLinks(fileIn(dir, 'links.csv'), links, context);
-    const movieIds = new Set<string>();
-    yield* readMovies(fileIn(dir, 'movies.csv'), links, movieIds, context);
-    yield* readRatings(fileIn(dir, 'ratings.csv'), movieIds, context);
+    for await (const batch of readMovieLens(this, location, context)) yield* batch;
+  },
+  readBatches(location: SourceLocation, context: ReadContext): AsyncGenerator<SourceItem[]> {
+    return readMovieLens(this, location, context);
   },
 };
+
+async function* readMovieLens(adapter: SourceAdapter, location: SourceLocation, context: ReadContext): AsyncGenerator<SourceItem[]> {
+  adapter.checkLocation(location);
+  const dir = location.dir as string;
+  const links = new Map<string, Link>();
+  yield* batched(readLinks(fileIn(dir, 'links.csv'), links, context));
+  const movieIds = new Set<string>();
+  yield* batched(readMovies(fileIn(dir, 'movies.csv'), links, movieIds, context));
+  yield* readRatings(fileIn(dir, 'ratings.csv'), movieIds, context);
+}
+
+/** Items in batches of up to 1,000. */
+async function* batched(items: AsyncIterable<SourceItem>): AsyncGenerator<SourceItem[]> {
+  let batch: SourceItem[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= 1000) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
 
 /** A file of the MovieLens folder, local or under a base URL. */
 export function fileIn(dir: string, name: string): string {
@@ -78,23 +96,27 @@ async function* readMovies(
   }
 }
 
-async function* readRatings(location: string, movieIds: Set<string>, context: ReadContext): AsyncGenerator<SourceItem> {
+async function* readRatings(location: string, movieIds: Set<string>, context: ReadContext): AsyncGenerator<SourceItem[]> {
   const input = await openInput(location, context);
   const tallies = new Map<string, Tally>();
-  for await (const row of readCsv(input.stream, input.name, { required: RATINGS_COLUMNS, keepRaw: false, limits: context.limits })) {
-    const reject = tallyRating(row, tallies);
-    if (reject) yield reject;
-  }
-  for (const [movieId, tally] of tallies) {
-    if (!movieIds.has(movieId)) {
-      yield {
-        type: 'reject', line: tally.firstLine, reference: movieId,
-        reason: `ratings.csv rates movieId ${movieId} ${tally.count} time${tally.count === 1 ? '' : 's'}, but movies.csv does not list it`,
-      };
-      continue;
+  yield* tallyRatings(input.stream, input.name, RATINGS_COLUMNS, tallies, tallyRating, context.limits);
+  // Movies in the order they were first rated.
+  const ordered = [...tallies].sort((a, b) => a[1].firstLine - b[1].firstLine);
+  tallies.clear();
+  let batch: SourceItem[] = [];
+  for (const [movieId, tally] of ordered) {
+    batch.push(movieIds.has(movieId)
+      ? { type: 'rating', externalId: movieId, rating: { kind: 'users', value: mean(tally), votes: tally.count } }
+      : {
+          type: 'reject', line: tally.firstLine, reference: movieId,
+          reason: `ratings.csv rates movieId ${movieId} ${tally.count} time${tally.count === 1 ? '' : 's'}, but movies.csv does not list it`,
+        });
+    if (batch.length >= 1000) {
+      yield batch;
+      batch = [];
     }
-    yield { type: 'rating', externalId: movieId, rating: { kind: 'users', value: mean(tally), votes: tally.count } };
   }
+  if (batch.length) yield batch;
 }
 
 /** Adds a links.csv row to `links`; returns a reject for a bad or repeated row, otherwise null. */
