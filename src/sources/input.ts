@@ -25,8 +25,8 @@ export interface OpenOptions {
 }
 
 /**
- * Bytes per read and per decompressed chunk: large enough that a file of millions of lines costs
- * few stream steps (gunzip runs on libuv's thread pool, one hop per chunk), small enough to stay flat.
+ * Bytes per decompressed chunk: large enough that a gzipped file of millions of lines costs few
+ * stream steps (gunzip runs on libuv's thread pool, one hop per chunk), small enough to stay flat.
  */
 const READ_CHUNK = 256 * 1024;
 
@@ -58,7 +58,7 @@ export async function openInput(
       const code = (error as NodeJS.ErrnoException).code;
       throw new SourceError(code === 'ENOENT' ? `File not found: ${location}` : `Cannot read ${location}: ${String(error)}`);
     }
-    raw = createReadStream(location, { highWaterMark: READ_CHUNK });
+    raw = createReadStream(location);
   }
 
   let done = 0;
