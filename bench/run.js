@@ -52,6 +52,10 @@ const { values: args } = parseArgs({
     'skip-peer': { type: 'boolean', default: false },
     'cli-only': { type: 'boolean', default: false },
     label: { type: 'string', default: '' },
+    // Only these API measurements (comma-separated keys: movieMiss, movieHit, search, restSearch,
+    // top, suggest, facets), PostGraphile's among them too: e.g. `--only search,suggest` on a kept
+    // catalogue measures search and autocomplete side by side with the peer in a minute.
+    only: { type: 'string', default: '' },
     // A folder for a persistent catalogue: built on the first run (ingest + aggregation), reused
     // by later runs with the same --size, which then apply new migrations and measure only the API.
     keep: { type: 'string', default: '' },
@@ -61,6 +65,8 @@ const REAL_DUMP_BASICS = 11_950_000;
 const SIZE = args['real-dump'] ? REAL_DUMP_BASICS : Number(args.size);
 const IMPORT_ONLY = args['import-only'] || args['real-dump'];
 const ML_RATINGS = args['movielens-ratings'] ? Number(args['movielens-ratings']) : SIZE;
+const ONLY = args.only ? new Set(args.only.split(',').map((k) => k.trim()).filter(Boolean)) : null;
+const measured = (key) => !ONLY || ONLY.has(key);
 const API_SECONDS = Number(args['api-seconds']);
 const CONNECTIONS = Number(args.connections);
 const WORKER_CONCURRENCY = 2; // the default of WORKER_CONCURRENCY (src/config.ts)
@@ -558,14 +564,16 @@ async function apiBenchmarks(pool, url, tmp) {
   // Warm up: the schema, connections, and the hot ids in the cache.
   await load(base, gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), 2, 'warm-up');
 
+  // The machine is shared: its load during the run says how far figures of different runs compare.
+  api.loadAverageAtStart = os.loadavg().map((n) => round(n, 1));
   api.moviec = {};
-  api.moviec.movieMiss = await load(base, gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: ids[(100 + i) % ids.length] })), API_SECONDS, 'MovieC movie by id, cache miss');
-  api.moviec.movieHit = await load(base, gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), API_SECONDS, 'MovieC movie by id, cache hit');
-  api.moviec.search = await load(base, gqlRequest(MOVIEC_QUERIES.search, (i) => ({ q: queries[i % queries.length] })), API_SECONDS, 'MovieC search');
-  api.moviec.restSearch = await load(base, restRequest((i) => `/movies/search?query=${encodeURIComponent(queries[(i + 7) % queries.length])}&limit=20`), API_SECONDS, 'MovieC REST search');
-  api.moviec.top = await load(base, gqlRequest(MOVIEC_QUERIES.top, () => ({})), API_SECONDS, 'MovieC top movies');
-  api.moviec.suggest = await load(base, gqlRequest(MOVIEC_QUERIES.suggest, (i) => ({ p: prefixes[(i + 13) % prefixes.length] })), API_SECONDS, 'MovieC autocomplete');
-  api.moviec.facets = await load(base, gqlRequest(MOVIEC_QUERIES.facets, (i) => ({ q: queries[(i + 29) % queries.length] })), API_SECONDS, 'MovieC search with facets');
+  if (measured('movieMiss')) api.moviec.movieMiss = await load(base, gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: ids[(100 + i) % ids.length] })), API_SECONDS, 'MovieC movie by id, cache miss');
+  if (measured('movieHit')) api.moviec.movieHit = await load(base, gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), API_SECONDS, 'MovieC movie by id, cache hit');
+  if (measured('search')) api.moviec.search = await load(base, gqlRequest(MOVIEC_QUERIES.search, (i) => ({ q: queries[i % queries.length] })), API_SECONDS, 'MovieC search');
+  if (measured('restSearch')) api.moviec.restSearch = await load(base, restRequest((i) => `/movies/search?query=${encodeURIComponent(queries[(i + 7) % queries.length])}&limit=20`), API_SECONDS, 'MovieC REST search');
+  if (measured('top')) api.moviec.top = await load(base, gqlRequest(MOVIEC_QUERIES.top, () => ({})), API_SECONDS, 'MovieC top movies');
+  if (measured('suggest')) api.moviec.suggest = await load(base, gqlRequest(MOVIEC_QUERIES.suggest, (i) => ({ p: prefixes[(i + 13) % prefixes.length] })), API_SECONDS, 'MovieC autocomplete');
+  if (measured('facets')) api.moviec.facets = await load(base, gqlRequest(MOVIEC_QUERIES.facets, (i) => ({ q: queries[(i + 29) % queries.length] })), API_SECONDS, 'MovieC search with facets');
   moviec.child.kill('SIGTERM');
   children.delete(moviec.child);
 
@@ -581,14 +589,15 @@ async function apiBenchmarks(pool, url, tmp) {
       await load(peerBase, gqlRequest(PEER_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), 2, 'warm-up');
       api.postgraphile = {};
       // PostGraphile has no response cache: the same shape with many ids and with the hot ids.
-      api.postgraphile.movieMiss = await load(peerBase, gqlRequest(PEER_QUERIES.movie, (i) => ({ id: ids[(100 + i) % ids.length] })), API_SECONDS, 'PostGraphile movie by id, many ids');
-      api.postgraphile.movieHit = await load(peerBase, gqlRequest(PEER_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), API_SECONDS, 'PostGraphile movie by id, hot ids');
-      api.postgraphile.search = await load(peerBase, gqlRequest(PEER_QUERIES.search, (i) => ({ q: normalizeTitle(queries[i % queries.length]) })), API_SECONDS, 'PostGraphile search');
-      api.postgraphile.top = await load(peerBase, gqlRequest(PEER_QUERIES.top, () => ({})), API_SECONDS, 'PostGraphile top movies');
+      if (measured('movieMiss')) api.postgraphile.movieMiss = await load(peerBase, gqlRequest(PEER_QUERIES.movie, (i) => ({ id: ids[(100 + i) % ids.length] })), API_SECONDS, 'PostGraphile movie by id, many ids');
+      if (measured('movieHit')) api.postgraphile.movieHit = await load(peerBase, gqlRequest(PEER_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), API_SECONDS, 'PostGraphile movie by id, hot ids');
+      if (measured('search')) api.postgraphile.search = await load(peerBase, gqlRequest(PEER_QUERIES.search, (i) => ({ q: normalizeTitle(queries[i % queries.length]) })), API_SECONDS, 'PostGraphile search');
+      if (measured('top')) api.postgraphile.top = await load(peerBase, gqlRequest(PEER_QUERIES.top, () => ({})), API_SECONDS, 'PostGraphile top movies');
       peer.child.kill('SIGTERM');
       children.delete(peer.child);
       api.ratios = {};
       for (const key of ['movieMiss', 'movieHit', 'search', 'top']) {
+        if (!api.moviec[key] || !api.postgraphile[key]) continue;
         api.ratios[key] = round(api.moviec[key].requestsPerSecond / api.postgraphile[key].requestsPerSecond, 2);
       }
     } catch (error) {
@@ -596,6 +605,7 @@ async function apiBenchmarks(pool, url, tmp) {
       log(`PostGraphile failed: ${String(error)}`);
     }
   }
+  api.loadAverageAtEnd = os.loadavg().map((n) => round(n, 1));
   if (redis) {
     redis.child.kill('SIGTERM');
     children.delete(redis.child);
@@ -687,6 +697,7 @@ function printTable(r) {
     add('api', `${label}: req/s | p50 | p95 | p99 ms | errors`, `${m.requestsPerSecond} | ${m.p50} | ${m.p95} | ${m.p99} | ${m.errors}`,
       p ? `${r.api.ratios[key]}x PostGraphile (${p.requestsPerSecond} req/s, p99 ${p.p99})` : '');
   }
+  if (r.api.loadAverageAtStart) add('api', 'load average (1, 5, 15 min) at start | end', `${r.api.loadAverageAtStart.join(', ')} | ${r.api.loadAverageAtEnd?.join(', ')}`);
   for (const [key, label] of [['nodeFloor', 'node -e 0 (floor)'], ['help', 'moviec --help'], ['version', 'moviec --version'], ['status', 'moviec status']]) {
     const m = r.cli?.[key];
     if (m) add('cli', `${label}: median | max ms`, `${m.medianMs} | ${m.maxMs}`);

@@ -97,11 +97,12 @@ export async function searchMovies(deps: ListDependencies, args: SearchArguments
   // Only punctuation: nothing a title could match.
   if (!words.length) return toConnection({ rows: [], hasNextPage: false }, () => Promise.resolve(0), emptyFacets);
   const key = { words, filter, year: args.year ?? null };
-  const ranking = () => deps.cache.shared('search-ranked', key, () => rankSearch(deps.pool, text, filter, args.year ?? null, SEARCH_CANDIDATES, true));
-  const { match } = await ranking();
+  // Read (or computed) once per request, and only when needed: a cached page needs no ranking.
+  let ranking: Promise<{ ranked: RankedMovie[]; match: MatchSpec | null }> | undefined;
+  const ranked = () => (ranking ??= deps.cache.shared('search-ranked', key, () => rankSearch(deps.pool, text, filter, args.year ?? null, SEARCH_CANDIDATES, true)));
   const page = await deps.cache.shared('search-page', [key, size, args.after ?? null], async () => {
-    const { ranked } = await ranking();
-    const after = cursor ? ranked.filter((r) => compareRanked(r, { movieId: cursor.id, keys: cursor.keys as RankedMovie['keys'] }) > 0) : ranked;
+    const all = (await ranked()).ranked;
+    const after = cursor ? all.filter((r) => compareRanked(r, { movieId: cursor.id, keys: cursor.keys as RankedMovie['keys'] }) > 0) : all;
     const pageRanks = after.slice(0, size);
     const movies = new Map((await moviesByIds(deps.pool, pageRanks.map((r) => r.movieId))).map((m) => [m.id, m]));
     const rows = pageRanks
@@ -112,8 +113,14 @@ export async function searchMovies(deps: ListDependencies, args: SearchArguments
   return toConnection(
     page,
     // Without a word match only whole titles matched (ranked holds them all).
-    () => (match ? deps.cache.shared('search-count', key, () => countMatches(deps.pool, match, filter)) : ranking().then((r) => r.ranked.length)),
-    () => (match ? deps.cache.shared('search-facets', key, () => facetCounts(deps.pool, match, filter)) : emptyFacets()),
+    async () => {
+      const { match, ranked: all } = await ranked();
+      return match ? deps.cache.shared('search-count', key, () => countMatches(deps.pool, match, filter)) : all.length;
+    },
+    async () => {
+      const { match } = await ranked();
+      return match ? deps.cache.shared('search-facets', key, () => facetCounts(deps.pool, match, filter)) : emptyFacets();
+    },
   );
 }
 
