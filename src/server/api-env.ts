@@ -27,6 +27,8 @@ export const apiEnvShape = {
     .trim()
     .regex(/^\d+(\.\d+)?(b|kb|mb)$/i, { error: 'must be a size such as 100kb or 1mb' })
     .default('100kb'),
+  /** max-age of cacheable answers' Cache-Control (GraphQL queries with cache hints, REST movies); 0: no-store. */
+  HTTP_CACHE_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
   MAX_QUERY_COMPLEXITY: z.coerce.number().int().min(10).max(10_000_000).default(5000),

@@ -19,6 +19,7 @@ import { createMetrics, type AppMetrics } from './metrics.js';
 import { playgroundRoutes } from './playground.js';
 import type { QueryLimits } from './query-limits.js';
 import { restSearchRoutes } from './rest-search.js';
+import { restMovieRoutes } from './rest-movies.js';
 import { requestLogger } from '../logging/request-logger.js';
 import type { PosterSettings } from '../assets/settings.js';
 import { webRoutes } from '../web/routes.js';
@@ -61,6 +62,8 @@ export interface AppOptions {
   anonymousAccess?: AnonymousAccess;
   /** Webhook URL policy and delivery settings (createWebhook, testWebhook). */
   webhooks?: WebhookSettings;
+  /** max-age of cacheable answers' Cache-Control (HTTP_CACHE_MAX_AGE_SECONDS); default 60. */
+  httpMaxAgeSeconds?: number;
 }
 
 /** Webhook settings when none are given: https only in production, no private addresses. */
@@ -75,6 +78,7 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
 
 export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 12, maxComplexity: 5000 };
 const DEFAULT_BODY_LIMIT = '100kb';
+export const DEFAULT_HTTP_MAX_AGE_SECONDS = 60;
 
 export interface RunningServer {
   /** The GraphQL endpoint, e.g. http://localhost:4000/graphql. */
@@ -102,6 +106,7 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   const ownCache = options.cache ? undefined : createMemoryCache(300, logger);
   const cache = options.cache ?? ownCache!;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const httpMaxAgeSeconds = options.httpMaxAgeSeconds ?? DEFAULT_HTTP_MAX_AGE_SECONDS;
   const freshness = options.freshness ?? scheduleFreshness(providerRefreshIntervals());
   const app = express();
   app.disable('x-powered-by');
@@ -159,6 +164,7 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   app.get('/metrics', metrics.scrape);
   app.use('/movies', access.middleware);
   app.use(restSearchRoutes(pool, cache));
+  app.use(restMovieRoutes({ pool, cache, maxAgeSeconds: httpMaxAgeSeconds }));
   if (options.playground ?? true) app.use(playgroundRoutes());
   app.use(
     '/graphql',

@@ -14,7 +14,8 @@ export interface AppMetrics {
   scrape: RequestHandler;
 }
 
-const ROUTES = ['/graphql', '/movies/search', '/healthz', '/readyz', '/metrics', '/playground'];
+// First match wins: /movies/search before /movies (which stands for /movies/:id).
+const ROUTES = ['/graphql', '/movies/search', '/movies/suggest', '/movies/by', '/movies', '/healthz', '/readyz', '/metrics', '/playground'];
 
 /** Prometheus metrics of one API process: HTTP, cache, and the job queue read at scrape time. */
 export function createMetrics(pool: pg.Pool, cache: MovieCache, logger?: Logger): AppMetrics {

@@ -29,6 +29,7 @@ export async function startApi(runtime: Runtime, sharedCache?: MovieCache): Prom
     playground: config.GRAPHQL_PLAYGROUND,
     limits: { maxDepth: config.MAX_QUERY_DEPTH, maxComplexity: config.MAX_QUERY_COMPLEXITY },
     bodyLimit: config.BODY_LIMIT,
+    httpMaxAgeSeconds: config.HTTP_CACHE_MAX_AGE_SECONDS,
     freshness: scheduleFreshness(providerRefreshIntervals(config)),
     quota,
     anonymousAccess: config.ANONYMOUS_ACCESS,
