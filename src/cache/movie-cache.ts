@@ -32,6 +32,9 @@ interface Entry {
 const ALL = 'ver:all';
 const LISTS = 'ver:lists';
 const movieVersion = (id: string) => `ver:movie:${id}`;
+const RESPONSE = 'response';
+/** The versions an entry was stored under, as its first line. */
+const versionTag = (versions: (string | null)[]) => versions.map((v) => v ?? '').join(',');
 // Beyond this many movies waiting for an invalidation that failed, everything is invalidated instead.
 const MAX_PENDING = 50_000;
 const WARN_EVERY_MS = 30_000;
@@ -84,6 +87,57 @@ export class MovieCache {
     const digest = createHash('sha1').update(JSON.stringify(key)).digest('base64url');
     const [value] = await this.read(kind, [{ key: `${kind}:${digest}`, deps: [ALL, LISTS] }], async () => [await load()]);
     return value as T;
+  }
+
+  /**
+   * The version keys a whole GraphQL response depends on: those of the movies it shows (movie(id)
+   * answers), or, for anything else (lists, searches, lookups by external id), the one that every
+   * movie change moves.
+   */
+  responseDeps(movieIds: readonly string[] | null): string[] {
+    return movieIds ? [ALL, ...movieIds.map(movieVersion)] : [ALL, LISTS];
+  }
+
+  /**
+   * A stored whole response (its JSON text), read with the versions of its deps in one round trip.
+   * `body` is null on a miss; `versions` are what to store the computed answer under (read before
+   * the answer is computed, as perMovie does). null when the store cannot be used now (outage,
+   * invalidations pending): compute the answer, and do not store it.
+   */
+  async lookupResponse(key: string, deps: string[]): Promise<{ body: string | null; versions: (string | null)[] } | null> {
+    if (this.hasPendingInvalidations) await this.flushPending();
+    if (this.hasPendingInvalidations) {
+      this.metrics.misses.inc({ kind: RESPONSE });
+      return null;
+    }
+    let values: (string | null)[];
+    try {
+      values = await this.options.store.mget([key, ...deps]);
+      this.recovered();
+    } catch (error) {
+      this.failure('read', error);
+      this.metrics.misses.inc({ kind: RESPONSE });
+      return null;
+    }
+    const versions = values.slice(1);
+    const raw = values[0];
+    if (raw != null) {
+      const end = raw.indexOf('\n');
+      if (end >= 0 && raw.slice(0, end) === versionTag(versions)) {
+        this.metrics.hits.inc({ kind: RESPONSE });
+        return { body: raw.slice(end + 1), versions };
+      }
+    }
+    this.metrics.misses.inc({ kind: RESPONSE });
+    return { body: null, versions };
+  }
+
+  /** Stores a whole response under the versions lookupResponse gave before it was computed. Never rejects. */
+  async storeResponse(key: string, versions: (string | null)[], body: string): Promise<void> {
+    if (body.length > (this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES)) return;
+    await this.options.store
+      .set([[key, `${versionTag(versions)}\n${body}`]], this.options.ttlSeconds)
+      .catch((error: unknown) => this.failure('write', error));
   }
 
   /** After committed changes to these movies. Never rejects: a failed invalidation is retried. */

@@ -24,6 +24,18 @@ export interface GraphQLContext {
   freshness: Freshness;
   /** Webhooks, keys and subscriptions (issue 20); absent in contexts built without them. */
   partners?: PartnerServices;
+  /** The request carries credentials (a partner key or a bearer token): its answers are private to it. */
+  credentials?: boolean;
+  /** The whole-response cache's entry of this request (server/response-cache.ts), when it has one. */
+  responseCache?: ResponseCacheSlot;
+}
+
+/** Where a request's answer is stored, and the versions it is computed under (read before it is). */
+export interface ResponseCacheSlot {
+  key: string;
+  versions: (string | null)[];
+  /** The answer came from the store: nothing to store. */
+  hit?: boolean;
 }
 
 export interface PartnerServices {

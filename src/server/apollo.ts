@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -17,15 +17,21 @@ export interface ApolloOptions {
   debug: boolean;
   introspection: boolean;
   limits: QueryLimits;
+  /** More plugins (the response cache). */
+  plugins?: ApolloServerPlugin<GraphQLContext>[];
 }
 
-export function createApolloServer({ schema, httpServer, logger, debug, introspection, limits }: ApolloOptions): ApolloServer<GraphQLContext> {
+export function createApolloServer({ schema, httpServer, logger, debug, introspection, limits, plugins: extra = [] }: ApolloOptions): ApolloServer<GraphQLContext> {
   const plugins: ApolloServerPlugin<GraphQLContext>[] = [
     ApolloServerPluginDrainHttpServer({ httpServer }),
     // Apollo's own landing page loads from a CDN; GraphiQL is served locally instead (playground.ts).
     ApolloServerPluginLandingPageDisabled(),
+    // Cache hints are read once per document (graphql/response-plan.ts, server/response-cache.ts),
+    // not by Apollo's cache-control plugin, which hooks every field of every request.
+    ApolloServerPluginCacheControlDisabled(),
     queryLimitsPlugin(limits),
     clientErrorStatusPlugin,
+    ...extra,
   ];
   return new ApolloServer<GraphQLContext>({
     schema,
@@ -34,6 +40,11 @@ export function createApolloServer({ schema, httpServer, logger, debug, introspe
     allowBatchedHttpRequests: false,
     // "Did you mean …" names fields and types: with introspection off the schema stays unexplored.
     hideSchemaDetailsFromClientErrors: !introspection,
+    // GET is for queries that CDNs and browsers cache (Apollo refuses mutations over GET, 405).
+    // Apollo's CSRF prevention would demand a special header on every GET; it guards cookie or
+    // network-based authentication, and MovieC has neither: credentials travel in Authorization
+    // or x-api-key headers, which a cross-site page cannot send without a CORS preflight.
+    csrfPrevention: false,
     // The process owns SIGINT/SIGTERM (main.ts, cli serve): Apollo's own handler would stop the
     // server and re-raise the signal, killing the process before its shutdown (worker, cache,
     // database) ends with exit code 0.

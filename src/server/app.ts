@@ -14,6 +14,8 @@ import { providerRefreshIntervals, type RefreshIntervals } from '../schedule/ref
 import { buildMovieCSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
 import { createApolloServer } from './apollo.js';
+import { createResponseCache } from './response-cache.js';
+import { hasCredentials } from './http-cache.js';
 import { healthRoutes } from './health.js';
 import { createMetrics, type AppMetrics } from './metrics.js';
 import { playgroundRoutes } from './playground.js';
@@ -62,6 +64,8 @@ export interface AppOptions {
   anonymousAccess?: AnonymousAccess;
   /** Webhook URL policy and delivery settings (createWebhook, testWebhook). */
   webhooks?: WebhookSettings;
+  /** Whole GraphQL answers kept in the cache (server/response-cache.ts); default on. */
+  responseCache?: boolean;
   /** max-age of cacheable answers' Cache-Control (HTTP_CACHE_MAX_AGE_SECONDS); default 60. */
   httpMaxAgeSeconds?: number;
 }
@@ -112,7 +116,9 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   app.disable('x-powered-by');
   const httpServer = createServer(app);
   const schema = await buildMovieCSchema();
+  const responseCache = createResponseCache({ cache, maxAgeSeconds: httpMaxAgeSeconds, store: options.responseCache ?? true });
   const apollo = createApolloServer({
+    plugins: [responseCache.plugin],
     schema,
     httpServer,
     logger,
@@ -170,11 +176,15 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
     '/graphql',
     access.middleware,
     express.json({ limit: bodyLimit }),
+    responseCache.middleware,
     expressMiddleware(apollo, {
-      context: ({ req }) =>
-        Promise.resolve(
-          createGraphQLContext({ pool, prisma, cache, freshness, admin: adminAccess(req.headers.authorization, adminToken), partners }),
-        ),
+      context: ({ req, res }) => {
+        const context = createGraphQLContext({ pool, prisma, cache, freshness, admin: adminAccess(req.headers.authorization, adminToken), partners });
+        context.credentials = hasCredentials(req.headers);
+        const slot = responseCache.slotOf(res.locals);
+        if (slot) context.responseCache = slot;
+        return Promise.resolve(context);
+      },
     }),
   );
   if (options.website ?? true) app.use(webRoutes({ pool, ...(options.posters ? { posters: options.posters } : {}) }));

@@ -23,7 +23,8 @@ describe('in-process LRU cache (REDIS_URL unset)', () => {
     api = await startTestApi(async (db) => {
       // Exactly what `npm start` and `moviec serve` open from the configuration, listening for other processes' changes.
       cache = await openConfiguredCache({ config: loadConfig({}), pool: db.pool, logger: createLogger('silent') }, true);
-      return { cache };
+      // The movie cache on its own: the whole-response cache in front of it is tested in response-cache.test.ts.
+      return { cache, responseCache: false };
     });
     movieId = await insertMovie(api.db.pool, { title: 'Paper Moon', genres: [{ name: 'Comedy', confidence: 1 }] });
     otherId = await insertMovie(api.db.pool, { title: 'Glass Harbor' });

@@ -47,7 +47,8 @@ describe('Redis cache-aside (REDIS_URL, or a redis-server of this test)', () => 
     redis = await testRedis();
     api = await startTestApi(async (db) => {
       cache = await openCache({ redisUrl: redis.url, ttlSeconds: 60, pool: db.pool, keyPrefix: prefix });
-      return { cache };
+      // The movie cache on its own: the whole-response cache in front of it is tested in response-cache.test.ts.
+      return { cache, responseCache: false };
     });
     await importThroughWorker(api.db.pool, [HARBOR, VALLEY], [['tt0100001', 7.0, 5000], ['tt0100002', 6.0, 3000]]);
   });
@@ -169,7 +170,8 @@ describe('Redis stopped mid-traffic', () => {
     redis = await RedisServer.start();
     api = await startTestApi(async (db) => {
       cache = await openCache({ redisUrl: redis.url, ttlSeconds: 60, pool: db.pool, keyPrefix: uniquePrefix(), logger: log.logger });
-      return { cache, logger: log.logger };
+      // The movie cache on its own: the whole-response cache in front of it is tested in response-cache.test.ts.
+      return { cache, logger: log.logger, responseCache: false };
     });
     movieId = await insertMovie(api.db.pool, {
       title: 'Lighthouse',

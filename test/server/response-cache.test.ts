@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+import { request } from 'node:http';
+import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
+import type pg from 'pg';
+import { openCache, type MovieCache } from '../../src/cache/index.js';
+import { createLogger } from '../../src/logger.js';
+import { queueImport } from '../../src/services/import.js';
+import { createTaskList } from '../../src/workers/tasks.js';
+import { countStatements, metricValue, startTestApi, type TestApi } from '../support/graphql-api.js';
+import { basicsTsv, ratingsTsv, tempDir, writeFiles, type Title } from '../support/imdb-files.js';
+import { testRedis, uniquePrefix } from '../support/redis.js';
+
+const quiet = new WorkerLogger(() => () => undefined);
+const ADMIN_TOKEN = 'response-cache-admin-token-0123';
+
+const MOVIE = 'query Movie($id: ID!) { movie(id: $id) { id title year score { value votes } genres { name } } }';
+const TOP = '{ movies(first: 10, orderBy: SCORE_DESC) { edges { node { id title score { value } } } } }';
+
+const HARBOR: Title = { tconst: 'tt0200001', title: 'Harbor Lights', year: 1994, genres: ['Drama'] };
+const VALLEY: Title = { tconst: 'tt0200002', title: 'Iron Valley', year: 2001, genres: ['Western'] };
+
+/** Imports IMDb files through the real worker tasks, which invalidate through the cache after aggregating. */
+async function importThroughWorker(pool: pg.Pool, cache: MovieCache, titles: Title[], ratings: [string, number, number][]) {
+  const files = await writeFiles(await tempDir(), { 'b.tsv': basicsTsv(titles), 'r.tsv': ratingsTsv(ratings) });
+  const runId = await queueImport(pool, 'imdb', { basics: files['b.tsv']!, ratings: files['r.tsv']! }, 'cli');
+  const taskList = createTaskList({ pool, logger: createLogger('silent'), onMoviesChanged: (ids) => cache.invalidateMovies(ids) });
+  await runOnce({ pgPool: pool, taskList, logger: quiet });
+  const { rows } = await pool.query<{ status: string }>('SELECT status FROM import_runs WHERE id = $1', [runId]);
+  expect(rows[0]!.status).toBe('SUCCEEDED');
+}
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A request with exactly these headers (fetch would add Cache-Control: no-cache to a conditional GET). */
+function raw(url: string, { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('whole-response cache and HTTP caching of GraphQL queries (Redis)', () => {
+  let redis: { url: string; stop(): Promise<void> };
+  let cache: MovieCache;
+  let api: TestApi;
+  let harborId: string;
+
+  const post = (query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) =>
+    raw(api.server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  const get = (params: Record<string, string>, headers: Record<string, string> = {}) =>
+    raw(`${api.server.url}?${new URLSearchParams(params).toString()}`, { headers });
+  const responseHits = () => metricValue(api.origin, 'moviec_cache_hits_total', { kind: 'response' });
+
+  beforeAll(async () => {
+    redis = await testRedis();
+    api = await startTestApi(async (db) => {
+      cache = await openCache({ redisUrl: redis.url, ttlSeconds: 60, pool: db.pool, keyPrefix: uniquePrefix() });
+      return { cache, adminToken: ADMIN_TOKEN };
+    });
+    await importThroughWorker(api.db.pool, cache, [HARBOR, VALLEY], [['tt0200001', 7.0, 5000], ['tt0200002', 6.0, 3000]]);
+    harborId = (await api.db.pool.query<{ id: string }>('SELECT id FROM movies WHERE imdb_id = $1', [HARBOR.tconst])).rows[0]!.id;
+  });
+  afterAll(async () => {
+    await api.close();
+    await cache.close();
+    await redis.stop();
+  });
+
+  it('answers a repeated query from the stored response: no statement, no resolver, the same bytes', async () => {
+    const first = await post(MOVIE, { id: harborId });
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.body)).toEqual({
+      data: { movie: { id: harborId, title: 'Harbor Lights', year: 1994, score: expect.objectContaining({ votes: 5000 }) as unknown, genres: [{ name: 'Drama' }] } },
+    });
+    const hits = await responseHits();
+    let second: RawResponse | undefined;
+    const statements = await countStatements(async () => {
+      second = await post(MOVIE, { id: harborId });
+    });
+    expect(statements).toBe(0);
+    expect(await responseHits()).toBe(hits + 1);
+    expect(second!.body).toBe(first.body);
+    expect(second!.headers['content-type']).toBe(first.headers['content-type']);
+    expect(second!.headers.etag).toBe(first.headers.etag);
+    expect(second!.headers['cache-control']).toBe('public, max-age=60');
+  });
+
+  it('never answers what an aggregation job replaced: read, change through the worker, read again', async () => {
+    // Both hot shapes cached: the movie by id and the top movies page.
+    await post(MOVIE, { id: harborId });
+    await post(TOP);
+    const warm = await countStatements(async () => {
+      await post(MOVIE, { id: harborId });
+      await post(TOP);
+    });
+    expect(warm).toBe(0);
+    const top = (body: string) => (JSON.parse(body) as { data: { movies: { edges: { node: { title: string } }[] } } }).data.movies.edges.map((e) => e.node.title);
+    expect(top((await post(TOP)).body)).toEqual(['Harbor Lights', 'Iron Valley']);
+
+    // The worker's aggregation job rewrites both movies, then invalidates them.
+    await importThroughWorker(
+      api.db.pool,
+      cache,
+      [{ ...HARBOR, title: 'Harbor Lights Redux' }, VALLEY],
+      [['tt0200001', 3.0, 9000], ['tt0200002', 9.0, 3000]],
+    );
+
+    const movie = JSON.parse((await post(MOVIE, { id: harborId })).body) as { data: { movie: { title: string; score: { votes: number } } } };
+    expect(movie.data.movie).toMatchObject({ title: 'Harbor Lights Redux', score: { votes: 9000 } });
+    expect(top((await post(TOP)).body)).toEqual(['Iron Valley', 'Harbor Lights Redux']);
+  });
+
+  it('serves queries over GET with ETag and Cache-Control, and 304 Not Modified on If-None-Match', async () => {
+    const params = { query: MOVIE, variables: JSON.stringify({ id: harborId }), operationName: 'Movie' };
+    const first = await get(params);
+    expect(first.status).toBe(200);
+    expect(first.headers['cache-control']).toBe('public, max-age=60');
+    expect(first.headers.vary).toMatch(/Authorization/);
+    const etag = first.headers.etag as string;
+    expect(etag).toBeTruthy();
+    const again = await get(params, { 'if-none-match': etag });
+    expect(again.status).toBe(304);
+    expect(again.body).toBe('');
+
+    // After a change the same conditional request gets the new answer and a new ETag.
+    await api.db.pool.query(`UPDATE movies SET title = 'Harbor Lights (restored)' WHERE id = $1`, [harborId]);
+    // Until the invalidation the stored answer stands (so what follows proves the invalidation works).
+    expect((await get(params, { 'if-none-match': etag })).status).toBe(304);
+    await cache.invalidateMovies([harborId]);
+    const changed = await get(params, { 'if-none-match': etag });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.etag).not.toBe(etag);
+    expect(changed.body).toContain('Harbor Lights (restored)');
+  });
+
+  it('takes automatic persisted queries: the hash alone over GET once the query is registered', async () => {
+    const query = '{ movies(first: 2) { edges { node { title } } } }';
+    const sha256Hash = createHash('sha256').update(query).digest('hex');
+    const extensions = JSON.stringify({ persistedQuery: { version: 1, sha256Hash } });
+    const unknown = JSON.parse((await get({ extensions })).body) as { errors: { extensions: { code: string } }[] };
+    expect(unknown.errors[0]!.extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+
+    const registered = await raw(api.server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, extensions: JSON.parse(extensions) as unknown }),
+    });
+    expect(registered.status).toBe(200);
+    const byHash = await get({ extensions });
+    expect(byHash.status).toBe(200);
+    expect(JSON.parse(byHash.body)).toEqual(JSON.parse(registered.body));
+    expect(byHash.headers['cache-control']).toBe('public, max-age=60');
+    const hits = await responseHits();
+    const notModified = await get({ extensions }, { 'if-none-match': byHash.headers.etag as string });
+    expect(notModified.status).toBe(304);
+    expect(await responseHits()).toBe(hits + 1);
+  });
+
+  it('keeps answers for a client with credentials private, and stores nothing uncacheable', async () => {
+    const admin = await post(MOVIE, { id: harborId }, { authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(admin.headers['cache-control']).toBe('private, max-age=60');
+    // Import runs have no cache hint: no-store, every time from the database.
+    const runs = '{ importRuns(first: 1) { status } }';
+    expect((await post(runs)).headers['cache-control']).toBe('no-store');
+    const statements = await countStatements(() => post(runs));
+    expect(statements).toBeGreaterThan(0);
+    // Provider.lastRun is live too: it makes an otherwise cacheable answer uncacheable.
+    expect((await post('{ providers { key lastRun { status } } }')).headers['cache-control']).toBe('no-store');
+    expect((await post('{ providers { key name } }')).headers['cache-control']).toBe('public, max-age=60');
+  });
+
+  it('never runs a mutation over GET, and answers mutations no-store', async () => {
+    const mutation = `mutation { recomputeMovie(id: "${harborId}") { id } }`;
+    const overGet = await get({ query: mutation }, { authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(overGet.status).toBe(405);
+    const overPost = await post(mutation, undefined, { authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(overPost.status).toBe(200);
+    expect(overPost.headers['cache-control']).toBe('no-store');
+  });
+
+  it('keeps refusing operations over the limits, however often they come', async () => {
+    const deep = `{ movies { edges { node { ratings { provider { lastRun { provider { lastRun { provider { lastRun { provider { lastRun { provider { name } } } } } } } } } } } } } }`;
+    for (let i = 0; i < 2; i++) {
+      const res = await post(deep);
+      expect(res.status).toBe(400);
+      expect((JSON.parse(res.body) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('QUERY_TOO_COMPLEX');
+    }
+  });
+});
