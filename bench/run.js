@@ -56,6 +56,13 @@ const { values: args } = parseArgs({
     // top, suggest, facets), PostGraphile's among them too: e.g. `--only search,suggest` on a kept
     // catalogue measures search and autocomplete side by side with the peer in a minute.
     only: { type: 'string', default: '' },
+    // API processes (node:cluster on one port) and `moviec worker` processes during the API tests.
+    'api-processes': { type: 'string', default: '1' },
+    workers: { type: 'string', default: '0' },
+    // Replicas: reads through DATABASE_READ_URL (the same server under another role name).
+    'read-url': { type: 'boolean', default: false },
+    // CPU profiles of the MovieC API processes (node --cpu-prof) into this folder.
+    profile: { type: 'string', default: '' },
     // A folder for a persistent catalogue: built on the first run (ingest + aggregation), reused
     // by later runs with the same --size, which then apply new migrations and measure only the API.
     keep: { type: 'string', default: '' },
@@ -69,6 +76,8 @@ const ONLY = args.only ? new Set(args.only.split(',').map((k) => k.trim()).filte
 const measured = (key) => !ONLY || ONLY.has(key);
 const API_SECONDS = Number(args['api-seconds']);
 const CONNECTIONS = Number(args.connections);
+const API_PROCESSES = Math.max(1, Number(args['api-processes']));
+const WORKERS = Math.max(0, Number(args.workers));
 const WORKER_CONCURRENCY = 2; // the default of WORKER_CONCURRENCY (src/config.ts)
 const silentWorkerLogger = new WorkerLogger(() => () => undefined);
 const logger = createLogger('warn', { format: 'json' });
@@ -473,8 +482,18 @@ async function timeJobs(pool, taskList, task, payloads, keyOf) {
 
 // ---- API helpers ---------------------------------------------------------------------------
 
-async function startChild(script, env, name) {
-  const child = spawn(process.execPath, [path.join(here, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** SIGTERM, then the child's exit (so that a CPU profile is written before anything else starts). */
+function stopChild(child) {
+  children.delete(child);
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
+
+async function startChild(script, env, name, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(here, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
@@ -558,24 +577,45 @@ async function apiBenchmarks(pool, url, tmp) {
 
   const redis = await startRedis();
   api.cache = redis ? 'redis' : 'memory';
-  const moviec = await startChild('api-server.js', { DATABASE_URL: url, REDIS_URL: redis?.url ?? '', LOG_LEVEL: 'warn' }, 'MovieC API');
-  log(`MovieC API on port ${moviec.port} (cache: ${moviec.cache})`);
+  api.processes = API_PROCESSES;
+  api.workers = WORKERS;
+  const env = { DATABASE_URL: url, ...(redis ? { REDIS_URL: redis.url } : {}), LOG_LEVEL: 'warn', API_PROCESSES: String(API_PROCESSES) };
+  if (args['read-url']) {
+    // A second URL to the same server under another role: the reads' connections are told apart by it.
+    await pool.query(`DO $$ BEGIN CREATE ROLE moviec_reader LOGIN SUPERUSER PASSWORD 'reader'; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+    env.DATABASE_READ_URL = Object.assign(new URL(url), { username: 'moviec_reader', password: 'reader' }).toString();
+    api.readUrl = true;
+  }
+  const workers = [];
+  for (let i = 0; i < WORKERS; i++) {
+    const child = spawn(process.execPath, [path.join(here, '..', 'bin', 'moviec.js'), 'worker'], { env: { ...process.env, ...env, API_PROCESSES: '' }, stdio: 'ignore' });
+    children.add(child);
+    workers.push(child);
+  }
+  const nodeArgs = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profile)}`] : [];
+  const moviec = await startChild('api-server.js', env, 'MovieC API', nodeArgs);
+  log(`MovieC API on port ${moviec.port} (cache: ${moviec.cache}, ${moviec.processes} process(es), ${WORKERS} worker(s))`);
   const base = `http://127.0.0.1:${moviec.port}`;
   // Warm up: the schema, connections, and the hot ids in the cache.
   await load(base, gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), 2, 'warm-up');
+  if (measured('top')) await load(base, gqlRequest(MOVIEC_QUERIES.top, () => ({})), 1, 'warm-up');
 
   // The machine is shared: its load during the run says how far figures of different runs compare.
   api.loadAverageAtStart = os.loadavg().map((n) => round(n, 1));
   api.moviec = {};
-  if (measured('movieMiss')) api.moviec.movieMiss = await load(base, gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: ids[(100 + i) % ids.length] })), API_SECONDS, 'MovieC movie by id, cache miss');
-  if (measured('movieHit')) api.moviec.movieHit = await load(base, gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), API_SECONDS, 'MovieC movie by id, cache hit');
-  if (measured('search')) api.moviec.search = await load(base, gqlRequest(MOVIEC_QUERIES.search, (i) => ({ q: queries[i % queries.length] })), API_SECONDS, 'MovieC search');
-  if (measured('restSearch')) api.moviec.restSearch = await load(base, restRequest((i) => `/movies/search?query=${encodeURIComponent(queries[(i + 7) % queries.length])}&limit=20`), API_SECONDS, 'MovieC REST search');
-  if (measured('top')) api.moviec.top = await load(base, gqlRequest(MOVIEC_QUERIES.top, () => ({})), API_SECONDS, 'MovieC top movies');
-  if (measured('suggest')) api.moviec.suggest = await load(base, gqlRequest(MOVIEC_QUERIES.suggest, (i) => ({ p: prefixes[(i + 13) % prefixes.length] })), API_SECONDS, 'MovieC autocomplete');
-  if (measured('facets')) api.moviec.facets = await load(base, gqlRequest(MOVIEC_QUERIES.facets, (i) => ({ q: queries[(i + 29) % queries.length] })), API_SECONDS, 'MovieC search with facets');
-  moviec.child.kill('SIGTERM');
-  children.delete(moviec.child);
+  const run = async (key, request, name) => {
+    if (measured(key)) api.moviec[key] = await load(base, request, API_SECONDS, name);
+  };
+  await run('movieMiss', gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: ids[(100 + i) % ids.length] })), 'MovieC movie by id, cache miss');
+  await run('movieHit', gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), 'MovieC movie by id, cache hit');
+  await run('restMovie', restRequest((i) => `/movies/${hot[i % hot.length]}`), 'MovieC REST movie by id, cache hit');
+  await run('search', gqlRequest(MOVIEC_QUERIES.search, (i) => ({ q: queries[i % queries.length] })), 'MovieC search');
+  await run('restSearch', restRequest((i) => `/movies/search?query=${encodeURIComponent(queries[(i + 7) % queries.length])}&limit=20`), 'MovieC REST search');
+  await run('top', gqlRequest(MOVIEC_QUERIES.top, () => ({})), 'MovieC top movies');
+  await run('suggest', gqlRequest(MOVIEC_QUERIES.suggest, (i) => ({ p: prefixes[(i + 13) % prefixes.length] })), 'MovieC autocomplete');
+  await run('facets', gqlRequest(MOVIEC_QUERIES.facets, (i) => ({ q: queries[(i + 29) % queries.length] })), 'MovieC search with facets');
+  await stopChild(moviec.child);
+  for (const worker of workers) await stopChild(worker);
 
   if (!args['skip-peer']) {
     try {
@@ -588,11 +628,14 @@ async function apiBenchmarks(pool, url, tmp) {
       const peerBase = `http://127.0.0.1:${peer.port}`;
       await load(peerBase, gqlRequest(PEER_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), 2, 'warm-up');
       api.postgraphile = {};
+      const runPeer = async (key, request, name) => {
+        if (measured(key)) api.postgraphile[key] = await load(peerBase, request, API_SECONDS, name);
+      };
       // PostGraphile has no response cache: the same shape with many ids and with the hot ids.
-      if (measured('movieMiss')) api.postgraphile.movieMiss = await load(peerBase, gqlRequest(PEER_QUERIES.movie, (i) => ({ id: ids[(100 + i) % ids.length] })), API_SECONDS, 'PostGraphile movie by id, many ids');
-      if (measured('movieHit')) api.postgraphile.movieHit = await load(peerBase, gqlRequest(PEER_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), API_SECONDS, 'PostGraphile movie by id, hot ids');
-      if (measured('search')) api.postgraphile.search = await load(peerBase, gqlRequest(PEER_QUERIES.search, (i) => ({ q: normalizeTitle(queries[i % queries.length]) })), API_SECONDS, 'PostGraphile search');
-      if (measured('top')) api.postgraphile.top = await load(peerBase, gqlRequest(PEER_QUERIES.top, () => ({})), API_SECONDS, 'PostGraphile top movies');
+      await runPeer('movieMiss', gqlRequest(PEER_QUERIES.movie, (i) => ({ id: ids[(100 + i) % ids.length] })), 'PostGraphile movie by id, many ids');
+      await runPeer('movieHit', gqlRequest(PEER_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), 'PostGraphile movie by id, hot ids');
+      await runPeer('search', gqlRequest(PEER_QUERIES.search, (i) => ({ q: normalizeTitle(queries[i % queries.length]) })), 'PostGraphile search');
+      await runPeer('top', gqlRequest(PEER_QUERIES.top, () => ({})), 'PostGraphile top movies');
       peer.child.kill('SIGTERM');
       children.delete(peer.child);
       api.ratios = {};
@@ -690,7 +733,7 @@ function printTable(r) {
   add('aggregation', 'per-movie jobs, movies/s', r.aggregation.perMovieJobs?.jobsPerSecond, `${r.aggregation.perMovieRatioToNoop}x no-op`);
   add('aggregation', 'aggregate-movies chunks of 500, movies/s', r.aggregation.chunkJobs?.moviesPerSecond, r.aggregation.chunkJobs ? `${r.aggregation.chunkRatioToNoop}x no-op` : '');
   add('aggregation', 'Graphile Worker no-op jobs, jobs/s', r.aggregation.noopJobs?.jobsPerSecond);
-  for (const [key, label] of [['movieHit', 'movie by id, cache hit'], ['movieMiss', 'movie by id, cache miss'], ['search', 'search (GraphQL)'], ['restSearch', 'search (REST)'], ['top', 'top movies page'], ['suggest', 'autocomplete (GraphQL)'], ['facets', 'search + facets + totalCount']]) {
+  for (const [key, label] of [['movieHit', 'movie by id, cache hit'], ['movieMiss', 'movie by id, cache miss'], ['restMovie', 'REST movie by id, cache hit'], ['search', 'search (GraphQL)'], ['restSearch', 'search (REST)'], ['top', 'top movies page'], ['suggest', 'autocomplete (GraphQL)'], ['facets', 'search + facets + totalCount']]) {
     const m = r.api.moviec?.[key];
     if (!m) continue;
     const p = r.api.postgraphile?.[key];
