@@ -310,40 +310,73 @@ function printRematch(result: import('../services/rematch.js').RematchResult, li
 async function runImport(runtime: Runtime, provider: string, location: Record<string, string>, wait: boolean): Promise<number> {
   const { pool, logger, config } = runtime;
   // One after the other: jest's ESM loader cannot link modules that share a dependency in parallel.
-  const { queueImport } = await import('../services/import.js');
+  const { claimImport, executeClaimedImport, queueImport } = await import('../services/import.js');
+  if (!wait) {
+    // Queued for whichever worker takes it (the paths are absolute already).
+    const runId = await queueImport(pool, provider, location, 'cli');
+    console.log(`Import run ${runId} queued (${provider}).`);
+    return EXIT.SUCCEEDED;
+  }
   const { DatabaseUnavailableError, waitForAggregation, waitForRun } = await import('../services/import-wait.js');
   const { ImportProgress } = await import('./progress.js');
   const { openInvalidationCache } = await import('../cache/index.js');
   const { startWorker } = await import('../workers/runner.js');
+  const { recoveryFromEnv, startRecovery } = await import('../workers/recovery.js');
   const { enqueueRefit } = await import('../db/scoring-jobs.js');
   const { ingestSettings } = await import('../config.js');
-  const runId = await queueImport(pool, provider, location, 'cli');
-  console.log(`Import run ${runId} queued (${provider}).`);
-  if (!wait) return EXIT.SUCCEEDED;
-  const progress = new ImportProgress(runId);
-  // Work the queue from here too, so the import finishes with or without a separate worker. Under a
-  // progress bar only warnings are logged, unless LOG_LEVEL asks for more.
-  const workerLogger = progress.interactive && !process.env.LOG_LEVEL ? logger.child({}, { level: 'warn' }) : logger;
-  const cache = await openInvalidationCache(runtime);
-  const runner = await startWorker({
-    pool, logger: workerLogger, concurrency: config.WORKER_CONCURRENCY, onMoviesChanged: (ids) => cache.invalidateMovies(ids),
-    ingest: ingestSettings(config),
-  });
-  // A database outage is ridden out for DB_OUTAGE_WAIT_SECONDS (the worker in this process restarts
-  // and the run starts over); after that the CLI says so and exits 3, and the run is left to the next worker.
+  const { randomUUID } = await import('node:crypto');
+
+  // This process runs its import itself (its progress, bytes and phases, are known only here): the
+  // run's ingest job is claimed under this process's worker id, which its liveness connection
+  // carries, so no worker takes it; if this process dies, recovery releases the job to the next worker.
+  const claimer = `pool-cli-${randomUUID()}`;
+  const recovery = startRecovery(pool, logger.child({}, { level: 'warn' }), recoveryFromEnv());
+  recovery.setPoolId(claimer);
+  await recovery.ready;
+  let runId: string | undefined;
+  let progress: InstanceType<typeof ImportProgress> | undefined;
+  let runner: Awaited<ReturnType<typeof startWorker>> | undefined;
+  let cache: Awaited<ReturnType<typeof openInvalidationCache>> | undefined;
+  // A database outage is ridden out for DB_OUTAGE_WAIT_SECONDS (the run starts over here); after
+  // that the CLI says so and exits 3, and the run is left to the next worker.
   const outage = {
     ms: config.DB_OUTAGE_WAIT_SECONDS * 1000,
     onOutage: (error: unknown) => {
-      progress.stop();
+      progress?.stop();
       console.error(`The database is unreachable (${(error as Error).message}); waiting up to ${config.DB_OUTAGE_WAIT_SECONDS} s for it to return.`);
     },
   };
   try {
-    const run = await waitForRun(pool, runId, (r) => progress.onRun(r), 500, outage);
+    const claim = await claimImport(pool, provider, location, 'cli', claimer);
+    runId = claim.runId;
+    console.log(`Import run ${runId} started (${provider}).`);
+    const shown = new ImportProgress(runId);
+    progress = shown;
+    const outcome = await executeClaimedImport(pool, claim, {
+      onPhase: (phase) => shown.onPhase(phase),
+      onRows: (rows) => shown.onRows(rows),
+      onProgress: (done, total) => shown.onInput({ runId: claim.runId, done, total }),
+      settings: ingestSettings(config),
+      outage,
+    });
+    // Aggregation is queued work: any worker may do it, this process's included (with or without
+    // a server). Under a progress bar only warnings are logged, unless LOG_LEVEL asks for more.
+    const workerLogger = shown.interactive && !process.env.LOG_LEVEL ? logger.child({}, { level: 'warn' }) : logger;
+    const invalidation = await openInvalidationCache(runtime);
+    cache = invalidation;
+    runner = await startWorker({
+      pool, logger: workerLogger, concurrency: config.WORKER_CONCURRENCY, onMoviesChanged: (ids) => invalidation.invalidateMovies(ids),
+      ingest: ingestSettings(config),
+    });
+    // Taken over by a worker after an outage: follow it there.
+    const run = outcome
+      ? { id: claim.runId, status: outcome.status, rows_read: outcome.rowsRead, rows_changed: outcome.rowsChanged,
+          rows_rejected: outcome.rowsRejected, movies_queued: outcome.moviesQueued, error: outcome.error }
+      : await waitForRun(pool, claim.runId, (r) => shown.onRun(r), 500, outage);
     // The scoring refit the run queued is not debounced here: the import ends when it is done.
     if (run.status !== 'FAILED' && run.movies_queued > 0) await enqueueRefit(pool, 0);
-    if (run.status !== 'FAILED') await waitForAggregation(pool, (n) => progress.onAggregation(n), 500, outage);
-    progress.stop();
+    if (run.status !== 'FAILED') await waitForAggregation(pool, (n) => shown.onAggregation(n), 500, outage);
+    shown.stop();
     console.log(
       `rows read ${run.rows_read}, changed ${run.rows_changed}, rejected ${run.rows_rejected}, movies updated ${run.movies_queued}`,
     );
@@ -352,17 +385,18 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
     console.log(`Import run ${run.id} ${run.status}`);
     return EXIT[run.status as keyof typeof EXIT] ?? EXIT.FAILED;
   } catch (error) {
-    if (!(error instanceof DatabaseUnavailableError)) throw error;
-    progress.stop();
+    if (!(error instanceof DatabaseUnavailableError) || runId === undefined) throw error;
+    progress?.stop();
     console.error(
       `Error: ${error.message}. Import run ${runId} is not lost: the next worker (moviec worker or npm start) finishes it; ` +
         `follow it with: moviec status --run ${runId}`,
     );
     return EXIT.DATABASE_UNAVAILABLE;
   } finally {
-    progress.stop();
-    await runner.stop();
-    await cache.close();
+    progress?.stop();
+    await runner?.stop();
+    await cache?.close();
+    await recovery.stop();
   }
 }
 

@@ -22,13 +22,15 @@ export interface ImportProgressOptions {
   now?: () => number;
 }
 
-type Phase = 'queued' | 'reading' | 'aggregating';
+type Phase = 'queued' | 'reading' | 'merging' | 'matching' | 'aggregating';
 
 /**
- * Progress of `moviec import`: rows read and their rate from the run's rows_read (written every
- * ~2 s by the ingest, seen by any process), the current file's bytes with an ETA when this
- * process reads it itself and knows its size, then the aggregation jobs left. On a terminal a
- * bar; otherwise plain lines for logs.
+ * Progress of `moviec import`, which runs its import itself: the phases as they happen (reading,
+ * merging, matching, aggregating); while reading, the current file's bytes read (compressed bytes
+ * for a gzipped file), percentage, byte rate and ETA when its size is known, and rows read with
+ * their rate; then the aggregation jobs left. A run followed in another process (taken over by
+ * a worker) shows rows from the run's rows_read. On a terminal a bar; otherwise plain lines for
+ * logs, one at each phase and at most every `plainEveryMs` in between.
  */
 export class ImportProgress {
   readonly interactive: boolean;
@@ -58,6 +60,20 @@ export class ImportProgress {
     if (run.status === 'RUNNING' && this.phase === 'queued') this.phase = 'reading';
     this.rows = run.rows_read;
     if (run.status === 'RUNNING') this.rowRate.add(run.rows_read, this.now());
+    this.render();
+  }
+
+  /** A step of the import this process runs (services/import.ts executeImport). */
+  onPhase(phase: 'reading' | 'merging' | 'matching'): void {
+    this.phase = phase;
+    this.render();
+  }
+
+  /** Rows read so far by the import this process runs. */
+  onRows(rows: number): void {
+    if (this.phase === 'queued') this.phase = 'reading';
+    this.rows = rows;
+    this.rowRate.add(rows, this.now());
     this.render();
   }
 
@@ -97,14 +113,26 @@ export class ImportProgress {
           .join(' | '),
       };
     }
+    if (this.phase === 'merging' || this.phase === 'matching') {
+      const elapsed = `${formatDuration((this.now() - this.started) / 1000)} elapsed`;
+      return { label: `${run} ${this.phase}`, fraction: null, detail: `${formatCount(this.rows)} rows read | ${elapsed}` };
+    }
     const rowsPerSecond = this.rowRate.perSecond();
     const parts = [`${formatCount(this.rows)} rows`, rowsPerSecond === null ? null : `${formatCount(rowsPerSecond)} rows/s`];
     const input = this.input;
     if (input?.total) {
       const eta = this.byteRate.secondsUntil(input.total);
-      parts.unshift(`file ${input.index}: ${formatBytes(input.done)}/${formatBytes(input.total)}`);
+      const bytesPerSecond = this.byteRate.perSecond();
+      parts.unshift(
+        `file ${input.index}: ${formatBytes(input.done)}/${formatBytes(input.total)}`,
+        bytesPerSecond === null ? null : `${formatBytes(bytesPerSecond)}/s`,
+      );
       parts.push(eta === null ? null : `ETA ${formatDuration(eta)}`);
       return { label: `${run} reading`, fraction: Math.min(1, input.done / input.total), detail: parts.filter(Boolean).join(' | ') };
+    }
+    if (input) {
+      const bytesPerSecond = this.byteRate.perSecond();
+      parts.unshift(`file ${input.index}: ${formatBytes(input.done)} read`, bytesPerSecond === null ? null : `${formatBytes(bytesPerSecond)}/s`);
     }
     parts.push(`${formatDuration((this.now() - this.started) / 1000)} elapsed`);
     return { label: `${run} reading`, fraction: null, detail: parts.filter(Boolean).join(' | ') };
@@ -147,8 +175,10 @@ export class ImportProgress {
   private renderPlain(): void {
     const at = this.now();
     const every = this.options.plainEveryMs ?? 10_000;
-    if (this.lastPlain.phase === this.phase && at - this.lastPlain.at < every) return;
-    this.lastPlain = { at, phase: this.phase };
+    // A line at each phase and at each new input file, and at most every `every` ms in between.
+    const step = `${this.phase} ${this.input?.index ?? 0}`;
+    if (this.lastPlain.phase === step && at - this.lastPlain.at < every) return;
+    this.lastPlain = { at, phase: step };
     const { label, fraction, detail } = this.view();
     const percent = fraction === null ? '' : ` ${Math.floor(fraction * 100)}% |`;
     (this.options.print ?? console.log)(`${label}:${percent} ${detail}`);

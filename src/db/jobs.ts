@@ -58,6 +58,42 @@ export async function enqueueIngest(db: pg.Pool | pg.PoolClient, runId: string):
 }
 
 /**
+ * Claims an import run's ingest job for the process that runs the import itself (`moviec import`):
+ * the job is locked under `claimer`, a worker id of the `pool-…` form, so no worker takes it. The
+ * claimer holds a liveness connection named after it (src/workers/recovery.ts); if it dies, recovery
+ * releases the job like any dead worker's and the next worker finishes the run. Counts an attempt,
+ * as a worker taking the job does. Returns the job id.
+ */
+export async function claimIngestJob(db: pg.Pool | pg.PoolClient, runId: string, claimer: string): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE graphile_worker._private_jobs SET locked_by = $2, locked_at = now(), attempts = attempts + 1
+      WHERE key = $1 AND locked_at IS NULL RETURNING id::text`,
+    [jobKey.ingest(runId), claimer],
+  );
+  if (!rows[0]) throw new Error(`the ingest job of import run ${runId} is not available to claim`);
+  return rows[0].id;
+}
+
+/**
+ * Takes a claimed ingest job back after an outage (the claimer's liveness connection dropped, so
+ * recovery may have released it): true when it is still, or again, this claimer's; false when
+ * another worker took it or it is gone.
+ */
+export async function reclaimIngestJob(db: pg.Pool, jobId: string, claimer: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE graphile_worker._private_jobs SET locked_by = $2, locked_at = now()
+      WHERE id = $1::bigint AND (locked_by = $2 OR locked_at IS NULL)`,
+    [jobId, claimer],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Completes (removes) a claimed job once its claimer finished the work, as a worker completes its job. */
+export async function completeClaimedJob(db: pg.Pool, jobId: string, claimer: string): Promise<void> {
+  await db.query('DELETE FROM graphile_worker._private_jobs WHERE id = $1::bigint AND locked_by = $2', [jobId, claimer]);
+}
+
+/**
  * Queues one retry of title matching for waiting rows, a few seconds out so that a burst of new
  * movies (an import's aggregation) is matched against once; nothing when no row is waiting.
  */

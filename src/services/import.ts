@@ -3,9 +3,9 @@ import { clearImportErrors } from '../db/import-errors.js';
 import {
   createImportRun, failImportRun, findPreviousRun, finishImportRun, reportRowsRead, startImportRun, type FinalStatus,
 } from '../db/import-runs.js';
-import { enqueueIngest } from '../db/jobs.js';
+import { claimIngestJob, completeClaimedJob, enqueueIngest, reclaimIngestJob } from '../db/jobs.js';
 import { isConnectionError, isTransientConflict } from '../db/errors.js';
-import { withTransaction } from '../db/pool.js';
+import { ping, withTransaction } from '../db/pool.js';
 import { queueAggregationOfChanges } from '../db/record-changes.js';
 import { clearStaging } from '../db/staging.js';
 import { mergeRun } from '../ingest/merge.js';
@@ -17,6 +17,7 @@ import { type SourceLocation } from '../sources/types.js';
 import { SourceError } from '../errors.js';
 import type { IngestSettings } from '../config.js';
 import { DEFAULT_INPUT_LIMITS } from '../sources/limits.js';
+import { riding } from './import-wait.js';
 
 export type ImportTrigger = 'cli' | 'api' | 'startup' | 'schedule' | 'inbox';
 export type { FinalStatus };
@@ -48,8 +49,72 @@ export async function queueImport(
   });
 }
 
+/**
+ * An import run claimed by the process that runs it itself (`moviec import`): its ingest job is
+ * locked under `claimer` (a worker id, `pool-…`), so no worker takes it.
+ */
+export interface ImportClaim {
+  runId: string;
+  jobId: string;
+  claimer: string;
+}
+
+/**
+ * Records a run and its ingest job claimed by this process, atomically (validates the location
+ * first). The process must hold a liveness connection named after `claimer` (src/workers/recovery.ts):
+ * if it dies, recovery releases the job and the next worker finishes the run.
+ */
+export async function claimImport(
+  pool: pg.Pool,
+  providerKey: string,
+  location: SourceLocation,
+  trigger: ImportTrigger,
+  claimer: string,
+): Promise<ImportClaim> {
+  const adapter = getAdapter(providerKey);
+  adapter.checkLocation(location);
+  return withTransaction(pool, async (client) => {
+    const runId = await createImportRun(client, adapter.definition.key, trigger, location);
+    await enqueueIngest(client, runId);
+    const jobId = await claimIngestJob(client, runId, claimer);
+    return { runId, jobId, claimer };
+  });
+}
+
+/**
+ * Runs a claimed import in this process (executeImport), then completes its job. A database
+ * outage is ridden out for `outage.ms` (then DatabaseUnavailableError: the job is released by
+ * recovery once this process is gone); when the database returns, the run starts over here if the
+ * job is still, or again, this process's. Returns null when another worker took the run over
+ * meanwhile (follow it with waitForRun).
+ */
+export async function executeClaimedImport(
+  pool: pg.Pool,
+  claim: ImportClaim,
+  options: ExecuteOptions & { outage: { ms: number; onOutage: (error: unknown) => void } },
+): Promise<ImportOutcome | null> {
+  for (;;) {
+    try {
+      const outcome = await executeImport(pool, claim.runId, options);
+      await completeClaimedJob(pool, claim.jobId, claim.claimer);
+      return outcome;
+    } catch (error) {
+      if (!isConnectionError(error) && !isTransientConflict(error)) throw error;
+      await riding(() => ping(pool), options.outage.ms, options.outage.onOutage);
+      if (!(await riding(() => reclaimIngestJob(pool, claim.jobId, claim.claimer), options.outage.ms, options.outage.onOutage))) return null;
+    }
+  }
+}
+
+/** The steps of an import as they happen (`moviec import` shows them). */
+export type ImportPhase = 'reading' | 'merging' | 'matching';
+
 export interface ExecuteOptions {
   onProgress?: (done: number, total: number | null) => void;
+  /** Each step as it starts. */
+  onPhase?: (phase: ImportPhase) => void;
+  /** Rows read so far, every thousand rows. */
+  onRows?: (rowsRead: number) => void;
   /** How often rows_read is written to the run while reading, for pollers. */
   progressEveryMs?: number;
   /** Input limits and withdrawal grace (config.ts ingestSettings); the defaults when absent. */
@@ -74,10 +139,15 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
   const limits = options.settings?.limits ?? DEFAULT_INPUT_LIMITS;
   const staging = new StagingWriter(pool, runId, undefined, limits);
   try {
+    options.onPhase?.('reading');
     const adapter = getAdapter(run.provider_key);
     const previousRun = await findPreviousRun(pool, run.provider_key, runId);
     let lastReport = Date.now();
-    const context = { onProgress: options.onProgress, previousRun, limits };
+    const onProgress = options.onProgress && ((done: number, total: number | null) => {
+      options.onRows?.(staging.counts.rowsRead);
+      options.onProgress!(done, total);
+    });
+    const context = { onProgress, previousRun, limits };
     const report = async () => {
       if (Date.now() - lastReport > (options.progressEveryMs ?? 2000)) {
         lastReport = Date.now();
@@ -97,9 +167,12 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
       }
     }
     await staging.flush();
+    options.onRows?.(staging.counts.rowsRead);
 
     return await withTransaction(pool, async (client) => {
+      options.onPhase?.('merging');
       const merged = await mergeRun(client, runId, adapter.definition);
+      options.onPhase?.('matching');
       await matchChanges(merged.changes);
       const moviesQueued = await queueAggregationOfChanges(merged.changes);
       await clearStaging(client, runId);

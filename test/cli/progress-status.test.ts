@@ -57,7 +57,7 @@ describe('import progress', () => {
     expect(progress.view()).toEqual({
       label: 'run 6 reading',
       fraction: 0.25,
-      detail: 'file 1: 1.0 MB/4.0 MB | 50,000 rows | ETA 0:06',
+      detail: 'file 1: 1.0 MB/4.0 MB | 500.0 kB/s | 50,000 rows | ETA 0:06',
     });
     at(3000);
     reportInputProgress('6', 100, 1_000); // the next file of the run starts from 0
