@@ -28,7 +28,9 @@ export async function movieIdByExternalId(pool: pg.Pool, providerKey: string, ex
 
 /**
  * Ratings with what explains them (calibrated value, prior) and their freshness: fetchedAt is when
- * MovieC last read any record of that provider for the movie (an import touches every row it reads).
+ * MovieC last read any record of that provider for the movie (an import touches every row it reads);
+ * sourceUpdatedAt the newest date the provider gives for that rating kind on those records
+ * (provider_records.ratings[].sourceUpdatedAt), null when it gives none.
  */
 export async function ratingsForMovies(pool: pg.Pool, ids: readonly string[]): Promise<RatingRecord[]> {
   const { rows } = await pool.query<RatingRecord>(
@@ -36,9 +38,13 @@ export async function ratingsForMovies(pool: pg.Pool, ids: readonly string[]): P
             r.raw_scale AS "rawScale", r.normalized, r.calibrated, r.prior_mean AS "priorMean",
             r.prior_votes AS "priorVotes", r.votes,
             to_char(seen.fetched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "fetchedAt",
-            NULL::text AS "sourceUpdatedAt"
+            to_char(seen.source_updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "sourceUpdatedAt"
        FROM ratings r
-       LEFT JOIN LATERAL (SELECT max(pr.last_seen_at) AS fetched_at FROM provider_records pr
+       LEFT JOIN LATERAL (SELECT max(pr.last_seen_at) AS fetched_at, max(dated.at) AS source_updated_at
+                            FROM provider_records pr
+                            LEFT JOIN LATERAL (SELECT max((e->>'sourceUpdatedAt')::timestamptz) AS at
+                                                 FROM jsonb_array_elements(pr.ratings) e
+                                                WHERE e->>'kind' = r.kind AND e ? 'sourceUpdatedAt') dated ON true
                            WHERE pr.movie_id = r.movie_id AND pr.provider_key = r.provider_key) seen ON true
       WHERE r.movie_id = ANY($1::uuid[])
       ORDER BY r.provider_key, r.kind`,

@@ -55,8 +55,12 @@ export async function mergeStagedRun(client: pg.PoolClient, runId: string, provi
         ORDER BY external_id, id DESC
      ), separate_ratings AS (
        SELECT external_id,
-              jsonb_agg(jsonb_build_object('kind', kind, 'value', value, 'votes', votes) ORDER BY kind) AS ratings
-         FROM (SELECT DISTINCT ON (external_id, kind) external_id, kind, value, votes
+              -- sourceUpdatedAt only when the provider dates the rating, as in a record's own ratings.
+              jsonb_agg(jsonb_build_object('kind', kind, 'value', value, 'votes', votes)
+                        || CASE WHEN source_updated_at IS NULL THEN '{}'::jsonb
+                                ELSE jsonb_build_object('sourceUpdatedAt', to_char(source_updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) END
+                        ORDER BY kind) AS ratings
+         FROM (SELECT DISTINCT ON (external_id, kind) external_id, kind, value, votes, source_updated_at
                  FROM import_staging_ratings WHERE run_id = $1
                 ORDER BY external_id, kind, id DESC) r
         GROUP BY external_id

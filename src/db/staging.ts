@@ -22,6 +22,8 @@ export interface StagedRatingRow {
   value: number;
   votes: number | null;
   line: number | null;
+  /** ISO 8601, when the provider dates the rating. */
+  source_updated_at: string | null;
 }
 
 /** Writes staged records; returns the bytes written (the COPY text's length). */
@@ -39,9 +41,10 @@ export async function copyStagedRatings(pool: pg.Pool, runId: string, ratings: S
   if (!ratings.length) return 0;
   return await copyInto(
     pool,
-    'import_staging_ratings (run_id, external_id, kind, value, votes, line)',
+    'import_staging_ratings (run_id, external_id, kind, value, votes, line, source_updated_at)',
     ratings
-      .map((r) => `${runId}\t${copyText(r.external_id)}\t${copyText(r.kind)}\t${r.value}\t${r.votes ?? '\\N'}\t${r.line ?? '\\N'}\n`)
+      .map((r) =>
+        `${runId}\t${copyText(r.external_id)}\t${copyText(r.kind)}\t${r.value}\t${r.votes ?? '\\N'}\t${r.line ?? '\\N'}\t${r.source_updated_at === null ? '\\N' : copyText(r.source_updated_at)}\n`)
       .join(''),
   );
 }

@@ -131,5 +131,6 @@ function toStagedRating(item: StagedRating): StagedRatingRow {
     value: item.rating.value,
     votes: item.rating.votes,
     line: item.line ?? null,
+    source_updated_at: item.rating.sourceUpdatedAt ?? null,
   };
 }

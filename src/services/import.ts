@@ -113,7 +113,7 @@ export interface ExecuteOptions {
   onProgress?: (done: number, total: number | null) => void;
   /** Each step as it starts. */
   onPhase?: (phase: ImportPhase) => void;
-  /** Rows read so far, every thousand rows. */
+  /** Rows read so far, with each progress report of the input. */
   onRows?: (rowsRead: number) => void;
   /** How often rows_read is written to the run while reading, for pollers. */
   progressEveryMs?: number;

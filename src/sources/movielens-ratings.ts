@@ -23,6 +23,8 @@ export interface Tally {
   sum: number;
   count: number;
   firstLine: number;
+  /** The newest rating's timestamp (seconds since 1970): when MovieLens last saw the movie rated. */
+  latest: number;
 }
 
 /** The header MovieLens writes; any other (columns in another order, extra columns) takes the CSV parser. */
@@ -31,7 +33,7 @@ const QUOTE = 0x22;
 const CR = 0x0d;
 
 /**
- * Tallies `stream`'s ratings into `tallies` (movieId -> sum, count, first line), yielding batches of
+ * Tallies `stream`'s ratings into `tallies` (movieId -> sum, count, first line, newest timestamp), yielding batches of
  * the rejects `onRow` returns for rows it cannot tally. `onRow` is the CSV path's per-row check
  * (movielens.ts tallyRating): it is called for every row the scan does not settle itself.
  */
@@ -157,15 +159,17 @@ function tallyLine(text: string, start: number, end: number, line: number, byNum
   if (c4 >= 0 && c4 < end) return false;
   if (!plainId(text, start, c1) || !plainId(text, c1 + 1, c2) || !digits(text, c3 + 1, end)) return false;
   const movie = numberAt(text, c1 + 1, c2);
-  if (!Number.isSafeInteger(movie) || !Number.isSafeInteger(numberAt(text, c3 + 1, end))) return false;
+  const timestamp = numberAt(text, c3 + 1, end);
+  if (!Number.isSafeInteger(movie) || !Number.isSafeInteger(timestamp)) return false;
   const value = ratingAt(text, c2 + 1, c3);
   if (value === null) return false;
   const tally = byNumber.get(movie);
   if (tally) {
     tally.sum += value;
     tally.count++;
+    if (timestamp > tally.latest) tally.latest = timestamp;
   } else {
-    byNumber.set(movie, { sum: value, count: 1, firstLine: line });
+    byNumber.set(movie, { sum: value, count: 1, firstLine: line, latest: timestamp });
   }
   return true;
 }
@@ -220,6 +224,7 @@ function mergeTallies(byNumber: Map<number, Tally>, tallies: Map<string, Tally>)
     other.sum += tally.sum;
     other.count += tally.count;
     other.firstLine = Math.min(other.firstLine, tally.firstLine);
+    other.latest = Math.max(other.latest, tally.latest);
   }
   byNumber.clear();
 }

@@ -34,6 +34,11 @@ export interface Link {
 
 export type { Tally };
 
+/** The newest rating's time as ISO 8601: the rating's sourceUpdatedAt; none beyond the dates JavaScript can hold. */
+export function latestRatingAt(tally: Tally): string | undefined {
+  return tally.latest <= 8_640_000_000_000 ? new Date(tally.latest * 1000).toISOString() : undefined;
+}
+
 export const movieLensAdapter: SourceAdapter = {
   ...movieLensFacts,
   checkLocation(location) {
@@ -106,7 +111,10 @@ async function* readRatings(location: string, movieIds: Set<string>, context: Re
   let batch: SourceItem[] = [];
   for (const [movieId, tally] of ordered) {
     batch.push(movieIds.has(movieId)
-      ? { type: 'rating', externalId: movieId, rating: { kind: 'users', value: mean(tally), votes: tally.count } }
+      ? {
+          type: 'rating', externalId: movieId,
+          rating: { kind: 'users', value: mean(tally), votes: tally.count, sourceUpdatedAt: latestRatingAt(tally) },
+        }
       : {
           type: 'reject', line: tally.firstLine, reference: movieId,
           reason: `ratings.csv rates movieId ${movieId} ${tally.count} time${tally.count === 1 ? '' : 's'}, but movies.csv does not list it`,
@@ -195,13 +203,15 @@ export function tallyRating(row: CsvRow, tallies: Map<string, Tally>): SourceIte
     const movieId = id(row.get('movieId'), 'movieId');
     const value = decimal(row.get('rating'), 'rating', 0.5, 5);
     if (value === null) throw new RowError('rating is empty');
-    if (wholeNumber(row.get('timestamp'), 'timestamp', 0, MAX_ID) === null) throw new RowError('timestamp is empty');
+    const timestamp = wholeNumber(row.get('timestamp'), 'timestamp', 0, MAX_ID);
+    if (timestamp === null) throw new RowError('timestamp is empty');
     const tally = tallies.get(movieId);
     if (tally) {
       tally.sum += value;
       tally.count++;
+      if (timestamp > tally.latest) tally.latest = timestamp;
     } else {
-      tallies.set(movieId, { sum: value, count: 1, firstLine: row.line });
+      tallies.set(movieId, { sum: value, count: 1, firstLine: row.line, latest: timestamp });
     }
     return null;
   } catch (error) {

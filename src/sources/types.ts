@@ -19,6 +19,8 @@ export interface SourceRating {
   kind: string;
   value: number;
   votes: number | null;
+  /** When the provider says it last updated this rating (ISO 8601), if it says. */
+  sourceUpdatedAt?: string;
 }
 
 /** A provider's movie, with the fields MovieC extracts and the raw row it came from. */

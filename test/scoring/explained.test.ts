@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { jest } from '@jest/globals';
 import { SAMPLES } from '../../src/catalogue/sample.js';
 import { buildCli } from '../../src/cli/index.js';
@@ -173,6 +175,33 @@ describe('explained scores on the bundled samples', () => {
       }),
     );
     expect(orders[0]).not.toBe(orders[1]);
+  });
+
+  it('a MovieLens rating carries the provider’s own date: the newest ratings.csv timestamp of the movie', async () => {
+    const dir = String(SAMPLES.find((s) => s.provider === 'movielens')!.location.dir);
+    const latest = new Map<string, number>();
+    for (const line of (await readFile(path.join(dir, 'ratings.csv'), 'utf8')).trim().split('\n').slice(1)) {
+      const [, movieId, , timestamp] = line.split(',');
+      latest.set(movieId!, Math.max(latest.get(movieId!) ?? 0, Number(timestamp)));
+    }
+    const { rows } = await api.db.pool.query<{ movie_id: string; external_ids: string[] }>(
+      `SELECT pr.movie_id, array_agg(pr.external_id) AS external_ids FROM provider_records pr
+        WHERE pr.provider_key = 'movielens'
+          AND EXISTS (SELECT 1 FROM ratings r WHERE r.movie_id = pr.movie_id AND r.provider_key = 'movielens')
+        GROUP BY pr.movie_id ORDER BY pr.movie_id LIMIT 8`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    const query = `query($id: ID!) { movie(id: $id) { ratings { provider { key } kind fetchedAt sourceUpdatedAt } } }`;
+    for (const row of rows) {
+      const { data } = await api.gql(query, { id: row.movie_id });
+      const ratings = data.movie.ratings as { provider: { key: string }; kind: string; fetchedAt: string; sourceUpdatedAt: string | null }[];
+      // The newest date of the movie's MovieLens records.
+      const newest = Math.max(...row.external_ids.map((id) => latest.get(id) ?? 0));
+      const movielens = ratings.find((r) => r.provider.key === 'MOVIELENS');
+      expect(movielens?.sourceUpdatedAt).toBe(new Date(newest * 1000).toISOString());
+      // A provider that gives no date (IMDb) says so with null.
+      for (const r of ratings.filter((x) => x.provider.key === 'IMDB')) expect(r.sourceUpdatedAt).toBeNull();
+    }
   });
 
   it('each rating says when MovieC read it, and turns stale just past its provider’s refresh interval', async () => {

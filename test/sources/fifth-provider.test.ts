@@ -132,7 +132,7 @@ describe('a fifth provider from one module (MOVIEC_PROVIDER_MODULES)', () => {
       expect(imdb.text).toMatch(/Import run \d+ SUCCEEDED$/);
       // The real process writes the provider's reference row (the registry's) and imports its CSV.
       const run = await moviecProcess({ DATABASE_URL: db.url }, 'import', 'STARBOARD_CLUB', '--file', CSV);
-      expect(run.stdout).toMatch(/Import run \d+ queued \(starboardclub\)\.\n[\s\S]*Import run \d+ SUCCEEDED\n$/);
+      expect(run.stdout).toMatch(/Import run \d+ started \(starboardclub\)\.\n[\s\S]*Import run \d+ SUCCEEDED\n$/);
       expect(run.code).toBe(0);
       const app = await createApp({ pool: db.pool, prisma: db.prisma });
       server = await app.start(0, '127.0.0.1');

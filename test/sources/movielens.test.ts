@@ -72,7 +72,10 @@ const record = (fields: Partial<Extract<SourceItem, { type: 'record' }>['record'
     tmdbId: null, overview: null, posterUrl: null, isAdult: false, payload: {}, ...fields,
   },
 });
-const users = (externalId: string, value: number, votes: number): SourceItem => ({ type: 'rating', externalId, rating: { kind: 'users', value, votes } });
+/** A users rating dated by the newest timestamp among its movie's ratings (the provider's own date). */
+const users = (externalId: string, value: number, votes: number, latest: number): SourceItem => ({
+  type: 'rating', externalId, rating: { kind: 'users', value, votes, sourceUpdatedAt: new Date(latest * 1000).toISOString() },
+});
 
 const EXPECTED: SourceItem[] = [
   { type: 'reject', line: 10, reference: '3', reason: 'links.csv: imdbId must be an IMDb number like 114709, found "abc"', excerpt: '3,abc,1' },
@@ -124,13 +127,13 @@ const EXPECTED: SourceItem[] = [
   { type: 'reject', line: 8, reference: '1', reason: 'ratings.csv: rating 6.0 is out of range 0.5-5', excerpt: '4,1,6.0,964982176' },
   { type: 'reject', line: 9, reference: '2', reason: 'ratings.csv: rating must be a number, found "abc"', excerpt: '4,2,abc,964984041' },
   { type: 'reject', line: 10, reference: '2', reason: 'ratings.csv: rating is empty', excerpt: '4,2,,964984041' },
-  users('1', 4, 3),
-  users('2', 3.5, 1),
-  users('2571', 4.75, 2),
+  users('1', 4, 3, 964982931),
+  users('2', 3.5, 1, 964981247),
+  users('2571', 4.75, 2, 964983815),
   { type: 'reject', line: 11, reference: '8888', reason: 'ratings.csv rates movieId 8888 2 times, but movies.csv does not list it' },
-  users('29', 0.5, 1),
-  users('79132', 3.833, 3),
-  users('3', 3.667, 3),
+  users('29', 0.5, 1, 964980868),
+  users('79132', 3.833, 3, 964980868),
+  users('3', 3.667, 3, 964980868),
 ];
 
 describe('MovieLens title and year', () => {
