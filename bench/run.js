@@ -533,11 +533,24 @@ async function startRedis() {
 /** SQL functions PostGraphile exposes as query fields, doing what MovieC's search and top page do. */
 const PEER_FUNCTIONS = `
 -- query: normalised by the one title normaliser (normalizeTitle) before it is sent.
+-- Candidates as MovieC's first search found them (from indexes only: up to 200 titles starting with
+-- the query, up to 1,000 with a similar word sequence), ranked by trigram similarity.
+CREATE OR REPLACE FUNCTION bench_title_candidates(query text) RETURNS TABLE (movie_id uuid, matched text)
+LANGUAGE sql STABLE STRICT
+SET enable_seqscan = off
+SET pg_trgm.word_similarity_threshold = 0.45
+AS $$
+  (SELECT t.movie_id, t.normalized FROM movie_titles t
+    WHERE t.normalized COLLATE "C" >= query AND t.normalized COLLATE "C" < query || chr(1114111)
+    ORDER BY t.normalized COLLATE "C" LIMIT 200)
+  UNION ALL
+  (SELECT t.movie_id, t.normalized FROM movie_titles t WHERE length(query) >= 3 AND query <% t.normalized LIMIT 1000)
+$$;
 CREATE OR REPLACE FUNCTION bench_search_movies(query text) RETURNS SETOF movies LANGUAGE sql STABLE AS $$
   SELECT m.* FROM (
     SELECT c.movie_id,
            max(round(((word_similarity(query, c.matched) + similarity(query, c.matched)) / 2)::numeric, 2))::float8 AS rank
-      FROM moviec_title_candidates(query, 200, 1000) c GROUP BY c.movie_id) hit
+      FROM bench_title_candidates(query) c GROUP BY c.movie_id) hit
   JOIN movies m ON m.id = hit.movie_id
   ORDER BY hit.rank DESC, coalesce(m.score_value, -1) DESC, m.id DESC
 $$;

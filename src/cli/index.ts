@@ -205,7 +205,7 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
         const { pool } = runtime;
         if (!options.all && !options.movie) throw new UsageError('give --all or --movie ID');
         const [{ aggregateAndInvalidate, aggregateEverything }, { movieExists }] = await Promise.all([
-          import('../services/aggregation.js'), import('../db/lookups.js'),
+          import('../services/aggregation.js'), import('../db/movies.js'),
         ]);
         if (options.movie && !(await movieExists(pool, options.movie))) {
           throw new UsageError(`moviec aggregate: no movie with id ${options.movie} (ids are on the website and in the API)`);

@@ -3,7 +3,7 @@ import { mkdir, open, readdir, readFile, realpath, unlink, writeFile } from 'nod
 import path from 'node:path';
 import pg from 'pg';
 import { StartupError } from '../startup-error.js';
-import { embeddedUrl, startEmbeddedPostgres, stopEmbeddedPostgres, type EmbeddedOptions } from './embedded.js';
+import { embeddedUrl, ensureDatabase, startEmbeddedPostgres, stopEmbeddedPostgres, type EmbeddedOptions } from './embedded.js';
 
 /**
  * Who may use, start and stop the embedded PostgreSQL of one data folder (MOVIEC_DATA_DIR/pg).
@@ -109,17 +109,6 @@ export async function runningServer(dataDir: string): Promise<{ pid: number; por
     return null;
   } finally {
     await client.end().catch(() => undefined);
-  }
-}
-
-async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!rowCount) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-  } finally {
-    await client.end();
   }
 }
 

@@ -132,7 +132,8 @@ async function initialise(binDir: string, dataDir: string, runAs: RunAs | undefi
   }
 }
 
-async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+/** Creates the database `name` unless it exists. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {

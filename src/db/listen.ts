@@ -2,8 +2,9 @@ import type pg from 'pg';
 import type { Logger } from '../logger.js';
 
 /**
- * One connection LISTENing on some channels, reconnecting after a loss (messages sent meanwhile
- * are missed; onReconnect lets the caller make up for it).
+ * PostgreSQL LISTEN/NOTIFY, the one home of its SQL: `notify` sends, `listenToChannels` keeps one
+ * connection LISTENing on some channels, reconnecting after a loss (messages sent meanwhile are
+ * missed; onReconnect lets the caller make up for it).
  */
 export interface ChannelListener {
   close(): Promise<void>;
@@ -11,11 +12,15 @@ export interface ChannelListener {
 
 const RECONNECT_MS = 1000;
 
+export async function notify(db: pg.Pool | pg.PoolClient, channel: string, payload: string): Promise<void> {
+  await db.query('SELECT pg_notify($1, $2)', [channel, payload]);
+}
+
 export async function listenToChannels(
   pool: pg.Pool,
   channels: string[],
   onMessage: (channel: string, payload: string) => void,
-  options: { logger?: Logger; onReconnect?: () => void } = {},
+  options: { logger?: Logger; onReconnect?: () => void; lostMessage?: string } = {},
 ): Promise<ChannelListener> {
   let client: pg.PoolClient | null = null;
   let closed = false;
@@ -48,7 +53,7 @@ export async function listenToChannels(
   };
   const retry = (error: unknown) => {
     if (closed) return;
-    options.logger?.warn({ err: error, channels }, 'lost a LISTEN connection; reconnecting');
+    options.logger?.warn({ err: error, channels }, options.lostMessage ?? 'lost a LISTEN connection; reconnecting');
     timer = setTimeout(() => void connect(true), RECONNECT_MS);
   };
 

@@ -7,11 +7,6 @@ export async function importRunExists(pool: pg.Pool, runId: string): Promise<boo
   return Boolean(rowCount);
 }
 
-export async function movieExists(pool: pg.Pool, movieId: string): Promise<boolean> {
-  const { rowCount } = await pool.query('SELECT 1 FROM movies WHERE id = $1::uuid', [movieId]);
-  return Boolean(rowCount);
-}
-
 /** Canonical genres that at least one movie has, with how many movies have each (the website's genre choices). */
 export async function genresInUse(pool: pg.Pool): Promise<{ name: string; movies: number }[]> {
   const { rows } = await pool.query<{ name: string; movies: number }>(

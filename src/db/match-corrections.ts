@@ -21,11 +21,6 @@ export async function lockRecord(client: pg.PoolClient, providerKey: string, ext
   return rows[0] ?? null;
 }
 
-export async function movieExists(client: pg.PoolClient, movieId: string): Promise<boolean> {
-  const { rowCount } = await client.query('SELECT 1 FROM movies WHERE id = $1::uuid FOR KEY SHARE', [movieId]);
-  return !!rowCount;
-}
-
 /** Pins the record to the movie (CONFIRM or RELINK): replaces any earlier pin and lifts a rejection of that movie. */
 export async function pinRecord(
   client: pg.PoolClient,

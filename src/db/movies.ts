@@ -78,8 +78,12 @@ export async function externalIdsForMovies(pool: pg.Pool, ids: readonly string[]
   return linksForMovies(pool, ids);
 }
 
-export async function movieExists(pool: pg.Pool, movieId: string): Promise<boolean> {
-  const { rowCount } = await pool.query('SELECT 1 FROM movies WHERE id = $1::uuid', [movieId]);
+/**
+ * Whether the movie exists. `lock`: inside a transaction, keeps it from being deleted (or merged
+ * away) until the transaction ends (FOR KEY SHARE), for a write that will point at it.
+ */
+export async function movieExists(db: pg.Pool | pg.PoolClient, movieId: string, options: { lock?: boolean } = {}): Promise<boolean> {
+  const { rowCount } = await db.query(`SELECT 1 FROM movies WHERE id = $1::uuid${options.lock ? ' FOR KEY SHARE' : ''}`, [movieId]);
   return !!rowCount;
 }
 

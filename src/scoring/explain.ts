@@ -1,5 +1,5 @@
 import { profileMultiplier } from './rules.js';
-import type { ScoreProfileName } from './types.js';
+import type { NormalizedRating, ScoreProfileName } from './types.js';
 
 /**
  * The c-rating and its explanation, from the ratings of one movie. The same function scores a
@@ -16,17 +16,8 @@ import type { ScoreProfileName } from './types.js';
 /** Bumped whenever the formula changes; a worker seeing a new version refits and re-aggregates. */
 export const FORMULA_VERSION = '2';
 
-export interface ScoredRating {
-  providerKey: string;
-  kind: string;
-  rawValue: number;
-  rawScale: string;
-  normalized: number;
-  calibrated: number;
-  votes: number | null;
-  priorMean: number;
-  priorVotes: number;
-}
+/** A rating as it was scored (scoring/types.ts NormalizedRating). */
+export type ScoredRating = NormalizedRating;
 
 export interface Contribution extends ScoredRating {
   /** Share of the total weight, 0-1; the weights of one explanation add up to 1. */

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { BadInputError, NotFoundError } from '../errors.js';
-import { lockRecord, markRecordsChanged, movieExists, pinRecord, rejectRecord } from '../db/match-corrections.js';
+import { lockRecord, markRecordsChanged, pinRecord, rejectRecord } from '../db/match-corrections.js';
+import { movieExists } from '../db/movies.js';
 import { withTransaction } from '../db/pool.js';
 import { matchChangedRecords } from '../matching/match-changed.js';
 import { aggregateAndInvalidate } from './aggregation.js';
@@ -49,7 +50,7 @@ export async function relinkRecord(
   movieId: string,
 ): Promise<CorrectionOutcome> {
   return correct(deps, providerKey, externalId, async (client) => {
-    if (!(await movieExists(client, movieId))) throw new NotFoundError(`No movie with id ${movieId}`);
+    if (!(await movieExists(client, movieId, { lock: true }))) throw new NotFoundError(`No movie with id ${movieId}`);
     await pinRecord(client, providerKey, externalId, movieId, 'RELINK');
   });
 }

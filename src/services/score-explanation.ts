@@ -1,3 +1,4 @@
+import type { RatingRecord } from '../db/records.js';
 import { ratingWeight, type DefinitionLookup } from '../scoring/compute.js';
 import { explainScore, type ScoreExplanation, type ScoredRating } from '../scoring/explain.js';
 import type { ScoreProfileName } from '../scoring/types.js';
@@ -9,17 +10,11 @@ import { findProvider } from '../sources/registry.js';
  * contributions add up to the stored value under every profile.
  */
 
-export interface StoredRating {
-  providerKey: string;
-  kind: string;
-  rawValue: number;
-  rawScale: string;
-  normalized: number;
-  calibrated: number | null;
-  priorMean: number | null;
-  priorVotes: number | null;
-  votes: number | null;
-}
+/** A rating as the data layer stores it (db/records.ts RatingRecord): what explaining it needs. */
+export type StoredRating = Pick<
+  RatingRecord,
+  'providerKey' | 'kind' | 'rawValue' | 'rawScale' | 'normalized' | 'calibrated' | 'priorMean' | 'priorVotes' | 'votes'
+>;
 
 const lookup: DefinitionLookup = (key) => findProvider(key)?.definition;
 

@@ -4,7 +4,8 @@ import type pg from 'pg';
 import { posterSettings, type PosterSettings } from '../assets/settings.js';
 import { imagesDir, LOCAL_POSTER_PATH } from '../assets/store.js';
 import { loadConfig } from '../config.js';
-import { genresInUse, movieExists } from '../db/lookups.js';
+import { genresInUse } from '../db/lookups.js';
+import { movieExists } from '../db/movies.js';
 import { movieExtrasHandler } from './movie-extras.js';
 import { WEB_ROOT } from './paths.js';
 
