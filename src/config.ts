@@ -58,7 +58,8 @@ const envSchema = z.object({
    * flagged `withdrawnFrom` meanwhile) before the movie is re-aggregated without it (default 7).
    */
   WITHDRAW_GRACE_DAYS: z.coerce.number().min(0).max(3650).default(7),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: info (`moviec import` under a progress bar: warn, unless it is set). */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   MOVIEC_PROVIDER_MODULES: providerModules,
   ...operationsEnvShape,
   ...apiEnvShape,
@@ -134,6 +135,14 @@ export function ingestSettings(config: Config): IngestSettings {
     },
     withdrawGraceDays: config.WITHDRAW_GRACE_DAYS,
   };
+}
+
+/**
+ * The configuration with no variable set: every default. For code run without an entry point's
+ * configuration (tests, embedders); it reads no environment.
+ */
+export function defaultConfig(): Config {
+  return loadConfig({});
 }
 
 /** MOVIEC_PROVIDER_MODULES alone, validated as loadConfig does, to load them before the rest is read. */

@@ -7,7 +7,7 @@ export type { Logger };
 export type LogFormat = 'json' | 'pretty';
 
 export interface LoggerOptions {
-  /** Default: LOG_FORMAT, else LOG_PRETTY, else pretty when stdout is a terminal and JSON otherwise. */
+  /** Default: pretty when stdout is a terminal and JSON otherwise (entry points pass defaultFormat(config)). */
   format?: LogFormat;
   /** Where log lines go; stdout by default. */
   destination?: DestinationStream & NodeJS.WritableStream;
@@ -15,10 +15,11 @@ export interface LoggerOptions {
 
 /**
  * JSON logs on stdout (one object a line), at the configured level; coloured lines for people on
- * a terminal. Credentials are redacted by key and URL passwords masked wherever they appear.
+ * a terminal. Credentials are redacted by key and URL passwords masked wherever they appear. The
+ * level and format come from the configuration, which entry points read (src/config.ts).
  */
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info', options: LoggerOptions = {}): Logger {
-  const format = options.format ?? defaultFormat();
+export function createLogger(level = 'info', options: LoggerOptions = {}): Logger {
+  const format = options.format ?? defaultFormat({});
   const settings = {
     level,
     base: { service: 'moviec' },
@@ -52,7 +53,10 @@ function serializeError(error: unknown): unknown {
 }
 
 /** LOG_FORMAT, else LOG_PRETTY (1/true: pretty, 0/false: JSON), else pretty on a terminal only. */
-export function defaultFormat(env: NodeJS.ProcessEnv = process.env, terminal = Boolean(process.stdout.isTTY)): LogFormat {
+export function defaultFormat(
+  env: { LOG_FORMAT?: string | undefined; LOG_PRETTY?: string | undefined },
+  terminal = Boolean(process.stdout.isTTY),
+): LogFormat {
   const configured = env.LOG_FORMAT;
   if (configured === 'json' || configured === 'pretty') return configured;
   const pretty = env.LOG_PRETTY?.toLowerCase();

@@ -5,7 +5,7 @@ import { importSamplesIfEmpty } from './catalogue/sample.js';
 import { loadConfig, providerModulePaths } from './config.js';
 import { prepareDatabase } from './db/setup.js';
 import { startConfiguredInbox } from './inbox/configured.js';
-import { createLogger } from './logger.js';
+import { createLogger, defaultFormat } from './logger.js';
 import { openRuntime } from './runtime.js';
 import { operationsWorkerOptions } from './schedule/worker-options.js';
 import { startApi } from './server/start.js';
@@ -23,7 +23,7 @@ async function start(): Promise<void> {
   // Provider modules named by MOVIEC_PROVIDER_MODULES first: the configuration's provider variables come from the registry.
   await loadProviderModules(providerModulePaths());
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL ?? 'info', { format: defaultFormat(config) });
   // Schedules and the poster mirror are checked before anything starts: a bad value is one message.
   const operations = operationsWorkerOptions(config, logger);
   posterSettings(config);

@@ -20,11 +20,12 @@ type Action = (runtime: Runtime) => Promise<number | void>;
 
 /** Opens the database (embedded or DATABASE_URL), migrates it, runs the action, and closes everything. */
 async function withRuntime(action: Action, logLevel?: string): Promise<void> {
-  const [{ loadConfig }, { createLogger }, { openRuntime }, { prepareDatabase }] = await Promise.all([
+  const [{ loadConfig }, { createLogger, defaultFormat }, { openRuntime }, { prepareDatabase }] = await Promise.all([
     import('../config.js'), import('../logger.js'), import('../runtime.js'), import('../db/setup.js'),
   ]);
+  // The one reading of the environment for this command; everything below is handed `config`.
   const config = loadConfig();
-  const logger = createLogger(process.env.LOG_LEVEL ?? logLevel ?? config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL ?? logLevel ?? 'info', { format: defaultFormat(config) });
   const runtime = await openRuntime(config, logger);
   try {
     await prepareDatabase(runtime.pool);
@@ -321,7 +322,7 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
   const { ImportProgress } = await import('./progress.js');
   const { openInvalidationCache } = await import('../cache/index.js');
   const { startWorker } = await import('../workers/runner.js');
-  const { recoveryFromEnv, startRecovery } = await import('../workers/recovery.js');
+  const { recoveryFromConfig, startRecovery } = await import('../workers/recovery.js');
   const { enqueueRefit } = await import('../db/scoring-jobs.js');
   const { ingestSettings } = await import('../config.js');
   const { randomUUID } = await import('node:crypto');
@@ -330,7 +331,7 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
   // run's ingest job is claimed under this process's worker id, which its liveness connection
   // carries, so no worker takes it; if this process dies, recovery releases the job to the next worker.
   const claimer = `pool-cli-${randomUUID()}`;
-  const recovery = startRecovery(pool, logger.child({}, { level: 'warn' }), recoveryFromEnv());
+  const recovery = startRecovery(pool, logger.child({}, { level: 'warn' }), recoveryFromConfig(config));
   recovery.setPoolId(claimer);
   await recovery.ready;
   let runId: string | undefined;
@@ -357,15 +358,16 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
       onRows: (rows) => shown.onRows(rows),
       onProgress: (done, total) => shown.onInput({ runId: claim.runId, done, total }),
       settings: ingestSettings(config),
+      config,
       outage,
     });
     // Aggregation is queued work: any worker may do it, this process's included (with or without
     // a server). Under a progress bar only warnings are logged, unless LOG_LEVEL asks for more.
-    const workerLogger = shown.interactive && !process.env.LOG_LEVEL ? logger.child({}, { level: 'warn' }) : logger;
+    const workerLogger = shown.interactive && !config.LOG_LEVEL ? logger.child({}, { level: 'warn' }) : logger;
     const invalidation = await openInvalidationCache(runtime);
     cache = invalidation;
     runner = await startWorker({
-      pool, logger: workerLogger, concurrency: config.WORKER_CONCURRENCY, onMoviesChanged: (ids) => invalidation.invalidateMovies(ids),
+      pool, logger: workerLogger, config, concurrency: config.WORKER_CONCURRENCY, onMoviesChanged: (ids) => invalidation.invalidateMovies(ids),
       ingest: ingestSettings(config),
     });
     // Taken over by a worker after an outage: follow it there.

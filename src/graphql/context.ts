@@ -4,6 +4,7 @@ import type { PrismaClient } from '../db/prisma.js';
 import type { MovieChangeFeed } from '../services/movie-changes.js';
 import type { WebhookSettings } from '../services/partners-env.js';
 import type { QuotaStore } from '../services/rate-limit.js';
+import type { ProviderConfig } from '../sources/types.js';
 import type { AdminAccess } from './auth.js';
 import { createLoaders, type Loaders } from '../services/movie-loaders.js';
 
@@ -22,6 +23,8 @@ export interface GraphQLContext {
   loaders: Loaders;
   admin: AdminAccess;
   freshness: Freshness;
+  /** The entry point's configuration, for services that read settings (TMDB_API_TOKEN); absent in tests that need none. */
+  config?: ProviderConfig;
   /** Webhooks, keys and subscriptions (issue 20); absent in contexts built without them. */
   partners?: PartnerServices;
   /** The request carries credentials (a partner key or a bearer token): its answers are private to it. */
@@ -50,6 +53,7 @@ export interface GraphQLDependencies {
   cache: MovieCache;
   admin: AdminAccess;
   freshness?: Freshness;
+  config?: ProviderConfig;
   partners?: PartnerServices;
 }
 
@@ -57,6 +61,8 @@ export interface GraphQLDependencies {
 const NEVER_STALE: Freshness = { refreshInterval: () => null, now: () => new Date() };
 
 /** A fresh context per request: loaders must not share their memo between requests. */
-export function createGraphQLContext({ pool, prisma, cache, admin, freshness = NEVER_STALE, partners }: GraphQLDependencies): GraphQLContext {
-  return { pool, prisma, cache, admin, freshness, loaders: createLoaders(pool, cache), ...(partners ? { partners } : {}) };
+export function createGraphQLContext({ pool, prisma, cache, admin, freshness = NEVER_STALE, config, partners }: GraphQLDependencies): GraphQLContext {
+  return {
+    pool, prisma, cache, admin, freshness, loaders: createLoaders(pool, cache), ...(config ? { config } : {}), ...(partners ? { partners } : {}),
+  };
 }

@@ -1,7 +1,7 @@
 import type { Task, TaskList } from 'graphile-worker';
 import type pg from 'pg';
 import { mirrorPostersTask } from '../assets/posters-task.js';
-import { loadConfig, type Config } from '../config.js';
+import { defaultConfig, type Config } from '../config.js';
 import { recordScheduleFired } from '../db/schedule-runs.js';
 import { cronFireTime, JOB } from '../jobs.js';
 import type { Logger } from '../logger.js';
@@ -10,7 +10,7 @@ import { scheduledImportTask } from './scheduled-import.js';
 export interface OperationsTaskDependencies {
   pool: pg.Pool;
   logger: Logger;
-  /** Read from the environment when the task runs if not given. */
+  /** The entry point's configuration; every default when absent. */
   config?: Config;
 }
 
@@ -32,6 +32,6 @@ function recordingFirings(pool: pg.Pool, task: Task): Task {
 export function createOperationsTasks({ pool, logger, config }: OperationsTaskDependencies): TaskList {
   return {
     [JOB.scheduledImport]: recordingFirings(pool, scheduledImportTask(pool, logger)),
-    [JOB.mirrorPosters]: recordingFirings(pool, mirrorPostersTask(pool, () => config ?? loadConfig(), logger)),
+    [JOB.mirrorPosters]: recordingFirings(pool, mirrorPostersTask(pool, () => config ?? defaultConfig(), logger)),
   };
 }

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { createMemoryCache } from '../cache/index.js';
 import type { MovieCache } from '../cache/movie-cache.js';
 import type { PrismaClient } from '../db/prisma.js';
+import type { ProviderConfig } from '../sources/types.js';
 import { adminAccess } from '../graphql/auth.js';
 import { createGraphQLContext, type Freshness, type GraphQLContext } from '../graphql/context.js';
 import { providerRefreshIntervals, type RefreshIntervals } from '../schedule/refresh-intervals.js';
@@ -35,9 +36,11 @@ import { startSubscriptions } from './subscriptions.js';
 
 export interface AppOptions {
   pool: pg.Pool;
+  /** The entry point's configuration (src/config.ts), for services that read settings (TMDB_API_TOKEN). */
+  config?: ProviderConfig;
   prisma: PrismaClient;
   logger?: Logger;
-  /** Stack traces and internal error messages in responses; defaults to NODE_ENV=development. */
+  /** Stack traces and internal error messages in responses (npm start: NODE_ENV=development); default off. */
   debug?: boolean;
   /** Defaults to an in-process cache of this app's own (closed with it). */
   cache?: MovieCache;
@@ -70,10 +73,13 @@ export interface AppOptions {
   httpMaxAgeSeconds?: number;
 }
 
-/** Webhook settings when none are given: https only in production, no private addresses. */
+/**
+ * Webhook settings when none are given (tests, embedders): no private addresses, http allowed. The
+ * API of `npm start` passes webhookSettings(config) (https only in production).
+ */
 export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   allowPrivate: false,
-  requireHttps: process.env.NODE_ENV === 'production',
+  requireHttps: false,
   timeoutMs: 10_000,
   retryBaseMs: 10_000,
   maxAttempts: 8,
@@ -106,7 +112,7 @@ export interface MovieCApp {
 
 /** The HTTP API: /graphql (GraphQL, and GraphiQL for browsers), /movies/search, /healthz, /readyz, /metrics. */
 export async function createApp(options: AppOptions): Promise<MovieCApp> {
-  const { pool, prisma, logger, debug = process.env.NODE_ENV === 'development', adminToken } = options;
+  const { pool, prisma, logger, debug = false, adminToken, config } = options;
   const ownCache = options.cache ? undefined : createMemoryCache(300, logger);
   const cache = options.cache ?? ownCache!;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
@@ -179,7 +185,7 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
     responseCache.middleware,
     expressMiddleware(apollo, {
       context: ({ req, res }) => {
-        const context = createGraphQLContext({ pool, prisma, cache, freshness, admin: adminAccess(req.headers.authorization, adminToken), partners });
+        const context = createGraphQLContext({ pool, prisma, cache, freshness, config, admin: adminAccess(req.headers.authorization, adminToken), partners });
         context.credentials = hasCredentials(req.headers);
         const slot = responseCache.slotOf(res.locals);
         if (slot) context.responseCache = slot;

@@ -1,3 +1,4 @@
+import { posterSettings } from '../assets/settings.js';
 import { openConfiguredCache } from '../cache/index.js';
 import type { MovieCache } from '../cache/movie-cache.js';
 import type { Runtime } from '../runtime.js';
@@ -20,6 +21,7 @@ export async function startApi(runtime: Runtime, sharedCache?: MovieCache): Prom
   const { start } = await createApp({
     pool: runtime.pool,
     prisma: runtime.prisma,
+    config,
     logger,
     debug: config.NODE_ENV === 'development',
     cache,
@@ -34,6 +36,7 @@ export async function startApi(runtime: Runtime, sharedCache?: MovieCache): Prom
     quota,
     anonymousAccess: config.ANONYMOUS_ACCESS,
     webhooks: webhookSettings(config),
+    posters: posterSettings(config),
   });
   const started = await start(config.PORT, config.HOST).catch(async (error: unknown) => {
     if (!sharedCache) await cache.close().catch(() => undefined);

@@ -4,7 +4,7 @@ import { queueImport } from './import.js';
 import { aggregateAndInvalidate, invalidateThrough } from './aggregation.js';
 import { findProvider } from '../sources/registry.js';
 import { tmdbCredentials } from '../sources/tmdb.js';
-import type { ProviderKey, SourceLocation } from '../sources/types.js';
+import type { ProviderConfig, ProviderKey, SourceLocation } from '../sources/types.js';
 import { findImportRun } from '../db/catalogue.js';
 import { movieExists, moviesByIds, tmdbIdsOf, writeFieldLock } from '../db/movies.js';
 import { lastSuccessfulSource } from '../db/import-runs.js';
@@ -19,6 +19,8 @@ export type LockValue = string | number;
 export interface AdminDependencies {
   pool: pg.Pool;
   cache: MovieCache;
+  /** The entry point's configuration (TMDB_API_TOKEN for re-imports from TMDB); absent: nothing configured. */
+  config?: ProviderConfig;
 }
 
 /** Queues an import of the provider like its last successful one (TMDB: the changes since then). */
@@ -40,14 +42,14 @@ export async function reimportProvider({ pool }: AdminDependencies, providerKey:
  * Refetches one movie from every provider able to fetch single movies: TMDB, by the movie's TMDB
  * ids (file providers can only read whole files). False when nothing could be queued.
  */
-export async function reimportMovie({ pool }: AdminDependencies, movieId: string): Promise<boolean> {
+export async function reimportMovie({ pool, config }: AdminDependencies, movieId: string): Promise<boolean> {
   await requireMovie(pool, movieId);
   if (!findProvider('tmdb')) return false;
   const ids = await tmdbIdsOf(pool, movieId);
   if (ids.length === 0) return false;
   // Queued without a token, the run would only fail later, out of sight: say why now.
   try {
-    tmdbCredentials();
+    tmdbCredentials(config);
   } catch (error) {
     if (error instanceof SourceError) throw new BadInputError(`Cannot re-import from TMDB: ${error.message}`, 'id');
     throw error;

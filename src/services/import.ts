@@ -13,7 +13,7 @@ import { StagingWriter } from '../ingest/staging.js';
 import { storableText } from '../logging/secrets.js';
 import { matchChanges } from '../matching/match-changed.js';
 import { getAdapter } from '../sources/registry.js';
-import { type SourceLocation } from '../sources/types.js';
+import { type ProviderConfig, type SourceLocation } from '../sources/types.js';
 import { SourceError } from '../errors.js';
 import type { IngestSettings } from '../config.js';
 import { DEFAULT_INPUT_LIMITS } from '../sources/limits.js';
@@ -110,6 +110,8 @@ export async function executeClaimedImport(
 export type ImportPhase = 'reading' | 'merging' | 'matching';
 
 export interface ExecuteOptions {
+  /** The configuration the adapter reads its credentials from (TMDB_API_TOKEN); absent: nothing configured. */
+  config?: ProviderConfig;
   onProgress?: (done: number, total: number | null) => void;
   /** Each step as it starts. */
   onPhase?: (phase: ImportPhase) => void;
@@ -147,7 +149,7 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
       options.onRows?.(staging.counts.rowsRead);
       options.onProgress!(done, total);
     });
-    const context = { onProgress, previousRun, limits };
+    const context = { onProgress, previousRun, limits, config: options.config };
     const report = async () => {
       if (Date.now() - lastReport > (options.progressEveryMs ?? 2000)) {
         lastReport = Date.now();

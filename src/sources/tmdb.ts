@@ -1,11 +1,10 @@
-import { loadConfig } from '../config.js';
 import { mapConcurrent, unique } from './concurrent.js';
 import { createTmdbClient, type TmdbClient } from './tmdb-client.js';
 import { tmdbFacts } from './tmdb-definition.js';
 import { changedIds, discoverIds, TMDB_MAX_PAGES } from './tmdb-listing.js';
 import { isCalendarDate, parseMovie } from './tmdb-movie.js';
-import { type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation } from './types.js';
-import { ConfigError, SourceError, TmdbError } from '../errors.js';
+import { type ProviderConfig, type ReadContext, type SourceAdapter, type SourceItem, type SourceLocation } from './types.js';
+import { SourceError, TmdbError } from '../errors.js';
 
 /** Import options; all but ids, since and maxPages are tuning knobs (tests make the delays tiny). */
 export interface TmdbOptions {
@@ -48,7 +47,7 @@ export const tmdbAdapter: SourceAdapter = {
   },
   async *read(location: SourceLocation, context: ReadContext): AsyncGenerator<SourceItem> {
     const options = parseTmdbLocation(location);
-    const { token, baseUrl } = tmdbCredentials();
+    const { token, baseUrl } = tmdbCredentials(context.config);
     const abort = new AbortController();
     const signal = context.signal ? AbortSignal.any([abort.signal, context.signal]) : abort.signal;
     const client = createTmdbClient({ ...options, token, baseUrl, signal });
@@ -95,17 +94,14 @@ async function readMovie(client: TmdbClient, id: number): Promise<SourceItem> {
   }
 }
 
-/** The TMDB token and base URL from the environment; a SourceError saying what to set when missing. */
-export function tmdbCredentials(): { token: string; baseUrl: string } {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) throw new SourceError(error.message);
-    throw error;
-  }
-  if (!config.TMDB_API_TOKEN) throw new SourceError('TMDB import needs TMDB_API_TOKEN');
-  return { token: config.TMDB_API_TOKEN, baseUrl: config.TMDB_BASE_URL };
+const DEFAULT_BASE_URL = 'https://api.themoviedb.org';
+
+/** The TMDB token and base URL from the configuration; a SourceError saying what to set when missing. */
+export function tmdbCredentials(config: ProviderConfig | undefined): { token: string; baseUrl: string } {
+  const token = config?.TMDB_API_TOKEN;
+  if (typeof token !== 'string' || !token) throw new SourceError('TMDB import needs TMDB_API_TOKEN');
+  const baseUrl = config?.TMDB_BASE_URL;
+  return { token, baseUrl: typeof baseUrl === 'string' && baseUrl ? baseUrl : DEFAULT_BASE_URL };
 }
 
 /** The options of a TMDB import (strings, as the CLI and the API give them); throws a SourceError naming the bad one. */

@@ -183,10 +183,19 @@ export interface SourceAdapter {
   readBatches?(location: SourceLocation, context: ReadContext): AsyncIterable<SourceItem[]>;
 }
 
+/** The parsed configuration as adapters see it (src/config.ts Config is one). */
+export type ProviderConfig = Readonly<Record<string, unknown>>;
+
 export interface ReadContext {
   signal?: AbortSignal;
   /** The bounds of the input (./limits.ts): pass the context to openInput and its limits to readCsv. */
   limits?: InputLimits;
+  /**
+   * The configuration (src/config.ts, parsed once by the entry point) by variable name: an adapter
+   * reads the variables it needs from here (TMDB: TMDB_API_TOKEN, TMDB_BASE_URL), never from the
+   * environment. Absent: nothing is configured.
+   */
+  config?: ProviderConfig;
   /** The provider's last SUCCEEDED or PARTIAL run before this one, for incremental providers. */
   previousRun?: { id: string; startedAt: Date; finishedAt: Date; source: SourceLocation } | null;
   /** Called with bytes consumed so far and the total when known, for progress reporting. */

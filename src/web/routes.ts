@@ -3,7 +3,7 @@ import express, { Router, type Response } from 'express';
 import type pg from 'pg';
 import { posterSettings, type PosterSettings } from '../assets/settings.js';
 import { imagesDir, LOCAL_POSTER_PATH } from '../assets/store.js';
-import { loadConfig } from '../config.js';
+import { defaultConfig } from '../config.js';
 import { genresInUse } from '../db/lookups.js';
 import { movieExists } from '../db/movies.js';
 import { movieExtrasHandler } from './movie-extras.js';
@@ -13,7 +13,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface WebOptions {
   pool: pg.Pool;
-  /** Poster mirror settings; from the environment when absent. */
+  /** Poster mirror settings (npm start: posterSettings(config)); the defaults when absent. */
   posters?: PosterSettings;
 }
 
@@ -21,7 +21,7 @@ export interface WebOptions {
  * The website and its assets: `/` (search) and `/movie/:id` (one movie) served from web/, the
  * JSON the movie page needs beyond GraphQL, and mirrored posters under /assets/posters.
  */
-export function webRoutes({ pool, posters = posterSettings(loadConfig()) }: WebOptions): Router {
+export function webRoutes({ pool, posters = posterSettings(defaultConfig()) }: WebOptions): Router {
   const router = Router();
   const pageHeaders = (res: Response) => {
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(posters));

@@ -130,9 +130,9 @@ export function startRecovery(pool: pg.Pool, logger: Logger, options: RecoveryOp
 }
 
 /** Recovery timings from WORKER_RECOVERY_SECONDS (the grace; sweeps run at half of it), else the defaults. */
-export function recoveryFromEnv(env: NodeJS.ProcessEnv = process.env): RecoveryOptions {
-  const seconds = Number(env.WORKER_RECOVERY_SECONDS);
-  if (!env.WORKER_RECOVERY_SECONDS || !Number.isFinite(seconds) || seconds <= 0) return DEFAULT_RECOVERY;
+export function recoveryFromConfig(config: { WORKER_RECOVERY_SECONDS?: number } | undefined): RecoveryOptions {
+  const seconds = config?.WORKER_RECOVERY_SECONDS;
+  if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return DEFAULT_RECOVERY;
   const graceMs = Math.round(seconds * 1000);
   return { graceMs, intervalMs: Math.max(250, Math.round(graceMs / 2)) };
 }

@@ -1,21 +1,19 @@
 import { ping } from '../db/pool.js';
 import { EventEmitter } from 'node:events';
 import { Logger as WorkerLogger, run, type ParsedCronItem, type Runner, type WorkerEvents } from 'graphile-worker';
-import { ingestSettings, type Config } from '../config.js';
+import { ingestSettings } from '../config.js';
 import { enqueueRefit, needsRefitForFormula } from '../db/scoring-jobs.js';
 import { FORMULA_VERSION } from '../scoring/explain.js';
 import type { Logger } from '../logger.js';
 import { createOperationsTasks } from '../schedule/tasks.js';
 import { withJobLogging } from './job-logging.js';
-import { recoveryFromEnv, startRecovery, type RecoveryOptions } from './recovery.js';
+import { recoveryFromConfig, startRecovery, type RecoveryOptions } from './recovery.js';
 import { createTaskList, type TaskDependencies } from './tasks.js';
 
 export interface WorkerOptions extends TaskDependencies {
   concurrency: number;
   /** Recurring jobs (src/schedule/schedules.ts workerSchedules); none when absent. */
   schedules?: ParsedCronItem[];
-  /** Configuration of the operations tasks (poster mirror); read from the environment when absent. */
-  config?: Config;
   /** Crash recovery timings (src/workers/recovery.ts); default from WORKER_RECOVERY_SECONDS. */
   recovery?: RecoveryOptions;
   /** Pause between attempts to restart the worker pool after it stopped on an error (default 1 s). */
@@ -44,7 +42,7 @@ export interface Worker {
  */
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const { pool, logger } = options;
-  const recovery = startRecovery(pool, logger, options.recovery ?? recoveryFromEnv());
+  const recovery = startRecovery(pool, logger, options.recovery ?? recoveryFromConfig(options.config));
   // The liveness connection exists before any job is locked (named "starting" until the pool id is known).
   await recovery.ready;
   const ingest = options.ingest ?? (options.config ? ingestSettings(options.config) : undefined);

@@ -13,25 +13,33 @@ import { AGGREGATE_CHUNK, enqueueAggregation, REFIT_DELAY_SECONDS } from '../db/
 import { aggregateAndInvalidate } from '../services/aggregation.js';
 import { reportInputProgress } from './import-progress.js';
 import { WEBHOOK_DELIVER_TASK } from '../db/webhooks.js';
-import type { WebhookSettings } from '../services/partners-env.js';
-import type { IngestSettings } from '../config.js';
+import { webhookSettings, type WebhookSettings } from '../services/partners-env.js';
+import { defaultConfig, type Config, type IngestSettings } from '../config.js';
 import { webhookDeliverTask } from './webhook-task.js';
 
 export interface TaskDependencies {
   pool: pg.Pool;
   logger: Logger;
+  /**
+   * The configuration, parsed once by the entry point: imports read provider credentials from it,
+   * webhook delivery its settings. Absent: every default (nothing read from the environment).
+   */
+  config?: Config;
   /** Called after aggregation committed changes, e.g. to invalidate caches. */
   onMoviesChanged?: (movieIds: string[]) => Promise<void> | void;
   /** Debounce of the scoring refit after an import (REFIT_DELAY_SECONDS by default). */
   refitDelaySeconds?: number;
-  /** Webhook delivery settings; from the environment when absent. */
+  /** Webhook delivery settings; from `config` when absent. */
   webhooks?: WebhookSettings;
   /** Input limits and withdrawal grace of imports (config.ts ingestSettings); the defaults when absent. */
   ingest?: IngestSettings;
 }
 
 /** The Graphile Worker tasks: ingest one import run; aggregate one movie or a chunk of movies; refit the scoring; deliver webhooks. */
-export function createTaskList({ pool, logger, onMoviesChanged, refitDelaySeconds = REFIT_DELAY_SECONDS, webhooks, ingest: settings }: TaskDependencies): TaskList {
+export function createTaskList({
+  pool, logger, config, onMoviesChanged, refitDelaySeconds = REFIT_DELAY_SECONDS, webhooks, ingest: settings,
+}: TaskDependencies): TaskList {
+  const delivery = webhooks ?? webhookSettings(config ?? defaultConfig());
   const invalidate = onMoviesChanged && ((ids: string[] | 'all') => (ids === 'all' ? undefined : onMoviesChanged(ids)));
   const aggregate = async (ids: string[], jobId: string) => {
     const outcome = await aggregateAndInvalidate({ pool, invalidate }, ids, {
@@ -40,7 +48,7 @@ export function createTaskList({ pool, logger, onMoviesChanged, refitDelaySecond
     logger.debug({ jobId, changed: outcome.changed.length, removed: outcome.removed.length }, 'aggregated');
   };
   const ingest = defineTask(JOB.ingest, async ({ runId }, helpers) => {
-    const outcome = await executeImport(pool, runId, { onProgress: (done, total) => reportInputProgress(runId, done, total), settings });
+    const outcome = await executeImport(pool, runId, { config, onProgress: (done, total) => reportInputProgress(runId, done, total), settings });
     if (outcome) logger.info({ jobId: helpers.job.id, ...outcome }, `import run ${runId} ${outcome.status}`);
     // Ratings changed: priors and calibrations refit by themselves once the aggregation is done.
     if (outcome && outcome.moviesQueued > 0) await enqueueRefit(pool, refitDelaySeconds);
@@ -72,6 +80,6 @@ export function createTaskList({ pool, logger, onMoviesChanged, refitDelaySecond
     [JOB.aggregateMovies]: aggregateChunk,
     [JOB.rematchUnmatched]: rematch,
     [JOB.refitScoring]: refit,
-    [WEBHOOK_DELIVER_TASK]: webhookDeliverTask(pool, logger, webhooks ? () => webhooks : undefined),
+    [WEBHOOK_DELIVER_TASK]: webhookDeliverTask(pool, logger, () => delivery),
   };
 }

@@ -1,21 +1,15 @@
 import type { Task } from 'graphile-worker';
 import type pg from 'pg';
-import { loadConfig } from '../config.js';
 import { defineTask, JOB } from '../jobs.js';
 import type { Logger } from '../logger.js';
-import { webhookSettings, type WebhookSettings } from '../services/partners-env.js';
+import type { WebhookSettings } from '../services/partners-env.js';
 import { deliverPending, type DeliveryObserver } from '../services/webhooks.js';
-
-function fromEnvironment(): () => WebhookSettings {
-  let settings: WebhookSettings | undefined;
-  return () => (settings ??= webhookSettings(loadConfig()));
-}
 
 /** `webhook-deliver`: one movie's pending deliveries to one webhook (services/webhooks.ts). */
 export function webhookDeliverTask(
   pool: pg.Pool,
   logger: Logger,
-  settings: () => WebhookSettings = fromEnvironment(),
+  settings: () => WebhookSettings,
   observer: DeliveryObserver = {},
 ): Task {
   return defineTask(JOB.webhookDeliver, async ({ webhookId, movieId }, helpers) => {

@@ -1,5 +1,6 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import { loadConfig, type Config } from '../../src/config.js';
 import { adminAccess } from '../../src/graphql/auth.js';
 import { ensureProviders, startTestApi, type GraphQLResponse, type TestApi } from '../support/graphql-api.js';
 import { basicsTsv, ratingsTsv, tempDir, writeFiles } from '../support/imdb-files.js';
@@ -74,6 +75,8 @@ describe('admin mutations without ADMIN_TOKEN configured', () => {
 
 describe('admin mutations with ADMIN_TOKEN', () => {
   let api: TestApi;
+  /** The API's configuration, read once when it starts (as npm start does). */
+  let config: Config;
   let orchardId: string;
   let loneId: string;
 
@@ -81,7 +84,8 @@ describe('admin mutations with ADMIN_TOKEN', () => {
     tmdb.listen({ onUnhandledRequest: 'bypass' });
     process.env.TMDB_API_TOKEN = 'tmdb-test-token';
     process.env.TMDB_BASE_URL = TMDB_BASE;
-    api = await startTestApi({ adminToken: TOKEN });
+    config = loadConfig();
+    api = await startTestApi({ adminToken: TOKEN, config });
     await ensureProviders(api.db.pool, ['tmdb']);
   });
   afterAll(async () => {
@@ -165,12 +169,12 @@ describe('admin mutations with ADMIN_TOKEN', () => {
       [orchardId],
     );
     const { rows: before } = await api.db.pool.query('SELECT count(*)::int AS n FROM import_runs');
-    delete process.env.TMDB_API_TOKEN;
+    delete config.TMDB_API_TOKEN;
     try {
       const res = await api.gql(`mutation ($id: ID!) { reimportMovie(id: $id) }`, { id: orchardId }, BEARER);
       expectError(res, 'BAD_USER_INPUT', /^Cannot re-import from TMDB: TMDB import needs TMDB_API_TOKEN/);
     } finally {
-      process.env.TMDB_API_TOKEN = 'tmdb-test-token';
+      config.TMDB_API_TOKEN = 'tmdb-test-token';
     }
     const { rows: after } = await api.db.pool.query('SELECT count(*)::int AS n FROM import_runs');
     expect(after[0].n).toBe(before[0].n);

@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import { loadConfig } from '../../src/config.js';
 import { buildFullCli, EXIT } from '../../src/cli/index.js';
 import { retryDelay } from '../../src/sources/tmdb-client.js';
 import { addDays, changeWindows } from '../../src/sources/tmdb-listing.js';
@@ -130,7 +131,8 @@ afterAll(() => {
 
 async function readAll(location: SourceLocation, context: ReadContext = {}): Promise<SourceItem[]> {
   const items: SourceItem[] = [];
-  for await (const item of tmdbAdapter.read(location, context)) items.push(item);
+  // The configuration as an entry point reads it, from the environment the test set up.
+  for await (const item of tmdbAdapter.read(location, { config: loadConfig(), ...context })) items.push(item);
   return items;
 }
 

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { loadConfig } from '../../src/config.js';
 import { normalizeTitle } from '../../src/matching/normalize-title.js';
 import { createApp, type AppOptions, type MovieCApp, type RunningServer } from '../../src/server/app.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
@@ -32,7 +33,8 @@ type ApiOptions = Partial<Omit<AppOptions, 'pool' | 'prisma'>>;
 export async function startTestApi(options: ApiOptions | ((db: TestDatabase) => Promise<ApiOptions>) = {}): Promise<TestApi> {
   const db = await createTestDatabase();
   const resolved = typeof options === 'function' ? await options(db) : options;
-  const app = await createApp({ ...resolved, pool: db.pool, prisma: db.prisma });
+  // The test's environment as it is when the API starts is its configuration (as npm start reads it once).
+  const app = await createApp({ config: loadConfig(), ...resolved, pool: db.pool, prisma: db.prisma });
   const server = await app.start(0, '127.0.0.1');
   const origin = new URL(server.url).origin;
   return {

@@ -1,18 +1,20 @@
 import { Logger, runOnce } from 'graphile-worker';
 import type pg from 'pg';
 import { executeImport, queueImport } from '../../src/services/import.js';
+import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createTaskList } from '../../src/workers/tasks.js';
 
 const quiet = new Logger(() => () => undefined);
 
 /**
- * Runs every queued job (imports, then the aggregation they queue) until none is left. A job that
+ * Runs every queued job (imports, then the aggregation they queue) until none is left, with the
+ * configuration of the environment as it is now (tests set TMDB_API_TOKEN before they drain). A job that
  * failed is retried later by Graphile Worker, not by runOnce: it fails the test here with its
  * error, instead of surfacing later as an unexplained leftover job.
  */
 export async function drainJobs(pool: pg.Pool): Promise<void> {
-  await runOnce({ pgPool: pool, taskList: createTaskList({ pool, logger: createLogger('silent'), refitDelaySeconds: 0 }), logger: quiet });
+  await runOnce({ pgPool: pool, taskList: createTaskList({ pool, logger: createLogger('silent'), config: loadConfig(), refitDelaySeconds: 0 }), logger: quiet });
   const { rows } = await pool.query<{ task_identifier: string; attempts: number; last_error: string }>(
     `SELECT task_identifier, attempts, last_error FROM graphile_worker.jobs WHERE last_error IS NOT NULL ORDER BY id`,
   );
