@@ -7,7 +7,6 @@ import cluster from 'node:cluster';
 import net from 'node:net';
 import { openCache } from '../dist/cache/index.js';
 import { createPool } from '../dist/db/pool.js';
-import { createPrisma } from '../dist/db/prisma.js';
 import { createApp } from '../dist/server/app.js';
 
 const processes = Math.max(1, Number(process.env.API_PROCESSES ?? 1));
@@ -30,16 +29,14 @@ if (processes > 1 && cluster.isPrimary) {
 } else {
   const pool = createPool(process.env.DATABASE_URL, 20);
   const readPool = process.env.DATABASE_READ_URL ? createPool(process.env.DATABASE_READ_URL, 20) : undefined;
-  const prisma = createPrisma(pool);
   const cache = await openCache({ redisUrl: process.env.REDIS_URL || undefined, ttlSeconds: 300, pool });
-  const app = await createApp({ pool, ...(readPool ? { readPool } : {}), prisma, cache, playground: false, website: false, introspection: false });
+  const app = await createApp({ pool, ...(readPool ? { readPool } : {}), cache, playground: false, website: false, introspection: false });
   const running = await app.start(Number(process.env.PORT ?? 0), '127.0.0.1');
   if (cluster.isWorker) process.send?.({ listening: true, cache: cache.kind });
   else process.stdout.write(`${JSON.stringify({ port: running.port, cache: cache.kind, processes: 1 })}\n`);
   const stop = async () => {
     await running.close();
     await cache.close?.();
-    await prisma.$disconnect();
     await pool.end();
     await readPool?.end();
     process.exit(0);

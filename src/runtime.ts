@@ -3,7 +3,6 @@ import type pg from 'pg';
 import type { Config } from './config.js';
 import { useEmbeddedPostgres, type SharedEmbedded } from './db/embedded-owner.js';
 import { createPool } from './db/pool.js';
-import { createPrisma, type PrismaClient } from './db/prisma.js';
 import type { Logger } from './logger.js';
 
 export interface Runtime {
@@ -11,7 +10,6 @@ export interface Runtime {
   logger: Logger;
   databaseUrl: string;
   pool: pg.Pool;
-  prisma: PrismaClient;
   /** Closes connections; leaves the embedded PostgreSQL, stopping it when no other process uses it. */
   close(): Promise<void>;
 }
@@ -36,18 +34,15 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
     }
   }
   const pool = createPool(databaseUrl, 20);
-  const prisma = createPrisma(pool);
   let closed = false;
   return {
     config,
     logger,
     databaseUrl,
     pool,
-    prisma,
     async close() {
       if (closed) return;
       closed = true;
-      await prisma.$disconnect().catch(() => undefined);
       await pool.end().catch(() => undefined);
       if (embedded) await embedded.release();
     },

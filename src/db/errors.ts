@@ -4,10 +4,25 @@
  * a failure of the import or the request.
  */
 export function isConnectionError(error: unknown): boolean {
-  const e = error as { code?: string; message?: string } | undefined;
-  if (!e) return false;
-  if (typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|57P0[1-3]|08\w{3})$/.test(e.code)) return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(e.message ?? '');
+  return connectionLost(error, 0);
+}
+
+const PG_CONNECTION_CODES = /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|57P0[1-3]|08\w{3})$/;
+/** Prisma's codes for an unreachable server, a connection closed or timed out (P1001, P1002, P1008, P1017). */
+const PRISMA_CONNECTION_CODES = /^P10(01|02|08|17)$/;
+/** How @prisma/adapter-pg names a lost connection it passes on (DriverAdapterError's cause). */
+const ADAPTER_CONNECTION_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout']);
+
+/** pg's errors, and the same errors as the Prisma client passes them on (wrapped, with the driver's error as cause). */
+function connectionLost(error: unknown, depth: number): boolean {
+  const e = error as { code?: unknown; originalCode?: unknown; kind?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } } | null | undefined;
+  if (!e || typeof e !== 'object' || depth > 4) return false;
+  if (typeof e.code === 'string' && (PG_CONNECTION_CODES.test(e.code) || PRISMA_CONNECTION_CODES.test(e.code))) return true;
+  if (typeof e.originalCode === 'string' && PG_CONNECTION_CODES.test(e.originalCode)) return true;
+  if (typeof e.kind === 'string' && ADAPTER_CONNECTION_KINDS.has(e.kind)) return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (/Connection terminated|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)|ECONNREFUSED|ECONNRESET/i.test(message)) return true;
+  return connectionLost(e.cause, depth + 1) || connectionLost(e.meta?.driverAdapterError, depth + 1);
 }
 
 

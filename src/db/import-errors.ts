@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { storableText } from '../logging/secrets.js';
+import { prismaOf } from './prisma.js';
 
 /** import_errors: the rejected input rows of an import run, kept with their reason and an excerpt. */
 
@@ -10,6 +11,7 @@ export interface ImportErrorInput {
   excerpt?: string;
 }
 
+/** Set-based (one statement for a batch, inside the merge's transaction too): SQL. */
 export async function recordImportErrors(db: pg.Pool | pg.PoolClient, runId: string, rejects: ImportErrorInput[]): Promise<void> {
   if (!rejects.length) return;
   await db.query(
@@ -32,6 +34,6 @@ export async function recordImportErrors(db: pg.Pool | pg.PoolClient, runId: str
 }
 
 /** Forgets a run's rejected rows (a run that starts over). */
-export async function clearImportErrors(db: pg.Pool | pg.PoolClient, runId: string): Promise<void> {
-  await db.query('DELETE FROM import_errors WHERE run_id = $1', [runId]);
+export async function clearImportErrors(pool: pg.Pool, runId: string): Promise<void> {
+  await prismaOf(pool).importError.deleteMany({ where: { runId: BigInt(runId) } });
 }

@@ -2,8 +2,16 @@ import type pg from 'pg';
 import { storableText } from '../logging/secrets.js';
 import { JOB, jobKey } from '../jobs.js';
 import type { SourceLocation } from '../sources/types.js';
+import { prismaOf } from './prisma.js';
 
-/** import_runs: one import of one provider, from QUEUED to SUCCEEDED, PARTIAL or FAILED. */
+/**
+ * import_runs: one import of one provider, from QUEUED to SUCCEEDED, PARTIAL or FAILED. Single-run
+ * reads and writes go through the Prisma client (src/db/prisma.ts); SQL stays where a statement is
+ * part of a caller's transaction (a pg client), joins Graphile Worker's tables or tests jsonb keys.
+ */
+
+/** A run id as the database keys it (ids travel as decimal strings). */
+const runKey = (runId: string): bigint => BigInt(runId);
 
 export type FinalStatus = 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
 
@@ -25,19 +33,18 @@ export async function createImportRun(
  * Marks a QUEUED run (or a RUNNING one whose worker died) RUNNING with its counts reset; null when
  * the run is not pending (already finished).
  */
-export async function startImportRun(db: pg.Pool, runId: string): Promise<{ provider_key: string; source: SourceLocation } | null> {
-  const { rows } = await db.query<{ provider_key: string; source: SourceLocation }>(
-    `UPDATE import_runs SET status = 'RUNNING', started_at = now(), finished_at = NULL, error = NULL,
-            rows_read = 0, rows_changed = 0, rows_rejected = 0, movies_queued = 0
-      WHERE id = $1 AND status IN ('QUEUED', 'RUNNING') RETURNING provider_key, source`,
-    [runId],
-  );
-  return rows[0] ?? null;
+export async function startImportRun(pool: pg.Pool, runId: string): Promise<{ provider_key: string; source: SourceLocation } | null> {
+  const [run] = await prismaOf(pool).importRun.updateManyAndReturn({
+    where: { id: runKey(runId), status: { in: ['QUEUED', 'RUNNING'] } },
+    data: { status: 'RUNNING', startedAt: new Date(), finishedAt: null, error: null, rowsRead: 0, rowsChanged: 0, rowsRejected: 0, moviesQueued: 0 },
+    select: { providerKey: true, source: true },
+  });
+  return run ? { provider_key: run.providerKey, source: run.source as SourceLocation } : null;
 }
 
 /** rows_read while reading, for pollers. */
-export async function reportRowsRead(db: pg.Pool, runId: string, rowsRead: number): Promise<void> {
-  await db.query('UPDATE import_runs SET rows_read = $2 WHERE id = $1', [runId, rowsRead]);
+export async function reportRowsRead(pool: pg.Pool, runId: string, rowsRead: number): Promise<void> {
+  await prismaOf(pool).importRun.updateMany({ where: { id: runKey(runId) }, data: { rowsRead } });
 }
 
 export async function finishImportRun(
@@ -53,12 +60,11 @@ export async function finishImportRun(
 }
 
 /** Records a run FAILED; the error is stored storable (secrets redacted, NUL and control characters escaped). */
-export async function failImportRun(db: pg.Pool, runId: string, error: string, rowsRead: number, rowsRejected: number): Promise<void> {
-  error = storableText(error);
-  await db.query(
-    `UPDATE import_runs SET status = 'FAILED', error = $2, rows_read = $3, rows_rejected = $4, finished_at = now() WHERE id = $1`,
-    [runId, error, rowsRead, rowsRejected],
-  );
+export async function failImportRun(pool: pg.Pool, runId: string, error: string, rowsRead: number, rowsRejected: number): Promise<void> {
+  await prismaOf(pool).importRun.updateMany({
+    where: { id: runKey(runId) },
+    data: { status: 'FAILED', error: storableText(error), rowsRead, rowsRejected, finishedAt: new Date() },
+  });
 }
 
 /** The provider's last successful full run before this one (where an incremental import resumes). */
@@ -101,21 +107,26 @@ export interface RunState {
   error: string | null;
 }
 
-export async function runState(db: pg.Pool, runId: string): Promise<RunState | null> {
-  const { rows } = await db.query<RunState>(
-    `SELECT id, status, rows_read, rows_changed, rows_rejected, movies_queued, error FROM import_runs WHERE id = $1`,
-    [runId],
-  );
-  return rows[0] ?? null;
+export async function runState(pool: pg.Pool, runId: string): Promise<RunState | null> {
+  const run = await prismaOf(pool).importRun.findUnique({
+    where: { id: runKey(runId) },
+    select: { id: true, status: true, rowsRead: true, rowsChanged: true, rowsRejected: true, moviesQueued: true, error: true },
+  });
+  if (!run) return null;
+  return {
+    id: String(run.id), status: run.status, rows_read: run.rowsRead, rows_changed: run.rowsChanged,
+    rows_rejected: run.rowsRejected, movies_queued: run.moviesQueued, error: run.error,
+  };
 }
 
 /** The provider's oldest run still QUEUED or RUNNING, if any. */
-export async function activeRunOf(db: pg.Pool, providerKey: string): Promise<{ id: string; status: string } | null> {
-  const { rows } = await db.query<{ id: string; status: string }>(
-    `SELECT id, status FROM import_runs WHERE provider_key = $1 AND status IN ('QUEUED', 'RUNNING') ORDER BY id LIMIT 1`,
-    [providerKey],
-  );
-  return rows[0] ?? null;
+export async function activeRunOf(pool: pg.Pool, providerKey: string): Promise<{ id: string; status: string } | null> {
+  const run = await prismaOf(pool).importRun.findFirst({
+    where: { providerKey, status: { in: ['QUEUED', 'RUNNING'] } },
+    orderBy: { id: 'asc' },
+    select: { id: true, status: true },
+  });
+  return run ? { id: String(run.id), status: run.status } : null;
 }
 
 /** Where the provider's last successful full import read from (runs for chosen ids do not count). */
@@ -139,9 +150,11 @@ export async function latestInboxRunMentioning(db: pg.Pool, fragment: string): P
 }
 
 /** Whether the database holds no movie and no import run yet (a fresh installation). */
-export async function isCatalogueEmpty(db: pg.Pool): Promise<boolean> {
-  const { rows } = await db.query<{ empty: boolean }>(
-    `SELECT NOT EXISTS (SELECT 1 FROM movies) AND NOT EXISTS (SELECT 1 FROM import_runs) AS empty`,
-  );
-  return rows[0]?.empty ?? false;
+export async function isCatalogueEmpty(pool: pg.Pool): Promise<boolean> {
+  const prisma = prismaOf(pool);
+  const [movie, run] = await Promise.all([
+    prisma.movie.findFirst({ select: { id: true } }),
+    prisma.importRun.findFirst({ select: { id: true } }),
+  ]);
+  return !movie && !run;
 }

@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import type { MovieCache } from '../cache/movie-cache.js';
-import type { PrismaClient } from '../db/prisma.js';
 import type { MovieChangeFeed } from '../services/movie-changes.js';
 import type { WebhookSettings } from '../services/partners-env.js';
 import type { QuotaStore } from '../services/rate-limit.js';
@@ -18,7 +17,6 @@ export interface Freshness {
 /** What every resolver receives. */
 export interface GraphQLContext {
   pool: pg.Pool;
-  prisma: PrismaClient;
   cache: MovieCache;
   loaders: Loaders;
   admin: AdminAccess;
@@ -49,7 +47,6 @@ export interface PartnerServices {
 
 export interface GraphQLDependencies {
   pool: pg.Pool;
-  prisma: PrismaClient;
   cache: MovieCache;
   admin: AdminAccess;
   freshness?: Freshness;
@@ -61,8 +58,8 @@ export interface GraphQLDependencies {
 const NEVER_STALE: Freshness = { refreshInterval: () => null, now: () => new Date() };
 
 /** A fresh context per request: loaders must not share their memo between requests. */
-export function createGraphQLContext({ pool, prisma, cache, admin, freshness = NEVER_STALE, config, partners }: GraphQLDependencies): GraphQLContext {
+export function createGraphQLContext({ pool, cache, admin, freshness = NEVER_STALE, config, partners }: GraphQLDependencies): GraphQLContext {
   return {
-    pool, prisma, cache, admin, freshness, loaders: createLoaders(pool, cache), ...(config ? { config } : {}), ...(partners ? { partners } : {}),
+    pool, cache, admin, freshness, loaders: createLoaders(pool, cache), ...(config ? { config } : {}), ...(partners ? { partners } : {}),
   };
 }

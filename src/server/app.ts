@@ -7,7 +7,6 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import type pg from 'pg';
 import { createMemoryCache } from '../cache/index.js';
 import type { MovieCache } from '../cache/movie-cache.js';
-import type { PrismaClient } from '../db/prisma.js';
 import type { ProviderConfig } from '../sources/types.js';
 import { adminAccess } from '../graphql/auth.js';
 import { createGraphQLContext, type Freshness, type GraphQLContext } from '../graphql/context.js';
@@ -38,7 +37,6 @@ export interface AppOptions {
   pool: pg.Pool;
   /** The entry point's configuration (src/config.ts), for services that read settings (TMDB_API_TOKEN). */
   config?: ProviderConfig;
-  prisma: PrismaClient;
   logger?: Logger;
   /** Stack traces and internal error messages in responses (npm start: NODE_ENV=development); default off. */
   debug?: boolean;
@@ -112,7 +110,7 @@ export interface MovieCApp {
 
 /** The HTTP API: /graphql (GraphQL, and GraphiQL for browsers), /movies/search, /healthz, /readyz, /metrics. */
 export async function createApp(options: AppOptions): Promise<MovieCApp> {
-  const { pool, prisma, logger, debug = false, adminToken, config } = options;
+  const { pool, logger, debug = false, adminToken, config } = options;
   const ownCache = options.cache ? undefined : createMemoryCache(300, logger);
   const cache = options.cache ?? ownCache!;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
@@ -158,7 +156,6 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
     httpServer,
     schema,
     pool,
-    prisma,
     cache,
     adminToken,
     partners,
@@ -185,7 +182,7 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
     responseCache.middleware,
     expressMiddleware(apollo, {
       context: ({ req, res }) => {
-        const context = createGraphQLContext({ pool, prisma, cache, freshness, config, admin: adminAccess(req.headers.authorization, adminToken), partners });
+        const context = createGraphQLContext({ pool, cache, freshness, config, admin: adminAccess(req.headers.authorization, adminToken), partners });
         context.credentials = hasCredentials(req.headers);
         const slot = responseCache.slotOf(res.locals);
         if (slot) context.responseCache = slot;

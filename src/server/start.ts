@@ -20,7 +20,6 @@ export async function startApi(runtime: Runtime, sharedCache?: MovieCache): Prom
   const quota: QuotaStore = config.REDIS_URL ? new RedisQuotaStore(config.REDIS_URL, 'moviec:', logger) : new MemoryQuotaStore();
   const { start } = await createApp({
     pool: runtime.pool,
-    prisma: runtime.prisma,
     config,
     logger,
     debug: config.NODE_ENV === 'development',

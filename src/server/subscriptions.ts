@@ -5,7 +5,6 @@ import { useServer } from 'graphql-ws/use/ws';
 import type pg from 'pg';
 import { WebSocketServer } from 'ws';
 import type { MovieCache } from '../cache/movie-cache.js';
-import type { PrismaClient } from '../db/prisma.js';
 import { adminAccess } from '../graphql/auth.js';
 import { createGraphQLContext, type PartnerServices } from '../graphql/context.js';
 import { translateError } from '../graphql/errors.js';
@@ -19,7 +18,6 @@ export interface SubscriptionServerOptions {
   httpServer: Server;
   schema: GraphQLSchema;
   pool: pg.Pool;
-  prisma: PrismaClient;
   cache: MovieCache;
   adminToken: string | undefined;
   partners: PartnerServices;
@@ -34,7 +32,7 @@ export interface SubscriptionServerOptions {
  * "Bearer …" }`) and takes one token of its quota; a refused connection is closed with 4403.
  */
 export function startSubscriptions(options: SubscriptionServerOptions): { close(): Promise<void> } {
-  const { httpServer, schema, pool, prisma, cache, adminToken, partners, access, logger } = options;
+  const { httpServer, schema, pool, cache, adminToken, partners, access, logger } = options;
   // noServer: the HTTP server's own errors (EADDRINUSE at start) stay with its owner instead of
   // being re-emitted on the WebSocket server, where graphql-ws would print them as internal errors.
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
@@ -66,7 +64,7 @@ export function startSubscriptions(options: SubscriptionServerOptions): { close(
         return result.ok;
       },
       context: (ctx) =>
-        createGraphQLContext({ pool, prisma, cache, admin: adminAccess(headersOf(ctx).authorization, adminToken), partners }),
+        createGraphQLContext({ pool, cache, admin: adminAccess(headersOf(ctx).authorization, adminToken), partners }),
       // Domain errors (src/errors.ts) answered with their code, as over HTTP (src/graphql/errors.ts).
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => translateError(error.toJSON(), error)),
       onNext: (_ctx, _id, _payload, _args, result) =>

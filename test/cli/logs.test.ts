@@ -111,7 +111,7 @@ describe('logs', () => {
 
     it('carry a request id, also sent back as X-Request-Id, and never the headers', async () => {
       const { logger, lines } = capture();
-      const app = await createApp({ pool: db.pool, prisma: db.prisma, logger });
+      const app = await createApp({ pool: db.pool, logger });
       const server = await app.start(0, '127.0.0.1');
       try {
         const origin = new URL(server.url).origin;

@@ -1,5 +1,4 @@
 import { createPool } from '../../src/db/pool.js';
-import { createPrisma } from '../../src/db/prisma.js';
 import { createApp, type RunningServer } from '../../src/server/app.js';
 import { postGraphQL, startTestApi, type TestApi } from '../support/graphql-api.js';
 
@@ -41,11 +40,10 @@ describe('HTTP app', () => {
 describe('HTTP app without a database', () => {
   // Nothing listens on port 1, so every statement fails at once.
   const pool = createPool('postgresql://moviec:moviec@127.0.0.1:1/moviec', 1);
-  const prisma = createPrisma(pool);
   const servers: RunningServer[] = [];
 
   async function start(debug: boolean) {
-    const server = await (await createApp({ pool, prisma, debug })).start(0, '127.0.0.1');
+    const server = await (await createApp({ pool, debug })).start(0, '127.0.0.1');
     servers.push(server);
     return server;
   }

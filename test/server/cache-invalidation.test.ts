@@ -43,7 +43,7 @@ describe('cache invalidation through a Redis hang', () => {
     probe.disconnect();
     // The API process: Redis shared with the workers, and listening for what they could not deliver.
     apiCache = await openCache({ redisUrl: `redis://127.0.0.1:${port}`, ttlSeconds: 300, pool: db.pool, listen: true });
-    const app = await createApp({ pool: db.pool, prisma: db.prisma, cache: apiCache, website: false });
+    const app = await createApp({ pool: db.pool, cache: apiCache, website: false });
     server = await app.start(0, '127.0.0.1');
     origin = new URL(server.url).origin;
   });

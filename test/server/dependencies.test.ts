@@ -13,7 +13,6 @@ import type pg from 'pg';
 import { openCache } from '../../src/cache/index.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.js';
 import { createPool } from '../../src/db/pool.js';
-import { createPrisma } from '../../src/db/prisma.js';
 import { prepareDatabase } from '../../src/db/setup.js';
 import { queueImport } from '../../src/services/import.js';
 import { createLogger } from '../../src/logger.js';
@@ -56,7 +55,7 @@ describe('Redis stopped and restarted during traffic', () => {
     probe.disconnect();
     const cache = await openCache({ redisUrl: `redis://127.0.0.1:${port}`, ttlSeconds: 60, pool: db.pool });
     closeCache = () => cache.close();
-    const app = await createApp({ pool: db.pool, prisma: db.prisma, cache, website: false });
+    const app = await createApp({ pool: db.pool, cache, website: false });
     server = await app.start(0, '127.0.0.1');
   });
   afterAll(async () => {
@@ -106,7 +105,6 @@ describe('PostgreSQL stopped and started', () => {
   let pool: pg.Pool;
   let server: RunningServer;
   let stopWorker: (() => Promise<void>) | undefined;
-  let prisma: ReturnType<typeof createPrisma> | undefined;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'moviec-pg-restart-'));
@@ -114,8 +112,7 @@ describe('PostgreSQL stopped and started', () => {
     embedded = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, persistent: true, database: 'moviec' });
     pool = createPool(embedded.url, 10);
     await prepareDatabase(pool);
-    prisma = createPrisma(pool);
-    const app = await createApp({ pool, prisma, website: false });
+    const app = await createApp({ pool, website: false });
     server = await app.start(0, '127.0.0.1');
     const runner = await startWorker({ pool, logger: createLogger('silent'), concurrency: 2, recovery: { intervalMs: 500, graceMs: 1000 } });
     stopWorker = () => runner.stop();
@@ -123,7 +120,6 @@ describe('PostgreSQL stopped and started', () => {
   afterAll(async () => {
     await stopWorker?.().catch(() => undefined);
     await server?.close().catch(() => undefined);
-    await prisma?.$disconnect().catch(() => undefined);
     await pool?.end().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });

@@ -60,7 +60,7 @@ describe(`load: ${SECONDS} s of mixed queries at the measured capacity`, () => {
         ratings: [{ provider: 'imdb', kind: 'users', rawValue: 5 + (i % 5), rawScale: '1-10', normalized: 40 + (i % 60), votes: 100 + i }],
       });
     }
-    const app = await createApp({ pool: db.pool, prisma: db.prisma, website: false });
+    const app = await createApp({ pool: db.pool, website: false });
     server = await app.start(0, '127.0.0.1');
   });
   afterAll(async () => {

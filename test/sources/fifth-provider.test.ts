@@ -134,7 +134,7 @@ describe('a fifth provider from one module (MOVIEC_PROVIDER_MODULES)', () => {
       const run = await moviecProcess({ DATABASE_URL: db.url }, 'import', 'STARBOARD_CLUB', '--file', CSV);
       expect(run.stdout).toMatch(/Import run \d+ started \(starboardclub\)\.\n[\s\S]*Import run \d+ SUCCEEDED\n$/);
       expect(run.code).toBe(0);
-      const app = await createApp({ pool: db.pool, prisma: db.prisma });
+      const app = await createApp({ pool: db.pool });
       server = await app.start(0, '127.0.0.1');
       url = server.url;
     });

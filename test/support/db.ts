@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createPool } from '../../src/db/pool.js';
-import { createPrisma, type PrismaClient } from '../../src/db/prisma.js';
 
 export interface TestDatabase {
   url: string;
   pool: pg.Pool;
-  prisma: PrismaClient;
   /** Closes connections and drops the database. */
   drop(): Promise<void>;
 }
@@ -21,13 +19,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const pool = createPool(url.toString(), 10);
-  const prisma = createPrisma(pool);
   return {
     url: url.toString(),
     pool,
-    prisma,
     async drop() {
-      await prisma.$disconnect().catch(() => undefined);
       await pool.end().catch(() => undefined);
       await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },

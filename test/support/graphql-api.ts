@@ -24,7 +24,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-type ApiOptions = Partial<Omit<AppOptions, 'pool' | 'prisma'>>;
+type ApiOptions = Partial<Omit<AppOptions, 'pool'>>;
 
 /**
  * A fresh database and the HTTP app on a free port, queried over real HTTP. Options are createApp's,
@@ -34,7 +34,7 @@ export async function startTestApi(options: ApiOptions | ((db: TestDatabase) => 
   const db = await createTestDatabase();
   const resolved = typeof options === 'function' ? await options(db) : options;
   // The test's environment as it is when the API starts is its configuration (as npm start reads it once).
-  const app = await createApp({ config: loadConfig(), ...resolved, pool: db.pool, prisma: db.prisma });
+  const app = await createApp({ config: loadConfig(), ...resolved, pool: db.pool });
   const server = await app.start(0, '127.0.0.1');
   const origin = new URL(server.url).origin;
   return {
