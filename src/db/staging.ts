@@ -32,7 +32,7 @@ export async function copyStagedRecords(pool: pg.Pool, runId: string, records: S
   return await copyInto(
     pool,
     'import_staging_records (run_id, external_id, line, record)',
-    records.map((r) => `${runId}\t${copyText(r.external_id)}\t${r.line ?? '\\N'}\t${copyText(JSON.stringify(r.record))}\n`).join(''),
+    records.map((r) => `${runId}\t${copyText(r.external_id)}\t${r.line ?? '\\N'}\t${copyText(JSON.stringify(r.record))}\n`),
   );
 }
 
@@ -44,17 +44,36 @@ export async function copyStagedRatings(pool: pg.Pool, runId: string, ratings: S
     'import_staging_ratings (run_id, external_id, kind, value, votes, line, source_updated_at)',
     ratings
       .map((r) =>
-        `${runId}\t${copyText(r.external_id)}\t${copyText(r.kind)}\t${r.value}\t${r.votes ?? '\\N'}\t${r.line ?? '\\N'}\t${r.source_updated_at === null ? '\\N' : copyText(r.source_updated_at)}\n`)
-      .join(''),
+        `${runId}\t${copyText(r.external_id)}\t${copyText(r.kind)}\t${r.value}\t${r.votes ?? '\\N'}\t${r.line ?? '\\N'}\t${r.source_updated_at === null ? '\\N' : copyText(r.source_updated_at)}\n`),
   );
 }
 
-/** COPY FROM STDIN of rows already in COPY's text format, on a client of its own. */
-async function copyInto(pool: pg.Pool, target: string, rows: string): Promise<number> {
+/** Most characters per piece of COPY text sent: small strings stay in V8's young generation. */
+const COPY_PIECE = 64 * 1024;
+
+/**
+ * COPY FROM STDIN of rows already in COPY's text format, on a client of its own, sent in pieces of
+ * about COPY_PIECE characters (one string of a whole batch, megabytes, would churn V8's large-object
+ * space and grow the process with the input); returns the characters sent.
+ */
+async function copyInto(pool: pg.Pool, target: string, rows: string[]): Promise<number> {
+  let length = 0;
+  function* pieces(): Generator<string> {
+    let piece = '';
+    for (const row of rows) {
+      length += row.length;
+      piece += row;
+      if (piece.length >= COPY_PIECE) {
+        yield piece;
+        piece = '';
+      }
+    }
+    if (piece) yield piece;
+  }
   const client = await pool.connect();
   try {
-    await pipeline(Readable.from([rows]), client.query(copyFrom(`COPY ${target} FROM STDIN`)));
-    return rows.length;
+    await pipeline(Readable.from(pieces()), client.query(copyFrom(`COPY ${target} FROM STDIN`)));
+    return length;
   } finally {
     client.release();
   }
