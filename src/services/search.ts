@@ -1,5 +1,15 @@
 import type pg from 'pg';
-import { fetchCandidates, lookupWords, type Candidate, type MatchSpec, type SearchFilter, type WordHit } from '../db/search.js';
+import {
+  fetchCandidates,
+  lookupWords,
+  POPULAR_WINDOW,
+  tokenStatistics,
+  type Candidate,
+  type MatchSpec,
+  type SearchFilter,
+  type TokenStatistics,
+  type WordHit,
+} from '../db/search.js';
 import { allowedEdits, analyseQuery, deletions, editDistance, searchWord, spellingVariants, type AnalysedQuery } from './search-text.js';
 
 /**
@@ -13,7 +23,9 @@ import { allowedEdits, analyseQuery, deletions, editDistance, searchWord, spelli
  *    without a space or punctuation ("walle" = "WALL·E", "faceoff" = "Face/Off").
  * 3. A movie matches when its titles have, for every typed word, one of those words. The
  *    candidates are the most popular matches, every movie whose whole title the query may be, and
- *    the most popular matches of the year the query names.
+ *    the most popular matches of the year the query names. The most popular matches are looked for
+ *    among the most popular movies first, unless the words' statistics say that few movies match
+ *    (then all matches are read through the GIN index at once).
  * 4. Ranking: a movie of the preferred year first, then an exact title, then relevance: popularity
  *    (log10 of votes across providers, plus the c-rating / 50) minus what the match cost (1.5 per
  *    edit, 0.5 for completing a word, 0.25 for a split word), plus 1 when the whole title is
@@ -250,16 +262,60 @@ export interface SearchOptions {
   prefix?: boolean;
 }
 
+/** How long the token statistics (gathered by ANALYZE) are used before they are read again. */
+const STATISTICS_TTL_MS = 60_000;
+const statistics = new WeakMap<pg.Pool, { at: number; value: Promise<TokenStatistics | null> }>();
+
+/** The token statistics of this database, read at most once a minute (a plan choice, never a result). */
+function currentStatistics(pool: pg.Pool): Promise<TokenStatistics | null> {
+  const now = Date.now();
+  const cached = statistics.get(pool);
+  if (cached && now - cached.at < STATISTICS_TTL_MS) return cached.value;
+  const value = tokenStatistics(pool).catch(() => null);
+  statistics.set(pool, { at: now, value });
+  return value;
+}
+
+/** Movies expected to match, taking the words of a title as independent. */
+export function estimateMatches(spec: MatchSpec, stats: TokenStatistics): number {
+  const share = (token: string) => stats.shares.get(token) ?? stats.below;
+  let total = 0;
+  for (const plan of spec.plans) {
+    let planShare = 1;
+    for (const slot of plan.slots) {
+      let slotShare = 0;
+      for (const token of slot.tokens) slotShare += share(token);
+      for (const [a, b] of slot.pairs) slotShare += share(a) * share(b);
+      planShare *= Math.min(1, slotShare);
+    }
+    total += planShare;
+  }
+  return Math.min(1, total) * stats.movies;
+}
+
+/**
+ * Whether the most popular movies are unlikely to hold half of `limit` matches: then reading them
+ * first would mostly be in vain, and every match is read through the GIN index instead. (Half:
+ * words of a title go together more often than independence says - "Anna and", "The Silent" -, so
+ * the estimate is low for phrases; at 1M movies, over 120 bench queries, half read the fewest pages.)
+ */
+export function fewMatches(spec: MatchSpec | null, stats: TokenStatistics | null, limit: number): boolean {
+  if (!spec || !stats) return false;
+  return (estimateMatches(spec, stats) * Math.min(POPULAR_WINDOW, stats.movies)) / stats.movies < limit / 2;
+}
+
 /** The ranked movies a query finds (at most about `limit` plus whole-title and year matches). */
 export async function rankedSearch(pool: pg.Pool, text: string, options: SearchOptions): Promise<{ plan: SearchPlan | null; ranked: RankedMovie[] }> {
-  const plan = await planSearch(pool, text, { year: options.year, prefix: options.prefix });
+  const [plan, stats] = await Promise.all([planSearch(pool, text, { year: options.year, prefix: options.prefix }), currentStatistics(pool)]);
   if (!plan) return { plan, ranked: [] };
+  const match = matchSpec(plan);
   const candidates = await fetchCandidates(pool, {
-    match: matchSpec(plan),
+    match,
     filter: options.filter,
     limit: options.limit,
     titleTokens: plan.titleTokens,
     year: plan.query.year,
+    rare: fewMatches(match, stats, options.limit),
   });
   return { plan, ranked: rankCandidates(plan, candidates) };
 }
