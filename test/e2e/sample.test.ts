@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { startTestApi, type TestApi } from '../support/graphql-api.js';
 import { importImdb } from '../support/pipeline.js';
@@ -19,10 +20,11 @@ describe('the bundled sample through the worker, then the GraphQL answer', () =>
   afterAll(() => api.close());
 
   it('answers movieByExternalId with what the files say', async () => {
-    // title.basics.tsv: tt0010039 movie "The Velvet Horizon" 2021, 139 min, Adventure,Drama,Thriller;
-    // title.ratings.tsv: tt0010039 6.5 35379.
+    // title.basics.tsv: tt0068646 movie "The Godfather" 1972, 175 min, Crime,Drama; its title.ratings.tsv row is read here.
+    const [, ratingText, votesText] = (await readFile(SAMPLE.ratings, 'utf8')).split('\n').find((line) => line.startsWith('tt0068646\t'))!.split('\t');
+    const [rating, votes] = [Number(ratingText), Number(votesText)];
     const res = await api.gql(`{
-      movieByExternalId(provider: IMDB, externalId: "tt0010039") {
+      movieByExternalId(provider: IMDB, externalId: "tt0068646") {
         title year runtimeMinutes
         genres { name confidence }
         ratings { provider { key } kind rawValue rawScale normalized votes }
@@ -33,20 +35,20 @@ describe('the bundled sample through the worker, then the GraphQL answer', () =>
     expect(res.errors).toBeUndefined();
     const movie = res.data.movieByExternalId;
     expect(movie).toMatchObject({
-      title: 'The Velvet Horizon',
-      year: 2021,
-      runtimeMinutes: 139,
-      externalIds: [{ provider: { key: 'IMDB' }, externalId: 'tt0010039' }],
+      title: 'The Godfather',
+      year: 1972,
+      runtimeMinutes: 175,
+      externalIds: [{ provider: { key: 'IMDB' }, externalId: 'tt0068646' }],
     });
-    expect(movie.genres.map((g: { name: string }) => g.name).sort()).toEqual(['Adventure', 'Drama', 'Thriller']);
+    expect(movie.genres.map((g: { name: string }) => g.name).sort()).toEqual(['Crime', 'Drama']);
     expect(movie.ratings).toEqual([
-      { provider: { key: 'IMDB' }, kind: 'users', rawValue: 6.5, rawScale: '1-10', normalized: expect.closeTo(61.11, 2), votes: 35379 },
+      { provider: { key: 'IMDB' }, kind: 'users', rawValue: rating, rawScale: '1-10', normalized: expect.closeTo(((rating - 1) / 9) * 100, 2), votes },
     ]);
-    // Shrunk toward the IMDb prior fitted after the import (C, m): v/(v+m)·61.11 + m/(v+m)·C, one decimal.
+    // Shrunk toward the IMDb prior fitted after the import (C, m): v/(v+m)·R + m/(v+m)·C, one decimal.
     const { rows } = await api.db.pool.query(`SELECT prior_mean, prior_votes FROM scoring_priors WHERE provider_key = 'imdb'`);
     const { prior_mean: C, prior_votes: m } = rows[0];
-    const expected = Math.round(((35379 / (35379 + m)) * ((6.5 - 1) / 9) * 100 + (m / (35379 + m)) * C) * 10) / 10;
-    expect(movie.score).toMatchObject({ providerCount: 1, votes: 35379, value: expected });
+    const expected = Math.round(((votes / (votes + m)) * ((rating - 1) / 9) * 100 + (m / (votes + m)) * C) * 10) / 10;
+    expect(movie.score).toMatchObject({ providerCount: 1, votes, value: expected });
   });
 
   it('lists the catalogue by c-rating, skipping titles that are not movies', async () => {
@@ -55,7 +57,8 @@ describe('the bundled sample through the worker, then the GraphQL answer', () =>
     expect(res.data.movies.totalCount).toBe(rows[0].n);
     const values = res.data.movies.edges.map((e: { node: { score: { value: number } } }) => e.node.score.value);
     expect(values).toEqual([...values].sort((a, b) => b - a));
-    const episode = await api.gql(`{ movieByExternalId(provider: IMDB, externalId: "tt0010028") { title } }`);
-    expect(episode.data.movieByExternalId).toBeNull();
+    // Babylon 5 is a tvSeries in title.basics: not a movie.
+    const series = await api.gql(`{ movieByExternalId(provider: IMDB, externalId: "tt0105946") { title } }`);
+    expect(series.data.movieByExternalId).toBeNull();
   });
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { importSamplesIfEmpty } from '../../src/catalogue/sample.js';
 import { createLogger } from '../../src/logger.js';
+import { GENRE_CONFIDENCE_THRESHOLD } from '../../src/scoring/rules.js';
 import { startWorker } from '../../src/workers/runner.js';
 import { CHROMIUM_ARGS, launchChromium } from '../support/browser.js';
 import { startTestApi, type TestApi } from '../support/graphql-api.js';
@@ -53,12 +54,14 @@ describe('the website over the imported sample data, in headless Chromium', () =
                  FROM ratings r WHERE r.movie_id = m.id) AS ratings,
               (SELECT count(*)::int FROM movie_titles t WHERE t.movie_id = m.id) AS titles,
               (SELECT json_agg(json_build_object('name', g.name, 'confidence', mg.confidence) ORDER BY g.name)
-                 FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.id) AS genres
+                 FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.id AND mg.confidence >= $1) AS genres
          FROM movies m
-        WHERE EXISTS (SELECT 1 FROM movie_genres mg WHERE mg.movie_id = m.id)
+        WHERE EXISTS (SELECT 1 FROM movie_genres mg WHERE mg.movie_id = m.id AND mg.confidence >= $1)
         ORDER BY (SELECT count(DISTINCT provider_key) FROM ratings r WHERE r.movie_id = m.id) DESC,
                  (SELECT count(*) FROM ratings r WHERE r.movie_id = m.id) DESC, m.score_value DESC, m.id
         LIMIT 1`,
+      // The genres a movie shows: those at the confidence threshold or above (the others are candidates only).
+      [GENRE_CONFIDENCE_THRESHOLD],
     );
     movie = rows[0]!;
     // The samples overlap: this movie has ratings from at least two of the three providers.

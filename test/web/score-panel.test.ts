@@ -26,7 +26,8 @@ describe('the website explains the c-rating', () => {
       `SELECT m.id FROM movies m
          JOIN provider_records pr ON pr.movie_id = m.id
         WHERE m.score_critics <> m.score_audience
-        GROUP BY m.id HAVING count(*) FILTER (WHERE pr.provider_key = 'rottentomatoes') > 0 ORDER BY m.id LIMIT 1`,
+        GROUP BY m.id HAVING count(*) FILTER (WHERE pr.provider_key = 'rottentomatoes') > 0
+                        AND count(*) FILTER (WHERE pr.provider_key = 'movielens') > 0 ORDER BY m.id LIMIT 1`,
     );
     movieId = rows[0].id;
     // Rotten Tomatoes was last read three days ago: past its daily refresh interval.
@@ -60,6 +61,14 @@ describe('the website explains the c-rating', () => {
     const shown = (await page.locator('#score-explained td.contribution').allTextContents()).map(Number);
     expect(shown.reduce((a, b) => a + b, 0)).toBeCloseTo(balanced.value, 6);
     expect(await page.textContent('#score-explained .freshness li[data-provider=ROTTEN_TOMATOES]')).toBe('Rotten Tomatoes · updated 3 days ago · stale');
+    // MovieLens dates its rating itself (the movie's newest ratings.csv timestamp): shown beside when MovieC read it.
+    const { data } = await api.gql(`query($id: ID!) { movie(id: $id) { ratings { provider { key } sourceUpdatedAt } } }`, { id: movieId });
+    const dated = data.movie.ratings.find((r: { provider: { key: string } }) => r.provider.key === 'MOVIELENS').sourceUpdatedAt;
+    expect(dated).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const day = new Date(dated).toLocaleDateString('en-GB', { timeZone: 'UTC' });
+    expect(await page.textContent('#score-explained .freshness li[data-provider=MOVIELENS]')).toMatch(
+      new RegExp(`^MovieLens · updated [^(]+ \\(the provider's own date: ${day.replace(/\//g, '\\/')}\\)$`),
+    );
 
     await page.check('input[name=score-profile][value=CRITICS]');
     await page.waitForFunction(

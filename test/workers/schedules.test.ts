@@ -1,6 +1,6 @@
 import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
 import { loadConfig } from '../../src/config.js';
-import { SAMPLES } from '../../src/catalogue/sample.js';
+import { SAMPLES_2026_11 as SAMPLES } from '../fixtures/sample-2026-11/index.js';
 import { createLogger } from '../../src/logger.js';
 import { plannedSchedules, workerSchedules } from '../../src/schedule/schedules.js';
 import { createOperationsTasks } from '../../src/schedule/tasks.js';

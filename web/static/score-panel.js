@@ -100,6 +100,6 @@ function freshnessList(ratings) {
     [...byProvider.values()].map((r) => h('li', { class: r.stale ? 'stale' : null, dataset: { provider: r.provider.key, stale: String(r.stale) } },
       `${r.provider.name} · `,
       r.fetchedAt ? `updated ${ago(r.fetchedAt)}` : 'not read yet',
-      r.sourceUpdatedAt ? ` (the provider's own date: ${new Date(r.sourceUpdatedAt).toLocaleDateString('en-GB')})` : null,
+      r.sourceUpdatedAt ? ` (the provider's own date: ${new Date(r.sourceUpdatedAt).toLocaleDateString('en-GB', { timeZone: 'UTC' })})` : null,
       r.stale ? h('span', { class: 'stale-badge', title: "Older than the provider's refresh interval" }, ' · stale') : null)));
 }
