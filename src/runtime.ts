@@ -10,6 +10,12 @@ export interface Runtime {
   logger: Logger;
   databaseUrl: string;
   pool: pg.Pool;
+  /**
+   * The API's own connections, with API_STATEMENT_TIMEOUT_MS as PostgreSQL's statement_timeout: one
+   * costly request cannot hold a connection for long, while the worker's aggregation (on `pool`) is
+   * not limited. Opened lazily, so processes without an API never connect through it.
+   */
+  apiPool: pg.Pool;
   /** Closes connections; leaves the embedded PostgreSQL, stopping it when no other process uses it. */
   close(): Promise<void>;
 }
@@ -34,16 +40,19 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
     }
   }
   const pool = createPool(databaseUrl, 20);
+  const apiPool = createPool(databaseUrl, 20, { statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS });
   let closed = false;
   return {
     config,
     logger,
     databaseUrl,
     pool,
+    apiPool,
     async close() {
       if (closed) return;
       closed = true;
       await pool.end().catch(() => undefined);
+      await apiPool.end().catch(() => undefined);
       if (embedded) await embedded.release();
     },
   };

@@ -1,8 +1,14 @@
 import pg from 'pg';
 
 /** One pg pool per process, shared by Prisma (through its adapter), bulk SQL and Graphile Worker. */
-export function createPool(connectionString: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, application_name: 'moviec' });
+export function createPool(connectionString: string, max = 10, { statementTimeoutMs = 0 }: { statementTimeoutMs?: number } = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    application_name: 'moviec',
+    // Sent at connection start-up: every statement of this pool is cancelled by PostgreSQL past it (0: never).
+    ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
+  });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));

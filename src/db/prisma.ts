@@ -1,5 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import type pg from 'pg';
+import { sharedPool } from './request-pool.js';
 import { PrismaClient } from './generated/prisma/client.js';
 
 export type { PrismaClient };
@@ -16,7 +17,9 @@ export type { PrismaClient };
  */
 const clients = new WeakMap<pg.Pool, PrismaClient>();
 
-export function prismaOf(pool: pg.Pool): PrismaClient {
+export function prismaOf(given: pg.Pool): PrismaClient {
+  // A request's pool (request-pool.ts) is a view of the process's pool: one client for both, not one per request.
+  const pool = sharedPool(given);
   let client = clients.get(pool);
   if (!client) {
     client = new PrismaClient({ adapter: new PrismaPg(pool) });

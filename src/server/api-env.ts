@@ -32,4 +32,12 @@ export const apiEnvShape = {
   CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
   MAX_QUERY_COMPLEXITY: z.coerce.number().int().min(10).max(10_000_000).default(5000),
+  /** Root fields (aliases included) one GraphQL operation may ask for: `{ a0: matchReport … a1999: matchReport }` is refused. */
+  MAX_ROOT_FIELDS: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** Aliased fields one GraphQL document may have at any depth. */
+  MAX_QUERY_ALIASES: z.coerce.number().int().min(0).max(100_000).default(100),
+  /** Tokens one GraphQL document may have (the parser stops past it: validation of huge documents is quadratic). */
+  MAX_QUERY_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(2000),
+  /** PostgreSQL statement_timeout of the API's connections, in milliseconds (0: none); the worker is not limited. */
+  API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
 };

@@ -4,6 +4,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { isCancelledStatement } from '../db/request-pool.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { translateError } from '../graphql/errors.js';
 import type { Logger } from '../logger.js';
@@ -38,6 +39,7 @@ export function createApolloServer({ schema, httpServer, logger, debug, introspe
     plugins,
     introspection,
     allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: limits.maxTokens },
     // "Did you mean …" names fields and types: with introspection off the schema stays unexplored.
     hideSchemaDetailsFromClientErrors: !introspection,
     // GET is for queries that CDNs and browsers cache (Apollo refuses mutations over GET, 405).
@@ -53,6 +55,15 @@ export function createApolloServer({ schema, httpServer, logger, debug, introspe
     formatError(raw, error) {
       const formatted = translateError(raw, error);
       if (formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') return formatted;
+      if (isCancelledStatement(unwrapResolverError(error))) {
+        // API_STATEMENT_TIMEOUT_MS, or the client went away (then nobody reads this): not a bug.
+        logger?.warn({ path: formatted.path }, 'GraphQL statement cancelled: statement timeout or client gone');
+        return {
+          message: 'The request took longer than the API allows and was cancelled; ask for less (fewer fields, smaller pages).',
+          ...(formatted.path ? { path: formatted.path } : {}),
+          extensions: { code: 'QUERY_TOO_COMPLEX' },
+        };
+      }
       // An unexpected failure (database down, a bug): log it, and tell clients no internals.
       logger?.error({ err: unwrapResolverError(error), path: formatted.path }, 'GraphQL request failed');
       if (debug) return formatted;

@@ -20,6 +20,7 @@ import { healthRoutes } from './health.js';
 import { createMetrics, type AppMetrics } from './metrics.js';
 import { playgroundRoutes } from './playground.js';
 import type { QueryLimits } from './query-limits.js';
+import { requestSignal } from './request-signal.js';
 import { restSearchRoutes } from './rest-search.js';
 import { restMovieRoutes } from './rest-movies.js';
 import { requestLogger } from '../logging/request-logger.js';
@@ -27,6 +28,7 @@ import type { PosterSettings } from '../assets/settings.js';
 import { webRoutes } from '../web/routes.js';
 import { API_KEYS_CHANNEL } from '../db/api-keys.js';
 import { listenToChannels, type ChannelListener } from '../db/listen.js';
+import { isCancelledStatement, requestPool } from '../db/request-pool.js';
 import { MovieChangeFeed } from '../services/movie-changes.js';
 import type { AnonymousAccess, WebhookSettings } from '../services/partners-env.js';
 import { MemoryQuotaStore, type QuotaStore } from '../services/rate-limit.js';
@@ -84,7 +86,7 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   disableAfter: 20,
 };
 
-export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 12, maxComplexity: 5000 };
+export const DEFAULT_LIMITS: QueryLimits = { maxDepth: 12, maxComplexity: 5000, maxRootFields: 20, maxAliases: 100, maxTokens: 2000 };
 const DEFAULT_BODY_LIMIT = '100kb';
 export const DEFAULT_HTTP_MAX_AGE_SECONDS = 60;
 
@@ -182,7 +184,15 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
     responseCache.middleware,
     expressMiddleware(apollo, {
       context: ({ req, res }) => {
-        const context = createGraphQLContext({ pool, cache, freshness, config, admin: adminAccess(req.headers.authorization, adminToken), partners });
+        const context = createGraphQLContext({
+          // The request's statements are cancelled when its client goes away (request-pool.ts).
+          pool: requestPool(pool, requestSignal(res)),
+          cache,
+          freshness,
+          config,
+          admin: adminAccess(req.headers.authorization, adminToken),
+          partners,
+        });
         context.credentials = hasCredentials(req.headers);
         const slot = responseCache.slotOf(res.locals);
         if (slot) context.responseCache = slot;
@@ -263,6 +273,12 @@ function listen(
 /** JSON errors for everything outside GraphQL (malformed or oversized bodies, bugs), without internals. */
 function errorHandler(logger: Logger | undefined, debug: boolean, bodyLimit: string): ErrorRequestHandler {
   return (error: { status?: number; type?: string; message?: string; stack?: string }, _req, res, _next) => {
+    if (isCancelledStatement(error)) {
+      // statement_timeout (API_STATEMENT_TIMEOUT_MS), or the client left: not a bug.
+      logger?.warn({ err: error }, 'request cancelled: statement timeout or client gone');
+      res.status(503).setHeader('Retry-After', '1').json({ error: 'the request took too long and was cancelled; ask for less' });
+      return;
+    }
     const status = typeof error.status === 'number' && error.status >= 400 && error.status < 600 ? error.status : 500;
     if (status >= 500) logger?.error({ err: error }, 'request failed');
     // Only body-parser's own messages (they carry a `type`) are passed on: other errors (express.static's

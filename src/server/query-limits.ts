@@ -10,7 +10,9 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { createRequire } from 'node:module';
+import { LRUCache } from 'lru-cache';
 import type { GraphQLContext } from '../graphql/context.js';
+import type { CostContext } from '../graphql/pagination.js';
 
 // The package's ESM build imports graphql/index.mjs, while everything else here (type-graphql,
 // Apollo, our code) shares graphql's CommonJS build: schemas from one are foreign to the other
@@ -22,18 +24,40 @@ const { fieldExtensionsEstimator, getComplexity, simpleEstimator } = createRequi
 export interface QueryLimits {
   /** Deepest field nesting an operation may have (introspection fields do not count). */
   maxDepth: number;
-  /** Highest cost: one per field, list fields times the page size they ask for (pageComplexity). */
+  /** Highest cost: fields that work the database cost what FIELD_COSTS says, list fields times the page size they ask for. */
   maxComplexity: number;
+  /** Root fields an operation may ask for, aliases and fragments included. */
+  maxRootFields: number;
+  /** Aliased fields a document may have at any depth. */
+  maxAliases: number;
+  /**
+   * Tokens a document may have, enforced by the parser (a GRAPHQL_PARSE_FAILED 400) before validation:
+   * graphql's OverlappingFieldsCanBeMerged compares every pair of fields of a selection set, seconds of
+   * CPU for 2,000 aliases, before any limit above could be checked.
+   */
+  maxTokens: number;
 }
 
-/** Refuses operations deeper or costlier than the limits before they run: QUERY_TOO_COMPLEX, HTTP 400. */
+interface Measure {
+  depth: number;
+  rootFields: number;
+  aliases: number;
+  /** null: the variables do not fit the operation (execution reports that as BAD_USER_INPUT). */
+  complexity: number | null;
+}
+
+/** Measures by query hash, operation and (when the operation has any) variables: a repeated query is not walked again. */
+const MEASURES_KEPT = 2000;
+
+/** Refuses operations deeper, wider or costlier than the limits before they run: QUERY_TOO_COMPLEX, HTTP 400. */
 export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<GraphQLContext> {
+  const measures = new LRUCache<string, Measure>({ max: MEASURES_KEPT });
   return {
     requestDidStart: () =>
       Promise.resolve({
         didResolveOperation(requestContext) {
           refuseDeepVariables(requestContext.request.variables);
-          checkLimits(requestContext, limits);
+          checkLimits(measureOnce(measures, requestContext), limits);
           refuseNulCharacters(requestContext);
           return Promise.resolve();
         },
@@ -41,37 +65,91 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<Graph
   };
 }
 
-function checkLimits(
-  { document, operation, schema, request }: GraphQLRequestContextDidResolveOperation<GraphQLContext>,
-  { maxDepth, maxComplexity }: QueryLimits,
-): void {
+function measureOnce(measures: LRUCache<string, Measure>, requestContext: GraphQLRequestContextDidResolveOperation<GraphQLContext>): Measure {
+  const { queryHash, operation, request } = requestContext;
+  // Variables change the cost (first: $n) only when the operation declares some.
+  const variables = operation?.variableDefinitions?.length ? JSON.stringify(request.variables ?? {}) : '';
+  const key = `${queryHash}\u0000${request.operationName ?? ''}\u0000${variables}`;
+  let measure = measures.get(key);
+  if (!measure) {
+    measure = measure_(requestContext);
+    measures.set(key, measure);
+  }
+  return measure;
+}
+
+function measure_({ document, operation, schema, request }: GraphQLRequestContextDidResolveOperation<GraphQLContext>): Measure {
+  const fragments = fragmentsOf(document);
   const depth = operationDepth(document, operation);
+  const rootFields = operation ? countFields(operation.selectionSet, fragments, new Set()) : 0;
+  let aliases = 0;
+  visit(document, {
+    Field(node) {
+      if (node.alias) aliases += 1;
+    },
+  });
+  let complexity: number | null;
+  try {
+    const context: CostContext = { fragments };
+    complexity = getComplexity({
+      schema,
+      query: document,
+      operationName: request.operationName ?? undefined,
+      variables: request.variables ?? {},
+      context,
+      estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch (error) {
+    if (!(error instanceof GraphQLError)) throw error;
+    complexity = null;
+  }
+  return { depth, rootFields, aliases, complexity };
+}
+
+function checkLimits({ depth, rootFields, aliases, complexity }: Measure, limits: QueryLimits): void {
+  const { maxDepth, maxComplexity, maxRootFields, maxAliases } = limits;
+  if (rootFields > maxRootFields) {
+    throw tooComplex(
+      `Query asks for ${rootFields} root fields (aliases included); the maximum is ${maxRootFields}. Split it into several queries.`,
+      { rootFields, maxRootFields },
+    );
+  }
+  if (aliases > maxAliases) {
+    throw tooComplex(`Query has ${aliases} aliases; the maximum is ${maxAliases}. Split it into several queries.`, { aliases, maxAliases });
+  }
   if (depth > maxDepth) {
     throw tooComplex(`Query is nested ${depth} levels deep; the maximum is ${maxDepth}. Split it into several queries.`, {
       depth,
       maxDepth,
     });
   }
-  let complexity: number;
-  try {
-    complexity = getComplexity({
-      schema,
-      query: document,
-      operationName: request.operationName ?? undefined,
-      variables: request.variables ?? {},
-      estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-    });
-  } catch (error) {
-    // Variables that do not fit the operation: execution reports them as BAD_USER_INPUT.
-    if (error instanceof GraphQLError) return;
-    throw error;
-  }
-  if (complexity > maxComplexity) {
+  if (complexity !== null && complexity > maxComplexity) {
     throw tooComplex(
       `Query complexity is ${complexity}; the maximum is ${maxComplexity}. Ask for smaller pages (first) or fewer fields.`,
       { complexity, maxComplexity },
     );
   }
+}
+
+/** Fields of a selection set, fragments expanded (each alias counts). */
+function countFields(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, seen: Set<string>): number {
+  let count = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) count += 1;
+    else if (selection.kind === Kind.INLINE_FRAGMENT) count += countFields(selection.selectionSet, fragments, seen);
+    else {
+      const fragment = fragments.get(selection.name.value);
+      if (!fragment || seen.has(fragment.name.value)) continue;
+      count += countFields(fragment.selectionSet, fragments, new Set([...seen, fragment.name.value]));
+    }
+  }
+  return count;
+}
+
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  return new Map(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
 }
 
 /**
@@ -141,11 +219,7 @@ function tooComplex(message: string, details: Record<string, number>): GraphQLEr
 /** Depth of the operation's deepest field, following fragments. */
 export function operationDepth(document: DocumentNode, operation: OperationDefinitionNode | undefined): number {
   if (!operation) return 0;
-  const fragments = new Map(
-    document.definitions
-      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-      .map((d) => [d.name.value, d]),
-  );
+  const fragments = fragmentsOf(document);
   const depthOf = (selectionSet: SelectionSetNode, seen: Set<string>): number => {
     let deepest = 0;
     for (const selection of selectionSet.selections) {

@@ -6,7 +6,9 @@ import { createLoaders } from '../services/movie-loaders.js';
 import { MAX_PAGE_SIZE } from '../services/pagination.js';
 import { DEFAULT_PAGE_SIZE, DEFAULT_SUGGESTIONS, MAX_QUERY_LENGTH, searchMovies, suggestMovies } from '../services/movies.js';
 import { GENRE_CONFIDENCE_THRESHOLD } from '../scoring/rules.js';
+import { requestPool } from '../db/request-pool.js';
 import { sendDomainError } from './http-errors.js';
+import { requestSignal } from './request-signal.js';
 
 const optionalNumber = (schema: z.ZodNumber) =>
   z.preprocess((v) => (v === undefined || v === '' ? undefined : Number(v)), schema.optional());
@@ -78,8 +80,9 @@ export function restSearchRoutes(pool: pg.Pool, cache: MovieCache): Router {
     }
     const { query, genres, limit, after, year, ...filter } = parsed.data;
     try {
-      const connection = await searchMovies({ pool, cache }, { query, genres, filter, year, first: limit ?? DEFAULT_PAGE_SIZE, after });
-      const loaders = createLoaders(pool, cache);
+      const ownPool = requestPool(pool, requestSignal(res));
+      const connection = await searchMovies({ pool: ownPool, cache }, { query, genres, filter, year, first: limit ?? DEFAULT_PAGE_SIZE, after });
+      const loaders = createLoaders(ownPool, cache);
       const [total, results] = await Promise.all([
         connection.count(),
         Promise.all(
@@ -115,7 +118,7 @@ export function restSearchRoutes(pool: pg.Pool, cache: MovieCache): Router {
       return;
     }
     try {
-      const movies = await suggestMovies({ pool, cache }, { prefix: parsed.data.prefix, first: parsed.data.limit ?? DEFAULT_SUGGESTIONS });
+      const movies = await suggestMovies({ pool: requestPool(pool, requestSignal(res)), cache }, { prefix: parsed.data.prefix, first: parsed.data.limit ?? DEFAULT_SUGGESTIONS });
       res.json({ results: movies.map((m) => ({ id: m.id, title: m.title, year: m.year })) });
     } catch (error) {
       if (!sendDomainError(res, error)) next(error);

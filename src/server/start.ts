@@ -19,7 +19,7 @@ export async function startApi(runtime: Runtime, sharedCache?: MovieCache): Prom
   }
   const quota: QuotaStore = config.REDIS_URL ? new RedisQuotaStore(config.REDIS_URL, 'moviec:', logger) : new MemoryQuotaStore();
   const { start } = await createApp({
-    pool: runtime.pool,
+    pool: runtime.apiPool,
     config,
     logger,
     debug: config.NODE_ENV === 'development',
@@ -28,7 +28,10 @@ export async function startApi(runtime: Runtime, sharedCache?: MovieCache): Prom
     corsOrigins: config.CORS_ORIGINS,
     introspection: config.GRAPHQL_INTROSPECTION,
     playground: config.GRAPHQL_PLAYGROUND,
-    limits: { maxDepth: config.MAX_QUERY_DEPTH, maxComplexity: config.MAX_QUERY_COMPLEXITY },
+    limits: {
+      maxDepth: config.MAX_QUERY_DEPTH, maxComplexity: config.MAX_QUERY_COMPLEXITY, maxRootFields: config.MAX_ROOT_FIELDS, maxAliases: config.MAX_QUERY_ALIASES,
+      maxTokens: config.MAX_QUERY_TOKENS,
+    },
     bodyLimit: config.BODY_LIMIT,
     httpMaxAgeSeconds: config.HTTP_CACHE_MAX_AGE_SECONDS,
     freshness: scheduleFreshness(providerRefreshIntervals(config)),

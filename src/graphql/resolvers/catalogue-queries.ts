@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context.js';
-import { findImportRun, listGenres, listImportRuns, matchReport } from '../../db/catalogue.js';
+import { findImportRun, listGenres, listImportRuns } from '../../db/catalogue.js';
+import { cachedMatchReport } from '../../services/match-report.js';
 import type { GenreRecord, ImportRunRecord, MatchStatsRecord, ProviderRecord } from '../../db/records.js';
-import { pageComplexity, validateFirst } from '../pagination.js';
+import { FIELD_COSTS, pageComplexity, validateFirst } from '../pagination.js';
 import { ImportRunsArgs } from '../types/arguments.js';
 import { Genre, ImportRun, Provider, ProviderMatchStats } from '../types/catalogue.js';
 
@@ -29,7 +30,7 @@ export class CatalogueQueries {
     return findImportRun(pool, id);
   }
 
-  @Query(() => [ImportRun], { description: 'The newest import runs first.', complexity: pageComplexity })
+  @Query(() => [ImportRun], { description: 'The newest import runs first.', complexity: pageComplexity(1) })
   async importRuns(
     @Args(() => ImportRunsArgs) { provider, first }: ImportRunsArgs,
     @Ctx() { pool }: GraphQLContext,
@@ -37,8 +38,11 @@ export class CatalogueQueries {
     return listImportRuns(pool, provider ?? null, validateFirst(first ?? 20));
   }
 
-  @Query(() => [ProviderMatchStats], { description: 'Per provider, how many of its records are matched to a movie.' })
-  async matchReport(@Ctx() { pool }: GraphQLContext): Promise<MatchStatsRecord[]> {
-    return matchReport(pool);
+  @Query(() => [ProviderMatchStats], {
+    description: 'Per provider, how many of its records are matched to a movie (computed at most every few seconds).',
+    complexity: FIELD_COSTS.matchReport,
+  })
+  async matchReport(@Ctx() { pool, cache }: GraphQLContext): Promise<MatchStatsRecord[]> {
+    return cachedMatchReport(pool, cache);
   }
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context.js';
 import { isUuid, type MovieRecord } from '../../db/records.js';
-import { pageComplexity, type MovieConnectionRecord } from '../pagination.js';
+import { FIELD_COSTS, pageComplexity, type MovieConnectionRecord } from '../pagination.js';
 import { listMovies, searchMovies, suggestMovies } from '../../services/movies.js';
 import { MovieByExternalIdArgs, MoviesArgs, SearchMoviesArgs, SuggestMoviesArgs } from '../types/arguments.js';
 import { MovieConnection } from '../types/connection.js';
@@ -28,7 +28,7 @@ export class MovieQueries {
     return id ? loaders.movie.load(id) : null;
   }
 
-  @Query(() => MovieConnection, { description: 'Movies, filtered and ordered, one page at a time.', complexity: pageComplexity })
+  @Query(() => MovieConnection, { description: 'Movies, filtered and ordered, one page at a time.', complexity: pageComplexity(FIELD_COSTS.moviesPage) })
   async movies(@Args(() => MoviesArgs) args: MoviesArgs, @Ctx() context: GraphQLContext): Promise<MovieConnectionRecord> {
     return primed(context, await listMovies(context, args));
   }
@@ -39,13 +39,17 @@ export class MovieQueries {
       'accents, spacing and punctuation, British/American spelling and number forms, the last word completed as typed. ' +
       'Exact titles first, then by popularity (votes across providers) and c-rating, closer spellings first among equals; ' +
       'a year in the query or the `year` argument puts that year first.',
-    complexity: pageComplexity,
+    complexity: pageComplexity(FIELD_COSTS.searchPage),
   })
   async searchMovies(@Args(() => SearchMoviesArgs) args: SearchMoviesArgs, @Ctx() context: GraphQLContext): Promise<MovieConnectionRecord> {
     return primed(context, await searchMovies(context, args));
   }
 
-  @Query(() => [Movie], { description: 'Autocomplete: the most popular movies whose titles match what has been typed so far.' })
+  @Query(() => [Movie], {
+    description: 'Autocomplete: the most popular movies whose titles match what has been typed so far.',
+    complexity: ({ args, childComplexity }) =>
+      FIELD_COSTS.suggest + childComplexity * (typeof args.first === 'number' ? Math.min(Math.max(Math.trunc(args.first), 1), 20) : 10),
+  })
   async suggestMovies(@Args(() => SuggestMoviesArgs) args: SuggestMoviesArgs, @Ctx() context: GraphQLContext): Promise<MovieRecord[]> {
     const movies = await suggestMovies(context, args);
     for (const movie of movies) context.loaders.movie.prime(movie.id, movie);

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Field, Int, ObjectType } from 'type-graphql';
+import { FIELD_COSTS } from '../pagination.js';
 import { ProviderKey } from '../provider-key.js';
 import { Movie } from './movie.js';
 
@@ -62,7 +63,7 @@ export class MovieEdge {
 
 @ObjectType({ description: 'A page of movies (cursor pagination).' })
 export class MovieConnection {
-  @Field(() => Int, { description: 'Number of movies matching the query across all pages.' })
+  @Field(() => Int, { description: 'Number of movies matching the query across all pages.', complexity: FIELD_COSTS.totalCount })
   totalCount!: number;
 
   @Field(() => [MovieEdge], { description: 'The movies of this page, in order.' })
@@ -71,6 +72,9 @@ export class MovieConnection {
   @Field(() => PageInfo, { description: 'Whether and where the list continues.' })
   pageInfo!: PageInfo;
 
-  @Field(() => MovieFacets, { description: 'Counts per genre, decade and provider over the whole list (computed only when asked for).' })
+  @Field(() => MovieFacets, {
+    description: 'Counts per genre, decade and provider over the whole list (computed only when asked for).',
+    complexity: FIELD_COSTS.facets,
+  })
   facets!: MovieFacets;
 }
