@@ -51,7 +51,11 @@ export async function mirrorPosters(options: MirrorOptions): Promise<MirrorOutco
       if (now().getTime() - Date.parse(record.failedAt) < retryAfterMs) return 'unchanged';
     }
     try {
-      const image = await downloadPoster(posterUrl, { maxBytes: settings.maxBytes });
+      const image = await downloadPoster(posterUrl, {
+        maxBytes: settings.maxBytes,
+        logger: logger.child({ movieId: id }),
+        ...(settings.testAllowedAddresses ? { testAllowedAddresses: settings.testAllowedAddresses } : {}),
+      });
       const key = `${id.slice(0, 2)}/${id}-${hash(posterUrl)}.${extensionOf(image.contentType)}`;
       const url = await store.put(key, image.body, image.contentType);
       await writePosterRecord(settings.dir, id, {

@@ -21,12 +21,24 @@ export interface PosterSettings {
   maxBytes: number;
   concurrency: number;
   s3: S3Settings | null;
+  /**
+   * TESTS ONLY: loopback addresses poster URLs may lead to (tests serve posters from local HTTP
+   * servers). Set by MOVIEC_TEST_POSTER_ADDRESSES=127.0.0.1[,…] (like MOVIEC_FAULT_POINT, a test hook
+   * read from the environment, not configuration); only loopback addresses can be allowed so.
+   */
+  testAllowedAddresses?: string[];
 }
 
 /** Poster mirror settings; S3 mode needs every S3_* setting, named when missing. */
 export function posterSettings(config: Config): PosterSettings {
   const dir = path.resolve(config.POSTER_DIR ?? path.join(config.MOVIEC_DATA_DIR, 'posters'));
-  const base = { mode: config.POSTER_MIRROR, dir, maxBytes: config.POSTER_MAX_BYTES, concurrency: config.POSTER_CONCURRENCY };
+  const base = {
+    mode: config.POSTER_MIRROR,
+    dir,
+    maxBytes: config.POSTER_MAX_BYTES,
+    concurrency: config.POSTER_CONCURRENCY,
+    ...(process.env.MOVIEC_TEST_POSTER_ADDRESSES ? { testAllowedAddresses: process.env.MOVIEC_TEST_POSTER_ADDRESSES.split(',') } : {}),
+  };
   if (config.POSTER_MIRROR !== 's3') return { ...base, s3: null };
   const required = {
     S3_ENDPOINT: config.S3_ENDPOINT,

@@ -98,7 +98,13 @@ describe('moviec commands', () => {
   let files: Record<string, string>;
   let posterDir: string;
   let withPoster: string;
-  const env = (extra: Record<string, string | undefined> = {}) => ({ LOG_LEVEL: 'silent', DATABASE_URL: db.url, ...extra });
+  // Posters come from a loopback server here: the test-only switch lets the mirror fetch them.
+  const env = (extra: Record<string, string | undefined> = {}) => ({
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: db.url,
+    MOVIEC_TEST_POSTER_ADDRESSES: '127.0.0.1',
+    ...extra,
+  });
 
   beforeAll(async () => {
     db = await createTestDatabase();

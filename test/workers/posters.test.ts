@@ -41,7 +41,15 @@ function imageServer(): Server {
   });
 }
 
-const settingsFor = (dir: string, mode: PosterSettings['mode'] = 'local'): PosterSettings => ({ mode, dir, maxBytes: 2048, concurrency: 3, s3: null });
+// The image servers listen on loopback, which the mirror refuses unless a test allows it.
+const settingsFor = (dir: string, mode: PosterSettings['mode'] = 'local'): PosterSettings => ({
+  mode,
+  dir,
+  maxBytes: 2048,
+  concurrency: 3,
+  s3: null,
+  testAllowedAddresses: ['127.0.0.1'],
+});
 
 describe('poster downloads', () => {
   let server: Server;
@@ -53,18 +61,18 @@ describe('poster downloads', () => {
   afterAll(() => close(server));
 
   it('accept an image of an accepted type within the size limit', async () => {
-    const image = await downloadPoster(`${origin}/poster.png`, { maxBytes: 2048 });
+    const image = await downloadPoster(`${origin}/poster.png`, { maxBytes: 2048, testAllowedAddresses: ['127.0.0.1'] });
     expect(image.contentType).toBe('image/png');
     expect(image.body.equals(PNG)).toBe(true);
   });
 
   it('refuse other content types, oversized bodies and bytes that are not the announced image', async () => {
-    await expect(downloadPoster(`${origin}/page.html`, { maxBytes: 2048 })).rejects.toThrow('not an accepted image type: "text/html"');
-    await expect(downloadPoster(`${origin}/huge.jpg`, { maxBytes: 2048 })).rejects.toThrow('4003 bytes is over the 2048-byte limit');
-    await expect(downloadPoster(`${origin}/streamed.jpg`, { maxBytes: 2048 })).rejects.toThrow(/^over the 2048-byte limit$/);
-    await expect(downloadPoster(`${origin}/liar.jpg`, { maxBytes: 2048 })).rejects.toThrow('the body is not a image/jpeg image');
-    await expect(downloadPoster(`${origin}/missing.png`, { maxBytes: 2048 })).rejects.toThrow(/404/);
-    await expect(downloadPoster('file:///etc/passwd', { maxBytes: 2048 })).rejects.toThrow('not an http(s) URL');
+    await expect(downloadPoster(`${origin}/page.html`, { maxBytes: 2048, testAllowedAddresses: ['127.0.0.1'] })).rejects.toThrow('not an accepted image type: "text/html"');
+    await expect(downloadPoster(`${origin}/huge.jpg`, { maxBytes: 2048, testAllowedAddresses: ['127.0.0.1'] })).rejects.toThrow('4003 bytes is over the 2048-byte limit');
+    await expect(downloadPoster(`${origin}/streamed.jpg`, { maxBytes: 2048, testAllowedAddresses: ['127.0.0.1'] })).rejects.toThrow(/^over the 2048-byte limit$/);
+    await expect(downloadPoster(`${origin}/liar.jpg`, { maxBytes: 2048, testAllowedAddresses: ['127.0.0.1'] })).rejects.toThrow('the body is not a image/jpeg image');
+    await expect(downloadPoster(`${origin}/missing.png`, { maxBytes: 2048, testAllowedAddresses: ['127.0.0.1'] })).rejects.toThrow(/404/);
+    await expect(downloadPoster('file:///etc/passwd', { maxBytes: 2048, testAllowedAddresses: ['127.0.0.1'] })).rejects.toThrow('not an http(s) URL');
   });
 });
 
@@ -153,10 +161,10 @@ describe('the poster mirror', () => {
     const endpoint = await listen(s3);
     try {
       const dir = await tempDir();
-      const settings = posterSettings(loadConfig({
+      const settings = { ...posterSettings(loadConfig({
         POSTER_MIRROR: 's3', POSTER_DIR: dir, POSTER_MAX_BYTES: '2048', S3_ENDPOINT: endpoint, S3_REGION: 'eu-west-1', S3_BUCKET: 'moviec-posters',
         S3_ACCESS_KEY_ID: 'AKIDEXAMPLE', S3_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', S3_PUBLIC_URL: 'https://cdn.example.org/',
-      }));
+      })), testAllowedAddresses: ['127.0.0.1'] };
       const outcome = await mirrorPosters({ pool: db.pool, settings, store: s3PosterStore(settings.s3!), logger });
       expect(outcome).toEqual({ mirrored: 1, unchanged: 0, failed: 1 });
       expect(received).toHaveLength(1);
