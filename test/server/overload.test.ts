@@ -1,0 +1,92 @@
+import pg from 'pg';
+import { insertMovie, postGraphQL, startTestApi, type TestApi } from '../support/graphql-api.js';
+
+/**
+ * Issue 13 point 10: under overload the API answers 503 with Retry-After at once instead of letting
+ * clients time out, health answers throughout, and the requests it admitted are answered. The
+ * requests in flight are held by a lock on the table they read (no timer is raced).
+ */
+
+async function waitForLockWaiters(admin: pg.Pool, count: number): Promise<void> {
+  for (;;) {
+    const { rows } = await admin.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM movies m%' AND pid <> pg_backend_pid()`,
+    );
+    if (Number(rows[0]!.n) >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('overload: bounded in-flight requests and queue, then 503 + Retry-After', () => {
+  let api: TestApi;
+  let admin: pg.Pool;
+
+  beforeAll(async () => {
+    // One request at a time, one waiting; a wait long enough that only the test's own steps end it.
+    api = await startTestApi({ admission: { maxInFlight: 1, maxQueue: 1, maxWaitMs: 120_000, retryAfterSeconds: 2 } });
+    admin = new pg.Pool({ connectionString: api.db.url, max: 2 });
+    await insertMovie(api.db.pool, { title: 'Harbor', year: 1999 });
+  });
+  afterAll(async () => {
+    await admin.end();
+    await api.close();
+  });
+
+  it('works on one, queues one, answers the third 503 with Retry-After at once; health answers; the admitted finish', async () => {
+    const locker = await admin.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE movies IN ACCESS EXCLUSIVE MODE');
+      const first = api.gql(`{ movies { totalCount } }`);
+      await waitForLockWaiters(admin, 1);
+      const second = api.gql(`{ movies(first: 3) { totalCount } }`);
+      // The second waits in the queue (not in the database): anything more finds the queue full.
+      while (api.app.admission.stats().queued < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      const res = await fetch(`${api.origin}/movies/search?query=harbor`);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('2');
+      expect(await res.json()).toEqual({ error: 'the API is overloaded; retry after the Retry-After seconds' });
+      expect(await postGraphQL(api.server.url, `{ genres { name } }`)).toMatchObject({ status: 503 });
+      expect(api.app.admission.stats()).toEqual({ inFlight: 1, queued: 1, shed: 2 });
+      expect((await fetch(`${api.origin}/healthz`)).status).toBe(200);
+      expect((await fetch(`${api.origin}/readyz`)).status).toBe(200);
+      await locker.query('COMMIT');
+      expect((await first).data.movies.totalCount).toBe(1);
+      expect((await second).data.movies.totalCount).toBe(1);
+    } finally {
+      locker.release();
+    }
+    expect((await api.gql(`{ genres { name } }`)).status).toBe(200);
+  });
+});
+
+describe('overload: a request that waited too long', () => {
+  let api: TestApi;
+  let admin: pg.Pool;
+
+  beforeAll(async () => {
+    api = await startTestApi({ admission: { maxInFlight: 1, maxQueue: 5, maxWaitMs: 50, retryAfterSeconds: 1 } });
+    admin = new pg.Pool({ connectionString: api.db.url, max: 2 });
+  });
+  afterAll(async () => {
+    await admin.end();
+    await api.close();
+  });
+
+  it('is answered 503 + Retry-After while the one in flight is still held', async () => {
+    const locker = await admin.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE movies IN ACCESS EXCLUSIVE MODE');
+      const first = api.gql(`{ movies { totalCount } }`);
+      await waitForLockWaiters(admin, 1);
+      const waited = await fetch(`${api.origin}/movies/search?query=harbor`);
+      expect(waited.status).toBe(503);
+      expect(waited.headers.get('retry-after')).toBe('1');
+      await locker.query('COMMIT');
+      expect((await first).data.movies.totalCount).toBe(0);
+    } finally {
+      locker.release();
+    }
+  });
+});
