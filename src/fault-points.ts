@@ -35,3 +35,14 @@ export function faultPoint(name: FaultPointName, detail: Record<string, unknown>
   // The kernel stops the process before this call returns; it goes on here after a SIGCONT.
   process.kill(process.pid, 'SIGSTOP');
 }
+
+/**
+ * Test hook beside the fault points: loopback addresses the poster mirror may fetch from, from
+ * MOVIEC_TEST_POSTER_ADDRESSES=127.0.0.1[,…] (tests serve posters from local HTTP servers; the
+ * mirror refuses every non-public address otherwise, and src/assets/download.ts accepts only
+ * loopback ones here). Read when settings are made, so a test can set it per command; unset outside the tests.
+ */
+export function testPosterAddresses(): { testAllowedAddresses?: string[] } {
+  const value = process.env.MOVIEC_TEST_POSTER_ADDRESSES;
+  return value ? { testAllowedAddresses: value.split(',').map((a) => a.trim()).filter(Boolean) } : {};
+}

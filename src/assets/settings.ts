@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { testPosterAddresses } from '../fault-points.js';
 import { type Config } from '../config.js';
 import { ConfigError } from '../errors.js';
 
@@ -37,7 +38,7 @@ export function posterSettings(config: Config): PosterSettings {
     dir,
     maxBytes: config.POSTER_MAX_BYTES,
     concurrency: config.POSTER_CONCURRENCY,
-    ...(process.env.MOVIEC_TEST_POSTER_ADDRESSES ? { testAllowedAddresses: process.env.MOVIEC_TEST_POSTER_ADDRESSES.split(',') } : {}),
+    ...testPosterAddresses(),
   };
   if (config.POSTER_MIRROR !== 's3') return { ...base, s3: null };
   const required = {
