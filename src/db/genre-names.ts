@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { prismaOf } from './prisma.js';
 
 /**
  * Every name a genre goes by: the canonical names and every provider's spelling of them (genre
@@ -13,14 +14,23 @@ export interface GenreSpelling {
   canonical: boolean;
 }
 
+/** Every spelling once, with the genres it stands for (ascending), ordered by spelling. Read once per process (services/genre-names.ts). */
 export async function loadGenreSpellings(pool: pg.Pool): Promise<GenreSpelling[]> {
-  const { rows } = await pool.query<{ spelling: string; genre_ids: number[]; canonical: boolean }>(
-    `SELECT spelling, array_agg(DISTINCT genre_id ORDER BY genre_id) AS genre_ids, bool_or(canonical) AS canonical
-       FROM (SELECT g.name AS spelling, g.id AS genre_id, true AS canonical FROM genres g
-             UNION ALL
-             SELECT a.alias, a.genre_id, false FROM genre_aliases a WHERE a.genre_id IS NOT NULL) s
-      GROUP BY spelling
-      ORDER BY spelling`,
-  );
-  return rows.map((r) => ({ spelling: r.spelling, genreIds: r.genre_ids, canonical: r.canonical }));
+  const prisma = prismaOf(pool);
+  const [genres, aliases] = await Promise.all([
+    prisma.genre.findMany({ select: { id: true, name: true } }),
+    prisma.genreAlias.findMany({ where: { genreId: { not: null } }, select: { alias: true, genreId: true } }),
+  ]);
+  const spellings = new Map<string, { ids: Set<number>; canonical: boolean }>();
+  const add = (spelling: string, genreId: number, canonical: boolean) => {
+    const entry = spellings.get(spelling) ?? { ids: new Set<number>(), canonical: false };
+    entry.ids.add(genreId);
+    entry.canonical ||= canonical;
+    spellings.set(spelling, entry);
+  };
+  for (const g of genres) add(g.name, g.id, true);
+  for (const a of aliases) add(a.alias, a.genreId!, false);
+  return [...spellings]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([spelling, { ids, canonical }]) => ({ spelling, genreIds: [...ids].sort((x, y) => x - y), canonical }));
 }

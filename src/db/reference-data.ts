@@ -1,37 +1,14 @@
 import type pg from 'pg';
 import type { ProviderDefinition } from '../sources/types.js';
 import { CANONICAL_GENRES } from '../sources/genres.js';
+import { prismaOf } from './prisma.js';
 
 /**
  * Writes the reference data that lives in code (providers, canonical genres, genre aliases) into
- * the database. Idempotent, set-based, run after migrations.
+ * the database. Idempotent, run after migrations, through the Prisma client: a few dozen rows.
  */
 export async function syncReferenceData(pool: pg.Pool, providers: ProviderDefinition[]): Promise<void> {
-  await pool.query(
-    `INSERT INTO genres (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`,
-    [[...CANONICAL_GENRES]],
-  );
-  await pool.query(
-    `INSERT INTO providers (key, name, kind, rating_scale, weights, creates_movies)
-     SELECT p.key, p.name, p.kind::"ProviderKind", p.rating_scale, p.weights, p.creates_movies
-       FROM jsonb_to_recordset($1::jsonb)
-         AS p(key text, name text, kind text, rating_scale text, weights jsonb, creates_movies boolean)
-     ON CONFLICT (key) DO UPDATE SET name = excluded.name, kind = excluded.kind,
-       rating_scale = excluded.rating_scale, weights = excluded.weights,
-       creates_movies = excluded.creates_movies, updated_at = now()`,
-    [
-      JSON.stringify(
-        providers.map((p) => ({
-          key: p.key,
-          name: p.name,
-          kind: p.kind,
-          rating_scale: Object.values(p.ratingScales)[0]?.label ?? 'none',
-          weights: p.weights,
-          creates_movies: p.createsMovies,
-        })),
-      ),
-    ],
-  );
+  const prisma = prismaOf(pool);
   const aliases = providers.flatMap((p) =>
     Object.entries(p.genreAliases).flatMap(([alias, genres]) => genres.map((genre) => ({ provider: p.key, alias, genre }))),
   );
@@ -39,25 +16,34 @@ export async function syncReferenceData(pool: pg.Pool, providers: ProviderDefini
   if (unknownCanonical.length) {
     throw new Error(`Genre aliases name unknown canonical genres: ${unknownCanonical.map((a) => a.genre).join(', ')}`);
   }
-  await pool.query(
-    `INSERT INTO genre_aliases (provider_key, alias, genre_id)
-     SELECT a.provider, a.alias, g.id
-       FROM jsonb_to_recordset($1::jsonb) AS a(provider text, alias text, genre text)
-       JOIN genres g ON g.name = a.genre
-     ON CONFLICT (provider_key, alias, genre_id) DO NOTHING`,
-    [JSON.stringify(aliases)],
+  await prisma.genre.createMany({ data: CANONICAL_GENRES.map((name) => ({ name })), skipDuplicates: true });
+  await prisma.$transaction(
+    providers.map((p) => {
+      const fields = {
+        name: p.name,
+        kind: p.kind,
+        ratingScale: Object.values(p.ratingScales)[0]?.label ?? 'none',
+        weights: p.weights,
+        createsMovies: p.createsMovies,
+      };
+      return prisma.provider.upsert({ where: { key: p.key }, create: { key: p.key, ...fields }, update: fields });
+    }),
   );
-  // A spelling once recorded as unknown and now kept as a tag: drop its placeholder row.
-  const tags = providers.flatMap((p) => Object.entries(p.genreAliases).filter(([, g]) => !g.length).map(([alias]) => ({ provider: p.key, alias })));
-  await pool.query(
-    `DELETE FROM genre_aliases u USING jsonb_to_recordset($1::jsonb) AS t(provider text, alias text)
-      WHERE u.genre_id IS NULL AND u.provider_key = t.provider AND u.alias = t.alias`,
-    [JSON.stringify(tags)],
-  );
-  // A spelling once recorded as unknown is now known: drop its placeholder row.
-  await pool.query(
-    `DELETE FROM genre_aliases u WHERE u.genre_id IS NULL
-        AND EXISTS (SELECT 1 FROM genre_aliases k
-                     WHERE k.provider_key = u.provider_key AND k.alias = u.alias AND k.genre_id IS NOT NULL)`,
-  );
+  const genreIds = new Map((await prisma.genre.findMany({ select: { id: true, name: true } })).map((g) => [g.name, g.id]));
+  await prisma.genreAlias.createMany({
+    data: aliases.map((a) => ({ providerKey: a.provider, alias: a.alias, genreId: genreIds.get(a.genre)! })),
+    skipDuplicates: true,
+  });
+  // Placeholder rows (genre_id NULL) record spellings once met unknown. Drop those now kept as a
+  // tag (an alias to no genre) and those now known (another row maps the spelling to a genre).
+  const tags = providers.flatMap((p) => Object.entries(p.genreAliases).filter(([, g]) => !g.length).map(([alias]) => ({ providerKey: p.key, alias })));
+  const placeholders = await prisma.genreAlias.findMany({ where: { genreId: null }, select: { id: true, providerKey: true, alias: true } });
+  if (!placeholders.length) return;
+  const known = await prisma.genreAlias.findMany({
+    where: { genreId: { not: null }, OR: placeholders.map(({ providerKey, alias }) => ({ providerKey, alias })) },
+    select: { providerKey: true, alias: true },
+  });
+  const drop = new Set([...tags, ...known].map((k) => `${k.providerKey}\u0000${k.alias}`));
+  const ids = placeholders.filter((p) => drop.has(`${p.providerKey}\u0000${p.alias}`)).map((p) => p.id);
+  if (ids.length) await prisma.genreAlias.deleteMany({ where: { id: { in: ids } } });
 }
