@@ -24,6 +24,9 @@ const providerModules = z
   .default([]);
 import { partnersEnvShape } from './services/partners-env.js';
 
+/** Days a withdrawn record still counts in its movie's aggregate (WITHDRAW_GRACE_DAYS). */
+export const DEFAULT_WITHDRAW_GRACE_DAYS = 7;
+
 /** Environment variables MovieC reads, validated once at start with one message per bad value. */
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
@@ -57,7 +60,7 @@ const envSchema = z.object({
    * Days a record missing from a provider's full file stays in its movie's aggregate (the movie is
    * flagged `withdrawnFrom` meanwhile) before the movie is re-aggregated without it (default 7).
    */
-  WITHDRAW_GRACE_DAYS: z.coerce.number().min(0).max(3650).default(7),
+  WITHDRAW_GRACE_DAYS: z.coerce.number().min(0).max(3650).default(DEFAULT_WITHDRAW_GRACE_DAYS),
   /** Unset: info (`moviec import` under a progress bar: warn, unless it is set). */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   MOVIEC_PROVIDER_MODULES: providerModules,

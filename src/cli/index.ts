@@ -179,12 +179,15 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
       else command.option(option.flags, option.description);
     }
     command.option('--no-wait', 'queue the run and return at once');
+    const snapshots = Boolean(registry.getAdapter(definition.key).isFullSnapshot);
+    if (snapshots) command.option('--partial', 'the input is a delta, not the whole catalogue: records missing from it are not withdrawn');
     command.action(async (options: Record<string, string | boolean | undefined>) => {
       const location: Record<string, string> = {};
       for (const option of cli.options) {
         const value = options[new Option(option.flags).attributeName()];
         if (typeof value === 'string') location[option.location] = value;
       }
+      if (snapshots && options.partial === true) location.snapshot = 'partial';
       // Local files and folders are resolved here and checked before a run is recorded.
       const inputs: Parameters<typeof checkInputs>[0] = {};
       for (const option of cli.options) {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { failingJobRows, jobQueue, matchReportTable, recentRuns, runErrorRows, unknownGenreRows, unmatchedRows } from '../db/status.js';
+import { withdrawnCounts } from '../db/withdrawals.js';
 import { printTable } from './table.js';
 
 /** Prints recent import runs, the job queue, failing jobs and the match report as plain tables. */
@@ -13,6 +14,13 @@ export async function printStatus(pool: pg.Pool): Promise<void> {
 
   const report = await matchReportTable(pool);
   printTable('Match report', report, 'no provider records yet');
+  const withdrawn = await withdrawnCounts(pool);
+  if (withdrawn.length) {
+    printTable(
+      `Withdrawn records (missing from their provider's last full file; left out of aggregation after the grace period)`,
+      withdrawn.map((w) => ({ provider: w.providerKey, records: w.records, 'left out': w.applied, movies: w.movies })),
+    );
+  }
   await printUnknownGenres(pool);
 }
 

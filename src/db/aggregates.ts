@@ -61,7 +61,9 @@ const RECORDS_SQL = `SELECT movie_id AS "movieId", provider_key AS "providerKey"
             original_title AS "originalTitle", year, to_char(release_date, 'YYYY-MM-DD') AS "releaseDate",
             runtime_minutes AS "runtimeMinutes", genres, ratings, imdb_id AS "imdbId", overview,
             poster_url AS "posterUrl", is_adult AS "isAdult"
-       FROM provider_records`;
+       FROM provider_records
+      -- A record withdrawn from its provider's full file counts until its grace period is over (db/withdrawals.ts).
+      WHERE withdrawal_applied_at IS NULL`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -85,7 +87,7 @@ export async function aggregateLocked<T>(
     const read = (await client.query(
       `BEGIN;
        SELECT id, aggregate_hash, locks, score_value, links_hash FROM movies WHERE id = ANY(${idArray}) ORDER BY id FOR UPDATE;
-       ${RECORDS_SQL} WHERE movie_id = ANY(${idArray});
+       ${RECORDS_SQL} AND movie_id = ANY(${idArray});
        ${PRIORS_SQL}`,
     )) as unknown as pg.QueryResult[];
     const { writes, result } = compute({

@@ -9,15 +9,17 @@ export interface ImportErrorInput {
   line?: number;
   reference?: string;
   excerpt?: string;
+  /** What of the stored record named by `reference` this rejected row holds unchanged in its run's merge (record-changes.ts). */
+  holds?: 'record' | 'ratings';
 }
 
 /** Set-based (one statement for a batch, inside the merge's transaction too): SQL. */
 export async function recordImportErrors(db: pg.Pool | pg.PoolClient, runId: string, rejects: ImportErrorInput[]): Promise<void> {
   if (!rejects.length) return;
   await db.query(
-    `INSERT INTO import_errors (run_id, line, reference, reason, excerpt)
-     SELECT $1, x.line, x.reference, x.reason, x.excerpt
-       FROM jsonb_to_recordset($2::jsonb) AS x(line int, reference text, reason text, excerpt text)`,
+    `INSERT INTO import_errors (run_id, line, reference, reason, excerpt, holds)
+     SELECT $1, x.line, x.reference, x.reason, x.excerpt, x.holds
+       FROM jsonb_to_recordset($2::jsonb) AS x(line int, reference text, reason text, excerpt text, holds text)`,
     [
       runId,
       JSON.stringify(
@@ -27,6 +29,7 @@ export async function recordImportErrors(db: pg.Pool | pg.PoolClient, runId: str
           reference: r.reference === undefined ? null : storableText(r.reference, 200),
           reason: storableText(r.reason, 1000),
           excerpt: r.excerpt === undefined ? null : storableText(r.excerpt, 400),
+          holds: r.reference === undefined ? null : (r.holds ?? null),
         })),
       ),
     ],

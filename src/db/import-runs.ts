@@ -50,12 +50,12 @@ export async function reportRowsRead(pool: pg.Pool, runId: string, rowsRead: num
 export async function finishImportRun(
   db: pg.Pool | pg.PoolClient,
   runId: string,
-  outcome: { status: FinalStatus; rowsRead: number; rowsChanged: number; rowsRejected: number; moviesQueued: number },
+  outcome: { status: FinalStatus; rowsRead: number; rowsChanged: number; rowsRejected: number; moviesQueued: number; rowsWithdrawn?: number },
 ): Promise<void> {
   await db.query(
     `UPDATE import_runs SET status = $2, rows_read = $3, rows_changed = $4, rows_rejected = $5,
-            movies_queued = $6, finished_at = now() WHERE id = $1`,
-    [runId, outcome.status, outcome.rowsRead, outcome.rowsChanged, outcome.rowsRejected, outcome.moviesQueued],
+            movies_queued = $6, rows_withdrawn = $7, finished_at = now() WHERE id = $1`,
+    [runId, outcome.status, outcome.rowsRead, outcome.rowsChanged, outcome.rowsRejected, outcome.moviesQueued, outcome.rowsWithdrawn ?? 0],
   );
 }
 

@@ -20,9 +20,28 @@ export interface ChangedRecords {
   readonly count: number;
 }
 
+/**
+ * The provider's field rules as the merge applies them (src/ingest/merge.ts derives them from
+ * ProviderDefinition.fieldRules): the columns and rating kinds whose stored value a blank keeps.
+ */
+export interface BlankKeeps {
+  columns: KeptColumn[];
+  ratingKinds: string[];
+}
+
+/** The provider_records columns a blank rule applies to, by RuleField name (src/sources/types.ts). */
+export const KEPT_COLUMNS = {
+  title: 'title', originalTitle: 'original_title', year: 'year', releaseDate: 'release_date', runtimeMinutes: 'runtime_minutes',
+  genres: 'genres', imdbId: 'imdb_id', tmdbId: 'tmdb_id', directors: 'directors', overview: 'overview', posterUrl: 'poster_url',
+} as const;
+export type KeptColumn = keyof typeof KEPT_COLUMNS;
+const ARRAY_COLUMNS = new Set<KeptColumn>(['genres', 'directors']);
+
 export interface MergeResult {
   /** Provider records inserted or whose content changed. */
   rowsChanged: number;
+  /** Records the input held (read, or named by a rejected row that holds them): 0 means nothing to compare a full snapshot with. */
+  recordsSeen: number;
   /** External ids that appeared more than once in the input (the last row wins). */
   duplicates: { externalId: string; keptLine: number | null; count: number }[];
   /** The changed records, for matching and queueAggregationOfChanges. */
@@ -35,7 +54,9 @@ export interface MergeResult {
  * `changes`, each with the movie it belonged to before), unchanged ones only get last_seen_at.
  * `primaryKind` is the rating kind stored in the record's rating/votes columns.
  */
-export async function mergeStagedRun(client: pg.PoolClient, runId: string, providerKey: string, primaryKind: string): Promise<MergeResult> {
+export async function mergeStagedRun(
+  client: pg.PoolClient, runId: string, providerKey: string, primaryKind: string, keeps: BlankKeeps = { columns: [], ratingKinds: [] },
+): Promise<MergeResult> {
   const { rows: duplicates } = await client.query<{ externalId: string; keptLine: number | null; count: number }>(
     `SELECT external_id AS "externalId", (array_agg(line ORDER BY id DESC))[1] AS "keptLine", count(*)::int AS count
        FROM import_staging_records WHERE run_id = $1
@@ -69,17 +90,19 @@ export async function mergeStagedRun(client: pg.PoolClient, runId: string, provi
             x.runtime_minutes, coalesce(x.genres, '{}') AS genres,
             coalesce(sr.ratings, x.ratings, '[]'::jsonb) AS ratings,
             x.imdb_id, x.tmdb_id, coalesce(x.directors, '{}') AS directors, x.overview, x.poster_url, coalesce(x.is_adult, false) AS is_adult, x.payload,
-            md5(l.record::text || coalesce(sr.ratings::text, '')) AS content_hash
+            md5(l.record::text || coalesce(sr.ratings::text, '')) AS content_hash, coalesce(x.removed, '{}') AS removed
        FROM latest l
        CROSS JOIN LATERAL jsonb_to_record(l.record) AS x(
          title text, original_title text, year int, release_date text, runtime_minutes int, genres text[],
-         ratings jsonb, imdb_id text, tmdb_id text, directors text[], overview text, poster_url text, is_adult boolean, payload jsonb)
+         ratings jsonb, imdb_id text, tmdb_id text, directors text[], overview text, poster_url text, is_adult boolean, payload jsonb,
+         removed text[])
        LEFT JOIN separate_ratings sr ON sr.external_id = l.external_id`,
     [runId],
   );
 
   // Temp tables are never analysed by autovacuum; the joins below use only these columns.
   await client.query('ANALYZE incoming (external_id, imdb_id, content_hash)');
+  await applyHoldsAndBlankRules(client, runId, providerKey, keeps);
 
   // A provider that creates movies creates them for its new or changed id-bearing rows before the
   // rows are written, so each row is written once, already linked by its id (matchChangedRecords
@@ -107,10 +130,10 @@ export async function mergeStagedRun(client: pg.PoolClient, runId: string, provi
        INSERT INTO provider_records AS pr (
          provider_key, external_id, title, original_title, year, release_date, runtime_minutes, genres,
          rating, votes, ratings, imdb_id, tmdb_id, directors, overview, poster_url, is_adult, payload, content_hash, last_run_id,
-         movie_id, match_status, match_method, match_confidence)
+         last_seen_run_id, movie_id, match_status, match_method, match_confidence)
        SELECT $2, i.external_id, i.title, i.original_title, i.year, i.release_date, i.runtime_minutes, i.genres,
               (primary_rating->>'value')::float8, (primary_rating->>'votes')::int, i.ratings,
-              i.imdb_id, i.tmdb_id, i.directors, i.overview, i.poster_url, i.is_adult, i.payload, i.content_hash, $1,
+              i.imdb_id, i.tmdb_id, i.directors, i.overview, i.poster_url, i.is_adult, i.payload, i.content_hash, $1, $1,
               m.id, CASE WHEN m.id IS NULL THEN 'PENDING' ELSE 'MATCHED' END::"MatchStatus",
               CASE WHEN m.id IS NOT NULL THEN 'imdb_id' END, CASE WHEN m.id IS NOT NULL THEN 1 END
          FROM incoming i
@@ -122,7 +145,8 @@ export async function mergeStagedRun(client: pg.PoolClient, runId: string, provi
          rating = excluded.rating, votes = excluded.votes, ratings = excluded.ratings, imdb_id = excluded.imdb_id,
          tmdb_id = excluded.tmdb_id, directors = excluded.directors, overview = excluded.overview, poster_url = excluded.poster_url,
          is_adult = excluded.is_adult, payload = excluded.payload, content_hash = excluded.content_hash,
-         last_run_id = excluded.last_run_id, last_seen_at = now(), changed_at = now(),
+         last_run_id = excluded.last_run_id, last_seen_run_id = excluded.last_seen_run_id, last_seen_at = now(), changed_at = now(),
+         withdrawn_at = NULL, withdrawal_applied_at = NULL,
          -- Linked by its IMDb id: as matchChangedRecords would; otherwise matching decides.
          movie_id = coalesce(excluded.movie_id, pr.movie_id),
          match_status = CASE WHEN excluded.movie_id IS NULL THEN pr.match_status ELSE excluded.match_status END,
@@ -137,16 +161,80 @@ export async function mergeStagedRun(client: pg.PoolClient, runId: string, provi
     [runId, providerKey, primaryKind],
   );
 
-  await client.query(
-    `UPDATE provider_records pr SET last_seen_at = now(), last_run_id = $1
-       FROM incoming i
-      WHERE pr.provider_key = $2 AND pr.external_id = i.external_id
-        AND NOT EXISTS (SELECT 1 FROM changed_records c WHERE c.id = pr.id)`,
+  // The other records the input held (unchanged, or named by a rejected row that holds them) are
+  // seen by this run: a withdrawn one is restored, and one already left out of aggregation is a change.
+  const { rowCount: seenUnchanged } = await client.query(
+    `WITH seen AS (
+       SELECT pr.id, pr.movie_id, pr.withdrawal_applied_at IS NOT NULL AS was_left_out
+         FROM provider_records pr
+         JOIN (SELECT external_id FROM incoming UNION SELECT external_id FROM held WHERE holds = 'record') s ON s.external_id = pr.external_id
+        WHERE pr.provider_key = $2 AND NOT EXISTS (SELECT 1 FROM changed_records c WHERE c.id = pr.id)
+     ), marked AS (
+       UPDATE provider_records pr SET last_seen_at = now(), last_seen_run_id = $1, withdrawn_at = NULL, withdrawal_applied_at = NULL
+         FROM seen WHERE pr.id = seen.id
+       RETURNING pr.id
+     )
+     INSERT INTO changed_records (id, previous_movie_id) SELECT id, movie_id FROM seen WHERE was_left_out`,
     [runId, providerKey],
+  );
+  const { rows: counted } = await client.query<{ seen: number }>(
+    `SELECT (SELECT count(*) FROM incoming)::int + (SELECT count(*) FROM held h WHERE h.holds = 'record'
+              AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.external_id = h.external_id))::int AS seen`,
   );
 
   const rowsChanged = rowCount ?? 0;
-  return { rowsChanged, duplicates, changes: { client, count: rowsChanged } };
+  return { rowsChanged, recordsSeen: counted[0]!.seen, duplicates, changes: { client, count: rowsChanged + (seenUnchanged ?? 0) } };
+}
+
+/**
+ * Rejected rows change nothing stored, and blanks follow the provider's field rules, applied to
+ * the run's incoming rows before they are compared and written (set-based, in the temp table):
+ * - a rejected row that holds its `record` (import_errors.holds) leaves the stored record as it
+ *   is: the record is not in the run's incoming rows, but counts as seen;
+ * - one that holds `ratings` (a rejected line of a separate ratings stream) keeps the stored ratings;
+ * - a blank field whose rule is `keep` takes the stored value, unless the row removed it explicitly.
+ */
+async function applyHoldsAndBlankRules(client: pg.PoolClient, runId: string, providerKey: string, keeps: BlankKeeps): Promise<void> {
+  await client.query('DROP TABLE IF EXISTS held');
+  const { rowCount: held } = await client.query(
+    `CREATE TEMP TABLE held ON COMMIT DROP AS
+     SELECT DISTINCT ON (reference) reference AS external_id, holds
+       FROM import_errors WHERE run_id = $1 AND reference IS NOT NULL AND holds IS NOT NULL
+      ORDER BY reference, holds = 'record' DESC`,
+    [runId],
+  );
+  if (held) {
+    await client.query(
+      `DELETE FROM incoming i USING held h, provider_records pr
+        WHERE h.holds = 'record' AND h.external_id = i.external_id AND pr.provider_key = $1 AND pr.external_id = i.external_id`,
+      [providerKey],
+    );
+    await client.query(
+      `UPDATE incoming i SET ratings = pr.ratings
+         FROM held h, provider_records pr
+        WHERE h.holds = 'ratings' AND h.external_id = i.external_id AND pr.provider_key = $1 AND pr.external_id = i.external_id`,
+      [providerKey],
+    );
+  }
+  if (!keeps.columns.length && !keeps.ratingKinds.length) return;
+  const sets = keeps.columns.map((field) => {
+    const column = KEPT_COLUMNS[field];
+    const blank = ARRAY_COLUMNS.has(field) ? `cardinality(i.${column}) = 0` : `i.${column} IS NULL`;
+    return `${column} = CASE WHEN ${blank} AND NOT ('${field}' = ANY(i.removed)) THEN pr.${column} ELSE i.${column} END`;
+  });
+  if (keeps.ratingKinds.length) {
+    // Stored ratings of a kept kind the row does not give (and does not remove) stay.
+    sets.push(`ratings = i.ratings || coalesce((
+      SELECT jsonb_agg(r ORDER BY r->>'kind') FROM jsonb_array_elements(pr.ratings) r
+       WHERE r->>'kind' = ANY($2::text[]) AND NOT ('rating.' || (r->>'kind')) = ANY(i.removed)
+         AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(i.ratings) n WHERE n->>'kind' = r->>'kind')), '[]'::jsonb)`);
+  }
+  await client.query(
+    `UPDATE incoming i SET ${sets.join(', ')}
+       FROM provider_records pr
+      WHERE pr.provider_key = $1 AND pr.external_id = i.external_id`,
+    keeps.ratingKinds.length ? [providerKey, keeps.ratingKinds] : [providerKey],
+  );
 }
 
 async function createChangedRecords(client: pg.PoolClient): Promise<void> {

@@ -13,6 +13,7 @@ import { PartnerAdmin } from './resolvers/partner-admin.js';
 import { MovieSubscriptions } from './resolvers/movie-subscriptions.js';
 import {
   FieldSourceFields,
+  ImportRunFields,
   MovieConnectionFields,
   MovieFields,
   PROVIDER_FIELD_RESOLVERS,
@@ -28,7 +29,7 @@ export async function buildMovieCSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers: [
       MovieQueries, CatalogueQueries, AdminMutations, MatchCorrectionMutations, MatchFields, RejectedMatchFields, PartnerAdmin, MovieSubscriptions,
-      MovieFields, FieldSourceFields, ProviderFields, MovieConnectionFields, ScoreFields, ProviderRatingFields, ...PROVIDER_FIELD_RESOLVERS,
+      MovieFields, FieldSourceFields, ImportRunFields, ProviderFields, MovieConnectionFields, ScoreFields, ProviderRatingFields, ...PROVIDER_FIELD_RESOLVERS,
     ],
     authChecker: adminAuthChecker,
     // movieChanged brings its own event source (services/movie-changes.ts); type-graphql still

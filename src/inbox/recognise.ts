@@ -1,3 +1,4 @@
+import { namedAsDelta, PARTIAL, SNAPSHOT_KEY } from '../sources/snapshot.js';
 import { allProviders } from '../sources/registry.js';
 import type { InboxEntry, ProviderKey, SourceAdapter, SourceLocation } from '../sources/types.js';
 
@@ -119,5 +120,8 @@ function unrecognisedReason(entry: InboxEntry): string {
 
 /** The adapter location of an import whose parts now live at the given paths. */
 export function locationOf(plan: PlannedImport, pathOf: (entry: InboxEntry) => string): SourceLocation {
-  return Object.fromEntries(plan.parts.map(({ role, entry }) => [role, pathOf(entry)]));
+  const location: SourceLocation = Object.fromEntries(plan.parts.map(({ role, entry }) => [role, pathOf(entry)]));
+  // A file named as a delta (`title.ratings.delta.tsv`) is not the whole catalogue: it withdraws nothing.
+  if (plan.parts.some(({ entry }) => namedAsDelta(entry.name))) location[SNAPSHOT_KEY] = PARTIAL;
+  return location;
 }

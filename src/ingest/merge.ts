@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { recordImportErrors } from '../db/import-errors.js';
-import { mergeStagedRun, type ChangedRecords } from '../db/record-changes.js';
+import { KEPT_COLUMNS, mergeStagedRun, type BlankKeeps, type ChangedRecords, type KeptColumn } from '../db/record-changes.js';
+import { markVanishedRecords } from '../db/withdrawals.js';
 import type { ProviderDefinition } from '../sources/types.js';
 
 export interface MergedRun {
@@ -9,6 +10,15 @@ export interface MergedRun {
   duplicatesRejected: number;
   /** The records this run changed, for matching and queueing aggregation (src/db/record-changes.ts). */
   changes: ChangedRecords;
+  /** Records of the provider this full-snapshot run newly found missing (withdrawn); 0 for a partial input. */
+  withdrawn: number;
+}
+
+export interface MergeOptions {
+  /** The input is the provider's whole catalogue: records it did not see are withdrawn. */
+  fullSnapshot: boolean;
+  /** The time withdrawals are stamped with (injected by tests). */
+  now: Date;
 }
 
 /**
@@ -16,9 +26,14 @@ export interface MergedRun {
  * changed rows are written (by content hash). An external id repeated in the input keeps its last
  * row; each repetition is recorded as an import error.
  */
-export async function mergeRun(client: pg.PoolClient, runId: string, provider: ProviderDefinition): Promise<MergedRun> {
+export async function mergeRun(
+  client: pg.PoolClient, runId: string, provider: ProviderDefinition, options: MergeOptions = { fullSnapshot: false, now: new Date() },
+): Promise<MergedRun> {
   const primaryKind = Object.keys(provider.ratingScales)[0] ?? 'users';
-  const merged = await mergeStagedRun(client, runId, provider.key, primaryKind);
+  const merged = await mergeStagedRun(client, runId, provider.key, primaryKind, blankKeeps(provider));
+  // A full file withdraws what it lacks (one statement); an input that held no record at all is
+  // taken for a broken export rather than a provider that withdrew its whole catalogue.
+  const withdrawn = options.fullSnapshot && merged.recordsSeen > 0 ? await markVanishedRecords(client, runId, provider.key, options.now) : 0;
   await recordImportErrors(
     client,
     runId,
@@ -31,5 +46,16 @@ export async function mergeRun(client: pg.PoolClient, runId: string, provider: P
     rowsChanged: merged.rowsChanged,
     duplicatesRejected: merged.duplicates.reduce((n, d) => n + d.count - 1, 0),
     changes: merged.changes,
+    withdrawn,
+  };
+}
+
+/** The provider's field rules (ProviderDefinition.fieldRules; blank keeps by default) as the merge applies them. */
+export function blankKeeps(provider: ProviderDefinition): BlankKeeps {
+  const rules = provider.fieldRules ?? { blank: 'keep' as const };
+  const ruleOf = (field: string) => rules.fields?.[field as keyof typeof rules.fields] ?? rules.blank;
+  return {
+    columns: (Object.keys(KEPT_COLUMNS) as KeptColumn[]).filter((field) => ruleOf(field) === 'keep'),
+    ratingKinds: Object.keys(provider.ratingScales).filter((kind) => ruleOf(`rating.${kind}`) === 'keep'),
   };
 }

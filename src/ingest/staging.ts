@@ -63,7 +63,8 @@ export class StagingWriter {
       this.ratings.push(toStagedRating(item));
       this.counts.ratings++;
     } else {
-      this.rejects.push(item);
+      // A rejected row changes nothing stored: by default it holds the whole record it names.
+      this.rejects.push(item.reference !== undefined && !item.holds ? { ...item, holds: 'record' } : item);
       this.counts.rejected++;
     }
   }
@@ -121,6 +122,7 @@ function toStagedRecord(record: SourceRecord): Record<string, unknown> {
     poster_url: record.posterUrl,
     is_adult: record.isAdult,
     payload: record.payload,
+    removed: record.removed?.length ? record.removed : undefined,
   };
 }
 

@@ -15,9 +15,10 @@ import { matchChanges } from '../matching/match-changed.js';
 import { getAdapter } from '../sources/registry.js';
 import { type ProviderConfig, type SourceLocation } from '../sources/types.js';
 import { SourceError } from '../errors.js';
-import type { IngestSettings } from '../config.js';
+import { DEFAULT_WITHDRAW_GRACE_DAYS, type IngestSettings } from '../config.js';
 import { DEFAULT_INPUT_LIMITS } from '../sources/limits.js';
 import { riding } from './import-wait.js';
+import { applyDueWithdrawals } from '../db/withdrawals.js';
 
 export type ImportTrigger = 'cli' | 'api' | 'startup' | 'schedule' | 'inbox';
 export type { FinalStatus };
@@ -29,6 +30,8 @@ export interface ImportOutcome {
   rowsChanged: number;
   rowsRejected: number;
   moviesQueued: number;
+  /** Records of the provider a full-snapshot run newly found missing from its input (withdrawn). */
+  rowsWithdrawn: number;
   error: string | null;
 }
 
@@ -121,6 +124,8 @@ export interface ExecuteOptions {
   progressEveryMs?: number;
   /** Input limits and withdrawal grace (config.ts ingestSettings); the defaults when absent. */
   settings?: IngestSettings;
+  /** The time of the run for withdrawals (tests inject a later one instead of waiting out the grace period). */
+  now?: Date;
 }
 
 /**
@@ -173,14 +178,21 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
 
     return await withTransaction(pool, async (client) => {
       options.onPhase?.('merging');
-      const merged = await mergeRun(client, runId, adapter.definition);
+      const now = options.now ?? new Date();
+      const fullSnapshot = adapter.isFullSnapshot?.(run.source) ?? false;
+      const merged = await mergeRun(client, runId, adapter.definition, { fullSnapshot, now });
       options.onPhase?.('matching');
       await matchChanges(merged.changes);
-      const moviesQueued = await queueAggregationOfChanges(merged.changes);
+      let moviesQueued = await queueAggregationOfChanges(merged.changes);
+      // Withdrawals (any provider's) whose grace period is over: their movies are re-aggregated without them.
+      const due = await applyDueWithdrawals(client, now, options.settings?.withdrawGraceDays ?? DEFAULT_WITHDRAW_GRACE_DAYS);
+      if (due.count) moviesQueued += await queueAggregationOfChanges(due);
       await clearStaging(client, runId);
       const rejected = staging.counts.rejected + merged.duplicatesRejected;
       const status: FinalStatus = rejected > 0 ? 'PARTIAL' : 'SUCCEEDED';
-      const outcome = { status, rowsRead: staging.counts.rowsRead, rowsChanged: merged.rowsChanged, rowsRejected: rejected, moviesQueued };
+      const outcome = {
+        status, rowsRead: staging.counts.rowsRead, rowsChanged: merged.rowsChanged, rowsRejected: rejected, moviesQueued, rowsWithdrawn: merged.withdrawn,
+      };
       await finishImportRun(client, runId, outcome);
       return { runId, ...outcome, error: null };
     });
@@ -197,7 +209,7 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
     await failImportRun(pool, runId, message, staging.counts.rowsRead, staging.counts.rejected);
     return {
       runId, status: 'FAILED', rowsRead: staging.counts.rowsRead, rowsChanged: 0,
-      rowsRejected: staging.counts.rejected, moviesQueued: 0, error: message,
+      rowsRejected: staging.counts.rejected, moviesQueued: 0, rowsWithdrawn: 0, error: message,
     };
   }
 }

@@ -1,3 +1,4 @@
+import { withdrawnProvidersOfMovies } from '../db/withdrawals.js';
 import DataLoader from 'dataloader';
 import type pg from 'pg';
 import type { MovieCache } from '../cache/movie-cache.js';
@@ -33,6 +34,8 @@ export interface Loaders {
   genres: DataLoader<string, MovieGenreRecord[]>;
   externalIds: DataLoader<string, ExternalIdRecord[]>;
   lastRun: DataLoader<string, ImportRunRecord | null>;
+  /** Providers whose records of the movie vanished from their full file (not cached: flags change without aggregation). */
+  withdrawnFrom: DataLoader<string, string[]>;
   /** The id of the movie a provider's id belongs to (null when none). */
   movieIdByExternalId(providerKey: string, externalId: string): Promise<string | null>;
   /** A provider by key, from one read of the (four-row) providers table per request. */
@@ -55,6 +58,10 @@ export function createLoaders(pool: pg.Pool, cache: MovieCache): Loaders {
     genres: perMovie('genres', async (ids) => groupByMovie(ids, await genresForMovies(pool, ids))),
     externalIds: perMovie('external-ids', async (ids) => groupByMovie(ids, await externalIdsForMovies(pool, ids))),
     lastRun: new DataLoader(async (keys) => byKey(keys, await lastRunsOfProviders(pool, keys), (r) => r.providerKey)),
+    withdrawnFrom: new DataLoader(async (ids) => {
+      const found = new Map((await withdrawnProvidersOfMovies(pool, ids)).map((r) => [r.movieId, r.providers]));
+      return ids.map((id) => found.get(id) ?? []);
+    }),
     movieIdByExternalId: (providerKey, externalId) =>
       cache.shared('external-id', [providerKey, externalId], () => movieIdByExternalId(pool, providerKey, externalId)),
     providers: allProviders,
@@ -65,7 +72,7 @@ export function createLoaders(pool: pg.Pool, cache: MovieCache): Loaders {
       return found;
     },
     forget(movieId) {
-      for (const loader of [loaders.movie, loaders.ratings, loaders.titles, loaders.genres, loaders.externalIds]) {
+      for (const loader of [loaders.movie, loaders.ratings, loaders.titles, loaders.genres, loaders.externalIds, loaders.withdrawnFrom]) {
         (loader as DataLoader<string, unknown>).clear(movieId);
       }
     },

@@ -1,3 +1,4 @@
+import { fullUnlessMarkedPartial } from './snapshot.js';
 import type { InboxEntry, ProviderDefinition, SourceAdapter } from './types.js';
 
 const same = (names: string[]): Record<string, string[]> => Object.fromEntries(names.map((n) => [n, [n]]));
@@ -20,6 +21,10 @@ export const imdbDefinition: ProviderDefinition = {
     ]),
     'Sci-Fi': ['Science Fiction'],
   },
+  // The datasets are complete and write `\N` for a value IMDb does not have: a blank is IMDb
+  // removing it, and a title missing from title.ratings has no rating any more. (A rejected row
+  // still changes nothing: SourceItem reject `holds`.)
+  fieldRules: { blank: 'clear' },
 };
 
 const IMDB_NAME = /title\.(basics|ratings)\.tsv(\.gz)?$/i;
@@ -27,6 +32,7 @@ const IMDB_NAME = /title\.(basics|ratings)\.tsv(\.gz)?$/i;
 /** Everything else MovieC knows about IMDb: names, CLI, settings, schedule and inbox. */
 export const imdbFacts: Omit<SourceAdapter, 'checkLocation' | 'read'> = {
   definition: imdbDefinition,
+  isFullSnapshot: fullUnlessMarkedPartial,
   graphql: { name: 'IMDB', description: 'IMDb non-commercial datasets (ids are tconsts such as tt0111161).' },
   cli: {
     description: 'IMDb datasets: title.basics and title.ratings (path or URL, .gz or plain)',

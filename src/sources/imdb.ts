@@ -187,10 +187,10 @@ export function parseBasics(row: TsvRow): SourceItem | null {
   }
 }
 
-/** A title.ratings row as a users rating, or a reject. */
+/** A title.ratings row as a users rating, or a reject (which keeps the stored rating of the title it names). */
 export function parseRating(row: TsvRow): SourceItem {
   const reject = (reason: string): SourceItem => ({
-    type: 'reject', reason, line: row.line, reference: row.fields[0], excerpt: excerpt(row.raw),
+    type: 'reject', reason, line: row.line, reference: row.fields[0], excerpt: excerpt(row.raw), holds: 'ratings',
   });
   const problem = rowProblem(row);
   if (problem) return reject(problem);

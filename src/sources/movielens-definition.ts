@@ -1,3 +1,4 @@
+import { fullUnlessMarkedPartial } from './snapshot.js';
 import type { InboxEntry, ProviderDefinition, SourceAdapter } from './types.js';
 
 const same = (names: string[]): Record<string, string[]> => Object.fromEntries(names.map((n) => [n, [n]]));
@@ -10,6 +11,10 @@ export const movieLensDefinition: ProviderDefinition = {
   createsMovies: true,
   ratingScales: { users: { label: '0.5-5', min: 0.5, max: 5 } },
   weights: { title: 0.6, genres: 0.8, 'rating.users': 0.9 },
+  // links.csv may lack a link in one release: blank ids keep the stored ones; "(no genres listed)"
+  // removes genres explicitly (SourceRecord.removed). The users rating is the mean of the whole
+  // ratings.csv: a movie nobody rates in this release has no rating any more.
+  fieldRules: { blank: 'keep', fields: { 'rating.users': 'clear' } },
   precedence: {
     title: 3, originalTitle: 3, year: 3, releaseDate: 4, runtimeMinutes: 4, overview: 4, posterUrl: 4, isAdult: 3, imdbId: 3,
   },
@@ -31,6 +36,7 @@ const MOVIELENS_FILES = ['movies.csv', 'links.csv', 'ratings.csv'];
 /** Everything else MovieC knows about MovieLens: names, CLI, settings, schedule and inbox. */
 export const movieLensFacts: Omit<SourceAdapter, 'checkLocation' | 'read'> = {
   definition: movieLensDefinition,
+  isFullSnapshot: fullUnlessMarkedPartial,
   graphql: { name: 'MOVIELENS', description: 'MovieLens datasets (ids are MovieLens movieIds).' },
   cli: {
     description: 'MovieLens movies.csv, links.csv and ratings.csv (folder or http(s) base URL)',

@@ -116,7 +116,7 @@ async function* readRatings(location: string, movieIds: Set<string>, context: Re
           rating: { kind: 'users', value: mean(tally), votes: tally.count, sourceUpdatedAt: latestRatingAt(tally) },
         }
       : {
-          type: 'reject', line: tally.firstLine, reference: movieId,
+          type: 'reject', line: tally.firstLine, reference: movieId, holds: 'ratings',
           reason: `ratings.csv rates movieId ${movieId} ${tally.count} time${tally.count === 1 ? '' : 's'}, but movies.csv does not list it`,
         });
     if (batch.length >= 1000) {
@@ -184,6 +184,8 @@ export function parseMovie(row: CsvRow, links: Map<string, Link>): SourceItem {
           movieId: row.get('movieId'), title: row.get('title'), genres: row.get('genres'),
           imdbId: link?.raw.imdbId ?? null, tmdbId: link?.raw.tmdbId ?? null,
         },
+        // "(no genres listed)" is MovieLens saying there are none; a blank cell says nothing (kept).
+        ...(genres === NO_GENRES ? { removed: ['genres' as const] } : {}),
       },
     };
   } catch (error) {
@@ -196,6 +198,7 @@ export function parseMovie(row: CsvRow, links: Map<string, Link>): SourceItem {
 export function tallyRating(row: CsvRow, tallies: Map<string, Tally>): SourceItem | null {
   const reject = (reason: string): SourceItem => ({
     type: 'reject', reason: `ratings.csv: ${reason}`, line: row.line, reference: row.get('movieId') || undefined, excerpt: row.excerpt,
+    holds: 'ratings',
   });
   if (row.problem) return reject(row.problem);
   try {

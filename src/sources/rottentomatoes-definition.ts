@@ -1,3 +1,4 @@
+import { fullUnlessMarkedPartial } from './snapshot.js';
 import type { InboxEntry, ProviderDefinition, SourceAdapter } from './types.js';
 
 /**
@@ -17,6 +18,9 @@ export const rottenTomatoesDefinition: ProviderDefinition = {
     audience: { label: '0-100%', min: 0, max: 100 },
   },
   weights: { title: 0.8, genres: 0.7, 'rating.critics': 1, 'rating.audience': 0.8 },
+  // The shared CSV leaves a cell blank when the scrape did not get the value: a blank says nothing,
+  // the stored value (a tomatometer, an audience score, a runtime) stays.
+  fieldRules: { blank: 'keep' },
   precedence: {
     title: 4, originalTitle: 4, year: 4, releaseDate: 2, runtimeMinutes: 3, overview: 2, posterUrl: 2, isAdult: 4, imdbId: 4,
   },
@@ -50,6 +54,7 @@ const RT_NAME = /rotten_tomatoes_movies[^/]*\.csv(\.gz)?$/i;
 /** Everything else MovieC knows about Rotten Tomatoes: names, CLI, settings, schedule and inbox. */
 export const rottenTomatoesFacts: Omit<SourceAdapter, 'checkLocation' | 'read'> = {
   definition: rottenTomatoesDefinition,
+  isFullSnapshot: fullUnlessMarkedPartial,
   graphql: { name: 'ROTTEN_TOMATOES', description: 'Rotten Tomatoes movie CSV (ids are rotten_tomatoes_link values).' },
   cli: {
     description: 'Rotten Tomatoes movies CSV (rotten_tomatoes_movies.csv layout; path or URL, .gz or plain)',

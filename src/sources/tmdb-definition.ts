@@ -14,6 +14,8 @@ export const tmdbDefinition: ProviderDefinition = {
   createsMovies: true,
   ratingScales: { users: { label: '0-10', min: 0, max: 10 } },
   weights: { title: 1, genres: 1, 'rating.users': 0.9, overview: 1 },
+  // A TMDB document is the whole movie: null or missing is TMDB removing the value.
+  fieldRules: { blank: 'clear' },
   precedence: {
     title: 2, originalTitle: 2, year: 2, releaseDate: 1, runtimeMinutes: 2, overview: 1, posterUrl: 1, isAdult: 2, imdbId: 2,
   },

@@ -44,6 +44,11 @@ export interface SourceRecord {
   isAdult: boolean;
   /** The raw row or document, kept as jsonb. */
   payload: Record<string, unknown>;
+  /**
+   * Fields this row explicitly removes (MovieLens "(no genres listed)"): blank here clears the
+   * stored value even where the provider's field rules keep it (ProviderDefinition.fieldRules).
+   */
+  removed?: RuleField[];
 }
 
 /**
@@ -58,7 +63,15 @@ export interface SourceRecord {
 export type SourceItem =
   | { type: 'record'; record: SourceRecord; line?: number }
   | { type: 'rating'; externalId: string; rating: SourceRating; line?: number }
-  | { type: 'reject'; reason: string; line?: number; reference?: string; excerpt?: string }
+  | {
+      type: 'reject'; reason: string; line?: number; reference?: string; excerpt?: string;
+      /**
+       * What of the stored record named by `reference` the rejected row leaves as it is (a rejected
+       * row changes nothing stored): the whole record (the default when there is a reference) or,
+       * for a row of a separate ratings stream, its ratings.
+       */
+      holds?: 'record' | 'ratings';
+    }
   | { type: 'skip'; line?: number; count?: number };
 
 /** How a rating kind maps onto 0-100. */
@@ -90,6 +103,26 @@ export interface ProviderDefinition {
    * scoring (src/scoring/rules.ts). A provider without a rank for a field comes after those with one.
    */
   precedence?: Partial<Record<PrecedenceField, number>>;
+  /**
+   * What a blank field of a later row means for the stored value (issue 13 point 3): `keep` — the
+   * row says nothing about it, the stored value stays (the default: empty never overwrites);
+   * `clear` — the provider's rows are complete, a blank is the provider removing the value. A row
+   * may still remove a kept field explicitly (SourceRecord.removed).
+   */
+  fieldRules?: FieldRules;
+}
+
+/** The stored fields a blank rule applies to, and each rating kind (`rating.critics`). */
+export type RuleField =
+  | 'title' | 'originalTitle' | 'year' | 'releaseDate' | 'runtimeMinutes' | 'genres' | 'imdbId' | 'tmdbId' | 'directors'
+  | 'overview' | 'posterUrl' | `rating.${string}`;
+
+export type BlankRule = 'keep' | 'clear';
+
+export interface FieldRules {
+  /** The rule of every field not listed in `fields`. */
+  blank: BlankRule;
+  fields?: Partial<Record<RuleField, BlankRule>>;
 }
 
 /** The curated fields one provider supplies by precedence (`title` breaks ties between equally scored titles). */
@@ -173,6 +206,12 @@ export interface SourceAdapter {
   inbox?: InboxRecogniser;
   /** The location a re-import uses when it needs no previous run (an incremental API: TMDB's changes). */
   incrementalLocation?: SourceLocation;
+  /**
+   * Whether a run of this location reads the provider's whole catalogue (a full snapshot): then
+   * the records it does not see have vanished from the provider and are withdrawn (src/db/withdrawals.ts).
+   * A partial input (a delta, TMDB's changes, chosen ids) never withdraws; absent means partial.
+   */
+  isFullSnapshot?(location: SourceLocation): boolean;
   /** Validates the location before a run is queued; throws a clear message when incomplete. */
   checkLocation(location: SourceLocation): void;
   read(location: SourceLocation, context: ReadContext): AsyncIterable<SourceItem>;

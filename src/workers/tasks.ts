@@ -14,7 +14,7 @@ import { aggregateAndInvalidate } from '../services/aggregation.js';
 import { reportInputProgress } from './import-progress.js';
 import { WEBHOOK_DELIVER_TASK } from '../db/webhooks.js';
 import { webhookSettings, type WebhookSettings } from '../services/partners-env.js';
-import { defaultConfig, type Config, type IngestSettings } from '../config.js';
+import { defaultConfig, ingestSettings, type Config, type IngestSettings } from '../config.js';
 import { webhookDeliverTask } from './webhook-task.js';
 
 export interface TaskDependencies {
@@ -48,7 +48,9 @@ export function createTaskList({
     logger.debug({ jobId, changed: outcome.changed.length, removed: outcome.removed.length }, 'aggregated');
   };
   const ingest = defineTask(JOB.ingest, async ({ runId }, helpers) => {
-    const outcome = await executeImport(pool, runId, { config, onProgress: (done, total) => reportInputProgress(runId, done, total), settings });
+    const outcome = await executeImport(pool, runId, {
+      config, onProgress: (done, total) => reportInputProgress(runId, done, total), settings: settings ?? (config ? ingestSettings(config) : undefined),
+    });
     if (outcome) logger.info({ jobId: helpers.job.id, ...outcome }, `import run ${runId} ${outcome.status}`);
     // Ratings changed: priors and calibrations refit by themselves once the aggregation is done.
     if (outcome && outcome.moviesQueued > 0) await enqueueRefit(pool, refitDelaySeconds);

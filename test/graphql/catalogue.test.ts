@@ -1,5 +1,7 @@
 import { ensureProviders, insertMovie, insertRecord, startTestApi, type TestApi } from '../support/graphql-api.js';
 
+const ADMIN_TOKEN = 'catalogue-test-admin-token-0123';
+
 // The query operations of the public contract (CONTRACT.md, contract/operations.graphql), which
 // partner frontends run: each must validate and run against the schema.
 const CONTRACT_OPERATIONS = `
@@ -56,7 +58,7 @@ describe('GraphQL: catalogue, import runs and match report', () => {
   }
 
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await startTestApi({ adminToken: ADMIN_TOKEN });
     await ensureProviders(api.db.pool, ['tmdb', 'rottentomatoes']);
     movieId = await insertMovie(api.db.pool, {
       title: 'The Silent Harbor',
@@ -105,17 +107,25 @@ describe('GraphQL: catalogue, import runs and match report', () => {
   });
 
   it('returns an import run by id, and null for unknown or malformed ids', async () => {
-    const res = await api.gql(`query ($a: ID!, $b: ID!, $c: ID!) {
+    const query = `query ($a: ID!, $b: ID!, $c: ID!) {
       found: importRun(id: $a) { id status error provider { key name } }
       unknown: importRun(id: $b) { id }
       malformed: importRun(id: $c) { id }
-    }`, { a: runs.first, b: '999999', c: 'abc' });
+    }`;
+    const variables = { a: runs.first, b: '999999', c: 'abc' };
+    const res = await api.gql(query, variables, { authorization: `Bearer ${ADMIN_TOKEN}` });
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({
       found: { id: runs.first, status: 'FAILED', error: 'input not found', provider: { key: 'IMDB', name: 'IMDb' } },
       unknown: null,
       malformed: null,
     });
+    // Why a run failed is for admins only (issue 13 point 6): anonymous and wrong-token requests see the status, not the reason.
+    for (const headers of [{}, { authorization: 'Bearer not-the-admin-token' }] as Record<string, string>[]) {
+      const anonymous = await api.gql(query, variables, headers);
+      expect(anonymous.errors).toBeUndefined();
+      expect(anonymous.data.found).toEqual({ id: runs.first, status: 'FAILED', error: null, provider: { key: 'IMDB', name: 'IMDb' } });
+    }
   });
 
   it('lists import runs newest first, optionally of one provider, at most `first`', async () => {

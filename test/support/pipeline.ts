@@ -9,12 +9,16 @@ const quiet = new Logger(() => () => undefined);
 
 /**
  * Runs every queued job (imports, then the aggregation they queue) until none is left, with the
- * configuration of the environment as it is now (tests set TMDB_API_TOKEN before they drain). A job that
+ * configuration of the environment as it is now (tests set TMDB_API_TOKEN before they drain),
+ * invalidating an API's cache through `onMoviesChanged` as a worker does. A job that
  * failed is retried later by Graphile Worker, not by runOnce: it fails the test here with its
  * error, instead of surfacing later as an unexplained leftover job.
  */
-export async function drainJobs(pool: pg.Pool): Promise<void> {
-  await runOnce({ pgPool: pool, taskList: createTaskList({ pool, logger: createLogger('silent'), config: loadConfig(), refitDelaySeconds: 0 }), logger: quiet });
+export async function drainJobs(pool: pg.Pool, onMoviesChanged?: (movieIds: string[]) => Promise<void> | void): Promise<void> {
+  const taskList = createTaskList({
+    pool, logger: createLogger('silent'), config: loadConfig(), refitDelaySeconds: 0, ...(onMoviesChanged ? { onMoviesChanged } : {}),
+  });
+  await runOnce({ pgPool: pool, taskList, logger: quiet });
   const { rows } = await pool.query<{ task_identifier: string; attempts: number; last_error: string }>(
     `SELECT task_identifier, attempts, last_error FROM graphile_worker.jobs WHERE last_error IS NOT NULL ORDER BY id`,
   );

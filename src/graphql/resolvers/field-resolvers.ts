@@ -14,6 +14,7 @@ import type {
   TitleRecord,
 } from '../../db/records.js';
 import type { MovieConnectionRecord } from '../pagination.js';
+import { ProviderKey } from '../provider-key.js';
 import { ImportRun, Provider, ProviderMatchStats } from '../types/catalogue.js';
 import { MovieConnection, type MovieFacets } from '../types/connection.js';
 import { AggregateScore, ExternalId, FieldSource, GenreCandidate, Movie, MovieTitle, ProviderRating } from '../types/movie.js';
@@ -83,6 +84,15 @@ export class MovieFields {
   externalIds(@Root() movie: MovieRecord, @Ctx() { loaders }: GraphQLContext): Promise<ExternalIdRecord[]> {
     return loaders.externalIds.load(movie.id);
   }
+
+  @FieldResolver(() => [ProviderKey], {
+    description:
+      "Providers whose records of this movie vanished from their last full file. They still count until WITHDRAW_GRACE_DAYS " +
+      'have passed, then the movie is aggregated without them; empty when every record is current.',
+  })
+  withdrawnFrom(@Root() movie: MovieRecord, @Ctx() { loaders }: GraphQLContext): Promise<string[]> {
+    return loaders.withdrawnFrom.load(movie.id);
+  }
 }
 
 const LOCK = 'lock';
@@ -132,6 +142,18 @@ export class FieldSourceFields {
   async provider(@Root() row: FieldSourceRecord, @Ctx() { loaders }: GraphQLContext): Promise<ProviderRecord | null> {
     if (row.locked) return null;
     return (await loaders.providers()).find((p) => p.key === row.source) ?? null;
+  }
+}
+
+@Resolver(() => ImportRun)
+export class ImportRunFields {
+  /**
+   * Why a run failed names the input (paths, hosts) and may quote what a peer answered: shown to
+   * admins only (the admin token), null for everyone else; `status` still says FAILED.
+   */
+  @FieldResolver(() => String, { nullable: true, description: 'Why the run failed; admins only (null without the admin token).' })
+  error(@Root() run: ImportRunRecord, @Ctx() { admin }: GraphQLContext): string | null {
+    return admin === 'granted' ? run.error : null;
   }
 }
 
