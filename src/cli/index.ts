@@ -179,7 +179,7 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
       else command.option(option.flags, option.description);
     }
     command.option('--no-wait', 'queue the run and return at once');
-    const snapshots = Boolean(registry.getAdapter(definition.key).isFullSnapshot);
+    const snapshots = 'isFullSnapshot' in registry.getAdapter(definition.key);
     if (snapshots) command.option('--partial', 'the input is a delta, not the whole catalogue: records missing from it are not withdrawn');
     command.action(async (options: Record<string, string | boolean | undefined>) => {
       const location: Record<string, string> = {};
