@@ -115,6 +115,8 @@ const EXPECTED: SourceItem[] = [
   record({
     externalId: '122896', title: 'Pirates of the Caribbean: Dead Men Tell No Tales', year: 2017, genres: [], imdbId: 'tt1790809', tmdbId: '166426',
     payload: { movieId: '122896', title: 'Pirates of the Caribbean: Dead Men Tell No Tales (2017)', genres: '(no genres listed)', imdbId: '1790809', tmdbId: '166426' },
+    // MovieLens says there are none: the stored genres are cleared (a blank would keep them).
+    removed: ['genres'],
   }, 8),
   record({
     externalId: '270000', title: 'Spider-Man: No Way Home', year: 2021, genres: ['Action', 'Adventure', 'Fantasy'], imdbId: 'tt10872600', tmdbId: '634649',
@@ -126,13 +128,13 @@ const EXPECTED: SourceItem[] = [
   }, 10),
   { type: 'reject', line: 11, reference: 'x', reason: 'movies.csv: movieId must be a positive whole number, found "x"', excerpt: 'x,Bad Id (2000),Drama' },
   { type: 'reject', line: 12, reference: '5', reason: 'movies.csv: title is empty', excerpt: '5,,Drama' },
-  { type: 'reject', line: 8, reference: '1', reason: 'ratings.csv: rating 6.0 is out of range 0.5-5', excerpt: '4,1,6.0,964982176' },
-  { type: 'reject', line: 9, reference: '2', reason: 'ratings.csv: rating must be a number, found "abc"', excerpt: '4,2,abc,964984041' },
-  { type: 'reject', line: 10, reference: '2', reason: 'ratings.csv: rating is empty', excerpt: '4,2,,964984041' },
+  { type: 'reject', line: 8, reference: '1', reason: 'ratings.csv: rating 6.0 is out of range 0.5-5', excerpt: '4,1,6.0,964982176', holds: 'ratings' },
+  { type: 'reject', line: 9, reference: '2', reason: 'ratings.csv: rating must be a number, found "abc"', excerpt: '4,2,abc,964984041', holds: 'ratings' },
+  { type: 'reject', line: 10, reference: '2', reason: 'ratings.csv: rating is empty', excerpt: '4,2,,964984041', holds: 'ratings' },
   users('1', 4, 3, 964982931),
   users('2', 3.5, 1, 964981247),
   users('2571', 4.75, 2, 964983815),
-  { type: 'reject', line: 11, reference: '8888', reason: 'ratings.csv rates movieId 8888 2 times, but movies.csv does not list it' },
+  { type: 'reject', line: 11, reference: '8888', reason: 'ratings.csv rates movieId 8888 2 times, but movies.csv does not list it', holds: 'ratings' },
   users('29', 0.5, 1, 964980868),
   users('79132', 3.833, 3, 964980868),
   users('3', 3.667, 3, 964980868),
