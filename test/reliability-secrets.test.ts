@@ -133,7 +133,7 @@ describe('the redaction rules themselves', () => {
   it('logs: an ioredis error carries no command arguments, a known secret no value, at any level', () => {
     let written = '';
     const destination = new Writable({ write(chunk: Buffer, _e, done) { written += chunk.toString(); done(); } });
-    const logger = createLogger('trace', { format: 'json', destination: destination as never });
+    const logger = createLogger('trace', { format: 'json', destination: destination });
     rememberSecrets(['planted-known-secret-123']);
     const error = Object.assign(new Error('WRONGPASS invalid username-password pair'), { command: { name: 'auth', args: ['redis-arg-Secret9'] } });
     logger.debug({ err: error }, 'Redis connection error');

@@ -23,6 +23,8 @@ export interface LockedMovie {
 export interface AggregationRecordRow extends Omit<SourceRecord, 'tmdbId' | 'payload'> {
   providerKey: string;
   movieId: string;
+  /** Missing from its provider's last full file, still within the grace period (db/withdrawals.ts). */
+  withdrawn: boolean;
 }
 
 export interface AggregationRead {
@@ -60,7 +62,7 @@ export interface AggregateWrites {
 const RECORDS_SQL = `SELECT movie_id AS "movieId", provider_key AS "providerKey", external_id AS "externalId", title,
             original_title AS "originalTitle", year, to_char(release_date, 'YYYY-MM-DD') AS "releaseDate",
             runtime_minutes AS "runtimeMinutes", genres, ratings, imdb_id AS "imdbId", overview,
-            poster_url AS "posterUrl", is_adult AS "isAdult"
+            poster_url AS "posterUrl", is_adult AS "isAdult", withdrawn_at IS NOT NULL AS withdrawn
        FROM provider_records
       -- A record withdrawn from its provider's full file counts until its grace period is over (db/withdrawals.ts).
       WHERE withdrawal_applied_at IS NULL`;

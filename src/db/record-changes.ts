@@ -162,10 +162,10 @@ export async function mergeStagedRun(
   );
 
   // The other records the input held (unchanged, or named by a rejected row that holds them) are
-  // seen by this run: a withdrawn one is restored, and one already left out of aggregation is a change.
+  // seen by this run: a withdrawn one is restored, a change of its movie (its flag, or its aggregate when it was left out).
   const { rowCount: seenUnchanged } = await client.query(
     `WITH seen AS (
-       SELECT pr.id, pr.movie_id, pr.withdrawal_applied_at IS NOT NULL AS was_left_out
+       SELECT pr.id, pr.movie_id, pr.withdrawn_at IS NOT NULL AS was_withdrawn
          FROM provider_records pr
          JOIN (SELECT external_id FROM incoming UNION SELECT external_id FROM held WHERE holds = 'record') s ON s.external_id = pr.external_id
         WHERE pr.provider_key = $2 AND NOT EXISTS (SELECT 1 FROM changed_records c WHERE c.id = pr.id)
@@ -174,7 +174,7 @@ export async function mergeStagedRun(
          FROM seen WHERE pr.id = seen.id
        RETURNING pr.id
      )
-     INSERT INTO changed_records (id, previous_movie_id) SELECT id, movie_id FROM seen WHERE was_left_out`,
+     INSERT INTO changed_records (id, previous_movie_id) SELECT id, movie_id FROM seen WHERE was_withdrawn`,
     [runId, providerKey],
   );
   const { rows: counted } = await client.query<{ seen: number }>(

@@ -15,9 +15,15 @@ import { emptyChanges, type ChangedRecords } from './record-changes.js';
  * withdrawn), set-based in one statement; returns how many were newly marked.
  */
 export async function markVanishedRecords(client: pg.PoolClient, runId: string, providerKey: string, now: Date): Promise<number> {
+  // The records join the run's changes (the temp table changed_records, src/db/record-changes.ts):
+  // their movies are re-aggregated, which records the flag as a change and invalidates caches.
   const { rowCount } = await client.query(
-    `UPDATE provider_records SET withdrawn_at = $3
-      WHERE provider_key = $2 AND withdrawn_at IS NULL AND last_seen_run_id IS DISTINCT FROM $1::bigint`,
+    `WITH vanished AS (
+       UPDATE provider_records SET withdrawn_at = $3
+        WHERE provider_key = $2 AND withdrawn_at IS NULL AND last_seen_run_id IS DISTINCT FROM $1::bigint
+       RETURNING id, movie_id
+     )
+     INSERT INTO changed_records (id, previous_movie_id) SELECT id, movie_id FROM vanished ON CONFLICT (id) DO NOTHING`,
     [runId, providerKey, now],
   );
   return rowCount ?? 0;

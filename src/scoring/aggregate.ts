@@ -48,7 +48,10 @@ async function aggregateOnce(pool: pg.Pool, movieIds: string[]): Promise<Aggrega
         removed.push(movie.id);
         continue;
       }
-      const hash = createHash('sha1').update(JSON.stringify(result)).digest('hex');
+      // The providers that withdrew a record of the movie (Movie.withdrawnFrom) are part of what it
+      // shows: a new flag is a change, written and invalidated like any other.
+      const withdrawnFrom = [...new Set(rows.filter((r) => r.movieId === movie.id && r.withdrawn).map((r) => r.providerKey))].sort();
+      const hash = createHash('sha1').update(JSON.stringify(withdrawnFrom.length ? { result, withdrawnFrom } : result)).digest('hex');
       if (hash !== movie.aggregate_hash) results.set(movie.id, { result, hash });
     }
     const created = locked.filter((m) => m.aggregate_hash === null && results.has(m.id)).map((m) => m.id);
