@@ -121,6 +121,19 @@ export async function mergeStagedRun(
     [providerKey],
   );
 
+  // The movies the upsert below links changed rows to, locked first in id order, the order
+  // aggregation locks movies in: the upsert's foreign-key checks would otherwise take these locks
+  // in row order and could deadlock with an aggregation chunk holding some of them (seen in the
+  // concurrency soak). Unchanged rows are left out: they are not written.
+  await client.query(
+    `SELECT 1 FROM movies WHERE id IN (
+       SELECT m.id FROM incoming i JOIN movies m ON m.imdb_id = i.imdb_id
+        WHERE NOT EXISTS (SELECT 1 FROM provider_records pr
+                           WHERE pr.provider_key = $1 AND pr.external_id = i.external_id AND pr.content_hash = i.content_hash))
+      ORDER BY id FOR KEY SHARE`,
+    [providerKey],
+  );
+
   await createChangedRecords(client);
   const { rowCount } = await client.query(
     `WITH previous AS (
