@@ -16,6 +16,8 @@ export interface Runtime {
    * not limited. Opened lazily, so processes without an API never connect through it.
    */
   apiPool: pg.Pool;
+  /** The API's catalogue reads: DATABASE_READ_URL's pool (a replica, with the same statement_timeout), else apiPool. */
+  readPool: pg.Pool;
   /** Closes connections; leaves the embedded PostgreSQL, stopping it when no other process uses it. */
   close(): Promise<void>;
 }
@@ -41,6 +43,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   }
   const pool = createPool(databaseUrl, 20);
   const apiPool = createPool(databaseUrl, 20, { statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS });
+  const readPool = config.DATABASE_READ_URL ? createPool(config.DATABASE_READ_URL, 20, { statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS }) : apiPool;
   let closed = false;
   return {
     config,
@@ -48,11 +51,13 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
     databaseUrl,
     pool,
     apiPool,
+    readPool,
     async close() {
       if (closed) return;
       closed = true;
       await pool.end().catch(() => undefined);
       await apiPool.end().catch(() => undefined);
+      if (readPool !== apiPool) await readPool.end().catch(() => undefined);
       if (embedded) await embedded.release();
     },
   };

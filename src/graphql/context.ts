@@ -16,7 +16,10 @@ export interface Freshness {
 
 /** What every resolver receives. */
 export interface GraphQLContext {
+  /** The primary: writes, and reads of what was just written (import runs, admin data). */
   pool: pg.Pool;
+  /** Catalogue reads (movies, lists, search, genres): a replica's pool (DATABASE_READ_URL), else pool. */
+  readPool: pg.Pool;
   cache: MovieCache;
   loaders: Loaders;
   admin: AdminAccess;
@@ -47,6 +50,7 @@ export interface PartnerServices {
 
 export interface GraphQLDependencies {
   pool: pg.Pool;
+  readPool?: pg.Pool;
   cache: MovieCache;
   admin: AdminAccess;
   freshness?: Freshness;
@@ -58,8 +62,8 @@ export interface GraphQLDependencies {
 const NEVER_STALE: Freshness = { refreshInterval: () => null, now: () => new Date() };
 
 /** A fresh context per request: loaders must not share their memo between requests. */
-export function createGraphQLContext({ pool, cache, admin, freshness = NEVER_STALE, config, partners }: GraphQLDependencies): GraphQLContext {
+export function createGraphQLContext({ pool, readPool = pool, cache, admin, freshness = NEVER_STALE, config, partners }: GraphQLDependencies): GraphQLContext {
   return {
-    pool, cache, admin, freshness, loaders: createLoaders(pool, cache), ...(config ? { config } : {}), ...(partners ? { partners } : {}),
+    pool, readPool, cache, admin, freshness, loaders: createLoaders(readPool, cache), ...(config ? { config } : {}), ...(partners ? { partners } : {}),
   };
 }

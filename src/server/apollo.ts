@@ -3,10 +3,11 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { OperationTypeNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { isCancelledStatement } from '../db/request-pool.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { translateError } from '../graphql/errors.js';
+import { createLoaders } from '../services/movie-loaders.js';
 import type { Logger } from '../logger.js';
 import { queryLimitsPlugin, type QueryLimits } from './query-limits.js';
 
@@ -32,6 +33,7 @@ export function createApolloServer({ schema, httpServer, logger, debug, introspe
     ApolloServerPluginCacheControlDisabled(),
     queryLimitsPlugin(limits),
     clientErrorStatusPlugin,
+    mutationsReadThePrimary,
     ...extra,
   ];
   return new ApolloServer<GraphQLContext>({
@@ -90,6 +92,23 @@ const clientErrorStatusPlugin: ApolloServerPlugin<GraphQLContext> = {
         const errors = response.body.singleResult.errors;
         if (errors?.length && errors.every((e) => e.extensions?.code === 'BAD_USER_INPUT') && !response.http.status) {
           response.http.status = 400;
+        }
+        return Promise.resolve();
+      },
+    }),
+};
+
+/**
+ * With a read replica (DATABASE_READ_URL), queries read the catalogue there; a mutation reads the
+ * primary it writes to, so that its answer shows its own change, whatever the replica's lag.
+ */
+const mutationsReadThePrimary: ApolloServerPlugin<GraphQLContext> = {
+  requestDidStart: () =>
+    Promise.resolve({
+      didResolveOperation({ operation, contextValue }) {
+        if (operation?.operation === OperationTypeNode.MUTATION && contextValue.readPool !== contextValue.pool) {
+          contextValue.readPool = contextValue.pool;
+          contextValue.loaders = createLoaders(contextValue.pool, contextValue.cache);
         }
         return Promise.resolve();
       },

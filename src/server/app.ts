@@ -40,6 +40,8 @@ export interface AppOptions {
   pool: pg.Pool;
   /** The entry point's configuration (src/config.ts), for services that read settings (TMDB_API_TOKEN). */
   config?: ProviderConfig;
+  /** Catalogue reads (movies, lists, search, REST movies): a replica's pool; default pool. */
+  readPool?: pg.Pool;
   logger?: Logger;
   /** Stack traces and internal error messages in responses (npm start: NODE_ENV=development); default off. */
   debug?: boolean;
@@ -118,6 +120,7 @@ export interface MovieCApp {
 /** The HTTP API: /graphql (GraphQL, and GraphiQL for browsers), /movies/search, /healthz, /readyz, /metrics. */
 export async function createApp(options: AppOptions): Promise<MovieCApp> {
   const { pool, logger, debug = false, adminToken, config } = options;
+  const readPool = options.readPool ?? pool;
   const ownCache = options.cache ? undefined : createMemoryCache(300, logger);
   const cache = options.cache ?? ownCache!;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
@@ -182,8 +185,8 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   // Everything below (GraphQL, REST, website) is load-shed; health and metrics above always answer.
   app.use(admission.middleware);
   app.use('/movies', access.middleware);
-  app.use(restSearchRoutes(pool, cache));
-  app.use(restMovieRoutes({ pool, cache, maxAgeSeconds: httpMaxAgeSeconds }));
+  app.use(restSearchRoutes(readPool, cache));
+  app.use(restMovieRoutes({ pool: readPool, cache, maxAgeSeconds: httpMaxAgeSeconds }));
   if (options.playground ?? true) app.use(playgroundRoutes());
   app.use(
     '/graphql',
@@ -192,9 +195,12 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
     responseCache.middleware,
     expressMiddleware(apollo, {
       context: ({ req, res }) => {
+        const signal = requestSignal(res);
+        const primary = requestPool(pool, signal);
         const context = createGraphQLContext({
           // The request's statements are cancelled when its client goes away (request-pool.ts).
-          pool: requestPool(pool, requestSignal(res)),
+          pool: primary,
+          readPool: readPool === pool ? primary : requestPool(readPool, signal),
           cache,
           freshness,
           config,

@@ -21,6 +21,7 @@ export async function startApi(runtime: Runtime, sharedCache?: MovieCache): Prom
   const { start } = await createApp({
     pool: runtime.apiPool,
     config,
+    readPool: runtime.readPool,
     logger,
     debug: config.NODE_ENV === 'development',
     cache,

@@ -11,8 +11,8 @@ import { Genre, ImportRun, Provider, ProviderMatchStats } from '../types/catalog
 @Resolver()
 export class CatalogueQueries {
   @Query(() => [Genre], { description: 'Every canonical genre, by name.' })
-  async genres(@Ctx() { pool }: GraphQLContext): Promise<GenreRecord[]> {
-    return listGenres(pool);
+  async genres(@Ctx() { readPool }: GraphQLContext): Promise<GenreRecord[]> {
+    return listGenres(readPool);
   }
 
   @Query(() => [Provider], { description: 'Every provider MovieC knows, by key.' })

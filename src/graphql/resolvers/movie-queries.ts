@@ -3,7 +3,7 @@ import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context.js';
 import { isUuid, type MovieRecord } from '../../db/records.js';
 import { FIELD_COSTS, pageComplexity, type MovieConnectionRecord } from '../pagination.js';
-import { listMovies, searchMovies, suggestMovies } from '../../services/movies.js';
+import { listMovies, searchMovies, suggestMovies, type ListDependencies } from '../../services/movies.js';
 import { MovieByExternalIdArgs, MoviesArgs, SearchMoviesArgs, SuggestMoviesArgs } from '../types/arguments.js';
 import { MovieConnection } from '../types/connection.js';
 import { Movie } from '../types/movie.js';
@@ -30,7 +30,7 @@ export class MovieQueries {
 
   @Query(() => MovieConnection, { description: 'Movies, filtered and ordered, one page at a time.', complexity: pageComplexity(FIELD_COSTS.moviesPage) })
   async movies(@Args(() => MoviesArgs) args: MoviesArgs, @Ctx() context: GraphQLContext): Promise<MovieConnectionRecord> {
-    return primed(context, await listMovies(context, args));
+    return primed(context, await listMovies(catalogueReads(context), args));
   }
 
   @Query(() => MovieConnection, {
@@ -42,7 +42,7 @@ export class MovieQueries {
     complexity: pageComplexity(FIELD_COSTS.searchPage),
   })
   async searchMovies(@Args(() => SearchMoviesArgs) args: SearchMoviesArgs, @Ctx() context: GraphQLContext): Promise<MovieConnectionRecord> {
-    return primed(context, await searchMovies(context, args));
+    return primed(context, await searchMovies(catalogueReads(context), args));
   }
 
   @Query(() => [Movie], {
@@ -51,10 +51,15 @@ export class MovieQueries {
       FIELD_COSTS.suggest + childComplexity * (typeof args.first === 'number' ? Math.min(Math.max(Math.trunc(args.first), 1), 20) : 10),
   })
   async suggestMovies(@Args(() => SuggestMoviesArgs) args: SuggestMoviesArgs, @Ctx() context: GraphQLContext): Promise<MovieRecord[]> {
-    const movies = await suggestMovies(context, args);
+    const movies = await suggestMovies(catalogueReads(context), args);
     for (const movie of movies) context.loaders.movie.prime(movie.id, movie);
     return movies;
   }
+}
+
+/** Lists and searches read the catalogue through the read pool (a replica when DATABASE_READ_URL is set). */
+function catalogueReads({ readPool, cache }: GraphQLContext): ListDependencies {
+  return { pool: readPool, cache };
 }
 
 /** The page's movies are known now: later lookups of them in this request need no cache or database. */
