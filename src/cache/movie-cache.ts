@@ -133,9 +133,9 @@ export class MovieCache {
   }
 
   /** Stores a whole response under the versions lookupResponse gave before it was computed. Never rejects. */
-  async storeResponse(key: string, versions: (string | null)[], body: string): Promise<void> {
-    if (body.length > (this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES)) return;
-    await this.options.store
+  storeResponse(key: string, versions: (string | null)[], body: string): Promise<void> {
+    if (body.length > (this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES)) return Promise.resolve();
+    return this.options.store
       .set([[key, `${versionTag(versions)}\n${body}`]], this.options.ttlSeconds)
       .catch((error: unknown) => this.failure('write', error));
   }
@@ -226,7 +226,9 @@ export class MovieCache {
       // Characters, a lower bound of the bytes: close enough for a cap.
       if (value.length <= maxBytes) writes.push([entry.key, value]);
     });
-    await store.set(writes, ttlSeconds).catch((error: unknown) => this.failure('write', error));
+    // Not awaited: the answer does not wait for the write. Commands on the store's one connection
+    // run in order, so a later read of this process sees it; a failed write is counted and logged.
+    void store.set(writes, ttlSeconds).catch((error: unknown) => this.failure('write', error));
     return results;
   }
 

@@ -157,8 +157,25 @@ function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode
  * internal error. It is refused up front, as the client's mistake it is.
  */
 function refuseNulCharacters({ document, request }: GraphQLRequestContextDidResolveOperation<GraphQLContext>): void {
-  let found = hasNul(request.variables);
-  if (!found) {
+  const found = hasNul(request.variables) || literalNul(document);
+  if (found) {
+    throw new GraphQLError('Text arguments must not contain NUL characters (U+0000)', {
+      extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+    });
+  }
+}
+
+// Apollo hands the same DocumentNode to every request of the same query text (its document
+// store), so what depends on the document alone is computed once per document, not per request.
+const nulIn = new WeakMap<DocumentNode, boolean>();
+
+
+/** Whether a string literal of the document holds a NUL. */
+function literalNul(document: DocumentNode): boolean {
+  const known = nulIn.get(document);
+  if (known !== undefined) return known;
+  let found = false;
+  {
     visit(document, {
       StringValue(node) {
         if (node.value.includes('\u0000')) {
@@ -169,11 +186,8 @@ function refuseNulCharacters({ document, request }: GraphQLRequestContextDidReso
       },
     });
   }
-  if (found) {
-    throw new GraphQLError('Text arguments must not contain NUL characters (U+0000)', {
-      extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-    });
-  }
+  nulIn.set(document, found);
+  return found;
 }
 
 /** Deepest nesting of arrays and objects a request's variables may have (no input type of the schema is near it). */

@@ -7,6 +7,7 @@ import type { MovieCache } from '../cache/movie-cache.js';
 import type { GraphQLContext, ResponseCacheSlot } from '../graphql/context.js';
 import { responsePlan, type ResponsePlan } from '../graphql/response-plan.js';
 import { cacheControlValue, hasCredentials } from './http-cache.js';
+import { MAX_VARIABLE_DEPTH } from './query-limits.js';
 
 /**
  * Whole-response caching of GraphQL queries, and their HTTP caching.
@@ -69,7 +70,8 @@ export function createResponseCache({ cache, maxAgeSeconds, store = true }: Resp
       return;
     }
     const variables = variablesOf(params.variables);
-    if (variables === INVALID) {
+    // Malformed or over-deep variables (which JSON.stringify of the key could not even take) are Apollo's to refuse.
+    if (variables === INVALID || tooDeep(variables)) {
       next();
       return;
     }
@@ -126,7 +128,7 @@ export function createResponseCache({ cache, maxAgeSeconds, store = true }: Resp
           context.responseCache = { key, versions: found.versions, hit: true };
           return { body: { kind: 'single', singleResult: JSON.parse(found.body) as { data: Record<string, unknown> } }, http: requestContext.response.http };
         },
-        async willSendResponse(requestContext) {
+        willSendResponse(requestContext) {
           const { response, contextValue: context } = requestContext;
           const plan = requestContext.document && requestContext.operation ? planFor(requestContext) : null;
           const single = response.body.kind === 'single' ? response.body.singleResult : null;
@@ -139,8 +141,10 @@ export function createResponseCache({ cache, maxAgeSeconds, store = true }: Resp
           );
           response.http.headers.set('vary', 'Authorization, X-Api-Key');
           const slot = context.responseCache;
-          if (!cacheable || !slot || slot.hit || single.extensions) return;
-          await cache.storeResponse(slot.key, slot.versions, `${JSON.stringify({ data: single.data })}\n`);
+          if (!cacheable || !slot || slot.hit || single.extensions) return Promise.resolve();
+          // Not awaited: the answer is not held back by the write (see MovieCache.read).
+          void cache.storeResponse(slot.key, slot.versions, `${JSON.stringify({ data: single.data })}\n`);
+          return Promise.resolve();
         },
       }),
   };
@@ -184,6 +188,18 @@ function planKeysOf({ query, extensions }: GraphQLParameters): string[] {
 }
 
 const INVALID = Symbol('invalid variables');
+
+/** Nested deeper than the query limits allow (iterative: it cannot overflow itself). */
+function tooDeep(variables: Record<string, unknown> | undefined): boolean {
+  const stack: [unknown, number][] = [[variables, 0]];
+  while (stack.length) {
+    const [value, depth] = stack.pop()!;
+    if (!value || typeof value !== 'object') continue;
+    if (depth >= MAX_VARIABLE_DEPTH) return true;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 /** Variables as an object (GET gives them as JSON text); INVALID when they are not an object. */
 function variablesOf(variables: unknown): Record<string, unknown> | undefined | typeof INVALID {

@@ -196,4 +196,15 @@ describe('whole-response cache and HTTP caching of GraphQL queries (Redis)', () 
       expect((JSON.parse(res.body) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('QUERY_TOO_COMPLEX');
     }
   });
+
+  it('leaves malformed and over-deep variables of a cached query to Apollo: 400, never a 500', async () => {
+    await post(MOVIE, { id: harborId });
+    // Written as text: 20,000 levels are beyond JSON.stringify's own stack.
+    const deep = `${'['.repeat(20_000)}"x"${']'.repeat(20_000)}`;
+    const body = `{"query": ${JSON.stringify(MOVIE)}, "variables": {"id": "${harborId}", "deep": ${deep}}}`;
+    const res = await raw(api.server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(400);
+    const overGet = await get({ query: MOVIE, variables: '{"id": ' });
+    expect(overGet.status).toBe(400);
+  });
 });
