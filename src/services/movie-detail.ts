@@ -1,4 +1,4 @@
-import { isUuid } from '../db/records.js';
+import { isUuid, type MovieRecord } from '../db/records.js';
 import { BadInputError } from '../errors.js';
 import { GENRE_CONFIDENCE_THRESHOLD } from '../scoring/rules.js';
 import { allProviders, findProvider } from '../sources/registry.js';
@@ -9,21 +9,13 @@ import type { Loaders } from './movie-loaders.js';
  * fields, the c-rating and the per-provider ratings, read through the same per-request loaders and
  * movie cache as GraphQL's movie(id) and movieByExternalId.
  */
-export interface MovieDetail {
-  id: string;
-  title: string;
-  originalTitle: string | null;
-  year: number | null;
-  releaseDate: string | null;
-  runtimeMinutes: number | null;
-  overview: string | null;
-  posterUrl: string | null;
+export interface MovieDetail
+  extends Pick<MovieRecord, 'id' | 'title' | 'originalTitle' | 'year' | 'releaseDate' | 'runtimeMinutes' | 'overview' | 'posterUrl' | 'updatedAt'> {
   genres: string[];
   /** null when no provider rates the movie. */
   score: { value: number; confidence: number; providerCount: number; votes: number } | null;
   ratings: { provider: string; kind: string; rawValue: number; rawScale: string; normalized: number; votes: number | null }[];
   externalIds: { provider: string; externalId: string }[];
-  updatedAt: string;
 }
 
 const MAX_EXTERNAL_ID_LENGTH = 200;
