@@ -3,11 +3,10 @@
  * leaves every raw and curated row exactly as it was, or imports the good rows and rejects the bad
  * ones with their line and reason.
  */
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { BASICS_HEADER, basicsTsv, ratingsTsv, tempDir, writeFiles, type Title } from '../support/imdb-files.js';
+import { useGoodImdbImport } from '../support/good-import.js';
+import { BASICS_HEADER, basicsTsv, type Title } from '../support/imdb-files.js';
 import { importImdb } from '../support/pipeline.js';
 import { exactState } from '../support/reliability.js';
 
@@ -17,26 +16,11 @@ const TITLES: Title[] = [
 ];
 const RATINGS: [string, number, number][] = [['tt0200001', 8.1, 12000], ['tt0200002', 6.2, 800]];
 
-let db: TestDatabase;
-let dir: string;
-let good: Record<string, string>;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  dir = await tempDir();
-  good = await writeFiles(dir, { 'basics.tsv': basicsTsv(TITLES), 'ratings.tsv': ratingsTsv(RATINGS) });
-  expect((await importImdb(db.pool, good['basics.tsv']!, good['ratings.tsv']!)).status).toBe('SUCCEEDED');
-});
-afterAll(() => db.drop());
-
-async function file(name: string, content: string | Buffer): Promise<string> {
-  const target = path.join(dir, name);
-  await writeFile(target, content);
-  return target;
-}
+const base = useGoodImdbImport(TITLES, RATINGS);
+const { file } = base;
 
 async function errorsOf(runId: string) {
-  const { rows } = await db.pool.query('SELECT line, reference, reason FROM import_errors WHERE run_id = $1 ORDER BY line, id', [runId]);
+  const { rows } = await base.db.pool.query('SELECT line, reference, reason FROM import_errors WHERE run_id = $1 ORDER BY line, id', [runId]);
   return rows as { line: number | null; reference: string | null; reason: string }[];
 }
 
@@ -52,15 +36,15 @@ describe('bad files fail their run and change nothing', () => {
     }, /gzip data is corrupt or truncated/],
     ['an empty file', () => file('empty.tsv', ''), /is empty/],
     ['a header only, cut mid-line', () => file('cut.tsv', `${BASICS_HEADER}\ntt0200001\tmovie\tRenamed`), /truncated/],
-    ['a missing file', () => Promise.resolve(path.join(dir, 'does-not-exist.tsv')), /File not found/],
+    ['a missing file', () => Promise.resolve(path.join(base.dir, 'does-not-exist.tsv')), /File not found/],
     ['binary garbage', () => file('garbage.bin', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 151 + 7) % 256))), /.+/],
   ])('%s', async (_name, makeBasics, message) => {
-    const before = await exactState(db.pool);
-    const run = await importImdb(db.pool, await makeBasics(), good['ratings.tsv']!);
+    const before = await exactState(base.db.pool);
+    const run = await importImdb(base.db.pool, await makeBasics(), base.good['ratings.tsv']!);
     expect(run.status).toBe('FAILED');
     expect(run.error).toMatch(message);
-    expect(await exactState(db.pool)).toEqual(before);
-    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM import_staging_records');
+    expect(await exactState(base.db.pool)).toEqual(before);
+    const { rows } = await base.db.pool.query('SELECT count(*)::int AS n FROM import_staging_records');
     expect(rows[0].n).toBe(0);
   });
 });
@@ -73,16 +57,16 @@ describe('bad rows are rejected with reasons, the rest imported', () => {
     ]);
     const [head, tail] = text.split('BROKEN');
     const bytes = Buffer.concat([Buffer.from(head!), Buffer.from([0x4c, 0xe9, 0xff, 0xfe, 0x20, 0x43, 0x61, 0x66, 0xc3]), Buffer.from(tail!)]);
-    const run = await importImdb(db.pool, await file('utf8.tsv', bytes), good['ratings.tsv']!);
+    const run = await importImdb(base.db.pool, await file('utf8.tsv', bytes), base.good['ratings.tsv']!);
     expect(run).toMatchObject({ status: 'PARTIAL', rows_rejected: 1 });
     expect(await errorsOf(run.id)).toEqual([{ line: 3, reference: 'tt0200011', reason: expect.stringMatching(/not valid UTF-8/) }]);
-    const { rows } = await db.pool.query(`SELECT external_id, title FROM provider_records WHERE external_id IN ('tt0200010', 'tt0200011') ORDER BY 1`);
+    const { rows } = await base.db.pool.query(`SELECT external_id, title FROM provider_records WHERE external_id IN ('tt0200010', 'tt0200011') ORDER BY 1`);
     expect(rows).toEqual([{ external_id: 'tt0200010', title: 'Valid Title' }]);
   });
 
   it('a title over 1000 characters is rejected (it could not be indexed)', async () => {
     const text = basicsTsv([{ tconst: 'tt0200025', title: 'y'.repeat(5000), year: 2002 }, { tconst: 'tt0200026', title: 'Short', year: 2002 }]);
-    const run = await importImdb(db.pool, await file('long-title.tsv', text), good['ratings.tsv']!);
+    const run = await importImdb(base.db.pool, await file('long-title.tsv', text), base.good['ratings.tsv']!);
     expect(run).toMatchObject({ status: 'PARTIAL', rows_rejected: 1 });
     expect(await errorsOf(run.id)).toEqual([{ line: 2, reference: 'tt0200025', reason: 'title is longer than 1000 characters' }]);
   });
@@ -94,11 +78,11 @@ describe('bad rows are rejected with reasons, the rest imported', () => {
       { tconst: 'tt0200021', title: huge, year: 2002 },
       { tconst: 'tt0200022', title: 'After The Giant', year: 2003 },
     ]);
-    const run = await importImdb(db.pool, await file('huge.tsv', text), good['ratings.tsv']!);
+    const run = await importImdb(base.db.pool, await file('huge.tsv', text), base.good['ratings.tsv']!);
     expect(run.status).toBe('PARTIAL');
     const errors = await errorsOf(run.id);
     expect(errors).toEqual([{ line: 3, reference: 'tt0200021', reason: expect.stringMatching(/^line is \d{7} characters long; at most 100000 are accepted$/) }]);
-    const { rows } = await db.pool.query(`SELECT external_id FROM provider_records WHERE external_id IN ('tt0200020', 'tt0200021', 'tt0200022') ORDER BY 1`);
+    const { rows } = await base.db.pool.query(`SELECT external_id FROM provider_records WHERE external_id IN ('tt0200020', 'tt0200021', 'tt0200022') ORDER BY 1`);
     expect(rows.map((r) => r.external_id)).toEqual(['tt0200020', 'tt0200022']);
   });
 
@@ -108,12 +92,12 @@ describe('bad rows are rejected with reasons, the rest imported', () => {
       { tconst: 'tt0200031', title: 'Unique', year: 2006 },
       { tconst: 'tt0200030', title: 'Second Spelling', year: 2005 },
     ]);
-    const run = await importImdb(db.pool, await file('dupes.tsv', text), good['ratings.tsv']!);
+    const run = await importImdb(base.db.pool, await file('dupes.tsv', text), base.good['ratings.tsv']!);
     expect(run).toMatchObject({ status: 'PARTIAL', rows_rejected: 1 });
     expect(await errorsOf(run.id)).toEqual([
       { line: null, reference: 'tt0200030', reason: 'tt0200030 appears 2 times in the input; the last row (line 4) was kept' },
     ]);
-    const { rows } = await db.pool.query(
+    const { rows } = await base.db.pool.query(
       `SELECT pr.title, m.title AS movie FROM provider_records pr JOIN movies m ON m.id = pr.movie_id WHERE pr.external_id = 'tt0200030'`,
     );
     expect(rows).toEqual([{ title: 'Second Spelling', movie: 'Second Spelling' }]);

@@ -6,7 +6,6 @@
  * proves the default bound holds memory (the reader stops pulling).
  */
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -14,9 +13,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from '../../src/sources/limits.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { useGoodImdbImport } from '../support/good-import.js';
 import { csv, RT_HEADER, rtCsv } from '../support/csv-files.js';
-import { BASICS_HEADER, basicsTsv, ratingsTsv, tempDir, writeFiles, type Title } from '../support/imdb-files.js';
+import { BASICS_HEADER, basicsTsv, type Title } from '../support/imdb-files.js';
 import { executeImport, importImdb, queueImport } from '../support/pipeline.js';
 import { exactState } from '../support/reliability.js';
 
@@ -26,21 +25,12 @@ const TITLES: Title[] = [
 ];
 const RATINGS: [string, number, number][] = [['tt0300001', 7.1, 1200], ['tt0300002', 5.5, 300]];
 
-let db: TestDatabase;
-let dir: string;
-let good: Record<string, string>;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  dir = await tempDir();
-  good = await writeFiles(dir, { 'basics.tsv': basicsTsv(TITLES), 'ratings.tsv': ratingsTsv(RATINGS) });
-  expect((await importImdb(db.pool, good['basics.tsv']!, good['ratings.tsv']!)).status).toBe('SUCCEEDED');
-});
-afterAll(() => db.drop());
+const base = useGoodImdbImport(TITLES, RATINGS);
+const { file } = base;
 
 /** Streams `count` chunks from `make(i)` into a file (gzipped when the name ends .gz): nothing big is held in memory. */
 async function streamFile(name: string, count: number, make: (i: number) => string | Buffer): Promise<string> {
-  const target = path.join(dir, name);
+  const target = path.join(base.dir, name);
   const source = Readable.from((function* () {
     for (let i = 0; i < count; i++) yield make(i);
   })());
@@ -49,17 +39,11 @@ async function streamFile(name: string, count: number, make: (i: number) => stri
   return target;
 }
 
-async function file(name: string, content: string | Buffer): Promise<string> {
-  const target = path.join(dir, name);
-  await writeFile(target, content);
-  return target;
-}
-
 async function runWith(provider: string, location: Record<string, string>, limits: Partial<InputLimits> = {}) {
-  const runId = await queueImport(db.pool, provider, location, 'cli');
-  const outcome = await executeImport(db.pool, runId, { settings: { limits: { ...DEFAULT_INPUT_LIMITS, ...limits }, withdrawGraceDays: 7 } });
-  const { rows } = await db.pool.query('SELECT status, error FROM import_runs WHERE id = $1', [runId]);
-  const staged = await db.pool.query('SELECT (SELECT count(*) FROM import_staging_records) + (SELECT count(*) FROM import_staging_ratings) AS n');
+  const runId = await queueImport(base.db.pool, provider, location, 'cli');
+  const outcome = await executeImport(base.db.pool, runId, { settings: { limits: { ...DEFAULT_INPUT_LIMITS, ...limits }, withdrawGraceDays: 7 } });
+  const { rows } = await base.db.pool.query('SELECT status, error FROM import_runs WHERE id = $1', [runId]);
+  const staged = await base.db.pool.query('SELECT (SELECT count(*) FROM import_staging_records) + (SELECT count(*) FROM import_staging_ratings) AS n');
   return { outcome, stored: rows[0] as { status: string; error: string | null }, staged: Number(staged.rows[0].n) };
 }
 
@@ -68,16 +52,16 @@ const row = (i: number) => `tt${String(4_000_000 + i).padStart(7, '0')}\tmovie\t
 describe('each bound fails the run fast with its reason and changes nothing', () => {
   it.each<[string, () => Promise<[string, Record<string, string>]>, Partial<InputLimits>, RegExp]>([
     ['a 4 MB file without newlines (line bound 64 KiB)', async () => ['imdb', {
-      basics: await streamFile('no-newlines.tsv', 64, () => 'x'.repeat(65_536)), ratings: good['ratings.tsv']!,
+      basics: await streamFile('no-newlines.tsv', 64, () => 'x'.repeat(65_536)), ratings: base.good['ratings.tsv']!,
     }], { maxLineBytes: 65_536 }, /line 1 is longer than 65536 bytes — not a line-oriented file, or a runaway field \(INPUT_MAX_LINE_BYTES\)/],
     ['a gzip bomb: 3 MB of rows in a small .gz (decompressed bound 1 MiB)', async () => ['imdb', {
-      basics: await streamFile('bomb.tsv.gz', 30_001, (i) => (i === 0 ? `${BASICS_HEADER}\n` : row(i))), ratings: good['ratings.tsv']!,
+      basics: await streamFile('bomb.tsv.gz', 30_001, (i) => (i === 0 ? `${BASICS_HEADER}\n` : row(i))), ratings: base.good['ratings.tsv']!,
     }], { maxDecompressedBytes: 1_048_576 }, /decompresses to more bytes than accepted \(at most 1048576, INPUT_MAX_DECOMPRESSED_BYTES\)/],
     ['more rows than INPUT_MAX_ROWS (1000)', async () => ['imdb', {
-      basics: await streamFile('rows.tsv', 5001, (i) => (i === 0 ? `${BASICS_HEADER}\n` : row(i))), ratings: good['ratings.tsv']!,
+      basics: await streamFile('rows.tsv', 5001, (i) => (i === 0 ? `${BASICS_HEADER}\n` : row(i))), ratings: base.good['ratings.tsv']!,
     }], { maxRows: 1000 }, /more than 1000 rows.*INPUT_MAX_ROWS/],
     ['more staged bytes than INPUT_MAX_STAGED_BYTES (100 kB)', async () => ['imdb', {
-      basics: await streamFile('staged.tsv', 8001, (i) => (i === 0 ? `${BASICS_HEADER}\n` : row(i))), ratings: good['ratings.tsv']!,
+      basics: await streamFile('staged.tsv', 8001, (i) => (i === 0 ? `${BASICS_HEADER}\n` : row(i))), ratings: base.good['ratings.tsv']!,
     }], { maxStagedBytes: 100_000 }, /the run staged \d+ bytes: too much input for one run \(at most 100000, INPUT_MAX_STAGED_BYTES\)/],
     ['a CSV with 10,000 columns (default bound 1000)', async () => ['rottentomatoes', {
       file: await file('wide.csv', csv([...RT_HEADER, ...Array.from({ length: 10_000 - RT_HEADER.length }, (_, i) => `extra_${i}`)], [])),
@@ -87,12 +71,12 @@ describe('each bound fails the run fast with its reason and changes nothing', ()
     }], { maxLineBytes: 100_000 }, /a record from line 2 is longer than 100000 characters \(INPUT_MAX_LINE_BYTES\)/],
   ])('%s', async (_name, make, limits, reason) => {
     const [provider, location] = await make();
-    const before = await exactState(db.pool);
+    const before = await exactState(base.db.pool);
     const { outcome, stored, staged } = await runWith(provider, location, limits);
     expect(outcome?.status).toBe('FAILED');
     expect(stored.status).toBe('FAILED');
     expect(stored.error).toMatch(reason);
-    expect(await exactState(db.pool)).toEqual(before);
+    expect(await exactState(base.db.pool)).toEqual(before);
     expect(staged).toBe(0);
   });
 });
@@ -100,16 +84,16 @@ describe('each bound fails the run fast with its reason and changes nothing', ()
 describe('error text is storable and names the real reason', () => {
   it('a NUL byte in a header line: the run fails with the unexpected header, NUL escaped, instead of a worker crash', async () => {
     const basics = await file('nul-header.tsv', `tconst\0\ttitleType\n${row(1)}`);
-    const run = await importImdb(db.pool, basics, good['ratings.tsv']!);
+    const run = await importImdb(base.db.pool, basics, base.good['ratings.tsv']!);
     expect(run.status).toBe('FAILED');
     expect(run.error).toMatch(/unexpected header "tconst\\u0000\ttitleType"/);
   });
 
   it('a NUL and control characters in a rejected row are stored escaped', async () => {
     const basics = await file('nul-row.tsv', `${BASICS_HEADER}\ntt0300009\tmovie\tBad\0Title\x07\tBad\t2\t1999\t\\N\t90\tDrama\n`);
-    const run = await importImdb(db.pool, basics, good['ratings.tsv']!);
+    const run = await importImdb(base.db.pool, basics, base.good['ratings.tsv']!);
     expect(run.status).toBe('PARTIAL');
-    const { rows } = await db.pool.query('SELECT reason, excerpt FROM import_errors WHERE run_id = $1', [run.id]);
+    const { rows } = await base.db.pool.query('SELECT reason, excerpt FROM import_errors WHERE run_id = $1', [run.id]);
     expect(rows).toEqual([{ reason: 'isAdult must be 0 or 1, found "2"', excerpt: 'tt0300009\tmovie\tBad\\u0000Title\\u0007\tBad\t2\t1999\t\\N\t90\tDrama' }]);
   });
 
@@ -121,14 +105,14 @@ describe('error text is storable and names the real reason', () => {
     ['UTF-16 LE without a BOM (NUL-interleaved)', Buffer.from(rtCsv([{ rotten_tomatoes_link: 'm/x', movie_title: 'X' }]), 'utf16le'),
       /is not UTF-8 \(UTF-16 LE without a byte order mark\?\)/],
   ])('a Rotten Tomatoes CSV in %s is refused with that reason', async (name, bytes, reason) => {
-    const before = await exactState(db.pool);
+    const before = await exactState(base.db.pool);
     const { stored } = await runWith('rottentomatoes', { file: await file(`${name.replace(/\W+/g, '-')}.csv`, bytes) });
     expect(stored).toEqual({ status: 'FAILED', error: expect.stringMatching(reason) });
-    expect(await exactState(db.pool)).toEqual(before);
+    expect(await exactState(base.db.pool)).toEqual(before);
   });
 
   it('an IMDb file in UTF-16 without a BOM is refused the same way', async () => {
-    const run = await importImdb(db.pool, await file('utf16.tsv', Buffer.from(basicsTsv(TITLES), 'utf16le')), good['ratings.tsv']!);
+    const run = await importImdb(base.db.pool, await file('utf16.tsv', Buffer.from(basicsTsv(TITLES), 'utf16le')), base.good['ratings.tsv']!);
     expect(run.status).toBe('FAILED');
     expect(run.error).toMatch(/not UTF-8 \(UTF-16 LE without a byte order mark\?\)/);
   });
@@ -155,7 +139,7 @@ describe('the default line bound holds memory on an endless line', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/endless.tsv`;
-      const run = await importImdb(db.pool, url, good['ratings.tsv']!);
+      const run = await importImdb(base.db.pool, url, base.good['ratings.tsv']!);
       expect(run.status).toBe('FAILED');
       expect(run.error).toMatch(new RegExp(`line 1 is longer than ${DEFAULT_INPUT_LIMITS.maxLineBytes} bytes`));
       // The bound is 16 MiB; what was sent beyond it sits in socket and stream buffers (a few MiB), not 1 GiB.
