@@ -7,33 +7,69 @@
  * that point), or stop a dependency and SIGCONT (an outage at that point) — with no timer raced.
  * Unset — always, outside the tests — a point costs one comparison.
  *
+ * Several points, `<name>[@<n>],<name>[@<n>],…`, hold several jobs at once (one per worker): each
+ * point reached waits there (its caller awaits it) until all of them are reached; then the process
+ * stops itself. After SIGCONT the first point listed goes on; each SIGUSR2 then lets the next one
+ * go on, in the order listed — so a test decides which worker meets the outage and which the
+ * restarted database.
+ *
  * Points: `staging.batch-written` (a batch of an import's input is committed to the staging
- * tables), `aggregate.committed` (an aggregation job committed its movies).
+ * tables), `aggregate.starting` (an aggregation job is about to open its transaction),
+ * `aggregate.committed` (an aggregation job committed its movies).
  */
 import { writeSync } from 'node:fs';
 
-export type FaultPointName = 'staging.batch-written' | 'aggregate.committed';
+export type FaultPointName = 'staging.batch-written' | 'aggregate.starting' | 'aggregate.committed';
 
 interface Armed {
   name: string;
   at: number;
-  seen: number;
+  reached: boolean;
+  goOn?: () => void;
 }
 
 // Test-only, so read straight from the environment once (not part of the validated configuration).
-const armed: Armed | undefined = parse(process.env.MOVIEC_FAULT_POINT);
+const armed: Armed[] | undefined = parse(process.env.MOVIEC_FAULT_POINT);
+const passes = new Map<string, number>();
 
-function parse(value: string | undefined): Armed | undefined {
-  const match = value?.match(/^([a-z.-]+)(?:@(\d+))?$/);
-  return match ? { name: match[1]!, at: Number(match[2] ?? 1), seen: 0 } : undefined;
+function parse(value: string | undefined): Armed[] | undefined {
+  const points = (value ?? '').split(',').flatMap((part) => {
+    const match = part.trim().match(/^([a-z.-]+)(?:@(\d+))?$/);
+    return match ? [{ name: match[1]!, at: Number(match[2] ?? 1), reached: false }] : [];
+  });
+  return points.length ? points : undefined;
 }
 
-/** Stops this process at the n-th pass through `name` when a test armed it; otherwise nothing. */
-export function faultPoint(name: FaultPointName, detail: Record<string, unknown> = {}): void {
-  if (!armed || armed.name !== name || ++armed.seen !== armed.at) return;
-  writeSync(2, `fault point ${name} reached ${JSON.stringify({ pass: armed.seen, ...detail })}\n`);
-  // The kernel stops the process before this call returns; it goes on here after a SIGCONT.
-  process.kill(process.pid, 'SIGSTOP');
+/**
+ * Stops this process at the n-th pass through `name` when a test armed it; otherwise nothing. With
+ * several points armed, the caller is held (the returned promise) until its turn to go on.
+ */
+export function faultPoint(name: FaultPointName, detail: Record<string, unknown> = {}): void | Promise<void> {
+  if (!armed) return;
+  const pass = (passes.get(name) ?? 0) + 1;
+  passes.set(name, pass);
+  const point = armed.find((p) => p.name === name && p.at === pass);
+  if (!point) return;
+  point.reached = true;
+  writeSync(2, `fault point ${name} reached ${JSON.stringify({ pass, ...detail })}\n`);
+  if (armed.length === 1) {
+    // The kernel stops the process before this call returns; it goes on here after a SIGCONT.
+    process.kill(process.pid, 'SIGSTOP');
+    return;
+  }
+  const held = new Promise<void>((resolve) => (point.goOn = resolve));
+  if (armed.every((p) => p.reached)) {
+    process.kill(process.pid, 'SIGSTOP');
+    // Continued: the first point listed goes on now, each later one on a SIGUSR2.
+    let next = 0;
+    const goOnNext = () => {
+      armed[next++]?.goOn?.();
+      if (next >= armed.length) process.off('SIGUSR2', goOnNext);
+    };
+    process.on('SIGUSR2', goOnNext);
+    goOnNext();
+  }
+  return held;
 }
 
 /**

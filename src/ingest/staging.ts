@@ -102,7 +102,7 @@ export class StagingWriter {
       throw new SourceError(`the run staged ${this.stagedBytes} bytes: ${limitReason('too much input for one run', 'maxStagedBytes', this.limits.maxStagedBytes)}`);
     }
     if (rejects.length) await recordImportErrors(this.pool, this.runId, rejects);
-    faultPoint('staging.batch-written', { runId: this.runId, records: records.length, ratings: ratings.length });
+    await faultPoint('staging.batch-written', { runId: this.runId, records: records.length, ratings: ratings.length });
   }
 }
 

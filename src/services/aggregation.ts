@@ -27,18 +27,21 @@ export interface AggregationDependencies {
 export interface AggregateOptions {
   /** Movies to invalidate as well: their rows were written around the aggregation (an admin lock, a relink). */
   alsoInvalidate?: string[];
-  /** Called once the aggregation committed, before anything is invalidated (a worker's fault point). */
-  afterCommit?: () => void;
+  /** Awaited before the aggregation opens its transaction (a worker's fault point). */
+  beforeStart?: () => void | Promise<void>;
+  /** Awaited once the aggregation committed, before anything is invalidated (a worker's fault point). */
+  afterCommit?: () => void | Promise<void>;
 }
 
 /** Aggregates the movies, then invalidates the changed and removed ones (and `alsoInvalidate`). */
 export async function aggregateAndInvalidate(
   { pool, invalidate }: AggregationDependencies,
   movieIds: string[],
-  { alsoInvalidate = [], afterCommit }: AggregateOptions = {},
+  { alsoInvalidate = [], beforeStart, afterCommit }: AggregateOptions = {},
 ): Promise<AggregateOutcome> {
+  await beforeStart?.();
   const outcome = await aggregateMovies(pool, movieIds);
-  afterCommit?.();
+  await afterCommit?.();
   const touched = [...new Set([...alsoInvalidate, ...outcome.changed, ...outcome.removed])];
   if (touched.length) await invalidate?.(touched);
   if (outcome.created.length) await enqueueRematch(pool);

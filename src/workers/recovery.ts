@@ -19,11 +19,18 @@ export const DEFAULT_RECOVERY: RecoveryOptions = { intervalMs: 10_000, graceMs: 
 /** application_name of a liveness connection whose worker pool is being (re)started, id not known yet. */
 export const LIVENESS_STARTING = LIVENESS_PREFIX + 'starting';
 
+/** application_name of a liveness connection while no worker pool runs in the process (between two). */
+export const LIVENESS_NO_POOL = LIVENESS_PREFIX + 'none';
+
 export interface Recovery {
   /** One sweep now (tests; the timer sweeps by itself). Returns the worker ids whose jobs were released. */
   sweep(): Promise<string[]>;
-  /** Names the liveness connection after the worker pool now running in this process (undefined: starting). */
-  setPoolId(poolId: string | undefined): void;
+  /**
+   * Names the liveness connection after the worker pool now running in this process. `undefined`:
+   * one is starting (no process releases anything meanwhile); `null`: none runs, so the jobs a
+   * previous pool of this process left locked are released after the grace period.
+   */
+  setPoolId(poolId: string | null | undefined): void;
   /** Settles once the first attempt to open the liveness connection did. */
   ready: Promise<void>;
   stop(): Promise<void>;
@@ -41,7 +48,7 @@ export interface Recovery {
  * with the reason, instead of staying RUNNING for ever.
  */
 export function startRecovery(pool: pg.Pool, logger: Logger, options: RecoveryOptions = DEFAULT_RECOVERY): Recovery {
-  let poolId: string | undefined;
+  let poolId: string | null | undefined;
   let stopped = false;
   let liveness: pg.PoolClient | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;
@@ -67,7 +74,7 @@ export function startRecovery(pool: pg.Pool, logger: Logger, options: RecoveryOp
       scheduleReconnect();
     }
   };
-  const livenessName = () => (poolId ? LIVENESS_PREFIX + poolId : LIVENESS_STARTING);
+  const livenessName = () => (poolId ? LIVENESS_PREFIX + poolId : poolId === null ? LIVENESS_NO_POOL : LIVENESS_STARTING);
   const scheduleReconnect = () => {
     if (stopped || reconnectTimer) return;
     reconnectTimer = setTimeout(() => {

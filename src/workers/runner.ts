@@ -7,6 +7,7 @@ import { FORMULA_VERSION } from '../scoring/explain.js';
 import type { Logger } from '../logger.js';
 import { createOperationsTasks } from '../schedule/tasks.js';
 import { withJobLogging } from './job-logging.js';
+import { gatePool, type PoolGate } from './pool-gate.js';
 import { recoveryFromConfig, startRecovery, type RecoveryOptions } from './recovery.js';
 import { createTaskList, type TaskDependencies } from './tasks.js';
 
@@ -32,13 +33,25 @@ export interface Worker {
  * Starts a Graphile Worker on the shared pool; stop it with `stop()`. The process also announces
  * that it is alive and releases the jobs of worker processes that died (recovery.ts).
  *
- * Graphile Worker stops its whole pool when it cannot record a job's outcome for ~5 minutes (a lost
- * connection during `completeJobs` / `failJobs`, e.g. a PostgreSQL outage) and rejects the runner's
- * promise; left alone, that rejection ends the process — the API of `npm start` with it. Here the rejection
- * is logged as a warning and a new pool is started as soon as the database answers again. The jobs
- * the stopped pool held stay locked by its id, which no liveness connection carries any more, so
- * recovery releases them after the grace period and they run again (an import starts over, so its
- * run ends SUCCEEDED, PARTIAL or FAILED — never RUNNING for ever).
+ * A PostgreSQL outage stops a Graphile Worker pool: when it cannot record a job's outcome (a
+ * batched `completeJobs` / `failJobs` meets a lost connection; Graphile Worker 0.17 does not retry
+ * it) it emits `pool:fatalError` and shuts itself down. That shutdown may never finish: its batcher
+ * miscounts when a second outcome is recorded after the first failure, and then `runner.promise`
+ * never settles (docs/RELIABILITY.md 5b). So this supervisor does not wait for the promise. On the
+ * first sign — `pool:fatalError`, a `pool:gracefulShutdown` it did not ask for, or the runner's
+ * promise settling — it gives the pool up:
+ * 1. the pool's cron is stopped and its shutdown started (never awaited);
+ * 2. its jobs in progress end (each at its next statement during an outage; their outcome is
+ *    recorded if the database is back by then);
+ * 3. its database access is shut (pool-gate.ts) and whatever it still had running against the
+ *    database settles: from here on it can neither complete nor fail any job, so it cannot touch
+ *    one that another worker took meanwhile;
+ * 4. the liveness connection says no pool runs here, so crash recovery releases the jobs the old
+ *    pool left locked after the grace period (they run again: every task is idempotent, an import
+ *    starts over and ends SUCCEEDED, PARTIAL or FAILED — never RUNNING for ever);
+ * 5. as soon as `SELECT 1` works, a new pool starts, and the liveness connection takes its id.
+ * What is left of a given-up pool is a few objects in memory (its shutdown promise); no timer and no
+ * connection — once per outage.
  */
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const { pool, logger } = options;
@@ -49,15 +62,28 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const taskList = withJobLogging({ ...createTaskList({ ...options, ingest }), ...createOperationsTasks(options) }, logger);
   let stopping = false;
   let restarts = 0;
-  let current: Runner | undefined;
+  let current: WorkerPool | undefined;
+  let retiring: Promise<void> | undefined;
   let wake: (() => void) | undefined;
 
-  const launch = async (): Promise<Runner> => {
+  const launch = async (): Promise<WorkerPool> => {
     const events: WorkerEvents = new EventEmitter();
+    const gate = gatePool(pool);
+    let failed!: (reason: unknown) => void;
+    const failure = new Promise<unknown>((resolve) => (failed = resolve));
+    // Workers are counted from their creation to their end (after their job in progress, if any).
+    let workers = 0;
+    let allStopped: (() => void) | undefined;
     events.on('pool:create', ({ workerPool }) => recovery.setPoolId(workerPool.id));
+    events.on('worker:create', () => workers++);
+    events.on('worker:stop', () => {
+      if (--workers === 0) allStopped?.();
+    });
+    events.on('pool:fatalError', ({ error }) => failed(error));
+    events.on('pool:gracefulShutdown', ({ message }) => failed(new Error(message)));
     recovery.setPoolId(undefined);
-    return run({
-      pgPool: pool,
+    const runner = await run({
+      pgPool: gate.pool,
       concurrency: options.concurrency,
       taskList,
       parsedCronItems: options.schedules ?? [],
@@ -67,9 +93,16 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       events,
       // Unbatched, Graphile Worker records a job's outcome without awaiting it, so a lost
       // connection there is an unhandled rejection that ends the process. Batched (even with no
-      // delay), the outcome is retried for ~5 minutes and then stops the pool, which restarts below.
+      // delay), a failure to record it stops the pool instead, which the supervisor replaces.
       preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
     });
+    runner.promise.then(() => failed(new Error('the worker pool ended')), (error: unknown) => failed(error));
+    return {
+      runner,
+      gate,
+      failure,
+      workersStopped: () => (workers === 0 ? Promise.resolve() : new Promise<void>((resolve) => (allStopped = resolve))),
+    };
   };
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -79,14 +112,22 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         resolve();
       };
     });
-  const supervise = (runner: Runner) => {
-    current = runner;
-    // Graphile Worker's runner promise resolves (it catches its pool's error itself) or rejects when
-    // the pool stopped: either way, unless stop() was asked for, a new pool is started.
-    const restart = async (error?: unknown) => {
-      if (stopping || current !== runner) return;
+  const giveUp = async (old: WorkerPool, reason: unknown) => {
+    logger.warn({ err: reason }, 'the worker pool stopped on a database error; a new one starts once its jobs in progress ended and the database answers');
+    // Its cron stops and its shutdown starts if it has not; Graphile Worker's shutdown may never settle.
+    old.runner.stop('given up after a database error').catch(() => undefined);
+    await old.workersStopped();
+    await old.gate.close();
+    recovery.setPoolId(null);
+  };
+  const supervise = (launched: WorkerPool) => {
+    current = launched;
+    void launched.failure.then(async (reason) => {
+      if (stopping || current !== launched) return;
       current = undefined;
-      logger.warn({ err: error }, 'the worker pool stopped; restarting it once the database answers');
+      retiring = giveUp(launched, reason);
+      await retiring;
+      retiring = undefined;
       while (!stopping) {
         await pause(options.restartDelayMs ?? 1000);
         if (stopping) return;
@@ -95,15 +136,14 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
           const next = await launch();
           restarts++;
           logger.info({ restarts }, 'worker pool restarted');
-          if (stopping) await next.stop();
+          if (stopping) await next.runner.stop();
           else supervise(next);
           return;
         } catch (retryError) {
           logger.debug({ err: retryError }, 'worker pool restart failed; retrying');
         }
       }
-    };
-    runner.promise.then(() => restart(), (error: unknown) => restart(error));
+    });
   };
   supervise(await launch());
   // A new scoring formula (an upgrade) refits and re-aggregates the catalogue by itself.
@@ -118,7 +158,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       wake?.();
       // Jobs still running finish first; until then this process stays visibly alive.
       try {
-        await current?.stop(reason).catch((error: unknown) => {
+        await retiring;
+        await current?.runner.stop(reason).catch((error: unknown) => {
           if (!/already stopped/.test(String(error))) throw error;
         });
       } finally {
@@ -126,6 +167,17 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       }
     },
   };
+}
+
+/** One Graphile Worker pool started by the supervisor. */
+interface WorkerPool {
+  runner: Runner;
+  /** Its own view of the shared pool, shut when the pool is given up. */
+  gate: PoolGate;
+  /** Settles at the first sign that the pool stopped (or is stopping) by itself. */
+  failure: Promise<unknown>;
+  /** Resolves once every worker of the pool ended (with it, every job in progress). */
+  workersStopped(): Promise<void>;
 }
 
 function workerLogger(logger: Logger): WorkerLogger {

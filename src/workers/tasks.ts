@@ -43,6 +43,7 @@ export function createTaskList({
   const invalidate = onMoviesChanged && ((ids: string[] | 'all') => (ids === 'all' ? undefined : onMoviesChanged(ids)));
   const aggregate = async (ids: string[], jobId: string) => {
     const outcome = await aggregateAndInvalidate({ pool, invalidate }, ids, {
+      beforeStart: () => faultPoint('aggregate.starting', { jobId, movies: ids.length }),
       afterCommit: () => faultPoint('aggregate.committed', { jobId, movies: ids.length }),
     });
     logger.debug({ jobId, changed: outcome.changed.length, removed: outcome.removed.length }, 'aggregated');
