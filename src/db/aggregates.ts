@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { SourceRecord } from '../sources/types.js';
 import { movieEventsSql, type MovieEventBatch } from './movie-events.js';
 import { PRIORS_SQL, type PriorRow } from './scoring-priors.js';
+import { sqlLiteral } from './sql-literal.js';
 import { STORE_TITLE_FORMS_SQL, type TitleForm } from './title-forms.js';
 
 /**
@@ -42,6 +43,8 @@ export interface MovieAggregateRow {
   score_confidence: number | null;
   score_votes: number | null;
   score_provider_count: number;
+  /** The hash of its linked records when they changed (written with the row); null: unchanged. */
+  links_hash?: string | null;
   [field: string]: unknown;
 }
 
@@ -99,7 +102,7 @@ export async function aggregateLocked<T>(
     });
     const write: string[] = [];
     if (writes.removed.length) write.push(`DELETE FROM movies WHERE id = ANY('{${writes.removed.join(',')}}'::uuid[]);`);
-    if (writes.titleForms?.length) write.push(`${STORE_TITLE_FORMS_SQL.replace('$1::jsonb', `${client.escapeLiteral(JSON.stringify(writes.titleForms))}::jsonb`)};`);
+    if (writes.titleForms?.length) write.push(`${STORE_TITLE_FORMS_SQL.replace('$1::jsonb', `${sqlLiteral(JSON.stringify(writes.titleForms))}::jsonb`)};`);
     if (writes.movies.length) write.push(writeAggregatesSql(client, writes));
     const events = writes.events ? movieEventsSql(client, writes.events) : '';
     if (events) write.push(events);
@@ -120,7 +123,7 @@ export async function aggregateLocked<T>(
  * unknown genre names. The JSON arguments are passed as escaped literals (simple query protocol).
  */
 function writeAggregatesSql(client: pg.PoolClient, writes: AggregateWrites): string {
-  const arg = (value: unknown) => `${client.escapeLiteral(JSON.stringify(value))}::jsonb`;
+  const arg = (value: unknown) => `${sqlLiteral(JSON.stringify(value))}::jsonb`;
   return `SELECT moviec_write_aggregates(${[writes.movies, writes.titles, writes.ratings, writes.genres, writes.unknownGenres].map(arg).join(', ')});`;
 }
 

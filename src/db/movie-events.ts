@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { sqlLiteral } from './sql-literal.js';
 
 /**
  * What aggregation tells the rest of the world when movies really change: the statement that
@@ -49,7 +50,7 @@ export function notifyPayloads(changes: MovieChangeNote[]): string[] {
  */
 export function movieEventsSql(client: pg.PoolClient, batch: MovieEventBatch): string {
   if (batch.changes.length === 0 && batch.links.length === 0) return '';
-  const json = (value: unknown) => `${client.escapeLiteral(JSON.stringify(value))}::jsonb`;
-  const notes = notifyPayloads(batch.changes).map((p) => client.escapeLiteral(p));
+  const json = (value: unknown) => `${sqlLiteral(JSON.stringify(value))}::jsonb`;
+  const notes = notifyPayloads(batch.changes).map((p) => sqlLiteral(p));
   return `SELECT moviec_movie_events(${json(batch.links)}, ARRAY[${notes.join(',')}]::text[], ${json(batch.events)});`;
 }

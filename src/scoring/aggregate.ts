@@ -43,14 +43,15 @@ async function aggregateOnce(pool: pg.Pool, movieIds: string[]): Promise<Aggrega
     const results = new Map<string, { result: AggregateResult; hash: string }>();
     const removed: string[] = [];
     for (const movie of locked) {
-      const result = computeAggregate(records.get(movie.id) ?? [], lookup, priors, movie.locks);
+      const movieRows = records.get(movie.id) ?? [];
+      const result = computeAggregate(movieRows, lookup, priors, movie.locks);
       if (!result) {
         removed.push(movie.id);
         continue;
       }
       // The providers that withdrew a record of the movie (Movie.withdrawnFrom) are part of what it
       // shows: a new flag is a change, written and invalidated like any other.
-      const withdrawnFrom = [...new Set(rows.filter((r) => r.movieId === movie.id && r.withdrawn).map((r) => r.providerKey))].sort();
+      const withdrawnFrom = [...new Set(movieRows.filter((r) => r.withdrawn).map((r) => r.providerKey))].sort();
       const hash = createHash('sha1').update(JSON.stringify(withdrawnFrom.length ? { result, withdrawnFrom } : result)).digest('hex');
       if (hash !== movie.aggregate_hash) results.set(movie.id, { result, hash });
     }
@@ -59,16 +60,22 @@ async function aggregateOnce(pool: pg.Pool, movieIds: string[]): Promise<Aggrega
     // SQL that compares titles (title_forms; there is no SQL normaliser).
     const lockedTitles = new Set(locked.filter((m) => results.has(m.id) && typeof m.locks.title === 'string').map((m) => m.locks.title as string));
     const titleForms = [...lockedTitles].map((title) => ({ title, normalized: normalizeTitle(title) }));
+    // Webhook deliveries and subscription notices commit with the change (issue 20).
+    const events = changeEvents(locked, records, results);
+    const writes = { ...toWrites(results, removed), titleForms, events };
+    // A written movie takes its new links hash in the same update (one row version, not two).
+    const linksOf = new Map(events.links.map((l) => [l.movie_id, l.links_hash]));
+    for (const movie of writes.movies) movie.links_hash = linksOf.get(movie.id) ?? null;
+    events.links = events.links.filter((l) => !results.has(l.movie_id));
     return {
-      // Webhook deliveries and subscription notices commit with the change (issue 20).
-      writes: { ...toWrites(results, removed), titleForms, events: changeEvents(locked, records, results) },
+      writes,
       result: { changed: [...results.keys()], created, removed, unchanged: locked.length - results.size - removed.length },
     };
   });
 }
 
-function groupRecords(rows: AggregationRecordRow[]): Map<string, RecordInput[]> {
-  const byMovie = new Map<string, RecordInput[]>();
+function groupRecords(rows: AggregationRecordRow[]): Map<string, (RecordInput & { withdrawn: boolean })[]> {
+  const byMovie = new Map<string, (RecordInput & { withdrawn: boolean })[]>();
   for (const { movieId, ...record } of rows) {
     const list = byMovie.get(movieId) ?? [];
     list.push(record);
