@@ -76,29 +76,44 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Locks the movies (in id order, so concurrent batches cannot deadlock) for one transaction, reads
  * their provider records and the scoring priors, lets `compute` decide what to write, and writes
  * it. Two round trips whatever the batch size: (BEGIN; lock; records; priors) and ([delete
- * removed;] [write results;] COMMIT), as multi-statement simple queries; each statement still takes
+ * removed;] [write results;] COMMIT), as multi-statement simple queries (three with `takeQueued`:
+ * the queued jobs are taken first, their movies locked with `ids`); each statement still takes
  * its own snapshot, so the records are read after the locks are held. `ids` must be sorted and distinct.
  */
 export async function aggregateLocked<T>(
   pool: pg.Pool,
   ids: string[],
   compute: (read: AggregationRead) => { writes: AggregateWrites; result: T },
+  options: { takeQueued?: QueuedAggregation } = {},
 ): Promise<T> {
   const bad = ids.find((id) => !UUID.test(id));
   if (bad !== undefined) throw new Error(`not a movie id: ${JSON.stringify(bad)}`);
-  const idArray = `'{${ids.join(',')}}'::uuid[]`;
   const client = await pool.connect();
   try {
+    let all = ids;
+    let begin = 'BEGIN;';
+    const take = options.takeQueued;
+    if (take && take.limit > 0) {
+      // Queued per-movie jobs taken into this transaction: deleted here, so they are done when it
+      // commits and back in the queue, untouched, when it rolls back.
+      const { rows } = (await client.query(`BEGIN; ${takeQueuedSql(take)}`) as unknown as pg.QueryResult[])[1]!;
+      const taken = rows.map((r: { movie_id: string }) => r.movie_id);
+      take.taken = taken.length;
+      if (taken.length) all = [...new Set([...ids, ...taken.map((id) => id.toLowerCase())])].sort();
+      begin = '';
+    }
+    const idArray = `'{${all.join(',')}}'::uuid[]`;
     const read = (await client.query(
-      `BEGIN;
+      `${begin}
        SELECT id, aggregate_hash, locks, score_value, links_hash FROM movies WHERE id = ANY(${idArray}) ORDER BY id FOR UPDATE;
        ${RECORDS_SQL} AND movie_id = ANY(${idArray});
        ${PRIORS_SQL}`,
     )) as unknown as pg.QueryResult[];
+    const at = begin ? 1 : 0;
     const { writes, result } = compute({
-      locked: read[1]!.rows as LockedMovie[],
-      records: read[2]!.rows as AggregationRecordRow[],
-      priors: read[3]!.rows as PriorRow[],
+      locked: read[at]!.rows as LockedMovie[],
+      records: read[at + 1]!.rows as AggregationRecordRow[],
+      priors: read[at + 2]!.rows as PriorRow[],
     });
     const write: string[] = [];
     if (writes.removed.length) write.push(`DELETE FROM movies WHERE id = ANY('{${writes.removed.join(',')}}'::uuid[]);`);
@@ -115,6 +130,31 @@ export async function aggregateLocked<T>(
   } finally {
     client.release();
   }
+}
+
+/**
+ * Queued `aggregate-movie` jobs an aggregation may take over (services/aggregation.ts): up to
+ * `limit` jobs of task `task` that a worker could start now (not locked, attempts left, due, in no
+ * named queue, without flags), in Graphile Worker's own order. `taken` is set to how many were taken.
+ */
+export interface QueuedAggregation {
+  task: string;
+  limit: number;
+  taken?: number;
+}
+
+function takeQueuedSql({ task, limit }: QueuedAggregation): string {
+  // SKIP LOCKED: jobs a worker is fetching, or another aggregation is taking, are left to them.
+  return `DELETE FROM graphile_worker._private_jobs j
+           WHERE j.id IN (
+             SELECT q.id FROM graphile_worker._private_jobs q
+              WHERE q.is_available AND q.job_queue_id IS NULL AND q.flags IS NULL AND q.run_at <= now()
+                AND q.task_id = (SELECT t.id FROM graphile_worker._private_tasks t WHERE t.identifier = ${sqlLiteral(task)})
+                AND q.payload->>'movieId' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+              ORDER BY q.priority, q.run_at, q.id
+              LIMIT ${Math.floor(limit)}
+                FOR UPDATE SKIP LOCKED)
+          RETURNING j.payload->>'movieId' AS movie_id`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { aggregateLocked, allMovieIds, type AggregateWrites, type AggregationRecordRow } from '../db/aggregates.js';
+import { aggregateLocked, allMovieIds, type AggregateWrites, type AggregationRecordRow, type QueuedAggregation } from '../db/aggregates.js';
 import { retryingConflicts } from '../db/errors.js';
 import { findProvider } from '../sources/registry.js';
 import { normalizeTitle } from '../matching/normalize-title.js';
@@ -27,14 +27,18 @@ const lookup: DefinitionLookup = (key) => findProvider(key)?.definition;
  * for the transaction, so two aggregations of one movie serialise instead of interleaving, and a
  * movie is written only when its result differs from the stored one.
  */
-export async function aggregateMovies(pool: pg.Pool, movieIds: string[]): Promise<AggregateOutcome> {
+export async function aggregateMovies(
+  pool: pg.Pool,
+  movieIds: string[],
+  options: { takeQueued?: QueuedAggregation } = {},
+): Promise<AggregateOutcome> {
   // Movies are locked in id order here, but an import's merge or a rematch touching the same rows
   // in another order can still deadlock with it (seen in the concurrency soak): PostgreSQL aborts
   // one transaction whole, and it is run again.
-  return retryingConflicts(() => aggregateOnce(pool, movieIds));
+  return retryingConflicts(() => aggregateOnce(pool, movieIds, options.takeQueued));
 }
 
-async function aggregateOnce(pool: pg.Pool, movieIds: string[]): Promise<AggregateOutcome> {
+async function aggregateOnce(pool: pg.Pool, movieIds: string[], takeQueued?: QueuedAggregation): Promise<AggregateOutcome> {
   const ids = [...new Set(movieIds)].sort();
   if (ids.length === 0) return { changed: [], created: [], removed: [], unchanged: 0 };
   return aggregateLocked(pool, ids, ({ locked, records: rows, priors: priorRows }) => {
@@ -71,7 +75,7 @@ async function aggregateOnce(pool: pg.Pool, movieIds: string[]): Promise<Aggrega
       writes,
       result: { changed: [...results.keys()], created, removed, unchanged: locked.length - results.size - removed.length },
     };
-  });
+  }, { takeQueued });
 }
 
 function groupRecords(rows: AggregationRecordRow[]): Map<string, (RecordInput & { withdrawn: boolean })[]> {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { enqueueRematch } from '../db/jobs.js';
+import { JOB } from '../jobs.js';
 import { aggregateAll, aggregateMovies, type AggregateOutcome } from '../scoring/aggregate.js';
 import { refitPriors, type RefitOutcome } from '../scoring/priors.js';
 import { providerDefinitions } from '../sources/registry.js';
@@ -31,21 +32,43 @@ export interface AggregateOptions {
   beforeStart?: () => void | Promise<void>;
   /** Awaited once the aggregation committed, before anything is invalidated (a worker's fault point). */
   afterCommit?: () => void | Promise<void>;
+  /**
+   * Also take up to this many other queued `aggregate-movie` jobs that a worker could start now,
+   * and aggregate their movies in the same transaction, which deletes those jobs: they are done
+   * when it commits, and back in the queue untouched when it does not. A job per movie costs a
+   * transaction and the queue's round trips each; taken together they cost what a chunk does.
+   */
+  takeQueued?: number;
+}
+
+export interface AggregationResult extends AggregateOutcome {
+  /** Queued jobs taken over (takeQueued). */
+  taken: number;
 }
 
 /** Aggregates the movies, then invalidates the changed and removed ones (and `alsoInvalidate`). */
 export async function aggregateAndInvalidate(
   { pool, invalidate }: AggregationDependencies,
   movieIds: string[],
-  { alsoInvalidate = [], beforeStart, afterCommit }: AggregateOptions = {},
-): Promise<AggregateOutcome> {
+  { alsoInvalidate = [], beforeStart, afterCommit, takeQueued = 0 }: AggregateOptions = {},
+): Promise<AggregationResult> {
   await beforeStart?.();
-  const outcome = await aggregateMovies(pool, movieIds);
+  const take = { task: JOB.aggregateMovie, limit: takeQueued, taken: 0 };
+  let outcome: AggregateOutcome;
+  try {
+    outcome = await aggregateMovies(pool, movieIds, takeQueued > 0 ? { takeQueued: take } : {});
+  } catch (error) {
+    if (take.taken === 0) throw error;
+    // A taken movie that cannot be aggregated must fail its own job, not this one: the taken jobs
+    // are back in the queue (the transaction rolled back), and these movies are aggregated alone.
+    take.taken = 0;
+    outcome = await aggregateMovies(pool, movieIds);
+  }
   await afterCommit?.();
   const touched = [...new Set([...alsoInvalidate, ...outcome.changed, ...outcome.removed])];
   if (touched.length) await invalidate?.(touched);
   if (outcome.created.length) await enqueueRematch(pool);
-  return outcome;
+  return { ...outcome, taken: take.taken };
 }
 
 /**

@@ -41,12 +41,13 @@ export function createTaskList({
 }: TaskDependencies): TaskList {
   const delivery = webhooks ?? webhookSettings(config ?? defaultConfig());
   const invalidate = onMoviesChanged && ((ids: string[] | 'all') => (ids === 'all' ? undefined : onMoviesChanged(ids)));
-  const aggregate = async (ids: string[], jobId: string) => {
+  const aggregate = async (ids: string[], jobId: string, takeQueued = 0) => {
     const outcome = await aggregateAndInvalidate({ pool, invalidate }, ids, {
       beforeStart: () => faultPoint('aggregate.starting', { jobId, movies: ids.length }),
       afterCommit: () => faultPoint('aggregate.committed', { jobId, movies: ids.length }),
+      takeQueued,
     });
-    logger.debug({ jobId, changed: outcome.changed.length, removed: outcome.removed.length }, 'aggregated');
+    logger.debug({ jobId, changed: outcome.changed.length, removed: outcome.removed.length, taken: outcome.taken }, 'aggregated');
   };
   const ingest = defineTask(JOB.ingest, async ({ runId }, helpers) => {
     const outcome = await executeImport(pool, runId, {
@@ -67,7 +68,9 @@ export function createTaskList({
     const jobs = outcome.adopted ? await enqueueAggregateScoredMovies(pool, AGGREGATE_CHUNK) : 0;
     logger.info({ jobId: helpers.job.id, ...outcome, jobs }, outcome.adopted ? `scoring fit ${outcome.version} adopted` : `scoring fit ${outcome.version} kept`);
   });
-  const aggregateMovie = defineTask(JOB.aggregateMovie, ({ movieId }, helpers) => aggregate([movieId], helpers.job.id));
+  // A per-movie job takes the other per-movie jobs waiting in the queue with it (up to a chunk):
+  // a burst of them costs what one aggregate-movies chunk does, not a transaction each.
+  const aggregateMovie = defineTask(JOB.aggregateMovie, ({ movieId }, helpers) => aggregate([movieId], helpers.job.id, AGGREGATE_CHUNK - 1));
   const aggregateChunk = defineTask(JOB.aggregateMovies, ({ movieIds }, helpers) => aggregate(movieIds, helpers.job.id));
   const rematch = defineTask(JOB.rematchUnmatched, async (_payload, helpers) => {
     const movieIds = await withTransaction(pool, async (client) => {
