@@ -37,11 +37,11 @@ const RT_GENRES = { Action: 'Action & Adventure', Adventure: 'Action & Adventure
 /**
  * Writes bench inputs for `size` IMDb titles (title.basics lines) under `dir`: imdb/ (the real dump's
  * mix of title types unless `shape` is 'classic', gzipped like the real dump unless `gzip` is false),
- * rottentomatoes/ (every 10th movie with a year, title + year only) and movielens/ (every 5th movie,
+ * rottentomatoes/ (every 10th movie with a year, title + year only) and movielens/ (every 5th movie or `movieLensMovies` of them,
  * with its tconst in links.csv, and `movieLensRatings` ratings spread over them). Returns the paths
  * and row counts.
  */
-export async function generateBenchInputs(dir, size, seed = 1, { shape = 'real', gzip = true, movieLensRatings = size } = {}) {
+export async function generateBenchInputs(dir, size, seed = 1, { shape = 'real', gzip = true, movieLensRatings = size, movieLensMovies = 0 } = {}) {
   const imdbDir = path.join(dir, 'imdb');
   const rtDir = path.join(dir, 'rottentomatoes');
   const mlDir = path.join(dir, 'movielens');
@@ -57,6 +57,9 @@ export async function generateBenchInputs(dir, size, seed = 1, { shape = 'real',
   let movieIndex = 0;
   let rtRows = 0;
   let mlCount = 0;
+  // Every 5th movie, or as many as asked for (ml-32m: 87k), spread over the movies.
+  const mlStep = movieLensMovies > 0 ? Math.max(1, Math.floor(imdb.movies / movieLensMovies)) : 5;
+  const mlMax = movieLensMovies > 0 ? movieLensMovies : Infinity;
   for (const t of generateTitles({ count: size, seed, shape })) {
     if (t.titleType !== 'movie') continue;
     movieIndex++;
@@ -71,7 +74,7 @@ export async function generateBenchInputs(dir, size, seed = 1, { shape = 'real',
         `${Math.min(100, Math.round(rating * 9 + 5))}.0`, `${100 + ((movieIndex * 37) % 50_000)}.0`,
       ].map(csv).join(','));
     }
-    if (movieIndex % 5 === 1) {
+    if ((movieIndex - 1) % mlStep === 0 && mlCount < mlMax) {
       mlCount++;
       const title = t.startYear === null ? t.primaryTitle : `${t.primaryTitle} (${t.startYear})`;
       await mlMovies.line(`${mlCount},${csv(title)},${t.genres.length ? t.genres.join('|') : '(no genres listed)'}`);

@@ -42,8 +42,13 @@ const { values: args } = parseArgs({
     'real-dump': { type: 'boolean', default: false },
     // Only the import measures (IMDb, re-imports, aggregation, MovieLens): no Rotten Tomatoes, API, CLI.
     'import-only': { type: 'boolean', default: false },
+    // No aggregation measures (full rebuild, per-movie jobs): the imports alone, e.g. --real-dump
+    // in minutes instead of the rebuild of ~730k movies.
+    'skip-aggregation': { type: 'boolean', default: false },
     // MovieLens ratings.csv lines (default: --size; ml-32m has 32,000,204).
     'movielens-ratings': { type: 'string', default: '' },
+    // MovieLens movies (default: every 5th IMDb movie; ml-32m has 87,585).
+    'movielens-movies': { type: 'string', default: '' },
     seed: { type: 'string', default: '1' },
     'api-seconds': { type: 'string', default: '10' },
     connections: { type: 'string', default: '10' },
@@ -141,7 +146,7 @@ async function main() {
 
     log(`generating inputs for ${SIZE} titles (${args.shape} shape, gzipped)`);
     let started = performance.now();
-    const inputs = await generateBenchInputs(path.join(tmp, 'data'), SIZE, Number(args.seed), { shape: args.shape, movieLensRatings: ML_RATINGS });
+    const inputs = await generateBenchInputs(path.join(tmp, 'data'), SIZE, Number(args.seed), { shape: args.shape, movieLensRatings: ML_RATINGS, movieLensMovies: Number(args['movielens-movies'] || 0) });
     results.generateSeconds = round((performance.now() - started) / 1000, 1);
     results.inputs = inputs;
 
@@ -176,16 +181,18 @@ async function main() {
     // The imports queued aggregation jobs; the benchmark runs aggregation itself.
     await pool.query('DELETE FROM graphile_worker._private_jobs');
     const movieCount = Number((await pool.query('SELECT count(*) FROM movies')).rows[0].count);
-    log(`full rebuild of ${movieCount} movies (the aggregate --all path)`);
-    started = performance.now();
-    await refreshPriors(pool, providerDefinitions());
-    const { movies: aggregated } = await aggregateAll(pool);
-    const rebuildSeconds = (performance.now() - started) / 1000;
-    results.aggregation.fullRebuild = { movies: aggregated, seconds: round(rebuildSeconds, 2), moviesPerSecond: round(aggregated / rebuildSeconds) };
-    results.aggregation.ingestPlusRebuildSeconds = round(results.ingest.imdb.ms / 1000 + rebuildSeconds, 1);
-    results.aggregation.endToEndRatioToCopy = round(
-      (imdbRows / results.aggregation.ingestPlusRebuildSeconds) / results.ingest.copy.rowsPerSecond, 3);
-    log(`full rebuild: ${results.aggregation.fullRebuild.moviesPerSecond} movies/s; ingest + rebuild ${results.aggregation.ingestPlusRebuildSeconds} s`);
+    if (!args['skip-aggregation']) {
+      log(`full rebuild of ${movieCount} movies (the aggregate --all path)`);
+      started = performance.now();
+      await refreshPriors(pool, providerDefinitions());
+      const { movies: aggregated } = await aggregateAll(pool);
+      const rebuildSeconds = (performance.now() - started) / 1000;
+      results.aggregation.fullRebuild = { movies: aggregated, seconds: round(rebuildSeconds, 2), moviesPerSecond: round(aggregated / rebuildSeconds) };
+      results.aggregation.ingestPlusRebuildSeconds = round(results.ingest.imdb.ms / 1000 + rebuildSeconds, 1);
+      results.aggregation.endToEndRatioToCopy = round(
+        (imdbRows / results.aggregation.ingestPlusRebuildSeconds) / results.ingest.copy.rowsPerSecond, 3);
+      log(`full rebuild: ${results.aggregation.fullRebuild.moviesPerSecond} movies/s; ingest + rebuild ${results.aggregation.ingestPlusRebuildSeconds} s`);
+    }
 
     // ---- Re-imports ----------------------------------------------------------------------
     log('re-import of the same files (nothing changed)');
@@ -220,28 +227,30 @@ async function main() {
     log(`MovieLens: ${results.ingest.movielens.rowsPerSecond} rows/s, ${round(ml.ms / 1000, 1)} s, peak RSS ${ml.peakRssMb} MB`);
     await pool.query('DELETE FROM graphile_worker._private_jobs');
 
-    const jobs = Math.min(Number(args.jobs), movieCount);
-    log(`${jobs} aggregate-movie jobs through Graphile Worker`);
-    const { rows: sample } = await pool.query('SELECT id FROM movies ORDER BY md5(id::text) LIMIT $1', [jobs]);
-    const sampleIds = sample.map((r) => r.id);
-    // A stale hash makes every job recompute and rewrite its movie, as after a real change.
-    await pool.query(`UPDATE movies SET aggregate_hash = 'stale' WHERE id = ANY($1::uuid[])`, [sampleIds]);
-    const perMovie = await timeJobs(pool, createTaskList({ pool, logger }), 'aggregate-movie', sampleIds.map((id) => ({ movieId: id })), (id) => `aggregate:${id.movieId}`);
-    const noop = await timeJobs(pool, { 'bench-noop': async () => undefined }, 'bench-noop', sampleIds.map((id) => ({ movieId: id })), null);
-    results.aggregation.perMovieJobs = perMovie;
-    results.aggregation.noopJobs = noop;
-    results.aggregation.perMovieRatioToNoop = round(perMovie.jobsPerSecond / noop.jobsPerSecond, 3);
-    log(`per-movie: ${perMovie.jobsPerSecond} jobs/s, no-op: ${noop.jobsPerSecond} jobs/s`);
-    await pool.query('DELETE FROM graphile_worker._private_jobs');
-    // The same movies in aggregate-movies chunks of 500, as an import that changed many queues them.
-    await pool.query(`UPDATE movies SET aggregate_hash = 'stale' WHERE id = ANY($1::uuid[])`, [sampleIds]);
-    const chunks = [];
-    for (let i = 0; i < sampleIds.length; i += 500) chunks.push({ movieIds: sampleIds.slice(i, i + 500) });
-    const chunked = await timeJobs(pool, createTaskList({ pool, logger }), 'aggregate-movies', chunks, null);
-    results.aggregation.chunkJobs = { ...chunked, movies: sampleIds.length, moviesPerSecond: round(sampleIds.length / chunked.seconds) };
-    results.aggregation.chunkRatioToNoop = round(results.aggregation.chunkJobs.moviesPerSecond / noop.jobsPerSecond, 3);
-    log(`aggregate-movies chunks: ${results.aggregation.chunkJobs.moviesPerSecond} movies/s (${results.aggregation.chunkRatioToNoop}x no-op jobs)`);
-    await pool.query('DELETE FROM graphile_worker._private_jobs');
+    if (!args['skip-aggregation']) {
+      const jobs = Math.min(Number(args.jobs), movieCount);
+      log(`${jobs} aggregate-movie jobs through Graphile Worker`);
+      const { rows: sample } = await pool.query('SELECT id FROM movies ORDER BY md5(id::text) LIMIT $1', [jobs]);
+      const sampleIds = sample.map((r) => r.id);
+      // A stale hash makes every job recompute and rewrite its movie, as after a real change.
+      await pool.query(`UPDATE movies SET aggregate_hash = 'stale' WHERE id = ANY($1::uuid[])`, [sampleIds]);
+      const perMovie = await timeJobs(pool, createTaskList({ pool, logger }), 'aggregate-movie', sampleIds.map((id) => ({ movieId: id })), (id) => `aggregate:${id.movieId}`);
+      const noop = await timeJobs(pool, { 'bench-noop': async () => undefined }, 'bench-noop', sampleIds.map((id) => ({ movieId: id })), null);
+      results.aggregation.perMovieJobs = perMovie;
+      results.aggregation.noopJobs = noop;
+      results.aggregation.perMovieRatioToNoop = round(perMovie.jobsPerSecond / noop.jobsPerSecond, 3);
+      log(`per-movie: ${perMovie.jobsPerSecond} jobs/s, no-op: ${noop.jobsPerSecond} jobs/s`);
+      await pool.query('DELETE FROM graphile_worker._private_jobs');
+      // The same movies in aggregate-movies chunks of 500, as an import that changed many queues them.
+      await pool.query(`UPDATE movies SET aggregate_hash = 'stale' WHERE id = ANY($1::uuid[])`, [sampleIds]);
+      const chunks = [];
+      for (let i = 0; i < sampleIds.length; i += 500) chunks.push({ movieIds: sampleIds.slice(i, i + 500) });
+      const chunked = await timeJobs(pool, createTaskList({ pool, logger }), 'aggregate-movies', chunks, null);
+      results.aggregation.chunkJobs = { ...chunked, movies: sampleIds.length, moviesPerSecond: round(sampleIds.length / chunked.seconds) };
+      results.aggregation.chunkRatioToNoop = round(results.aggregation.chunkJobs.moviesPerSecond / noop.jobsPerSecond, 3);
+      log(`aggregate-movies chunks: ${results.aggregation.chunkJobs.moviesPerSecond} movies/s (${results.aggregation.chunkRatioToNoop}x no-op jobs)`);
+      await pool.query('DELETE FROM graphile_worker._private_jobs');
+    }
     await pool.query('ANALYZE');
     if (keep) {
       await pool.query('CREATE TABLE bench_catalogue (size int NOT NULL)');

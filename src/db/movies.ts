@@ -28,7 +28,9 @@ export async function movieIdByExternalId(pool: pg.Pool, providerKey: string, ex
 
 /**
  * Ratings with what explains them (calibrated value, prior) and their freshness: fetchedAt is when
- * MovieC last read any record of that provider for the movie (an import touches every row it reads);
+ * MovieC last read any record of that provider for the movie (an import stamps each changed row it
+ * reads, a partial one every row; a full snapshot dates all the records it did not withdraw at
+ * once, providers.snapshot_seen_at);
  * sourceUpdatedAt the newest date the provider gives for that rating kind on those records
  * (provider_records.ratings[].sourceUpdatedAt), null when it gives none.
  */
@@ -40,8 +42,11 @@ export async function ratingsForMovies(pool: pg.Pool, ids: readonly string[]): P
             to_char(seen.fetched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "fetchedAt",
             to_char(seen.source_updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "sourceUpdatedAt"
        FROM ratings r
-       LEFT JOIN LATERAL (SELECT max(pr.last_seen_at) AS fetched_at, max(dated.at) AS source_updated_at
+       LEFT JOIN LATERAL (SELECT max(CASE WHEN pr.withdrawn_at IS NULL THEN greatest(pr.last_seen_at, p.snapshot_seen_at)
+                                          ELSE pr.last_seen_at END) AS fetched_at,
+                                 max(dated.at) AS source_updated_at
                             FROM provider_records pr
+                            JOIN providers p ON p.key = pr.provider_key
                             LEFT JOIN LATERAL (SELECT max((e->>'sourceUpdatedAt')::timestamptz) AS at
                                                  FROM jsonb_array_elements(pr.ratings) e
                                                 WHERE e->>'kind' = r.kind AND e ? 'sourceUpdatedAt') dated ON true

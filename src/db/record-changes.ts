@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { JOB, jobKey } from '../jobs.js';
 import { AGGREGATE_CHUNK, PER_MOVIE_JOB_LIMIT } from './jobs.js';
+import { beginBulkLoad } from './bulk-load.js';
 import { PINNED, rejected } from './match-links.js';
 
 /**
@@ -51,11 +52,13 @@ export interface MergeResult {
 /**
  * Merges a run's staging rows into provider_records, inside the caller's transaction. Rows are
  * compared by content hash: only new or changed rows are written (they are the returned
- * `changes`, each with the movie it belonged to before), unchanged ones only get last_seen_at.
+ * `changes`, each with the movie it belonged to before); unchanged ones are only seen (a partial
+ * input stamps their last_seen_at; a `fullSnapshot` writes nothing for them, see markSnapshotSeen).
  * `primaryKind` is the rating kind stored in the record's rating/votes columns.
  */
 export async function mergeStagedRun(
   client: pg.PoolClient, runId: string, providerKey: string, primaryKind: string, keeps: BlankKeeps = { columns: [], ratingKinds: [] },
+  fullSnapshot = false,
 ): Promise<MergeResult> {
   const { rows: duplicates } = await client.query<{ externalId: string; keptLine: number | null; count: number }>(
     `SELECT external_id AS "externalId", (array_agg(line ORDER BY id DESC))[1] AS "keptLine", count(*)::int AS count
@@ -68,10 +71,16 @@ export async function mergeStagedRun(
   // the planner can pick a nested loop over the ratings aggregate (seen: MovieLens at 1M, minutes).
   // Only the columns the merge joins and groups on: statistics of the jsonb records cost seconds at 1M rows.
   await client.query('ANALYZE import_staging_records (run_id, external_id), import_staging_ratings (run_id, external_id)');
+  // Sorts of a whole run's staging rows stay in memory (the default 4 MB spilled to disk at 1M lines).
+  await client.query(`SELECT set_config('work_mem', '64MB', true)`);
+  // Every record the input holds (its last row), with the content hash the stored row is compared
+  // by, before any jsonb is expanded: an unchanged row is only "seen" (issue 18: an unchanged
+  // re-import of the real dump expands and rewrites nothing).
+  await client.query('DROP TABLE IF EXISTS staged');
   await client.query(
-    `CREATE TEMP TABLE incoming ON COMMIT DROP AS
+    `CREATE TEMP TABLE staged ON COMMIT DROP AS
      WITH latest AS (
-       SELECT DISTINCT ON (external_id) external_id, record
+       SELECT DISTINCT ON (external_id) id, external_id
          FROM import_staging_records WHERE run_id = $1
         ORDER BY external_id, id DESC
      ), separate_ratings AS (
@@ -86,18 +95,32 @@ export async function mergeStagedRun(
                 ORDER BY external_id, kind, id DESC) r
         GROUP BY external_id
      )
-     SELECT l.external_id, x.title, x.original_title, x.year, x.release_date::date AS release_date,
-            x.runtime_minutes, coalesce(x.genres, '{}') AS genres,
-            coalesce(sr.ratings, x.ratings, '[]'::jsonb) AS ratings,
-            x.imdb_id, x.tmdb_id, coalesce(x.directors, '{}') AS directors, x.overview, x.poster_url, coalesce(x.is_adult, false) AS is_adult, x.payload,
-            md5(l.record::text || coalesce(sr.ratings::text, '')) AS content_hash, coalesce(x.removed, '{}') AS removed
+     SELECT l.id AS staging_id, l.external_id, sr.ratings AS separate_ratings,
+            md5(s.record::text || coalesce(sr.ratings::text, '')) AS content_hash
        FROM latest l
+       JOIN import_staging_records s ON s.id = l.id
+       LEFT JOIN separate_ratings sr ON sr.external_id = l.external_id`,
+    [runId],
+  );
+  await client.query('ANALYZE staged (external_id, content_hash)');
+  // The records to write: new, or changed (by content hash). Rows whose hash is the stored one
+  // would be left as they are by the upsert (and are not new movies, nor movies to lock).
+  await client.query(
+    `CREATE TEMP TABLE incoming ON COMMIT DROP AS
+     SELECT s.external_id, x.title, x.original_title, x.year, x.release_date::date AS release_date,
+            x.runtime_minutes, coalesce(x.genres, '{}') AS genres,
+            coalesce(s.separate_ratings, x.ratings, '[]'::jsonb) AS ratings,
+            x.imdb_id, x.tmdb_id, coalesce(x.directors, '{}') AS directors, x.overview, x.poster_url, coalesce(x.is_adult, false) AS is_adult, x.payload,
+            s.content_hash, coalesce(x.removed, '{}') AS removed
+       FROM staged s
+       JOIN import_staging_records l ON l.id = s.staging_id
        CROSS JOIN LATERAL jsonb_to_record(l.record) AS x(
          title text, original_title text, year int, release_date text, runtime_minutes int, genres text[],
          ratings jsonb, imdb_id text, tmdb_id text, directors text[], overview text, poster_url text, is_adult boolean, payload jsonb,
          removed text[])
-       LEFT JOIN separate_ratings sr ON sr.external_id = l.external_id`,
-    [runId],
+      WHERE NOT EXISTS (SELECT 1 FROM provider_records pr
+                         WHERE pr.provider_key = $1 AND pr.external_id = s.external_id AND pr.content_hash = s.content_hash)`,
+    [providerKey],
   );
 
   // Temp tables are never analysed by autovacuum; the joins below use only these columns.
@@ -107,7 +130,9 @@ export async function mergeStagedRun(
   // A provider that creates movies creates them for its new or changed id-bearing rows before the
   // rows are written, so each row is written once, already linked by its id (matchChangedRecords
   // then has nothing left to do for them) instead of written and then updated with its movie.
-  await client.query(
+  const bulk = await beginBulkLoad(client);
+  await insertMoviesDeferringSearch(
+    client,
     `INSERT INTO movies (imdb_id, title, year)
      SELECT DISTINCT ON (i.imdb_id) i.imdb_id, coalesce(i.title, i.imdb_id), i.year
        FROM incoming i
@@ -125,14 +150,17 @@ export async function mergeStagedRun(
   // aggregation locks movies in: the upsert's foreign-key checks would otherwise take these locks
   // in row order and could deadlock with an aggregation chunk holding some of them (seen in the
   // concurrency soak). Unchanged rows are left out: they are not written.
-  await client.query(
+  // (A bulk load holds the table exclusively.)
+  if (!bulk) {
+    await client.query(
     `SELECT 1 FROM movies WHERE id IN (
        SELECT m.id FROM incoming i JOIN movies m ON m.imdb_id = i.imdb_id
         WHERE NOT EXISTS (SELECT 1 FROM provider_records pr
                            WHERE pr.provider_key = $1 AND pr.external_id = i.external_id AND pr.content_hash = i.content_hash))
       ORDER BY id FOR KEY SHARE`,
-    [providerKey],
-  );
+      [providerKey],
+    );
+  }
 
   await createChangedRecords(client);
   const { rowCount } = await client.query(
@@ -173,26 +201,32 @@ export async function mergeStagedRun(
      SELECT u.id, p.movie_id FROM upserted u LEFT JOIN previous p ON p.external_id = u.external_id`,
     [runId, providerKey, primaryKind],
   );
+  await bulk?.restore();
 
   // The other records the input held (unchanged, or named by a rejected row that holds them) are
-  // seen by this run: a withdrawn one is restored, a change of its movie (its flag, or its aggregate when it was left out).
+  // seen by this run: a withdrawn one is restored, a change of its movie (its flag, or its aggregate
+  // when it was left out). A full snapshot leaves the others as they are (issue 18: an unchanged
+  // re-import of the real dump rewrites nothing): it held the provider's whole catalogue, so
+  // providers.snapshot_seen_at (markSnapshotSeen) dates every record it did not withdraw, and the
+  // records it withdraws are those it did not hold (withdrawals.ts). A partial input stamps each
+  // record it saw.
   const { rowCount: seenUnchanged } = await client.query(
     `WITH seen AS (
        SELECT pr.id, pr.movie_id, pr.withdrawn_at IS NOT NULL AS was_withdrawn
          FROM provider_records pr
-         JOIN (SELECT external_id FROM incoming UNION SELECT external_id FROM held WHERE holds = 'record') s ON s.external_id = pr.external_id
-        WHERE pr.provider_key = $2 AND NOT EXISTS (SELECT 1 FROM changed_records c WHERE c.id = pr.id)
+         JOIN (SELECT external_id FROM staged UNION SELECT external_id FROM held WHERE holds = 'record') s ON s.external_id = pr.external_id
+        WHERE pr.provider_key = $2 AND NOT ($3::boolean AND pr.withdrawn_at IS NULL)
+          AND NOT EXISTS (SELECT 1 FROM changed_records c WHERE c.id = pr.id)
      ), marked AS (
        UPDATE provider_records pr SET last_seen_at = now(), last_seen_run_id = $1, withdrawn_at = NULL, withdrawal_applied_at = NULL
          FROM seen WHERE pr.id = seen.id
        RETURNING pr.id
      )
      INSERT INTO changed_records (id, previous_movie_id) SELECT id, movie_id FROM seen WHERE was_withdrawn`,
-    [runId, providerKey],
+    [runId, providerKey, fullSnapshot],
   );
   const { rows: counted } = await client.query<{ seen: number }>(
-    `SELECT (SELECT count(*) FROM incoming)::int + (SELECT count(*) FROM held h WHERE h.holds = 'record'
-              AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.external_id = h.external_id))::int AS seen`,
+    `SELECT count(*)::int AS seen FROM (SELECT external_id FROM staged UNION SELECT external_id FROM held WHERE holds = 'record') s`,
   );
 
   const rowsChanged = rowCount ?? 0;
@@ -250,6 +284,22 @@ async function applyHoldsAndBlankRules(client: pg.PoolClient, runId: string, pro
   );
 }
 
+/**
+ * Creates movies from provider rows (the merge, linkChangesByImdbId) without their search rows:
+ * a new movie has no titles, genres or score yet, and its first aggregation writes them and
+ * refreshes its search row (moviec_write_aggregates refreshes every movie it writes; a new movie
+ * has no aggregate hash, so it is always written). Refreshing at creation wrote an empty row per
+ * movie, to be rewritten by that aggregation, and cost ~7 s of a 1M-line IMDb import (the
+ * statement trigger over all new movies). The search triggers skip while `moviec.search_refresh`
+ * is 'deferred' (transaction-local; migration 20261131040000).
+ */
+async function insertMoviesDeferringSearch(client: pg.PoolClient, sql: string, params: unknown[] = []): Promise<void> {
+  // A failed insert aborts the transaction: the setting goes with it.
+  await client.query(`SELECT set_config('moviec.search_refresh', 'deferred', true)`);
+  await client.query(sql, params);
+  await client.query(`SELECT set_config('moviec.search_refresh', '', true)`);
+}
+
 async function createChangedRecords(client: pg.PoolClient): Promise<void> {
   await client.query('DROP TABLE IF EXISTS changed_records');
   await client.query(`CREATE TEMP TABLE changed_records (id bigint PRIMARY KEY, previous_movie_id uuid) ON COMMIT DROP`);
@@ -293,7 +343,8 @@ export async function waitingRecords(client: pg.PoolClient): Promise<ChangedReco
  * id match overrides an earlier title match. Rows the merge already linked by id are not written again.
  */
 export async function linkChangesByImdbId({ client }: ChangedRecords): Promise<void> {
-  await client.query(
+  await insertMoviesDeferringSearch(
+    client,
     `INSERT INTO movies (imdb_id, title, year)
      SELECT DISTINCT ON (pr.imdb_id) pr.imdb_id, coalesce(pr.title, pr.imdb_id), pr.year
        FROM provider_records pr

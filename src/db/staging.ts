@@ -26,53 +26,32 @@ export interface StagedRatingRow {
   source_updated_at: string | null;
 }
 
-/** Writes staged records; returns the bytes written (the COPY text's length). */
-export async function copyStagedRecords(pool: pg.Pool, runId: string, records: StagedRecordRow[]): Promise<number> {
-  if (!records.length) return 0;
-  return await copyInto(
-    pool,
-    'import_staging_records (run_id, external_id, line, record)',
-    records.map((r) => `${runId}\t${copyText(r.external_id)}\t${r.line ?? '\\N'}\t${copyText(JSON.stringify(r.record))}\n`),
-  );
+/** One staged record as a line of COPY text for copyStaged('records', …). */
+export function stagedRecordLine(runId: string, r: StagedRecordRow): string {
+  return `${runId}\t${copyText(r.external_id)}\t${r.line ?? '\\N'}\t${copyText(JSON.stringify(r.record))}\n`;
 }
 
-/** Writes staged ratings; returns the bytes written (the COPY text's length). */
-export async function copyStagedRatings(pool: pg.Pool, runId: string, ratings: StagedRatingRow[]): Promise<number> {
-  if (!ratings.length) return 0;
-  return await copyInto(
-    pool,
-    'import_staging_ratings (run_id, external_id, kind, value, votes, line, source_updated_at)',
-    ratings
-      .map((r) =>
-        `${runId}\t${copyText(r.external_id)}\t${copyText(r.kind)}\t${r.value}\t${r.votes ?? '\\N'}\t${r.line ?? '\\N'}\t${r.source_updated_at === null ? '\\N' : copyText(r.source_updated_at)}\n`),
-  );
+/** One staged rating as a line of COPY text for copyStaged('ratings', …). */
+export function stagedRatingLine(runId: string, r: StagedRatingRow): string {
+  return `${runId}\t${copyText(r.external_id)}\t${copyText(r.kind)}\t${r.value}\t${r.votes ?? '\\N'}\t${r.line ?? '\\N'}\t${r.source_updated_at === null ? '\\N' : copyText(r.source_updated_at)}\n`;
 }
 
-/** Most characters per piece of COPY text sent: small strings stay in V8's young generation. */
-const COPY_PIECE = 64 * 1024;
+const STAGING_TARGETS = {
+  records: 'import_staging_records (run_id, external_id, line, record)',
+  ratings: 'import_staging_ratings (run_id, external_id, kind, value, votes, line, source_updated_at)',
+} as const;
 
 /**
- * COPY FROM STDIN of rows already in COPY's text format, on a client of its own, sent in pieces of
- * about COPY_PIECE characters (one string of a whole batch, megabytes, would churn V8's large-object
- * space and grow the process with the input); returns the characters sent.
+ * COPY FROM STDIN of text already in COPY's format (lines of stagedRecordLine / stagedRatingLine,
+ * joined into pieces of any size) into a staging table, on a client of its own; returns the
+ * characters sent.
  */
-async function copyInto(pool: pg.Pool, target: string, rows: string[]): Promise<number> {
-  let length = 0;
-  function* pieces(): Generator<string> {
-    let piece = '';
-    for (const row of rows) {
-      length += row.length;
-      piece += row;
-      if (piece.length >= COPY_PIECE) {
-        yield piece;
-        piece = '';
-      }
-    }
-    if (piece) yield piece;
-  }
+export async function copyStaged(pool: pg.Pool, table: keyof typeof STAGING_TARGETS, pieces: string[]): Promise<number> {
+  if (!pieces.length) return 0;
+  const length = pieces.reduce((n, piece) => n + piece.length, 0);
   const client = await pool.connect();
   try {
-    await pipeline(Readable.from(pieces()), client.query(copyFrom(`COPY ${target} FROM STDIN`)));
+    await pipeline(Readable.from(pieces), client.query(copyFrom(`COPY ${STAGING_TARGETS[table]} FROM STDIN`)));
     return length;
   } finally {
     client.release();

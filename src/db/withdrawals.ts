@@ -3,8 +3,8 @@ import { emptyChanges, type ChangedRecords } from './record-changes.js';
 
 /**
  * Records that vanished from a provider's full file (issue 13 point 4). A full-snapshot run marks,
- * in one statement, every record of its provider it did not see (`last_seen_run_id` is another
- * run): `withdrawn_at` is set and the record's movie is flagged (`Movie.withdrawnFrom`) but still
+ * in one statement, every record of its provider its input did not hold (the merge's temp tables
+ * `staged` and `held`, src/db/record-changes.ts): `withdrawn_at` is set and the record's movie is flagged (`Movie.withdrawnFrom`) but still
  * aggregated with it. Once `withdrawn_at` is older than the grace period, `withdrawal_applied_at` is
  * set and aggregation leaves the record out (src/db/aggregates.ts); a record seen again is restored
  * by the merge (src/db/record-changes.ts).
@@ -12,21 +12,33 @@ import { emptyChanges, type ChangedRecords } from './record-changes.js';
 
 /**
  * Marks the provider's records this full-snapshot run did not see as withdrawn (those not already
- * withdrawn), set-based in one statement; returns how many were newly marked.
+ * withdrawn), set-based in one statement after mergeStagedRun (its temp tables `staged`, every
+ * record the input held, and `held`, records a rejected row holds); returns how many were newly marked.
  */
-export async function markVanishedRecords(client: pg.PoolClient, runId: string, providerKey: string, now: Date): Promise<number> {
+export async function markVanishedRecords(client: pg.PoolClient, providerKey: string, now: Date): Promise<number> {
   // The records join the run's changes (the temp table changed_records, src/db/record-changes.ts):
   // their movies are re-aggregated, which records the flag as a change and invalidates caches.
   const { rowCount } = await client.query(
     `WITH vanished AS (
-       UPDATE provider_records SET withdrawn_at = $3
-        WHERE provider_key = $2 AND withdrawn_at IS NULL AND last_seen_run_id IS DISTINCT FROM $1::bigint
+       UPDATE provider_records pr SET withdrawn_at = $2
+        WHERE pr.provider_key = $1 AND pr.withdrawn_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM staged s WHERE s.external_id = pr.external_id)
+          AND NOT EXISTS (SELECT 1 FROM held h WHERE h.holds = 'record' AND h.external_id = pr.external_id)
        RETURNING id, movie_id
      )
      INSERT INTO changed_records (id, previous_movie_id) SELECT id, movie_id FROM vanished ON CONFLICT (id) DO NOTHING`,
-    [runId, providerKey, now],
+    [providerKey, now],
   );
   return rowCount ?? 0;
+}
+
+/**
+ * Dates a full snapshot of the provider (providers.snapshot_seen_at): every record of it that the
+ * snapshot did not withdraw was in it, so a record was last read at the later of this and its own
+ * last_seen_at (which a full snapshot no longer stamps on unchanged rows: Rating.fetchedAt, src/db/movies.ts).
+ */
+export async function markSnapshotSeen(client: pg.PoolClient, providerKey: string): Promise<void> {
+  await client.query('UPDATE providers SET snapshot_seen_at = now() WHERE key = $1', [providerKey]);
 }
 
 /**

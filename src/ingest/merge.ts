@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { recordImportErrors } from '../db/import-errors.js';
 import { KEPT_COLUMNS, mergeStagedRun, type BlankKeeps, type ChangedRecords, type KeptColumn } from '../db/record-changes.js';
-import { markVanishedRecords } from '../db/withdrawals.js';
+import { markSnapshotSeen, markVanishedRecords } from '../db/withdrawals.js';
 import type { ProviderDefinition } from '../sources/types.js';
 
 export interface MergedRun {
@@ -30,10 +30,15 @@ export async function mergeRun(
   client: pg.PoolClient, runId: string, provider: ProviderDefinition, options: MergeOptions = { fullSnapshot: false, now: new Date() },
 ): Promise<MergedRun> {
   const primaryKind = Object.keys(provider.ratingScales)[0] ?? 'users';
-  const merged = await mergeStagedRun(client, runId, provider.key, primaryKind, blankKeeps(provider));
-  // A full file withdraws what it lacks (one statement); an input that held no record at all is
-  // taken for a broken export rather than a provider that withdrew its whole catalogue.
-  const withdrawn = options.fullSnapshot && merged.recordsSeen > 0 ? await markVanishedRecords(client, runId, provider.key, options.now) : 0;
+  const merged = await mergeStagedRun(client, runId, provider.key, primaryKind, blankKeeps(provider), options.fullSnapshot);
+  // A full file withdraws what it lacks (one statement) and dates every record it kept; an input
+  // that held no record at all is taken for a broken export rather than a provider that withdrew
+  // its whole catalogue.
+  let withdrawn = 0;
+  if (options.fullSnapshot && merged.recordsSeen > 0) {
+    withdrawn = await markVanishedRecords(client, provider.key, options.now);
+    await markSnapshotSeen(client, provider.key);
+  }
   await recordImportErrors(
     client,
     runId,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { recordImportErrors } from '../db/import-errors.js';
-import { copyStagedRatings, copyStagedRecords, type StagedRatingRow, type StagedRecordRow } from '../db/staging.js';
+import { copyStaged, stagedRatingLine, stagedRecordLine, type StagedRatingRow } from '../db/staging.js';
 import { SourceError } from '../errors.js';
 import { faultPoint } from '../fault-points.js';
 import { DEFAULT_INPUT_LIMITS, limitReason, type InputLimits } from '../sources/limits.js';
@@ -17,14 +17,51 @@ export interface StagingCounts {
 }
 
 /**
+ * COPY text of one staging table, built as items arrive: each item becomes its line at once and
+ * lines are joined into pieces of about PIECE characters, so a batch waiting for the database
+ * holds a few flat strings, not thousands of records (objects and the slices of the input chunks
+ * they point into, which outlived young-generation collections and grew the heap with the input).
+ */
+class CopyText {
+  private static readonly PIECE = 64 * 1024;
+  pieces: string[] = [];
+  private lines: string[] = [];
+  private length = 0;
+  count = 0;
+
+  add(line: string): void {
+    this.lines.push(line);
+    this.length += line.length;
+    this.count++;
+    if (this.length >= CopyText.PIECE) this.close();
+  }
+
+  /** The pieces so far, the open one closed; the text starts over. */
+  take(): string[] {
+    this.close();
+    const pieces = this.pieces;
+    this.pieces = [];
+    this.count = 0;
+    return pieces;
+  }
+
+  private close(): void {
+    if (!this.lines.length) return;
+    this.pieces.push(this.lines.join(''));
+    this.lines = [];
+    this.length = 0;
+  }
+}
+
+/**
  * Buffers what an adapter yields and writes it to the staging tables with COPY (and rejects to
  * import_errors), one batch at a time. A batch is written while the next one is read, so the
  * parsing and the database work overlap; at most one batch is in flight, so memory stays bounded
  * and staging ids keep the input's order (the merge keeps the last of repeated rows).
  */
 export class StagingWriter {
-  private records: StagedRecordRow[] = [];
-  private ratings: StagedRatingRow[] = [];
+  private records = new CopyText();
+  private ratings = new CopyText();
   private rejects: Reject[] = [];
   private inflight: Promise<void> = Promise.resolve();
   readonly counts: StagingCounts = { rowsRead: 0, records: 0, ratings: 0, rejected: 0 };
@@ -41,13 +78,17 @@ export class StagingWriter {
   /** Buffers an item; a SourceError once the run read more rows than INPUT_MAX_ROWS. */
   async add(item: SourceItem): Promise<void> {
     this.take(item);
-    if (this.records.length + this.ratings.length + this.rejects.length >= this.batchSize) await this.startBatch();
+    if (this.buffered() >= this.batchSize) await this.startBatch();
   }
 
   /** Adds a batch of items (an adapter's readBatches), writing as add() does. */
   async addBatch(items: SourceItem[]): Promise<void> {
     for (const item of items) this.take(item);
-    if (this.records.length + this.ratings.length + this.rejects.length >= this.batchSize) await this.startBatch();
+    if (this.buffered() >= this.batchSize) await this.startBatch();
+  }
+
+  private buffered(): number {
+    return this.records.count + this.ratings.count + this.rejects.length;
   }
 
   private take(item: SourceItem): void {
@@ -57,10 +98,10 @@ export class StagingWriter {
     }
     if (item.type === 'skip') return;
     if (item.type === 'record') {
-      this.records.push({ external_id: item.record.externalId, line: item.line ?? null, record: toStagedRecord(item.record) });
+      this.records.add(stagedRecordLine(this.runId, { external_id: item.record.externalId, line: item.line ?? null, record: toStagedRecord(item.record) }));
       this.counts.records++;
     } else if (item.type === 'rating') {
-      this.ratings.push(toStagedRating(item));
+      this.ratings.add(stagedRatingLine(this.runId, toStagedRating(item)));
       this.counts.ratings++;
     } else {
       // A rejected row changes nothing stored: by default it holds the whole record it names.
@@ -89,20 +130,20 @@ export class StagingWriter {
   }
 
   private async writeBatch(): Promise<void> {
-    const records = this.records;
-    const ratings = this.ratings;
+    const recordCount = this.records.count;
+    const ratingCount = this.ratings.count;
+    const records = this.records.take();
+    const ratings = this.ratings.take();
     const rejects = this.rejects;
-    this.records = [];
-    this.ratings = [];
     this.rejects = [];
-    this.stagedBytes += await copyStagedRecords(this.pool, this.runId, records);
-    this.stagedBytes += await copyStagedRatings(this.pool, this.runId, ratings);
+    this.stagedBytes += await copyStaged(this.pool, 'records', records);
+    this.stagedBytes += await copyStaged(this.pool, 'ratings', ratings);
     // Checked after each batch: at most one batch (batchSize bounded rows) beyond the limit is staged, then the run fails.
     if (this.stagedBytes > this.limits.maxStagedBytes) {
       throw new SourceError(`the run staged ${this.stagedBytes} bytes: ${limitReason('too much input for one run', 'maxStagedBytes', this.limits.maxStagedBytes)}`);
     }
     if (rejects.length) await recordImportErrors(this.pool, this.runId, rejects);
-    await faultPoint('staging.batch-written', { runId: this.runId, records: records.length, ratings: ratings.length });
+    await faultPoint('staging.batch-written', { runId: this.runId, records: recordCount, ratings: ratingCount });
   }
 }
 

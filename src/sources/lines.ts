@@ -27,6 +27,14 @@ export interface LineBatch {
 const CR = 13;
 
 /**
+ * Most bytes decoded into one string. A chunk (256 KB from gunzip, ./input.ts) decoded whole is a
+ * string beyond V8's largest regular object (128 KB): it lands in the large-object space, which
+ * only a full collection frees, so a multi-gigabyte file grew the old generation (and the
+ * process's peak RSS) with its size. Strings of 64 KB die young, in scavenges.
+ */
+const DECODE_SLICE = 64 * 1024;
+
+/**
  * Splits a byte stream into lines, one batch per chunk (no async step per line), holding at most
  * one partial line, bounded by `maxLineBytes` (counted in characters, never more than the bytes:
  * a longer line fails the read with the reason). The text is decoded as UTF-8 (invalid bytes
@@ -43,25 +51,27 @@ export async function* readLineBatches(stream: Readable, name: string, maxLineBy
     new SourceError(`${name}: line ${line + 1} is longer than ${maxLineBytes} bytes — not a line-oriented file, or a runaway field (${LIMIT_VARIABLES.maxLineBytes})`);
   try {
     for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-      let text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
-      if (first && text.length) {
-        first = false;
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      }
-      const starts: number[] = [];
-      const ends: number[] = [];
-      let pos = 0;
-      for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', pos)) {
-        if (newline - pos > maxLineBytes) throw tooLong();
-        starts.push(pos);
-        ends.push(newline > pos && text.charCodeAt(newline - 1) === CR ? newline - 1 : newline);
-        pos = newline + 1;
-      }
-      rest = pos < text.length ? text.slice(pos) : '';
-      if (rest.length > maxLineBytes) throw tooLong();
-      if (starts.length) {
-        yield { text, starts, ends, firstLine: line + 1, lastTerminated: true };
-        line += starts.length;
+      for (let at = 0; at < chunk.length; at += DECODE_SLICE) {
+        let text = rest + (typeof chunk === 'string' ? chunk.slice(at, at + DECODE_SLICE) : decoder.write(chunk.subarray(at, at + DECODE_SLICE)));
+        if (first && text.length) {
+          first = false;
+          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        }
+        const starts: number[] = [];
+        const ends: number[] = [];
+        let pos = 0;
+        for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', pos)) {
+          if (newline - pos > maxLineBytes) throw tooLong();
+          starts.push(pos);
+          ends.push(newline > pos && text.charCodeAt(newline - 1) === CR ? newline - 1 : newline);
+          pos = newline + 1;
+        }
+        rest = pos < text.length ? text.slice(pos) : '';
+        if (rest.length > maxLineBytes) throw tooLong();
+        if (starts.length) {
+          yield { text, starts, ends, firstLine: line + 1, lastTerminated: true };
+          line += starts.length;
+        }
       }
     }
     rest += decoder.end();

@@ -35,6 +35,8 @@ describe('the website explains the c-rating', () => {
       `UPDATE provider_records SET last_seen_at = now() - interval '3 days 1 minute' WHERE movie_id = $1 AND provider_key = 'rottentomatoes'`,
       [movieId],
     );
+    // Its last full file too (a full snapshot dates every record it kept: providers.snapshot_seen_at).
+    await api.db.pool.query(`UPDATE providers SET snapshot_seen_at = now() - interval '3 days 1 minute' WHERE key = 'rottentomatoes'`);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
     page.on('pageerror', (error) => browserErrors.push(error.message));
