@@ -30,7 +30,9 @@ if (processes > 1 && cluster.isPrimary) {
   const pool = createPool(process.env.DATABASE_URL, 20);
   const readPool = process.env.DATABASE_READ_URL ? createPool(process.env.DATABASE_READ_URL, 20) : undefined;
   const cache = await openCache({ redisUrl: process.env.REDIS_URL || undefined, ttlSeconds: 300, pool });
-  const app = await createApp({ pool, ...(readPool ? { readPool } : {}), cache, playground: false, website: false, introspection: false });
+  // Load shedding as `moviec serve` has it: MAX_EVENT_LOOP_LAG_MS (default 100, 0: off) and the queue defaults.
+  const admission = { maxEventLoopLagMs: Number(process.env.MAX_EVENT_LOOP_LAG_MS ?? 100) };
+  const app = await createApp({ pool, ...(readPool ? { readPool } : {}), cache, playground: false, website: false, introspection: false, admission });
   const running = await app.start(Number(process.env.PORT ?? 0), '127.0.0.1');
   if (cluster.isWorker) process.send?.({ listening: true, cache: cache.kind });
   else process.stdout.write(`${JSON.stringify({ port: running.port, cache: cache.kind, processes: 1 })}\n`);

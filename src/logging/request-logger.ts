@@ -9,7 +9,8 @@ const INCOMING_ID = /^[A-Za-z0-9._:-]{8,128}$/;
  * Gives every HTTP request an id (X-Request-Id, taken from the request when valid; also in
  * `res.locals.requestId`), a child logger in `res.locals.log`, and one log line when the response
  * is finished: method, path, status, duration. That line is at `debug` (a website visit is dozens of
- * requests, which at `info` would scroll start-up and imports off a terminal); a 5xx at `error`. Headers and query strings are not logged, so
+ * requests, which at `info` would scroll start-up and imports off a terminal); a 5xx at `error`, but
+ * a 503 (load shed with Retry-After, or cancelled: the API working as designed) at `warn`. Headers and query strings are not logged, so
  * tokens in them cannot leak.
  */
 export function requestLogger(logger: Logger | undefined): RequestHandler {
@@ -27,7 +28,8 @@ export function requestLogger(logger: Logger | undefined): RequestHandler {
     res.once('finish', () => {
       const durationMs = Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
       const fields = { method, path, status: res.statusCode, durationMs };
-      if (res.statusCode >= 500) log.error(fields, 'request failed');
+      if (res.statusCode === 503) log.warn(fields, 'request refused: overloaded or cancelled (503)');
+      else if (res.statusCode >= 500) log.error(fields, 'request failed');
       else log.debug(fields, 'request');
     });
     next();

@@ -10,14 +10,50 @@ export interface AdmissionLimits {
   maxWaitMs: number;
   /** Retry-After of the 503 answers, in seconds. */
   retryAfterSeconds: number;
+  /**
+   * Event-loop lag (ms) from which new requests are refused before any work is done on them: at a lag
+   * L above it the share (L - max) / max of them is 503 (all of them from twice the limit); 0: off.
+   * Off unless given: the API of `npm start` and `moviec serve` passes MAX_EVENT_LOOP_LAG_MS (100).
+   */
+  maxEventLoopLagMs: number;
 }
 
-export const DEFAULT_ADMISSION: AdmissionLimits = { maxInFlight: 32, maxQueue: 256, maxWaitMs: 500, retryAfterSeconds: 1 };
+export const DEFAULT_ADMISSION: AdmissionLimits = { maxInFlight: 32, maxQueue: 256, maxWaitMs: 500, retryAfterSeconds: 1, maxEventLoopLagMs: 0 };
+
+/** How late the event loop runs right now, in milliseconds. */
+export interface LagProbe {
+  lagMs(): number;
+  close(): void;
+}
+
+/**
+ * Event-loop lag from a timer every `intervalMs` (unref'd: it keeps no process alive): how late it
+ * fired, taken at once when it grows and let go gradually (x0.7 a tick) when it falls; while an
+ * iteration of the loop is still running, how late the next tick already is counts too. One timer
+ * per app, nothing per request.
+ */
+export function eventLoopLag(intervalMs = 25): LagProbe {
+  let expected = performance.now() + intervalMs;
+  let smoothed = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const lag = Math.max(0, now - expected);
+    expected = now + intervalMs;
+    smoothed = lag >= smoothed ? lag : smoothed * 0.7 + lag * 0.3;
+  }, intervalMs);
+  timer.unref();
+  return {
+    lagMs: () => Math.max(smoothed, performance.now() - expected),
+    close: () => clearInterval(timer),
+  };
+}
 
 export interface Admission {
   middleware: RequestHandler;
-  /** In flight and waiting right now (metrics, tests). */
+  /** In flight and waiting right now, and refused so far (metrics, tests). */
   stats(): { inFlight: number; queued: number; shed: number };
+  /** Stops the lag probe. */
+  close(): void;
 }
 
 interface Waiting {
@@ -31,11 +67,33 @@ interface Waiting {
  * answered at once `503 {"error": …}` with `Retry-After` — an overloaded API says so quickly instead
  * of letting every client time out. A client that leaves while waiting frees its place. One counter
  * and one array: no cost per field, nothing per request beyond two listeners.
+ *
+ * The queue only sees requests Node has read. When the CPU is the bottleneck, the requests that wait
+ * are elsewhere: in sockets the event loop has not come back to, and in connections not yet accepted
+ * (libuv accepts one connection per loop iteration, so with iterations of 100+ ms a burst of 200 new
+ * connections waits seconds in the kernel's accept queue, unseen). Their wait is the loop's lag, so
+ * past maxEventLoopLagMs a growing share of new requests is refused at once, which shortens the
+ * iterations again. The share is spread evenly (every n-th request), not drawn at random.
  */
-export function admissionControl(limits: AdmissionLimits = DEFAULT_ADMISSION): Admission {
+export function admissionControl(limits: AdmissionLimits = DEFAULT_ADMISSION, probe?: LagProbe): Admission {
   let inFlight = 0;
   let shed = 0;
   const queue: Waiting[] = [];
+  const lag = limits.maxEventLoopLagMs > 0 ? (probe ?? eventLoopLag()) : undefined;
+  let refusals = 0;
+  /** Whether the loop's lag asks to refuse this request (error diffusion: a share s refuses s of them). */
+  const tooLate = () => {
+    if (!lag) return false;
+    const share = Math.min(1, (lag.lagMs() - limits.maxEventLoopLagMs) / limits.maxEventLoopLagMs);
+    if (share <= 0) {
+      refusals = 0;
+      return false;
+    }
+    refusals += share;
+    if (refusals < 1) return false;
+    refusals -= 1;
+    return true;
+  };
 
   const refuse = (res: Response) => {
     shed += 1;
@@ -66,6 +124,7 @@ export function admissionControl(limits: AdmissionLimits = DEFAULT_ADMISSION): A
       res.once('close', release);
       proceed();
     };
+    if (tooLate()) return refuse(res);
     if (inFlight < limits.maxInFlight) return start();
     if (queue.length >= limits.maxQueue) return refuse(res);
     const waiting: Waiting = {
@@ -92,5 +151,5 @@ export function admissionControl(limits: AdmissionLimits = DEFAULT_ADMISSION): A
     queue.push(waiting);
   };
 
-  return { middleware, stats: () => ({ inFlight, queued: queue.length, shed }) };
+  return { middleware, stats: () => ({ inFlight, queued: queue.length, shed }), close: () => lag?.close() };
 }

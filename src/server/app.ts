@@ -20,7 +20,7 @@ import { healthRoutes } from './health.js';
 import { createMetrics, type AppMetrics } from './metrics.js';
 import { playgroundRoutes } from './playground.js';
 import type { QueryLimits } from './query-limits.js';
-import { admissionControl, DEFAULT_ADMISSION, type Admission, type AdmissionLimits } from './admission.js';
+import { admissionControl, DEFAULT_ADMISSION, type Admission, type AdmissionLimits, type LagProbe } from './admission.js';
 import { requestSignal } from './request-signal.js';
 import { restSearchRoutes } from './rest-search.js';
 import { restMovieRoutes } from './rest-movies.js';
@@ -76,6 +76,8 @@ export interface AppOptions {
   httpMaxAgeSeconds?: number;
   /** Requests worked on at once and waiting (load shedding: 503 + Retry-After beyond); default DEFAULT_ADMISSION. */
   admission?: Partial<AdmissionLimits>;
+  /** The event-loop lag the admission reads (tests set it); default a timer's (admission.ts eventLoopLag). */
+  lagProbe?: LagProbe;
 }
 
 /**
@@ -142,7 +144,7 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   });
   await apollo.start();
   const metrics = createMetrics(pool, cache, logger);
-  const admission = admissionControl({ ...DEFAULT_ADMISSION, ...options.admission });
+  const admission = admissionControl({ ...DEFAULT_ADMISSION, ...options.admission }, options.lagProbe);
   const quota = options.quota ?? new MemoryQuotaStore();
   const feed = new MovieChangeFeed(pool, logger);
   const partners = { quota, feed, webhooks: options.webhooks ?? DEFAULT_WEBHOOK_SETTINGS };
@@ -240,6 +242,7 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
           await (await revocations)?.close();
         },
         async () => {
+          admission.close();
           await ownCache?.close();
           if (!options.quota) await quota.close();
         },

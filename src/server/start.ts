@@ -39,6 +39,7 @@ export async function startApi(runtime: Runtime, sharedCache?: MovieCache): Prom
       maxInFlight: config.MAX_CONCURRENT_REQUESTS,
       maxQueue: config.REQUEST_QUEUE_LENGTH,
       maxWaitMs: config.REQUEST_QUEUE_WAIT_MS,
+      maxEventLoopLagMs: config.MAX_EVENT_LOOP_LAG_MS,
     },
     freshness: scheduleFreshness(providerRefreshIntervals(config)),
     quota,

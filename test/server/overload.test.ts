@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { eventLoopLag } from '../../src/server/admission.js';
 import { insertMovie, postGraphQL, startTestApi, type TestApi } from '../support/graphql-api.js';
 
 /**
@@ -87,6 +88,69 @@ describe('overload: a request that waited too long', () => {
       expect((await first).data.movies.totalCount).toBe(0);
     } finally {
       locker.release();
+    }
+  });
+});
+
+describe('overload: event-loop lag', () => {
+  let api: TestApi;
+  // The lag the admission reads, set by the test (the real one comes from a timer: admission.ts eventLoopLag).
+  let lag = 0;
+
+  beforeAll(async () => {
+    api = await startTestApi({
+      admission: { maxInFlight: 100, maxQueue: 100, maxWaitMs: 120_000, retryAfterSeconds: 3, maxEventLoopLagMs: 100 },
+      lagProbe: { lagMs: () => lag, close: () => undefined },
+    });
+    await insertMovie(api.db.pool, { title: 'Harbor', year: 1999 });
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  const statuses = async (n: number) => {
+    const codes: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const res = await fetch(`${api.origin}/movies/search?query=harbor`);
+      if (res.status === 503) expect(res.headers.get('retry-after')).toBe('3');
+      codes.push(res.status);
+      await res.arrayBuffer();
+    }
+    return codes;
+  };
+
+  it('refuses new requests at once in proportion to the lag above the limit; health always answers', async () => {
+    lag = 90;
+    expect(await statuses(4)).toEqual([200, 200, 200, 200]);
+    // At twice the limit every new request is refused before any work, with Retry-After.
+    lag = 200;
+    expect(await statuses(3)).toEqual([503, 503, 503]);
+    expect((await api.gql(`{ genres { name } }`)).status).toBe(503);
+    expect((await fetch(`${api.origin}/healthz`)).status).toBe(200);
+    expect((await fetch(`${api.origin}/readyz`)).status).toBe(200);
+    // Half-way: every second one, evenly (not at random).
+    lag = 150;
+    expect(await statuses(6)).toEqual([200, 503, 200, 503, 200, 503]);
+    lag = 0;
+    expect(await statuses(2)).toEqual([200, 200]);
+    expect(api.app.admission.stats()).toEqual({ inFlight: 0, queued: 0, shed: 7 });
+  });
+});
+
+describe('overload: the event-loop lag probe', () => {
+  it('reads how late its timer runs while the loop is held, and lets go when it is free again', async () => {
+    const probe = eventLoopLag(10);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      // The loop held for 150 ms (synchronous work): its timer cannot have run, so it is that late.
+      const held = performance.now();
+      while (performance.now() - held < 150);
+      expect(probe.lagMs()).toBeGreaterThanOrEqual(100);
+      // Free again: what is read decays (x0.7 a tick) once the timer runs on time again.
+      for (let i = 0; i < 300 && probe.lagMs() >= 50; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(probe.lagMs()).toBeLessThan(50);
+    } finally {
+      probe.close();
     }
   });
 });

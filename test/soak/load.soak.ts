@@ -3,25 +3,39 @@
  * (GraphQL list, search, one movie; REST search) at 80 % of it. Zero errors and non-2xx answers,
  * and no leak: memory is judged by what survives a forced full garbage collection before and after
  * the load (retained bytes per request), never by a raw heap reading, which only says when the
- * collector last ran.
+ * collector last ran. Then 200 connections at once (issue 13 point 10): every request answered, 200
+ * or 503 with Retry-After, none timed out.
+ *
+ * The load generator (autocannon, test/support/load-generator.mjs) runs in a process of its own: in
+ * the API's process its HTTP parsing lengthened every event-loop iteration, and libuv accepts one
+ * connection per iteration, so most of 200 new connections waited seconds in the kernel's accept
+ * queue and timed out without Node ever seeing them (docs/RELIABILITY.md section 11).
  */
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-// @ts-expect-error autocannon ships no types; used for its result numbers only.
-import autocannon from 'autocannon';
+import { loadConfig } from '../../src/config.js';
 import { createApp, type RunningServer } from '../../src/server/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { insertMovie } from '../support/graphql-api.js';
 
+const LOAD_GENERATOR = fileURLToPath(new URL('../support/load-generator.mjs', import.meta.url));
 const SECONDS = Number(process.env.SOAK_LOAD_SECONDS ?? 60);
+/** What test/support/load-generator.mjs prints. */
 interface Result {
-  requests: { average: number };
-  latency: { p99: number; average: number };
+  requestsPerSecond: number;
+  latency: { p99: number; average: number; max: number };
+  /** Connection errors and timeouts (autocannon counts a timeout as an error too). */
   errors: number;
   timeouts: number;
   non2xx: number;
-  '2xx': number;
-  statusCodeStats: Record<string, { count: number }>;
+  ok: number;
+  statusCodes: Record<string, number>;
+  /** 503 answers, and those of them without Retry-After. */
+  overloaded: number;
+  withoutRetryAfter: number;
 }
 /** Connections of the overload phase (issue 13 point 10: 200 connections, 0 timeouts, p99 < 1 s). */
 const OVERLOAD_CONNECTIONS = 200;
@@ -49,16 +63,29 @@ async function retainedHeap(): Promise<number> {
 /** A leak shows as heap retained per request; 2 KB each would be 9 MB over this soak. */
 const MAX_RETAINED_PER_REQUEST = 2048;
 
-function fire(url: string, seconds: number, rate?: number, connections = 10, requests: object[] = REQUESTS): Promise<Result> {
+/** autocannon in a child process for `seconds`; its summary. */
+function fire(url: string, seconds: number, rate?: number, connections = 10): Promise<Result> {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections, duration: seconds, requests, ...(rate ? { overallRate: rate } : {}) },
-      (error: Error | null, result: Result) => (error ? reject(error) : resolve(result)));
+    const options = { url, connections, seconds, requests: REQUESTS, ...(rate ? { rate } : {}) };
+    const child = spawn(process.execPath, [LOAD_GENERATOR, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code === 0) resolve(JSON.parse(out) as Result);
+      else reject(new Error(`load generator exited ${code}: ${err}`));
+    });
   });
 }
 
 describe(`load: ${SECONDS} s of mixed queries at the measured capacity`, () => {
   let db: TestDatabase;
+  /** The steady phase's API: without event-loop lag shedding (see below). */
   let server: RunningServer;
+  /** The overload phase's API: the default admission limits. */
+  let overloadServer: RunningServer;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -71,11 +98,18 @@ describe(`load: ${SECONDS} s of mixed queries at the measured capacity`, () => {
         ratings: [{ provider: 'imdb', kind: 'users', rawValue: 5 + (i % 5), rawScale: '1-10', normalized: 40 + (i % 60), votes: 100 + i }],
       });
     }
+    // The steady phase asserts that not one answer is a 503. At 80 % of capacity on a shared machine, a
+    // moment without CPU (another process's turn) shows as event-loop lag and would be shed by design;
+    // that is the overload phase's subject, so here lag shedding stays off (createApp's default; the
+    // queue limits apply). The overload phase's API has the limits of `npm start` and `moviec serve`.
     const app = await createApp({ pool: db.pool, website: false });
     server = await app.start(0, '127.0.0.1');
+    const overloadApp = await createApp({ pool: db.pool, website: false, admission: { maxEventLoopLagMs: loadConfig().MAX_EVENT_LOOP_LAG_MS } });
+    overloadServer = await overloadApp.start(0, '127.0.0.1');
   });
   afterAll(async () => {
     await server?.close();
+    await overloadServer?.close();
     await db?.drop();
   });
 
@@ -83,7 +117,7 @@ describe(`load: ${SECONDS} s of mixed queries at the measured capacity`, () => {
     const origin = new URL(server.url).origin;
     const probe = await fire(origin, 5);
     expect(probe.errors + probe.timeouts + probe.non2xx).toBe(0);
-    const rate = Math.max(50, Math.floor(probe.requests.average * 0.8));
+    const rate = Math.max(50, Math.floor(probe.requestsPerSecond * 0.8));
 
     // The probe warmed every cache and code path; what is retained from here on would be a leak.
     const before = await retainedHeap();
@@ -93,46 +127,37 @@ describe(`load: ${SECONDS} s of mixed queries at the measured capacity`, () => {
     const rssAfter = process.memoryUsage().rss;
 
     expect({ errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx }).toEqual({ errors: 0, timeouts: 0, non2xx: 0 });
-    const perRequest = (after - before) / result['2xx'];
+    const perRequest = (after - before) / result.ok;
     const mb = (n: number) => Math.round(n / 1e6);
     console.log(
-      `load soak: capacity ${Math.round(probe.requests.average)} req/s (10 connections); ${SECONDS} s at ${rate} req/s: ` +
-        `${result['2xx']} answers, 0 errors, latency avg ${result.latency.average} ms p99 ${result.latency.p99} ms; ` +
+      `load soak: capacity ${Math.round(probe.requestsPerSecond)} req/s (10 connections); ${SECONDS} s at ${rate} req/s: ` +
+        `${result.ok} answers, 0 errors, latency avg ${result.latency.average} ms p99 ${result.latency.p99} ms; ` +
         `heap after full GC ${mb(before)} -> ${mb(after)} MB (${Math.round(perRequest)} bytes retained per request), ` +
         `rss ${mb(rssBefore)} -> ${mb(rssAfter)} MB`,
     );
     expect(perRequest).toBeLessThan(MAX_RETAINED_PER_REQUEST);
   });
 
-  it(`at ${OVERLOAD_CONNECTIONS} connections: overload answered 503 with Retry-After; timeouts and p99 reported`, async () => {
-    const origin = new URL(server.url).origin;
-    // Every 503 must carry Retry-After: counted by the load generator as the answers arrive.
-    const seen = { overloaded: 0, withoutRetryAfter: 0 };
-    const onResponse = (status: number, _body: string, _context: unknown, headers: Record<string, string>) => {
-      if (status !== 503) return;
-      seen.overloaded += 1;
-      if (!headers['retry-after']) seen.withoutRetryAfter += 1;
-    };
-    const result = await fire(origin, OVERLOAD_SECONDS, undefined, OVERLOAD_CONNECTIONS, REQUESTS.map((r) => ({ ...r, onResponse })));
-    const codes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
+  it(`at ${OVERLOAD_CONNECTIONS} connections: every request answered, 200 or 503 with Retry-After, none timed out`, async () => {
+    const origin = new URL(overloadServer.url).origin;
+    const result = await fire(origin, OVERLOAD_SECONDS, undefined, OVERLOAD_CONNECTIONS);
+    const load = os.loadavg().map((n) => n.toFixed(1)).join(' ');
     console.log(
-      `load soak, ${OVERLOAD_CONNECTIONS} connections for ${OVERLOAD_SECONDS} s: ${result['2xx']} answered, ${seen.overloaded} shed (503), ` +
-        `${result.timeouts} timeouts, ${result.errors} errors; latency avg ${result.latency.average} ms p99 ${result.latency.p99} ms ` +
-        `(status codes ${JSON.stringify(codes)})`,
+      `load soak, ${OVERLOAD_CONNECTIONS} connections for ${OVERLOAD_SECONDS} s: ${result.ok} answered 200, ${result.overloaded} shed (503), ` +
+        `${result.timeouts} timeouts, ${result.errors} errors, ${Math.round(result.requestsPerSecond)} req/s; ` +
+        `latency avg ${result.latency.average} ms p99 ${result.latency.p99} ms max ${result.latency.max} ms ` +
+        `(status codes ${JSON.stringify(result.statusCodes)}; load average ${load})`,
     );
-    // Asserted: every answer is a 200, or a 503 with Retry-After (the admission queue sheds what it
-    // cannot serve within REQUEST_QUEUE_WAIT_MS). NOT asserted, because it does not hold yet (issue 13
-    // point 10 is open): 0 timeouts. Measured 2026-11-30 (10 s, shared machine): ~120 of the 200
-    // connections got no answer for the whole run while 0 requests were shed — they never reached the
-    // admission middleware (a queued request is shed after 500 ms), so they wait before Express sees
-    // them (autocannon runs in this same process, and Node's accept/parse under a saturated event loop
-    // is the suspect); cause not found. The count is printed above; do not read it as a pass.
-    expect(Object.keys(codes).filter((code) => code !== '200' && code !== '503')).toEqual([]);
-    expect(seen.withoutRetryAfter).toBe(0);
-    expect(result['2xx']).toBeGreaterThan(0);
-    // p99 < 1 s is the goal on a machine of its own (queue wait 500 ms + one request's work), but this
-    // soak runs on a shared 2-core machine beside other jobs, where the CPU the API gets is not its
-    // own to promise: p99 is reported above, not asserted — a timing threshold would make the soak
-    // fail for the neighbours' load, proving nothing about MovieC.
+    // Every request is answered (autocannon gives up on one after 10 s: none did), with a 200 or a
+    // 503 that carries Retry-After: requests the API cannot serve soon are refused at once (event-loop
+    // lag, queue full) or after REQUEST_QUEUE_WAIT_MS in the queue.
+    expect({ timeouts: result.timeouts, errors: result.errors }).toEqual({ timeouts: 0, errors: 0 });
+    expect(Object.keys(result.statusCodes).filter((code) => code !== '200' && code !== '503')).toEqual([]);
+    expect(result.withoutRetryAfter).toBe(0);
+    expect(result.ok).toBeGreaterThan(0);
+    // p99 < 1 s (issue 13 point 10) is printed, not asserted: the admission bounds what the API
+    // controls (lag above MAX_EVENT_LOOP_LAG_MS is shed, a queued request waits at most 500 ms, a
+    // statement at most API_STATEMENT_TIMEOUT_MS), but on a shared 2-core machine the CPU the process
+    // gets is not its own to promise. Figures with the load average: docs/RELIABILITY.md section 11.
   });
 });
