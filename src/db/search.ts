@@ -3,15 +3,16 @@ import type pg from 'pg';
 /**
  * The SQL of title search and autocomplete, over the search index of migration
  * 20261130060000_search_index: movie_search (one row per movie: title tokens, popularity, year,
- * genres, providers), search_words (the dictionary of title words) and search_word_deletes (its
- * one-letter deletions). What a query means is decided in src/services/search.ts; this module only
+ * genres, providers), search_postings (one row per title word and movie, in popularity order per
+ * word: migration 20261131140000), search_words (the dictionary of title words, with the number of
+ * movies having each) and search_word_deletes (its one-letter deletions). What a query means is decided in src/services/search.ts; this module only
  * speaks SQL.
  */
 
 /** One dictionary word found for a probe. */
 export interface WordHit {
   word: string;
-  /** Movies with the word when it entered the dictionary. */
+  /** Movies having the word. */
   movies: number;
 }
 
@@ -72,31 +73,46 @@ class Params {
   }
 }
 
-function matchSql(spec: MatchSpec, params: Params): string {
-  const plans = spec.plans
-    .filter((plan) => plan.slots.length)
-    .map((plan) =>
-      plan.slots
-        .map((slot) => {
-          const options = [
-            ...(slot.tokens.length ? [`s.tokens && ${params.add(slot.tokens, 'text[]')}`] : []),
-            ...slot.pairs.map((pair) => `s.tokens @> ${params.add(pair, 'text[]')}`),
-          ];
-          return options.length ? `(${options.join(' OR ')})` : 'false';
-        })
-        .join(' AND '),
-    );
+function planSql(plan: MatchSpec['plans'][number], params: Params, alias: string): string {
+  return plan.slots
+    .map((slot) => {
+      const options = [
+        ...(slot.tokens.length ? [`${alias}.tokens && ${params.add(slot.tokens, 'text[]')}`] : []),
+        ...slot.pairs.map((pair) => `${alias}.tokens @> ${params.add(pair, 'text[]')}`),
+      ];
+      return options.length ? `(${options.join(' OR ')})` : 'false';
+    })
+    .join(' AND ');
+}
+
+function matchSql(spec: MatchSpec, params: Params, alias = 's'): string {
+  const plans = spec.plans.filter((plan) => plan.slots.length).map((plan) => planSql(plan, params, alias));
   return plans.length ? `(${plans.map((p) => `(${p})`).join(' OR ')})` : 'false';
 }
 
-function filterSql(filter: SearchFilter | null | undefined, params: Params): string[] {
+function filterSql(filter: SearchFilter | null | undefined, params: Params, yearAlias = 's'): string[] {
   const conditions: string[] = [];
   if (!filter) return conditions;
   if (filter.genreIds?.length) conditions.push(`s.genre_ids && ${params.add(filter.genreIds, 'int4[]')}`);
-  if (filter.yearFrom != null) conditions.push(`s.year >= ${params.add(filter.yearFrom, 'int4')}`);
-  if (filter.yearTo != null) conditions.push(`s.year <= ${params.add(filter.yearTo, 'int4')}`);
+  if (filter.yearFrom != null) conditions.push(`${yearAlias}.year >= ${params.add(filter.yearFrom, 'int4')}`);
+  if (filter.yearTo != null) conditions.push(`${yearAlias}.year <= ${params.add(filter.yearTo, 'int4')}`);
   if (filter.minScore != null) conditions.push(`s.score >= ${params.add(filter.minScore, 'float8')}`);
   if (filter.minVotes != null) conditions.push(`s.votes >= ${params.add(filter.minVotes, 'int4')}`);
+  return conditions;
+}
+
+/** The tokens whose postings hold every movie a slot matches: each single token, the first of each pair. */
+export function driverTokens(slot: MatchSpec['plans'][number]['slots'][number], rarer?: (a: string, b: string) => string): string[] {
+  return [...slot.tokens, ...slot.pairs.map(([a, b]) => (rarer ? rarer(a, b) : a))];
+}
+
+/** The filter on a posting row `p`: its year directly, the rest from the movie's search row. */
+function postingFilters(filter: SearchFilter | null | undefined, params: Params): string[] {
+  if (!filter) return [];
+  const { yearFrom, yearTo, ...rest } = filter;
+  const conditions = filterSql({ yearFrom, yearTo }, params, 'p');
+  const others = filterSql(rest, params);
+  if (others.length) conditions.push(`EXISTS (SELECT 1 FROM movie_search s WHERE s.movie_id = p.movie_id AND ${others.join(' AND ')})`);
   return conditions;
 }
 
@@ -107,7 +123,10 @@ export interface Candidate {
   year: number | null;
 }
 
-/** How many of the most popular movies a search reads before it looks at every match. */
+/**
+ * How many postings of the driving word (the rarest slot of a plan) a search reads, most popular
+ * first, before it looks at every match through the GIN index instead (~330 index pages).
+ */
 export const POPULAR_WINDOW = 20_000;
 /** Matches among them that are enough (a first page); fewer and every match is read. */
 const ENOUGH = 20;
@@ -124,9 +143,14 @@ export interface CandidateQuery {
   year: number | null;
   /**
    * Whether few movies match (an estimate from the token statistics): then every match is read
-   * through the GIN index at once, without first reading the most popular movies in vain.
+   * through the GIN index at once, without first reading the most popular postings in vain.
    */
   rare?: boolean;
+  /**
+   * Per plan of `match` (same order): the tokens whose postings drive it, those of its rarest slot
+   * (every alternative's token, the rarer one of a pair). Without them the first slot drives.
+   */
+  drivers?: string[][];
 }
 
 /**
@@ -151,20 +175,31 @@ export async function fetchCandidates(pool: pg.Pool, query: CandidateQuery): Pro
   }
   if (query.match && query.rare) {
     // Few matches: all of them through the GIN index (posting lists of the words), most popular first.
-    branches.push(`(SELECT * FROM matching s ORDER BY s.popularity DESC, s.movie_id LIMIT ${limit})`);
+    branches.push(`(SELECT * FROM matching s ORDER BY s.popularity DESC, s.movie_id DESC LIMIT ${limit})`);
   } else if (query.match) {
-    // The most popular matches: first among the POPULAR_WINDOW most popular movies (an index-only
-    // scan that stops at `limit` matches); only when that finds fewer than ENOUGH, over every match
-    // (GIN bitmap), which is then a rare combination of words.
+    // The most popular matches: each plan's driving postings (search_postings, most popular first,
+    // index-only: the movie's tokens and year are in the index) checked for the plan's other words,
+    // at most POPULAR_WINDOW of them; only when that finds fewer than ENOUGH, every match through
+    // the GIN index (then a rare combination of words).
+    const windows = query.match.plans
+      .filter((plan) => plan.slots.length)
+      .map((plan, i) => {
+        const drivers = [...new Set(query.drivers?.[i]?.length ? query.drivers[i] : driverTokens(plan.slots[0]!))];
+        const window = params.add(POPULAR_WINDOW, 'int4');
+        const scans = drivers.map(
+          (token) => `(SELECT p.movie_id, p.tokens, p.popularity, p.year FROM search_postings p WHERE p.token = ${params.add(token, 'text')}
+                        ORDER BY p.popularity DESC, p.movie_id DESC LIMIT ${window})`,
+        );
+        const source = scans.length === 1 ? scans[0]! : `(${scans.join(' UNION ALL ')} ORDER BY popularity DESC, movie_id DESC LIMIT ${window})`;
+        const checks = [planSql(plan, params, 'p'), ...postingFilters(query.filter, params)];
+        return `(SELECT p.movie_id, p.tokens, p.popularity, p.year FROM ${source} p WHERE ${checks.join(' AND ')} LIMIT ${limit})`;
+      });
     ctes.push(
-      `popular AS (SELECT ${columns}
-                     FROM (SELECT ${columns}, s.genre_ids, s.score, s.votes FROM movie_search s
-                            ORDER BY s.popularity DESC, s.movie_id LIMIT ${POPULAR_WINDOW}) s
-                    WHERE ${where([match])} LIMIT ${limit})`,
-      `enough AS (SELECT count(*) >= ${ENOUGH} AS ok FROM popular)`,
+      `popular AS (${windows.join(' UNION ALL ')})`,
+      `enough AS (SELECT count(DISTINCT movie_id) >= ${ENOUGH} AS ok FROM popular)`,
     );
     branches.push('(SELECT * FROM popular)');
-    branches.push(`(SELECT * FROM matching s WHERE NOT (SELECT ok FROM enough) ORDER BY s.popularity DESC, s.movie_id LIMIT ${limit})`);
+    branches.push(`(SELECT * FROM matching s WHERE NOT (SELECT ok FROM enough) ORDER BY s.popularity DESC, s.movie_id DESC LIMIT ${limit})`);
   }
   if (query.titleTokens.length) {
     ctes.push(`titled AS MATERIALIZED (SELECT ${columns} FROM movie_search s WHERE ${where([`s.tokens && ${params.add(query.titleTokens, 'text[]')}`])})`);
@@ -173,7 +208,7 @@ export async function fetchCandidates(pool: pg.Pool, query: CandidateQuery): Pro
   if (query.year != null && query.match) {
     branches.push(
       `(SELECT ${columns} FROM movie_search s WHERE ${where([match, `s.year = ${params.add(query.year, 'int4')}`])}
-         ORDER BY s.popularity DESC, s.movie_id LIMIT ${limit})`,
+         ORDER BY s.popularity DESC, s.movie_id DESC LIMIT ${limit})`,
     );
   }
   if (!branches.length) return [];

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import {
+  driverTokens,
   fetchCandidates,
   lookupWords,
   POPULAR_WINDOW,
@@ -23,9 +24,10 @@ import { allowedEdits, analyseQuery, deletions, editDistance, searchWord, spelli
  *    without a space or punctuation ("walle" = "WALL·E", "faceoff" = "Face/Off").
  * 3. A movie matches when its titles have, for every typed word, one of those words. The
  *    candidates are the most popular matches, every movie whose whole title the query may be, and
- *    the most popular matches of the year the query names. The most popular matches are looked for
- *    among the most popular movies first, unless the words' statistics say that few movies match
- *    (then all matches are read through the GIN index at once).
+ *    the most popular matches of the year the query names. The most popular matches are read from
+ *    the posting lists of the rarest typed word (search_postings, in popularity order, with each
+ *    movie's tokens in the index to check the other words), unless the words' statistics say that
+ *    very few movies match (then all matches are read through the GIN index at once).
  * 4. Ranking: a movie of the preferred year first, then an exact title, then relevance: popularity
  *    (log10 of votes across providers, plus the c-rating / 50) minus what the match cost (1.5 per
  *    edit, 0.5 for completing a word, 0.25 for a split word), plus 1 when the whole title is
@@ -276,32 +278,68 @@ function currentStatistics(pool: pg.Pool): Promise<TokenStatistics | null> {
   return value;
 }
 
+/** Share of movies having a token (PostgreSQL's sampled statistics; a token outside them is rarer than all in them). */
+const tokenShare = (stats: TokenStatistics, token: string) => stats.shares.get(token) ?? stats.below;
+
+type PlanSpec = MatchSpec['plans'][number];
+
+/** Share of movies a plan matches, taking the words of a title as independent. */
+function planShare(plan: PlanSpec, stats: TokenStatistics): number {
+  let share = 1;
+  for (const slot of plan.slots) share *= slotShare(slot, stats);
+  return share;
+}
+
+function slotShare(slot: PlanSpec['slots'][number], stats: TokenStatistics): number {
+  let total = 0;
+  for (const token of slot.tokens) total += tokenShare(stats, token);
+  for (const [a, b] of slot.pairs) total += tokenShare(stats, a) * tokenShare(stats, b);
+  return Math.min(1, total);
+}
+
 /** Movies expected to match, taking the words of a title as independent. */
 export function estimateMatches(spec: MatchSpec, stats: TokenStatistics): number {
-  const share = (token: string) => stats.shares.get(token) ?? stats.below;
   let total = 0;
-  for (const plan of spec.plans) {
-    let planShare = 1;
-    for (const slot of plan.slots) {
-      let slotShare = 0;
-      for (const token of slot.tokens) slotShare += share(token);
-      for (const [a, b] of slot.pairs) slotShare += share(a) * share(b);
-      planShare *= Math.min(1, slotShare);
-    }
-    total += planShare;
-  }
+  for (const plan of spec.plans) total += planShare(plan, stats);
   return Math.min(1, total) * stats.movies;
 }
 
 /**
- * Whether the most popular movies are unlikely to hold half of `limit` matches: then reading them
- * first would mostly be in vain, and every match is read through the GIN index instead. (Half:
- * words of a title go together more often than independence says - "Anna and", "The Silent" -, so
- * the estimate is low for phrases; at 1M movies, over 120 bench queries, half read the fewest pages.)
+ * The tokens whose postings drive each plan: those of its rarest slot (fewest postings to read
+ * for the same matches), the rarer token of a pair. Without statistics, the first slot.
  */
-export function fewMatches(spec: MatchSpec | null, stats: TokenStatistics | null, limit: number): boolean {
+export function choosePostingDrivers(spec: MatchSpec, stats: TokenStatistics | null): string[][] {
+  return spec.plans.map((plan) => {
+    if (!plan.slots.length) return [];
+    if (!stats) return driverTokens(plan.slots[0]!);
+    const rarer = (a: string, b: string) => (tokenShare(stats, b) < tokenShare(stats, a) ? b : a);
+    const postings = (slot: PlanSpec['slots'][number]) => driverTokens(slot, rarer).reduce((sum, t) => sum + tokenShare(stats, t), 0);
+    let best = plan.slots[0]!;
+    for (const slot of plan.slots) if (postings(slot) < postings(best)) best = slot;
+    return driverTokens(best, rarer);
+  });
+}
+
+/** Index entries of search_postings to a page (~150 bytes each, the movie's tokens included). */
+const POSTINGS_PER_PAGE = 50;
+/**
+ * How much the independence estimate may fall short: the words of a title go together far more
+ * often than independence says ("Ingrid and", "Último Tren": 2,668 matches estimated as 10).
+ */
+const ESTIMATE_MARGIN = 10;
+
+/**
+ * Whether every match is cheaper to read through the GIN index (about a heap page per match) than
+ * the driving postings (index-only, at most POPULAR_WINDOW of them, POSTINGS_PER_PAGE to a page):
+ * only when the statistics say the matches are very few even allowing for correlated words.
+ */
+export function fewMatches(spec: MatchSpec | null, stats: TokenStatistics | null, drivers?: string[][]): boolean {
   if (!spec || !stats) return false;
-  return (estimateMatches(spec, stats) * Math.min(POPULAR_WINDOW, stats.movies)) / stats.movies < limit / 2;
+  const chosen = drivers ?? choosePostingDrivers(spec, stats);
+  return spec.plans.every((plan, i) => {
+    const postings = (chosen[i] ?? []).reduce((sum, t) => sum + tokenShare(stats, t), 0) * stats.movies;
+    return planShare(plan, stats) * stats.movies * ESTIMATE_MARGIN < Math.min(POPULAR_WINDOW, postings) / POSTINGS_PER_PAGE;
+  });
 }
 
 /** The ranked movies a query finds (at most about `limit` plus whole-title and year matches). */
@@ -309,13 +347,15 @@ export async function rankedSearch(pool: pg.Pool, text: string, options: SearchO
   const [plan, stats] = await Promise.all([planSearch(pool, text, { year: options.year, prefix: options.prefix }), currentStatistics(pool)]);
   if (!plan) return { plan, ranked: [] };
   const match = matchSpec(plan);
+  const drivers = match ? choosePostingDrivers(match, stats) : undefined;
   const candidates = await fetchCandidates(pool, {
     match,
     filter: options.filter,
     limit: options.limit,
     titleTokens: plan.titleTokens,
     year: plan.query.year,
-    rare: fewMatches(match, stats, options.limit),
+    drivers,
+    rare: fewMatches(match, stats, drivers),
   });
   return { plan, ranked: rankCandidates(plan, candidates) };
 }
