@@ -202,8 +202,15 @@ export async function fetchCandidates(pool: pg.Pool, query: CandidateQuery): Pro
     branches.push(`(SELECT * FROM matching s WHERE NOT (SELECT ok FROM enough) ORDER BY s.popularity DESC, s.movie_id DESC LIMIT ${limit})`);
   }
   if (query.titleTokens.length) {
-    ctes.push(`titled AS MATERIALIZED (SELECT ${columns} FROM movie_search s WHERE ${where([`s.tokens && ${params.add(query.titleTokens, 'text[]')}`])})`);
-    branches.push(`(SELECT * FROM titled LIMIT ${limit})`);
+    // The most popular movies of each whole title the query may be, from the postings of its
+    // "=" token (index-only), merged in popularity order.
+    const filters = postingFilters(query.filter, params);
+    const scans = [...new Set(query.titleTokens)].map(
+      (token) => `(SELECT p.movie_id, p.tokens, p.popularity, p.year FROM search_postings p
+                    WHERE ${[`p.token = ${params.add(token, 'text')}`, ...filters].join(' AND ')}
+                    ORDER BY p.popularity DESC, p.movie_id DESC LIMIT ${limit})`,
+    );
+    branches.push(scans.length === 1 ? scans[0]! : `(SELECT * FROM (${scans.join(' UNION ALL ')}) t ORDER BY t.popularity DESC, t.movie_id DESC LIMIT ${limit})`);
   }
   if (query.year != null && query.match) {
     branches.push(

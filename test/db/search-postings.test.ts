@@ -4,12 +4,12 @@ import { basicsTsv, ratingsTsv, tempDir, writeFiles } from '../support/imdb-file
 import { importImdb } from '../support/pipeline.js';
 
 /**
- * The posting lists of title words (search_postings, migration 20261131140000) and the word counts
+ * The posting lists of title tokens (search_postings, migrations 20261131140000 and 20261131141000) and the word counts
  * of the dictionary (search_words.movies) follow the curated tables through the real write paths:
  * an import creating movies, re-imports changing votes and titles (aggregation, which refreshes the
  * search index once per batch), and a deleted movie. After each step they equal what they are
- * derived from: one posting per (movie, title word) with the movie's popularity, tokens and year,
- * and per word the number of movies having it.
+ * derived from: one posting per (movie, token: a title word or "=" + a whole title) with the
+ * movie's popularity, tokens and year, and per word the number of movies having it.
  */
 
 interface Film {
@@ -38,7 +38,7 @@ async function importFilms(pool: pg.Pool, films: Film[]) {
 /** Differences between the postings and counts and what they are derived from (all empty when current). */
 async function drift(pool: pg.Pool) {
   const missing = await pool.query(
-    `SELECT s.movie_id, w FROM movie_search s, unnest(s.tokens) w WHERE w NOT LIKE '=%'
+    `SELECT s.movie_id, w FROM movie_search s, unnest(s.tokens) w
      EXCEPT
      SELECT p.movie_id, p.token FROM search_postings p JOIN movie_search s ON s.movie_id = p.movie_id
       WHERE p.popularity = s.popularity AND p.tokens = s.tokens AND p.year IS NOT DISTINCT FROM s.year`,
@@ -46,7 +46,7 @@ async function drift(pool: pg.Pool) {
   const extra = await pool.query(
     `SELECT p.movie_id, p.token FROM search_postings p
      EXCEPT
-     SELECT s.movie_id, w FROM movie_search s, unnest(s.tokens) w WHERE w NOT LIKE '=%'`,
+     SELECT s.movie_id, w FROM movie_search s, unnest(s.tokens) w`,
   );
   const counts = await pool.query(
     `SELECT w.word, w.movies, coalesce(c.n, 0) AS actual
