@@ -160,8 +160,8 @@ export interface CandidateQuery {
 export async function fetchCandidates(pool: pg.Pool, query: CandidateQuery): Promise<Candidate[]> {
   const params = new Params();
   const match = query.match ? matchSql(query.match, params) : 'false';
-  const filters = filterSql(query.filter, params);
-  const where = (extra: string[]) => [...extra, ...filters].join(' AND ');
+  // Each statement part adds the filter's parameters it uses (an unused parameter has no type).
+  const where = (extra: string[]) => [...extra, ...filterSql(query.filter, params)].join(' AND ');
   const columns = 's.movie_id, s.tokens, s.popularity, s.year';
   const limit = params.add(query.limit, 'int4');
   const branches: string[] = [];

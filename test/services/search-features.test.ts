@@ -75,6 +75,19 @@ describe('search: facets, autocomplete, year preference, freshness', () => {
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  it('applies a filter to whole titles and words alike, also when no title has the words', async () => {
+    const FILTERED = `query ($q: String!, $filter: MovieFilter) { searchMovies(query: $q, filter: $filter, first: 10) { edges { node { title year } } } }`;
+    const run = async (q: string, filter: Record<string, unknown>) => {
+      const res = await api.gql(FILTERED, { q, filter });
+      expect(res.errors).toBeUndefined();
+      return res.data.searchMovies.edges.map((e: { node: { title: string; year: number } }) => `${e.node.title} ${e.node.year}`);
+    };
+    expect(await run('zzqx', { minVotes: 1 })).toEqual([]);
+    expect(await run('the net', { minVotes: 1000 })).toEqual(['The Net 1995']);
+    expect(await run('the net', { yearTo: 1950 })).toEqual(['The Net 1916']);
+    expect(await run('alien', { yearFrom: 1985, genres: ['Sci-Fi'] })).toEqual(['Aliens 1986']);
+  });
+
   it('counts genres (confident ones), decades and providers over every match, with the filter applied', async () => {
     const res = await search('alien');
     expect(res.errors).toBeUndefined();
