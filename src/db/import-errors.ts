@@ -13,6 +13,15 @@ export interface ImportErrorInput {
   holds?: 'record' | 'ratings';
 }
 
+/** The rejected rows of one run as another run's (a run whose input was the same files: src/services/import.ts). */
+export async function copyImportErrors(db: pg.Pool | pg.PoolClient, fromRunId: string, toRunId: string): Promise<void> {
+  await db.query(
+    `INSERT INTO import_errors (run_id, line, reference, reason, excerpt, holds)
+     SELECT $2, line, reference, reason, excerpt, holds FROM import_errors WHERE run_id = $1 ORDER BY id`,
+    [fromRunId, toRunId],
+  );
+}
+
 /** Set-based (one statement for a batch, inside the merge's transaction too): SQL. */
 export async function recordImportErrors(db: pg.Pool | pg.PoolClient, runId: string, rejects: ImportErrorInput[]): Promise<void> {
   if (!rejects.length) return;

@@ -50,13 +50,35 @@ export async function reportRowsRead(pool: pg.Pool, runId: string, rowsRead: num
 export async function finishImportRun(
   db: pg.Pool | pg.PoolClient,
   runId: string,
-  outcome: { status: FinalStatus; rowsRead: number; rowsChanged: number; rowsRejected: number; moviesQueued: number; rowsWithdrawn?: number },
+  outcome: {
+    status: FinalStatus; rowsRead: number; rowsChanged: number; rowsRejected: number; moviesQueued: number; rowsWithdrawn?: number;
+    /** The run's input identity (src/sources/input-digest.ts), when it has one. */
+    inputDigest?: string | null;
+  },
 ): Promise<void> {
   await db.query(
     `UPDATE import_runs SET status = $2, rows_read = $3, rows_changed = $4, rows_rejected = $5,
-            movies_queued = $6, rows_withdrawn = $7, finished_at = now() WHERE id = $1`,
-    [runId, outcome.status, outcome.rowsRead, outcome.rowsChanged, outcome.rowsRejected, outcome.moviesQueued, outcome.rowsWithdrawn ?? 0],
+            movies_queued = $6, rows_withdrawn = $7, input_digest = $8, finished_at = now() WHERE id = $1`,
+    [runId, outcome.status, outcome.rowsRead, outcome.rowsChanged, outcome.rowsRejected, outcome.moviesQueued, outcome.rowsWithdrawn ?? 0,
+      outcome.inputDigest ?? null],
   );
+}
+
+/**
+ * The provider's last finished run (succeeded or partial) when its input had this digest: the same
+ * files, read the same way, last merged, so reading them again changes nothing. Null otherwise
+ * (another run came between, or the input differs).
+ */
+export async function findRunOfSameInput(db: pg.Pool | pg.PoolClient, providerKey: string, runId: string, digest: string) {
+  const { rows } = await db.query<{ id: string; status: 'SUCCEEDED' | 'PARTIAL'; rowsRead: number; rowsRejected: number }>(
+    `SELECT id, status, "rowsRead", "rowsRejected" FROM (
+       SELECT id, status::text AS status, rows_read AS "rowsRead", rows_rejected AS "rowsRejected", input_digest FROM import_runs
+        WHERE provider_key = $1 AND id <> $2 AND status IN ('SUCCEEDED', 'PARTIAL')
+        ORDER BY finished_at DESC LIMIT 1) last
+      WHERE input_digest = $3`,
+    [providerKey, runId, digest],
+  );
+  return rows[0] ?? null;
 }
 
 /** Records a run FAILED; the error is stored storable (secrets redacted, NUL and control characters escaped). */

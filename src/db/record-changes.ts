@@ -38,6 +38,36 @@ export const KEPT_COLUMNS = {
 export type KeptColumn = keyof typeof KEPT_COLUMNS;
 const ARRAY_COLUMNS = new Set<KeptColumn>(['genres', 'directors']);
 
+/** The last staged row of each external id (`latest`) and the separate ratings stream's ratings per id (`separate_ratings`) of run $1. */
+const LATEST_ROWS = `latest AS (
+       SELECT DISTINCT ON (external_id) id, external_id
+         FROM import_staging_records WHERE run_id = $1
+        ORDER BY external_id, id DESC
+     ), separate_ratings AS (
+       SELECT external_id,
+              -- sourceUpdatedAt only when the provider dates the rating, as in a record's own ratings.
+              jsonb_agg(jsonb_build_object('kind', kind, 'value', value, 'votes', votes)
+                        || CASE WHEN source_updated_at IS NULL THEN '{}'::jsonb
+                                ELSE jsonb_build_object('sourceUpdatedAt', to_char(source_updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) END
+                        ORDER BY kind) AS ratings
+         FROM (SELECT DISTINCT ON (external_id, kind) external_id, kind, value, votes, source_updated_at
+                 FROM import_staging_ratings WHERE run_id = $1
+                ORDER BY external_id, kind, id DESC) r
+        GROUP BY external_id
+     )`;
+
+/** A staged record (jsonb, snake_case keys: src/ingest/staging.ts) as columns `x`. */
+const RECORD_TYPE = `title text, original_title text, year int, release_date text, runtime_minutes int, genres text[],
+         ratings jsonb, imdb_id text, tmdb_id text, directors text[], overview text, poster_url text, is_adult boolean, payload jsonb,
+         removed text[]`;
+
+/** incoming's columns from the expanded record `x` and its separate ratings (`separate`). */
+const expandedColumns = (separate: string) => `x.title, x.original_title, x.year, x.release_date::date AS release_date,
+            x.runtime_minutes, coalesce(x.genres, '{}') AS genres,
+            coalesce(${separate}, x.ratings, '[]'::jsonb) AS ratings,
+            x.imdb_id, x.tmdb_id, coalesce(x.directors, '{}') AS directors, x.overview, x.poster_url, coalesce(x.is_adult, false) AS is_adult, x.payload,
+            coalesce(x.removed, '{}') AS removed`;
+
 export interface MergeResult {
   /** Provider records inserted or whose content changed. */
   rowsChanged: number;
@@ -75,53 +105,50 @@ export async function mergeStagedRun(
   await client.query(`SELECT set_config('work_mem', '64MB', true)`);
   // Every record the input holds (its last row), with the content hash the stored row is compared
   // by, before any jsonb is expanded: an unchanged row is only "seen" (issue 18: an unchanged
-  // re-import of the real dump expands and rewrites nothing).
-  await client.query('DROP TABLE IF EXISTS staged');
-  await client.query(
-    `CREATE TEMP TABLE staged ON COMMIT DROP AS
-     WITH latest AS (
-       SELECT DISTINCT ON (external_id) id, external_id
-         FROM import_staging_records WHERE run_id = $1
-        ORDER BY external_id, id DESC
-     ), separate_ratings AS (
-       SELECT external_id,
-              -- sourceUpdatedAt only when the provider dates the rating, as in a record's own ratings.
-              jsonb_agg(jsonb_build_object('kind', kind, 'value', value, 'votes', votes)
-                        || CASE WHEN source_updated_at IS NULL THEN '{}'::jsonb
-                                ELSE jsonb_build_object('sourceUpdatedAt', to_char(source_updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) END
-                        ORDER BY kind) AS ratings
-         FROM (SELECT DISTINCT ON (external_id, kind) external_id, kind, value, votes, source_updated_at
-                 FROM import_staging_ratings WHERE run_id = $1
-                ORDER BY external_id, kind, id DESC) r
-        GROUP BY external_id
-     )
-     SELECT l.id AS staging_id, l.external_id, sr.ratings AS separate_ratings,
-            md5(s.record::text || coalesce(sr.ratings::text, '')) AS content_hash
-       FROM latest l
-       JOIN import_staging_records s ON s.id = l.id
-       LEFT JOIN separate_ratings sr ON sr.external_id = l.external_id`,
-    [runId],
-  );
-  await client.query('ANALYZE staged (external_id, content_hash)');
-  // The records to write: new, or changed (by content hash). Rows whose hash is the stored one
-  // would be left as they are by the upsert (and are not new movies, nor movies to lock).
-  await client.query(
-    `CREATE TEMP TABLE incoming ON COMMIT DROP AS
-     SELECT s.external_id, x.title, x.original_title, x.year, x.release_date::date AS release_date,
-            x.runtime_minutes, coalesce(x.genres, '{}') AS genres,
-            coalesce(s.separate_ratings, x.ratings, '[]'::jsonb) AS ratings,
-            x.imdb_id, x.tmdb_id, coalesce(x.directors, '{}') AS directors, x.overview, x.poster_url, coalesce(x.is_adult, false) AS is_adult, x.payload,
-            s.content_hash, coalesce(x.removed, '{}') AS removed
-       FROM staged s
-       JOIN import_staging_records l ON l.id = s.staging_id
-       CROSS JOIN LATERAL jsonb_to_record(l.record) AS x(
-         title text, original_title text, year int, release_date text, runtime_minutes int, genres text[],
-         ratings jsonb, imdb_id text, tmdb_id text, directors text[], overview text, poster_url text, is_adult boolean, payload jsonb,
-         removed text[])
-      WHERE NOT EXISTS (SELECT 1 FROM provider_records pr
-                         WHERE pr.provider_key = $1 AND pr.external_id = s.external_id AND pr.content_hash = s.content_hash)`,
+  // re-import expands and rewrites nothing). A provider's first load has nothing to compare with:
+  // its rows are expanded in the same pass.
+  const { rows: stored } = await client.query<{ any: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM provider_records WHERE provider_key = $1) AS any',
     [providerKey],
   );
+  await client.query('DROP TABLE IF EXISTS staged');
+  if (stored[0]!.any) {
+    await client.query(
+      `CREATE TEMP TABLE staged ON COMMIT DROP AS
+       WITH ${LATEST_ROWS}
+       SELECT l.id AS staging_id, l.external_id, sr.ratings AS separate_ratings,
+              md5(s.record::text || coalesce(sr.ratings::text, '')) AS content_hash
+         FROM latest l
+         JOIN import_staging_records s ON s.id = l.id
+         LEFT JOIN separate_ratings sr ON sr.external_id = l.external_id`,
+      [runId],
+    );
+    await client.query('ANALYZE staged (external_id, content_hash)');
+    // The records to write: new, or changed (by content hash). Rows whose hash is the stored one
+    // would be left as they are by the upsert (and are not new movies, nor movies to lock).
+    await client.query(
+      `CREATE TEMP TABLE incoming ON COMMIT DROP AS
+       SELECT s.external_id, ${expandedColumns('s.separate_ratings')}, s.content_hash
+         FROM staged s
+         JOIN import_staging_records l ON l.id = s.staging_id
+         CROSS JOIN LATERAL jsonb_to_record(l.record) AS x(${RECORD_TYPE})
+        WHERE NOT EXISTS (SELECT 1 FROM provider_records pr
+                           WHERE pr.provider_key = $1 AND pr.external_id = s.external_id AND pr.content_hash = s.content_hash)`,
+      [providerKey],
+    );
+  } else {
+    await client.query(
+      `CREATE TEMP TABLE incoming ON COMMIT DROP AS
+       WITH ${LATEST_ROWS}
+       SELECT l.external_id, ${expandedColumns('sr.ratings')}, md5(s.record::text || coalesce(sr.ratings::text, '')) AS content_hash
+         FROM latest l
+         JOIN import_staging_records s ON s.id = l.id
+         LEFT JOIN separate_ratings sr ON sr.external_id = l.external_id
+         CROSS JOIN LATERAL jsonb_to_record(s.record) AS x(${RECORD_TYPE})`,
+      [runId],
+    );
+    await client.query('CREATE TEMP TABLE staged ON COMMIT DROP AS SELECT external_id, content_hash FROM incoming');
+  }
 
   // Temp tables are never analysed by autovacuum; the joins below use only these columns.
   await client.query('ANALYZE incoming (external_id, imdb_id, content_hash)');

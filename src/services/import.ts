@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { clearImportErrors } from '../db/import-errors.js';
+import { clearImportErrors, copyImportErrors } from '../db/import-errors.js';
 import {
-  createImportRun, failImportRun, findPreviousRun, finishImportRun, reportRowsRead, startImportRun, type FinalStatus,
+  createImportRun, failImportRun, findPreviousRun, findRunOfSameInput, finishImportRun, reportRowsRead, startImportRun, type FinalStatus,
 } from '../db/import-runs.js';
 import { claimIngestJob, completeClaimedJob, enqueueIngest, reclaimIngestJob } from '../db/jobs.js';
 import { isConnectionError, isTransientConflict } from '../db/errors.js';
@@ -18,7 +18,8 @@ import { SourceError } from '../errors.js';
 import { DEFAULT_WITHDRAW_GRACE_DAYS, type IngestSettings } from '../config.js';
 import { DEFAULT_INPUT_LIMITS } from '../sources/limits.js';
 import { riding } from './import-wait.js';
-import { applyDueWithdrawals } from '../db/withdrawals.js';
+import { applyDueWithdrawals, markSnapshotSeen } from '../db/withdrawals.js';
+import { inputDigest } from '../sources/input-digest.js';
 
 export type ImportTrigger = 'cli' | 'api' | 'startup' | 'schedule' | 'inbox';
 export type { FinalStatus };
@@ -148,6 +149,11 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
   try {
     options.onPhase?.('reading');
     const adapter = getAdapter(run.provider_key);
+    // The same files as the provider's last finished run: nothing to read (issue 18 point 4).
+    const fullSnapshot = adapter.isFullSnapshot?.(run.source) ?? false;
+    const digest = fullSnapshot ? await inputDigest(adapter.definition.key, run.source).catch(() => null) : null;
+    const same = digest ? await findRunOfSameInput(pool, adapter.definition.key, runId, digest) : null;
+    if (digest && same) return await finishUnchangedInput(pool, runId, adapter.definition.key, same, digest, options);
     const previousRun = await findPreviousRun(pool, run.provider_key, runId);
     let lastReport = Date.now();
     const onProgress = options.onProgress && ((done: number, total: number | null) => {
@@ -179,7 +185,6 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
     return await withTransaction(pool, async (client) => {
       options.onPhase?.('merging');
       const now = options.now ?? new Date();
-      const fullSnapshot = adapter.isFullSnapshot?.(run.source) ?? false;
       const merged = await mergeRun(client, runId, adapter.definition, { fullSnapshot, now });
       options.onPhase?.('matching');
       await matchChanges(merged.changes);
@@ -193,7 +198,7 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
       const outcome = {
         status, rowsRead: staging.counts.rowsRead, rowsChanged: merged.rowsChanged, rowsRejected: rejected, moviesQueued, rowsWithdrawn: merged.withdrawn,
       };
-      await finishImportRun(client, runId, outcome);
+      await finishImportRun(client, runId, { ...outcome, inputDigest: digest });
       return { runId, ...outcome, error: null };
     });
   } catch (error) {
@@ -212,4 +217,28 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
       rowsRejected: staging.counts.rejected, moviesQueued: 0, rowsWithdrawn: 0, error: message,
     };
   }
+}
+
+/**
+ * A full-snapshot run whose input is byte for byte the input of the provider's last finished run
+ * (src/sources/input-digest.ts): reading it again would stage the same rows and change nothing, so
+ * the run takes that run's counts and rejected rows, dates the snapshot as seen (every record it
+ * kept was in it: providers.snapshot_seen_at), and applies the withdrawals whose grace is over, as
+ * every import does. Nothing is rewritten or re-aggregated.
+ */
+async function finishUnchangedInput(
+  pool: pg.Pool, runId: string, providerKey: string, same: { id: string; status: 'SUCCEEDED' | 'PARTIAL'; rowsRead: number; rowsRejected: number },
+  digest: string, options: ExecuteOptions,
+): Promise<ImportOutcome> {
+  options.onRows?.(same.rowsRead);
+  return await withTransaction(pool, async (client) => {
+    options.onPhase?.('merging');
+    await copyImportErrors(client, same.id, runId);
+    if (same.rowsRead > 0) await markSnapshotSeen(client, providerKey);
+    const due = await applyDueWithdrawals(client, options.now ?? new Date(), options.settings?.withdrawGraceDays ?? DEFAULT_WITHDRAW_GRACE_DAYS);
+    const moviesQueued = due.count ? await queueAggregationOfChanges(due) : 0;
+    const outcome = { status: same.status, rowsRead: same.rowsRead, rowsChanged: 0, rowsRejected: same.rowsRejected, moviesQueued, rowsWithdrawn: 0 };
+    await finishImportRun(client, runId, { ...outcome, inputDigest: digest });
+    return { runId, ...outcome, error: null };
+  });
 }
