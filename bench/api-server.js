@@ -29,7 +29,8 @@ if (processes > 1 && cluster.isPrimary) {
 } else {
   const pool = createPool(process.env.DATABASE_URL, 20);
   const readPool = process.env.DATABASE_READ_URL ? createPool(process.env.DATABASE_READ_URL, 20) : undefined;
-  const cache = await openCache({ redisUrl: process.env.REDIS_URL || undefined, ttlSeconds: 300, pool });
+  // As `moviec serve` opens it: following other processes' changes.
+  const cache = await openCache({ redisUrl: process.env.REDIS_URL || undefined, ttlSeconds: 300, pool, listen: true });
   // Load shedding as `moviec serve` has it: MAX_EVENT_LOOP_LAG_MS (default 100, 0: off) and the queue defaults.
   const admission = { maxEventLoopLagMs: Number(process.env.MAX_EVENT_LOOP_LAG_MS ?? 100) };
   const app = await createApp({ pool, ...(readPool ? { readPool } : {}), cache, playground: false, website: false, introspection: false, admission });

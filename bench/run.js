@@ -5,7 +5,7 @@
 // dist/ (npm run build).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, readFileSync, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -625,8 +625,21 @@ async function apiBenchmarks(pool, url, tmp) {
   // The machine is shared: its load during the run says how far figures of different runs compare.
   api.loadAverageAtStart = os.loadavg().map((n) => round(n, 1));
   api.moviec = {};
+  // CPU time per request of each process involved (robust where req/s on a shared machine is not).
+  const { rows: [{ pid: backendPid }] } = await pool.query('SELECT pg_backend_pid() AS pid');
+  const postmaster = procStat(backendPid).ppid;
+  const cpuNow = (apiPid) => ({ api: treeCpuMs(apiPid), redis: redis ? treeCpuMs(redis.child.pid) : 0, postgres: treeCpuMs(postmaster), bench: benchCpuMs() });
+  const withCpu = async (apiPid, measure) => {
+    const before = cpuNow(apiPid);
+    const summary = await measure();
+    const after = cpuNow(apiPid);
+    const perRequest = (k) => round((after[k] - before[k]) / Math.max(1, summary.requests), 3);
+    summary.cpuMsPerRequest = { api: perRequest('api'), redis: perRequest('redis'), postgres: perRequest('postgres'), loadGenerator: perRequest('bench') };
+    log(`  CPU ms per request: ${JSON.stringify(summary.cpuMsPerRequest)}`);
+    return summary;
+  };
   const run = async (key, request, name) => {
-    if (measured(key)) api.moviec[key] = await load(base, request, API_SECONDS, name);
+    if (measured(key)) api.moviec[key] = await withCpu(moviec.child.pid, () => load(base, request, API_SECONDS, name));
   };
   await run('movieMiss', gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: ids[(100 + i) % ids.length] })), 'MovieC movie by id, cache miss');
   await run('movieHit', gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), 'MovieC movie by id, cache hit');
@@ -651,7 +664,7 @@ async function apiBenchmarks(pool, url, tmp) {
       await load(peerBase, gqlRequest(PEER_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })), 2, 'warm-up');
       api.postgraphile = {};
       const runPeer = async (key, request, name) => {
-        if (measured(key)) api.postgraphile[key] = await load(peerBase, request, API_SECONDS, name);
+        if (measured(key)) api.postgraphile[key] = await withCpu(peer.child.pid, () => load(peerBase, request, API_SECONDS, name));
       };
       // PostGraphile has no response cache: the same shape with many ids and with the hot ids.
       await runPeer('movieMiss', gqlRequest(PEER_QUERIES.movie, (i) => ({ id: ids[(100 + i) % ids.length] })), 'PostGraphile movie by id, many ids');
@@ -770,6 +783,40 @@ function printTable(r) {
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i].length)));
   process.stdout.write(`\nMovieC benchmark, ${SIZE} titles, ${r.shape ?? 'classic'} shape (${r.machine.cpu}, ${r.machine.cores} cores, node ${r.machine.node}, PostgreSQL ${r.machine.postgres}; load average ${r.load?.start?.join(' ')} at the start, ${r.load?.end?.join(' ') ?? '-'} at the end)\n`);
   for (const row of rows) process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i])).join('  ')}\n`);
+}
+
+/** A process's parent and CPU time (user + system, in clock ticks of 10 ms) from /proc. */
+function procStat(pid) {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
+/** CPU milliseconds used so far by a process and all its descendants (cluster workers, PostgreSQL backends). */
+function treeCpuMs(root) {
+  const stats = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      stats.set(Number(name), procStat(name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  let ticks = 0;
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop();
+    ticks += stats.get(pid)?.ticks ?? 0;
+    for (const [child, stat] of stats) if (stat.ppid === pid) stack.push(child);
+  }
+  return ticks * 10;
+}
+
+/** CPU milliseconds of this process (the load generator, autocannon). */
+function benchCpuMs() {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
 }
 
 function machineInfo() {

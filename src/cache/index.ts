@@ -62,7 +62,11 @@ export async function openCache(options: OpenCacheOptions): Promise<MovieCache> 
       handOver: () => publishMovieChanges(pool, 'all', `handover-${randomUUID()}`),
       onClose: () => redisListener?.close() ?? Promise.resolve(),
     });
-    if (listen) redisListener = await listenForMovieChanges(pool, (ids) => void cache.applyRemoteChange(ids), logger);
+    if (listen) {
+      redisListener = await listenForMovieChanges(pool, (ids) => void cache.applyRemoteChange(ids), logger);
+      // Whole responses kept in this process are answered without a round trip once bumps are followed.
+      await cache.followVersions(REDIS_CONNECT_WAIT_MS);
+    }
     return cache;
   }
   let listener: Listener | undefined;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../logger.js';
 import { createCacheMetrics, type CacheMetrics } from './metrics.js';
 import type { CacheStore } from './store.js';
@@ -21,6 +22,15 @@ export interface MovieCacheOptions {
   closeWaitMs?: number;
   /** Larger values (JSON) are served but not stored (default 256 KiB): one answer cannot fill the store. */
   maxEntryBytes?: number;
+  /** Characters of whole responses kept in this process beside a store that publishes its bumps (default 16 Mi). */
+  maxKeptChars?: number;
+}
+
+/** A stored whole response: its text, the versions it was stored under, and the store epoch they were read in. */
+export interface ResponseLookup {
+  body: string | null;
+  versions: (string | null)[];
+  epoch: number;
 }
 
 interface Entry {
@@ -39,6 +49,7 @@ const versionTag = (versions: (string | null)[]) => versions.map((v) => v ?? '')
 const MAX_PENDING = 50_000;
 const WARN_EVERY_MS = 30_000;
 export const DEFAULT_MAX_ENTRY_BYTES = 256 * 1024;
+const DEFAULT_MAX_KEPT_CHARS = 16 * 1024 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -61,10 +72,22 @@ export class MovieCache {
   private everythingPending = false;
   private degradedSince: number | null = null;
   private lastWarning = 0;
+  /**
+   * Whole responses kept in this process, by key, with the version tag they were stored under:
+   * valid while the store knows (knownVersions) that tag is still current. Dropped whenever the
+   * store's epoch changes (bumps may have been missed).
+   */
+  private readonly kept: LRUCache<string, { tag: string; body: string }>;
+  private keptEpoch = 0;
+  private following = false;
 
   constructor(private readonly options: MovieCacheOptions) {
     this.metrics = options.metrics ?? createCacheMetrics();
     options.store.onReady(() => void this.flushPending());
+    this.kept = new LRUCache({
+      maxSize: options.maxKeptChars ?? DEFAULT_MAX_KEPT_CHARS,
+      sizeCalculation: (entry, key) => key.length + entry.tag.length + entry.body.length + 64,
+    });
   }
 
   get kind(): CacheStore['kind'] {
@@ -103,16 +126,44 @@ export class MovieCache {
    * `body` is null on a miss; `versions` are what to store the computed answer under (read before
    * the answer is computed, as perMovie does). null when the store cannot be used now (outage,
    * invalidations pending): compute the answer, and do not store it.
+   *
+   * Beside a store that publishes its bumps (Redis), an answer kept in this process under the
+   * versions the store knows is answered from here once the store's barrier says every bump made
+   * so far has been heard (one small command shared by the requests of a turn, instead of reading
+   * the answer and its versions for each): a bump made before the request arrived (its aggregation
+   * job finished before the request was sent) is never missed, and a Redis that hangs fails the
+   * request over to the database as any read does.
    */
-  async lookupResponse(key: string, deps: string[]): Promise<{ body: string | null; versions: (string | null)[] } | null> {
+  async lookupResponse(key: string, deps: string[]): Promise<ResponseLookup | null> {
+    const { store } = this.options;
     if (this.hasPendingInvalidations) await this.flushPending();
     if (this.hasPendingInvalidations) {
       this.metrics.misses.inc({ kind: RESPONSE });
       return null;
     }
+    if (store.knownVersions) {
+      if (!this.following) void this.followVersions(0);
+      if (this.kept.has(key) && store.knownVersions(deps)) {
+        let current: boolean;
+        try {
+          // Every bump made before this request was read has been heard: the known versions are current.
+          current = (await store.barrier?.()) ?? false;
+        } catch (error) {
+          this.failure('read', error);
+          this.metrics.misses.inc({ kind: RESPONSE });
+          return null;
+        }
+        const kept = current ? this.keptResponse(key, deps) : null;
+        if (kept) {
+          this.metrics.hits.inc({ kind: RESPONSE });
+          return kept;
+        }
+      }
+    }
+    const epoch = store.epoch ?? 0;
     let values: (string | null)[];
     try {
-      values = await this.options.store.mget([key, ...deps]);
+      values = await store.mget([key, ...deps]);
       this.recovered();
     } catch (error) {
       this.failure('read', error);
@@ -120,24 +171,74 @@ export class MovieCache {
       return null;
     }
     const versions = values.slice(1);
+    store.learnVersions?.(deps, versions, epoch);
     const raw = values[0];
     if (raw != null) {
       const end = raw.indexOf('\n');
-      if (end >= 0 && raw.slice(0, end) === versionTag(versions)) {
+      const tag = versionTag(versions);
+      if (end >= 0 && raw.slice(0, end) === tag) {
         this.metrics.hits.inc({ kind: RESPONSE });
-        return { body: raw.slice(end + 1), versions };
+        const body = raw.slice(end + 1);
+        this.keep(key, tag, body, epoch);
+        return { body, versions, epoch };
       }
     }
     this.metrics.misses.inc({ kind: RESPONSE });
-    return { body: null, versions };
+    return { body: null, versions, epoch };
   }
 
-  /** Stores a whole response under the versions lookupResponse gave before it was computed. Never rejects. */
-  storeResponse(key: string, versions: (string | null)[], body: string): Promise<void> {
+  /** Stores a whole response under the versions lookupResponse gave before it was computed (and its epoch). Never rejects. */
+  storeResponse(key: string, versions: (string | null)[], body: string, epoch?: number): Promise<void> {
     if (body.length > (this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES)) return Promise.resolve();
+    const tag = versionTag(versions);
+    if (epoch !== undefined) this.keep(key, tag, body, epoch);
     return this.options.store
-      .set([[key, `${versionTag(versions)}\n${body}`]], this.options.ttlSeconds)
+      .set([[key, `${tag}\n${body}`]], this.options.ttlSeconds)
       .catch((error: unknown) => this.failure('write', error));
+  }
+
+  /** The response kept here under the versions the store knows to be current; null otherwise. */
+  private keptResponse(key: string, deps: string[]): ResponseLookup | null {
+    const { store } = this.options;
+    if (this.hasPendingInvalidations) return null;
+    const versions = store.knownVersions?.(deps);
+    if (!versions) return null;
+    const epoch = store.epoch ?? 0;
+    if (epoch !== this.keptEpoch) {
+      this.kept.clear();
+      this.keptEpoch = epoch;
+      return null;
+    }
+    const entry = this.kept.get(key);
+    if (!entry || entry.tag !== versionTag(versions)) return null;
+    return { body: entry.body, versions, epoch };
+  }
+
+  /** Keeps a response here when its versions were read in the store's current epoch. */
+  private keep(key: string, tag: string, body: string, epoch: number): void {
+    const { store } = this.options;
+    if (!store.knownVersions || (store.epoch ?? 0) !== epoch) return;
+    if (epoch !== this.keptEpoch) {
+      this.kept.clear();
+      this.keptEpoch = epoch;
+    }
+    this.kept.set(key, { tag, body });
+  }
+
+  /**
+   * Follows the store's bumps (Redis pub/sub), so that whole responses kept in this process can be
+   * answered without a round trip; lookupResponse starts it by itself. Resolves true once followed,
+   * false when not within timeoutMs (it keeps trying) or when the store publishes no bumps.
+   */
+  followVersions(timeoutMs = 3000): Promise<boolean> {
+    const { store } = this.options;
+    if (!store.followVersions) return Promise.resolve(false);
+    this.following = true;
+    const followed = store.followVersions().then(() => true);
+    if (timeoutMs <= 0) return followed;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    return Promise.race([followed, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** After committed changes to these movies. Never rejects: a failed invalidation is retried. */

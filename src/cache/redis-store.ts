@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type { CacheStore } from './store.js';
 import { CacheUnavailableError } from '../errors.js';
 
@@ -9,28 +10,66 @@ export interface RedisStoreOptions {
   /** Key prefix, so one Redis can serve other applications too. */
   prefix?: string;
   onError?: (error: Error) => void;
+  /** Version keys this process keeps a copy of while it follows the bump channel (default 100,000). */
+  maxKnownVersions?: number;
 }
 
-// One sequence for every version key (see CacheStore): KEYS[1] is the sequence, the rest get its next value.
+// One sequence for every version key (see CacheStore): KEYS[1] is the sequence, the rest get its
+// next value. ARGV[1], the bump channel: every process following it hears "<n> <key> <key> …" in
+// the same atomic step (the message leaves Redis before the script's caller has its answer).
 const BUMP = `local n = redis.call('INCR', KEYS[1])
 for i = 2, #KEYS do redis.call('SET', KEYS[i], n) end
+redis.call('PUBLISH', ARGV[1], n .. ' ' .. table.concat(KEYS, ' ', 2))
 return n`;
 const BUMP_CHUNK = 1000;
+const SEQUENCE = 'ver:sequence';
+
+/** A version value as a number (a missing key is older than every bump). */
+const order = (value: string | null | undefined) => (value ? Number(value) : 0);
 
 /**
  * The shared cache of every API and worker process. A request never waits for a Redis that is
  * down: commands are not queued while disconnected (they fail at once) and time out quickly, and
- * ioredis keeps reconnecting in the background, so caching resumes by itself.
+ * ioredis keeps reconnecting in the background, so caching resumes by itself. Commands issued in
+ * one turn of the event loop (by concurrent requests) go out in one write (auto-pipelining).
+ *
+ * Known versions (followVersions): a process serving requests subscribes to the channel every
+ * bump publishes on, and keeps the current value of the version keys it has read or heard of, so
+ * that whether an answer it kept is current takes one tiny shared command (barrier: has every bump
+ * made by now been heard?) instead of a read of the answer and its versions per request. While
+ * that subscription is not established (connecting, lost, Redis restarted) nothing is known: every
+ * lookup reads Redis, and what was known before is dropped (the epoch changes), since bumps may
+ * have been missed. A Redis that hangs fails the barrier as it fails any read.
  */
 export class RedisStore implements CacheStore {
   readonly kind = 'redis';
   private readonly client: Redis;
   private readonly readyListeners: (() => void)[] = [];
+  private readonly url: string;
+  private readonly prefix: string;
+  private readonly channel: string;
+  private readonly known: LRUCache<string, string>;
+  private subscriber: Redis | null = null;
+  private following = false;
+  /** Every bump up to this sequence number is reflected in what is known (in this epoch). */
+  private heardUpTo = 0;
+  /** The barrier callers join now, not sent yet; and the one sent, not answered yet. */
+  private nextBarrier: Promise<boolean> | null = null;
+  private barrierInFlight: Promise<boolean> | null = null;
+  private readonly followListeners: (() => void)[] = [];
+  private currentEpoch = 0;
+  private readonly onError: ((error: Error) => void) | undefined;
 
-  constructor({ url, commandTimeoutMs = 300, prefix = 'moviec:', onError }: RedisStoreOptions) {
+  constructor({ url, commandTimeoutMs = 300, prefix = 'moviec:', onError, maxKnownVersions = 100_000 }: RedisStoreOptions) {
+    this.url = url;
+    this.prefix = prefix;
+    this.channel = `${prefix}versions`;
+    this.onError = onError;
+    this.known = new LRUCache({ max: maxKnownVersions });
     this.client = new Redis(url, {
       keyPrefix: prefix,
       enableOfflineQueue: false,
+      enableAutoPipelining: true,
       commandTimeout: commandTimeoutMs,
       maxRetriesPerRequest: 0,
       connectTimeout: 2000,
@@ -49,6 +88,10 @@ export class RedisStore implements CacheStore {
   async set(entries: [string, string][], ttlSeconds: number): Promise<void> {
     if (entries.length === 0) return;
     this.ensureReady();
+    if (entries.length === 1) {
+      await this.client.set(entries[0]![0], entries[0]![1], 'EX', ttlSeconds);
+      return;
+    }
     const pipeline = this.client.pipeline();
     for (const [key, value] of entries) pipeline.set(key, value, 'EX', ttlSeconds);
     const results = (await pipeline.exec()) ?? [];
@@ -59,8 +102,116 @@ export class RedisStore implements CacheStore {
   async bump(versionKeys: string[]): Promise<void> {
     this.ensureReady();
     for (let i = 0; i < versionKeys.length; i += BUMP_CHUNK) {
-      const keys = ['ver:sequence', ...versionKeys.slice(i, i + BUMP_CHUNK)];
-      await this.client.eval(BUMP, keys.length, ...keys);
+      const chunk = versionKeys.slice(i, i + BUMP_CHUNK);
+      const keys = [SEQUENCE, ...chunk];
+      const epoch = this.currentEpoch;
+      const value = String(await this.client.eval(BUMP, keys.length, ...keys, this.channel));
+      // This process's own bumps are known at once (not heardUpTo: others' may still be on their way).
+      if (epoch === this.currentEpoch) this.hear(chunk, value);
+    }
+  }
+
+  followVersions(): Promise<void> {
+    const followed = new Promise<void>((resolve) => {
+      if (this.following) resolve();
+      else this.followListeners.push(resolve);
+    });
+    if (this.subscriber) return followed;
+    const subscriber = new Redis(this.url, {
+      autoResubscribe: false,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      connectTimeout: 2000,
+      retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
+    });
+    this.subscriber = subscriber;
+    subscriber.on('error', (error: Error) => this.onError?.(error));
+    subscriber.on('close', () => this.forget());
+    subscriber.on('ready', () => {
+      const epoch = this.currentEpoch;
+      // On this connection, before it subscribes: every bump up to this number happened before the
+      // subscription, so reads made after it see them; every later one is heard, in order.
+      subscriber
+        .get(`${this.prefix}${SEQUENCE}`)
+        .then(async (before) => {
+          await subscriber.subscribe(this.channel);
+          // Not if the connection was lost again meanwhile (its 'close' moved the epoch).
+          if (epoch !== this.currentEpoch || this.subscriber !== subscriber) return;
+          this.currentEpoch += 1;
+          this.heardUpTo = order(before);
+          this.following = true;
+          this.followListeners.splice(0).forEach((listener) => listener());
+        })
+        .catch((error: Error) => this.onError?.(error));
+    });
+    subscriber.on('message', (_channel: string, message: string) => {
+      const space = message.indexOf(' ');
+      if (space < 0 || !this.following) return;
+      const value = message.slice(0, space);
+      this.hear(message.slice(space + 1).split(' ').map((key) => key.slice(this.prefix.length)), value);
+      // Messages come in the order of the bumps: every bump up to this one has been heard.
+      this.heardUpTo = Math.max(this.heardUpTo, order(value));
+    });
+    return followed;
+  }
+
+  /**
+   * Whether every bump Redis has made by now has been heard (true), so knownVersions are current
+   * for a request that arrived before this call; false when some are still on their way (or bumps
+   * are not followed). One `GET` of the bump sequence for every caller of the same turn of the
+   * event loop. Rejects when Redis does not answer.
+   */
+  barrier(): Promise<boolean> {
+    if (!this.following) return Promise.resolve(false);
+    // Callers join the next barrier, sent when the one in flight (sent before they came) is answered.
+    if (!this.nextBarrier) {
+      let release!: () => void;
+      const sendable = new Promise<void>((resolve) => (release = resolve));
+      this.nextBarrier = sendable.then(() => this.sendBarrier());
+      if (this.barrierInFlight) void this.barrierInFlight.then(release, release);
+      else setImmediate(release);
+    }
+    return this.nextBarrier;
+  }
+
+  private async sendBarrier(): Promise<boolean> {
+    const barrier = this.nextBarrier;
+    this.nextBarrier = null;
+    this.barrierInFlight = barrier;
+    try {
+      const epoch = this.currentEpoch;
+      this.ensureReady();
+      const sequence = await this.client.get(SEQUENCE);
+      return this.following && epoch === this.currentEpoch && order(sequence) <= this.heardUpTo;
+    } finally {
+      if (this.barrierInFlight === barrier) this.barrierInFlight = null;
+    }
+  }
+
+  get epoch(): number {
+    return this.currentEpoch;
+  }
+
+  knownVersions(keys: readonly string[]): (string | null)[] | null {
+    if (!this.following) return null;
+    const values: (string | null)[] = new Array<string | null>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const value = this.known.get(keys[i]!);
+      if (value === undefined) return null;
+      values[i] = value === '' ? null : value;
+    }
+    return values;
+  }
+
+  learnVersions(keys: readonly string[], values: readonly (string | null)[], epoch: number): void {
+    // A read that began before the subscription (re)started may be older than a bump it missed.
+    if (!this.following || epoch !== this.currentEpoch) return;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const value = values[i] ?? '';
+      const current = this.known.get(key);
+      // Replies and messages come on two connections: keep the newest value either told.
+      if (current === undefined || order(value) > order(current)) this.known.set(key, value);
     }
   }
 
@@ -84,8 +235,28 @@ export class RedisStore implements CacheStore {
   }
 
   close(): Promise<void> {
+    this.forget();
+    this.subscriber?.disconnect();
+    this.subscriber = null;
     this.client.disconnect();
     return Promise.resolve();
+  }
+
+  /** Bumps heard: these keys now have this value (unless a newer one was heard already). */
+  private hear(keys: readonly string[], value: string): void {
+    if (!this.following) return;
+    for (const key of keys) {
+      const current = this.known.get(key);
+      if (current === undefined || order(value) > order(current)) this.known.set(key, value);
+    }
+  }
+
+  /** The subscription is gone: bumps may be missed from now on, so nothing is known. */
+  private forget(): void {
+    this.following = false;
+    this.heardUpTo = 0;
+    this.currentEpoch += 1;
+    this.known.clear();
   }
 
   private ensureReady(): void {

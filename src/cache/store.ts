@@ -11,6 +11,24 @@ export interface CacheStore {
   set(entries: [key: string, value: string][], ttlSeconds: number): Promise<void>;
   /** Sets every version key to a fresh sequence number. */
   bump(versionKeys: string[]): Promise<void>;
+  /**
+   * Shared stores that publish every bump (Redis): start following them, so that knownVersions
+   * can answer without a round trip. Until the subscription is established nothing is known;
+   * resolves once it first is (never rejects: it keeps trying).
+   */
+  followVersions?(): Promise<void>;
+  /** Changes whenever what was known may have missed a bump (subscription lost or restarted). */
+  readonly epoch?: number;
+  /** The current values of these version keys when all are known here (followed), else null. */
+  knownVersions?(keys: readonly string[]): (string | null)[] | null;
+  /**
+   * Resolves true when every bump made by now has been heard, so knownVersions are current for
+   * anything that happened before the call; false when not (read the store instead); rejects when
+   * the store does not answer.
+   */
+  barrier?(): Promise<boolean>;
+  /** Values of version keys read by mget started in `epoch`: kept when still followed in it. */
+  learnVersions?(keys: readonly string[], values: readonly (string | null)[], epoch: number): void;
   /** Calls back whenever the store becomes reachable again after an outage. */
   onReady(listener: () => void): void;
   close(): Promise<void>;

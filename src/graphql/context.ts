@@ -38,6 +38,8 @@ export interface GraphQLContext {
 export interface ResponseCacheSlot {
   key: string;
   versions: (string | null)[];
+  /** The store epoch the versions were read in (MovieCache.lookupResponse): the answer may be kept in-process then. */
+  epoch?: number;
   /** The answer came from the store: nothing to store. */
   hit?: boolean;
 }

@@ -86,7 +86,7 @@ export function createResponseCache({ cache, maxAgeSeconds, store = true }: Resp
           res.send(found.body);
           return;
         }
-        if (found) res.locals.responseCache = { key, versions: found.versions } satisfies ResponseCacheSlot;
+        if (found) res.locals.responseCache = { key, versions: found.versions, epoch: found.epoch } satisfies ResponseCacheSlot;
         next();
       },
       next,
@@ -122,7 +122,7 @@ export function createResponseCache({ cache, maxAgeSeconds, store = true }: Resp
           const found = await cache.lookupResponse(key, cache.responseDeps(plan.movieIds(requestContext.request.variables)));
           if (!found) return null;
           if (found.body == null) {
-            context.responseCache = { key, versions: found.versions };
+            context.responseCache = { key, versions: found.versions, epoch: found.epoch };
             return null;
           }
           context.responseCache = { key, versions: found.versions, hit: true };
@@ -143,7 +143,7 @@ export function createResponseCache({ cache, maxAgeSeconds, store = true }: Resp
           const slot = context.responseCache;
           if (!cacheable || !slot || slot.hit || single.extensions) return Promise.resolve();
           // Not awaited: the answer is not held back by the write (see MovieCache.read).
-          void cache.storeResponse(slot.key, slot.versions, `${JSON.stringify({ data: single.data })}\n`);
+          void cache.storeResponse(slot.key, slot.versions, `${JSON.stringify({ data: single.data })}\n`, slot.epoch);
           return Promise.resolve();
         },
       }),

@@ -8,7 +8,7 @@ import { queueImport } from '../../src/services/import.js';
 import { createTaskList } from '../../src/workers/tasks.js';
 import { countStatements, metricValue, startTestApi, type TestApi } from '../support/graphql-api.js';
 import { basicsTsv, ratingsTsv, tempDir, writeFiles, type Title } from '../support/imdb-files.js';
-import { testRedis, uniquePrefix } from '../support/redis.js';
+import { redisCommandCalls, testRedis, uniquePrefix } from '../support/redis.js';
 
 const quiet = new WorkerLogger(() => () => undefined);
 const ADMIN_TOKEN = 'response-cache-admin-token-0123';
@@ -95,6 +95,24 @@ describe('whole-response cache and HTTP caching of GraphQL queries (Redis)', () 
     expect(second!.headers['cache-control']).toBe('public, max-age=60');
   });
 
+  it('answers a repeated query from the answer kept in this process once it follows the bumps: no read of it from Redis', async () => {
+    expect(await cache.followVersions()).toBe(true);
+    const first = await post(MOVIE, { id: harborId });
+    await post(MOVIE, { id: harborId });
+    const before = await redisCommandCalls(redis.url);
+    let again: RawResponse | undefined;
+    const statements = await countStatements(async () => {
+      again = await post(MOVIE, { id: harborId });
+    });
+    const after = await redisCommandCalls(redis.url);
+    expect(statements).toBe(0);
+    expect(again!.body).toBe(first.body);
+    expect(again!.headers.etag).toBe(first.headers.etag);
+    // Neither the answer nor its versions were read: only the bump barrier (one GET) was asked.
+    expect(after.mget ?? 0).toBe(before.mget ?? 0);
+    expect((after.get ?? 0) - (before.get ?? 0)).toBe(1);
+  });
+
   it('never answers what an aggregation job replaced: read, change through the worker, read again', async () => {
     // Both hot shapes cached: the movie by id and the top movies page.
     await post(MOVIE, { id: harborId });
@@ -104,6 +122,11 @@ describe('whole-response cache and HTTP caching of GraphQL queries (Redis)', () 
       await post(TOP);
     });
     expect(warm).toBe(0);
+    // Both are answered from this process's own copies now (no read of them from Redis).
+    const before = await redisCommandCalls(redis.url);
+    await post(MOVIE, { id: harborId });
+    await post(TOP);
+    expect((await redisCommandCalls(redis.url)).mget ?? 0).toBe(before.mget ?? 0);
     const top = (body: string) => (JSON.parse(body) as { data: { movies: { edges: { node: { title: string } }[] } } }).data.movies.edges.map((e) => e.node.title);
     expect(top((await post(TOP)).body)).toEqual(['Harbor Lights', 'Iron Valley']);
 

@@ -71,6 +71,17 @@ export function redisClient(url: string): Redis {
   return new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1 });
 }
 
+/** Calls per Redis command so far (INFO commandstats), e.g. { mget: 12, get: 3 }. */
+export async function redisCommandCalls(url: string): Promise<Record<string, number>> {
+  const client = redisClient(url);
+  try {
+    const info = await client.info('commandstats');
+    return Object.fromEntries([...info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+  } finally {
+    client.disconnect();
+  }
+}
+
 async function waitForPing(url: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
