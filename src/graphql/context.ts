@@ -58,14 +58,23 @@ export interface GraphQLDependencies {
   freshness?: Freshness;
   config?: ProviderConfig;
   partners?: PartnerServices;
+  /** The answer is stored whole by the response cache: loaders read the database directly (createLoaders' direct). */
+  wholeAnswerCached?: boolean;
 }
 
 /** Without a schedule configuration nothing is ever stale. */
 const NEVER_STALE: Freshness = { refreshInterval: () => null, now: () => new Date() };
 
 /** A fresh context per request: loaders must not share their memo between requests. */
-export function createGraphQLContext({ pool, readPool = pool, cache, admin, freshness = NEVER_STALE, config, partners }: GraphQLDependencies): GraphQLContext {
+export function createGraphQLContext({ pool, readPool = pool, cache, admin, freshness = NEVER_STALE, config, partners, wholeAnswerCached = false }: GraphQLDependencies): GraphQLContext {
   return {
-    pool, readPool, cache, admin, freshness, loaders: createLoaders(readPool, cache), ...(config ? { config } : {}), ...(partners ? { partners } : {}),
+    pool,
+    readPool,
+    cache,
+    admin,
+    freshness,
+    loaders: createLoaders(readPool, cache, { direct: wholeAnswerCached }),
+    ...(config ? { config } : {}),
+    ...(partners ? { partners } : {}),
   };
 }

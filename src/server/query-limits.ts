@@ -67,15 +67,29 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<Graph
 
 function measureOnce(measures: LRUCache<string, Measure>, requestContext: GraphQLRequestContextDidResolveOperation<GraphQLContext>): Measure {
   const { queryHash, operation, request } = requestContext;
-  // Variables change the cost (first: $n) only when the operation declares some.
-  const variables = operation?.variableDefinitions?.length ? JSON.stringify(request.variables ?? {}) : '';
+  // Variables change the cost only through page sizes (first: $n) and @include/@skip: not through
+  // ids and texts (movie(id: $id), searchMovies(query: $q)), whose every value would be measured again.
+  const variables = operation?.variableDefinitions?.length ? costVariables(operation, request.variables) : '';
   const key = `${queryHash}\u0000${request.operationName ?? ''}\u0000${variables}`;
   let measure = measures.get(key);
   if (!measure) {
     measure = measure_(requestContext);
-    measures.set(key, measure);
+    // Not kept when the variables did not fit: the next request of the document with other ids is measured.
+    if (measure.complexity !== null) measures.set(key, measure);
   }
   return measure;
+}
+
+/** The operation's variables that can change its cost (all but ID and String ones), as a key. */
+function costVariables(operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined): string {
+  const kept: Record<string, unknown> = {};
+  for (const definition of operation.variableDefinitions ?? []) {
+    let type = definition.type;
+    while (type.kind !== Kind.NAMED_TYPE) type = type.type;
+    const name = definition.variable.name.value;
+    if (type.name.value !== 'ID' && type.name.value !== 'String') kept[name] = variables?.[name];
+  }
+  return JSON.stringify(kept);
 }
 
 function measure_({ document, operation, schema, request }: GraphQLRequestContextDidResolveOperation<GraphQLContext>): Measure {

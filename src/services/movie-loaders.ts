@@ -8,6 +8,7 @@ import {
   genresForMovies,
   movieIdByExternalId,
   moviesByIds,
+  moviesWithGenresByIds,
   ratingsForMovies,
   titlesForMovies,
 } from '../db/movies.js';
@@ -46,13 +47,31 @@ export interface Loaders {
   forget(movieId: string): void;
 }
 
-export function createLoaders(pool: pg.Pool, cache: MovieCache): Loaders {
+export interface LoaderOptions {
+  /**
+   * The whole answer is kept by the response cache (server/response-cache.ts): its parts are read
+   * from the database, not through the per-movie cache (whose reads and writes would add a round
+   * trip each to every answer computed once per change), and a movie comes with its genres in one
+   * statement.
+   */
+  direct?: boolean;
+}
+
+export function createLoaders(pool: pg.Pool, cache: MovieCache, { direct = false }: LoaderOptions = {}): Loaders {
   let providers: Promise<ProviderRecord[]> | undefined;
   const allProviders = () => (providers ??= listProviders(pool));
   const perMovie = <T>(kind: string, load: (ids: string[]) => Promise<T[]>) =>
-    new DataLoader<string, T>((ids) => cache.perMovie(kind, ids, load));
+    new DataLoader<string, T>(direct ? (ids) => load([...ids]) : (ids) => cache.perMovie(kind, ids, load));
+  const moviesWithGenres = async (ids: string[]) => {
+    const found = new Map((await moviesWithGenresByIds(pool, ids)).map((m) => [m.movie.id, m]));
+    return ids.map((id) => {
+      const bundle = found.get(id);
+      if (bundle) loaders.genres.prime(id, bundle.genres);
+      return bundle?.movie ?? null;
+    });
+  };
   const loaders: Loaders = {
-    movie: perMovie('movie', async (ids) => byKey(ids, await moviesByIds(pool, ids), (m) => m.id)),
+    movie: perMovie('movie', direct ? moviesWithGenres : async (ids) => byKey(ids, await moviesByIds(pool, ids), (m) => m.id)),
     ratings: perMovie('ratings', async (ids) => groupByMovie(ids, await ratingsForMovies(pool, ids))),
     titles: perMovie('titles', async (ids) => groupByMovie(ids, await titlesForMovies(pool, ids))),
     genres: perMovie('genres', async (ids) => groupByMovie(ids, await genresForMovies(pool, ids))),
