@@ -31,6 +31,17 @@ export interface ResponseLookup {
   body: string | null;
   versions: (string | null)[];
   epoch: number;
+  /**
+   * Answered from the copy kept in this process: a place where the caller may keep what it derives
+   * from the body (its bytes and ETag), for as long as the copy is kept.
+   */
+  derived?: { value?: unknown };
+}
+
+interface KeptResponse {
+  tag: string;
+  body: string;
+  derived: { value?: unknown };
 }
 
 interface Entry {
@@ -77,7 +88,7 @@ export class MovieCache {
    * valid while the store knows (knownVersions) that tag is still current. Dropped whenever the
    * store's epoch changes (bumps may have been missed).
    */
-  private readonly kept: LRUCache<string, { tag: string; body: string }>;
+  private readonly kept: LRUCache<string, KeptResponse>;
   private keptEpoch = 0;
   private following = false;
 
@@ -86,7 +97,8 @@ export class MovieCache {
     options.store.onReady(() => void this.flushPending());
     this.kept = new LRUCache({
       maxSize: options.maxKeptChars ?? DEFAULT_MAX_KEPT_CHARS,
-      sizeCalculation: (entry, key) => key.length + entry.tag.length + entry.body.length + 64,
+      // The body counted twice: the caller may keep its bytes beside it (derived).
+      sizeCalculation: (entry, key) => key.length + entry.tag.length + 2 * entry.body.length + 64,
     });
   }
 
@@ -211,7 +223,7 @@ export class MovieCache {
     }
     const entry = this.kept.get(key);
     if (!entry || entry.tag !== versionTag(versions)) return null;
-    return { body: entry.body, versions, epoch };
+    return { body: entry.body, versions, epoch, derived: entry.derived };
   }
 
   /** Keeps a response here when its versions were read in the store's current epoch. */
@@ -222,7 +234,7 @@ export class MovieCache {
       this.kept.clear();
       this.keptEpoch = epoch;
     }
-    this.kept.set(key, { tag, body });
+    this.kept.set(key, { tag, body, derived: {} });
   }
 
   /**

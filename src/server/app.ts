@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { Router, type ErrorRequestHandler, type Express } from 'express';
 import type pg from 'pg';
 import { createMemoryCache } from '../cache/index.js';
 import type { MovieCache } from '../cache/movie-cache.js';
@@ -176,22 +176,9 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
     ...(logger ? { logger } : {}),
   });
 
-  app.use(requestLogger(logger));
-  app.use(metrics.timeRequests);
-  if (options.corsOrigins?.length) {
-    const origin = options.corsOrigins.includes('*') ? '*' : options.corsOrigins;
-    app.use(cors({ origin, methods: ['GET', 'POST'], maxAge: 600 }));
-  }
-  app.use(healthRoutes(pool));
-  app.get('/metrics', metrics.scrape);
-  // Everything below (GraphQL, REST, website) is load-shed; health and metrics above always answer.
-  app.use(admission.middleware);
-  app.use('/movies', access.middleware);
-  app.use(restSearchRoutes(readPool, cache));
-  app.use(restMovieRoutes({ pool: readPool, cache, maxAgeSeconds: httpMaxAgeSeconds }));
-  if (options.playground ?? true) app.use(playgroundRoutes());
-  app.use(
-    '/graphql',
+  // GraphQL's handlers: partner access, the body, the whole-response cache, Apollo.
+  const graphql = Router();
+  graphql.use(
     access.middleware,
     express.json({ limit: bodyLimit }),
     responseCache.middleware,
@@ -218,6 +205,31 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
       },
     }),
   );
+
+  app.use(requestLogger(logger));
+  app.use(metrics.timeRequests);
+  if (options.corsOrigins?.length) {
+    const origin = options.corsOrigins.includes('*') ? '*' : options.corsOrigins;
+    app.use(cors({ origin, methods: ['GET', 'POST'], maxAge: 600 }));
+  }
+  // POST /graphql, what partners' clients send most, goes to its handlers at once (load-shed as
+  // everything below the health routes is) instead of past every other route first.
+  app.use('/graphql', (req, res, next) => {
+    if (req.method !== 'POST') {
+      next();
+      return;
+    }
+    admission.middleware(req, res, (error?: unknown) => (error ? next(error) : graphql(req, res, next)));
+  });
+  app.use(healthRoutes(pool));
+  app.get('/metrics', metrics.scrape);
+  // Everything below (GraphQL, REST, website) is load-shed; health and metrics above always answer.
+  app.use(admission.middleware);
+  app.use('/movies', access.middleware);
+  app.use(restSearchRoutes(readPool, cache));
+  app.use(restMovieRoutes({ pool: readPool, cache, maxAgeSeconds: httpMaxAgeSeconds }));
+  if (options.playground ?? true) app.use(playgroundRoutes());
+  app.use('/graphql', graphql);
   if (options.website ?? true) app.use(webRoutes({ pool, ...(options.posters ? { posters: options.posters } : {}) }));
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });

@@ -83,7 +83,14 @@ export function createResponseCache({ cache, maxAgeSeconds, store = true }: Resp
           res.setHeader('Content-Type', 'application/json; charset=utf-8');
           res.setHeader('Cache-Control', cacheControlValue(hasCredentials(req.headers) ? 'private' : 'public', Math.min(plan.policy!.maxAge, maxAgeSeconds)));
           res.setHeader('Vary', 'Authorization, X-Api-Key');
-          res.send(found.body);
+          if (!found.derived) {
+            res.send(found.body);
+            return;
+          }
+          // A copy kept in this process: its bytes and ETag are made once, not for every answer.
+          const http = (found.derived.value ??= httpForm(found.body, req.app.get('etag fn') as EtagFunction | undefined)) as HttpForm;
+          if (http.etag) res.setHeader('ETag', http.etag);
+          res.send(http.bytes);
           return;
         }
         if (found) res.locals.responseCache = { key, versions: found.versions, epoch: found.epoch } satisfies ResponseCacheSlot;
@@ -154,6 +161,19 @@ export function createResponseCache({ cache, maxAgeSeconds, store = true }: Resp
     plugin,
     slotOf: (locals) => locals.responseCache as ResponseCacheSlot | undefined,
   };
+}
+
+type EtagFunction = (body: Buffer, encoding?: BufferEncoding) => string | undefined;
+
+interface HttpForm {
+  bytes: Buffer;
+  etag: string | undefined;
+}
+
+/** An answer's bytes and the ETag Express would give them (its `etag fn` setting). */
+function httpForm(body: string, etag: EtagFunction | undefined): HttpForm {
+  const bytes = Buffer.from(body, 'utf8');
+  return { bytes, etag: typeof etag === 'function' ? etag(bytes) : undefined };
 }
 
 /** The GraphQL parameters of a GET (query string) or POST (JSON body); null when there are none to go by. */
