@@ -4,7 +4,7 @@ import { openCache, type MovieCache } from '../../src/cache/index.js';
 import { queueImport } from '../../src/services/import.js';
 import { createLogger } from '../../src/logger.js';
 import { createTaskList } from '../../src/workers/tasks.js';
-import { countStatements, insertMovie, metricValue, startTestApi, type GraphQLResponse, type TestApi } from '../support/graphql-api.js';
+import { countStatements, insertMovie, statementsDuring, metricValue, startTestApi, type GraphQLResponse, type TestApi } from '../support/graphql-api.js';
 import { basicsTsv, ratingsTsv, tempDir, writeFiles, type Title } from '../support/imdb-files.js';
 import { capturingLogger } from '../support/log-capture.js';
 import { RedisServer, redisClient, testRedis, uniquePrefix } from '../support/redis.js';
@@ -80,13 +80,15 @@ describe('Redis cache-aside (REDIS_URL, or a redis-server of this test)', () => 
     expect(await metricValue(api.origin, 'moviec_cache_misses_total', { kind: 'movie' })).toBe(missesBefore + 1);
 
     let second: GraphQLResponse | undefined;
-    const warm = await countStatements(async () => {
+    const warm = await statementsDuring(async () => {
       second = await api.gql(BY_IMDB, { imdbId: HARBOR.tconst });
     });
     expect(second!.data).toEqual(first!.data);
-    // Cold: id lookup, movie, ratings, titles, genres, external ids, providers. Warm: the providers table only.
+    // Cold: id lookup, movie, ratings, titles, genres, external ids, providers. Warm: the providers
+    // table at most. Statements of the process's own background work (a timer that happens to fire
+    // during the request on a busy machine) may be counted too, so the warm side names the tables.
     expect(cold).toBeGreaterThanOrEqual(6);
-    expect(warm).toBeLessThanOrEqual(1);
+    expect(warm.filter((text) => /\b(movies|ratings|movie_titles|movie_genres|genres|provider_records)\b/.test(text))).toEqual([]);
     expect(await metricValue(api.origin, 'moviec_cache_hits_total', { kind: 'movie' })).toBe(hitsBefore + 1);
 
     // The entries are in Redis, under this deployment's prefix, with a TTL.

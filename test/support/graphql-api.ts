@@ -172,19 +172,26 @@ export async function metricValue(origin: string, name: string, labels: Record<s
   return total;
 }
 
-/** Counts every statement any pg client sends (pool.query, Prisma's adapter, transactions) during fn. */
-export async function countStatements(fn: () => Promise<unknown>): Promise<number> {
+/** The text of every statement any pg client sends (pool.query, Prisma's adapter, transactions) during fn. */
+export async function statementsDuring(fn: () => Promise<unknown>): Promise<string[]> {
   const prototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const original = prototype.query;
-  let count = 0;
+  const texts: string[] = [];
   prototype.query = function (this: unknown, ...args: unknown[]) {
-    count++;
+    const [first] = args;
+    const config = first as { text?: unknown } | undefined;
+    texts.push(typeof first === 'string' ? first : typeof config?.text === 'string' ? config.text : '');
     return original.apply(this, args);
   };
   try {
     await fn();
-    return count;
+    return texts;
   } finally {
     prototype.query = original;
   }
+}
+
+/** Counts every statement any pg client sends (pool.query, Prisma's adapter, transactions) during fn. */
+export async function countStatements(fn: () => Promise<unknown>): Promise<number> {
+  return (await statementsDuring(fn)).length;
 }
