@@ -9,6 +9,7 @@ import { ping, withTransaction } from '../db/pool.js';
 import { queueAggregationOfChanges } from '../db/record-changes.js';
 import { clearStaging } from '../db/staging.js';
 import { mergeRun } from '../ingest/merge.js';
+import { HeapKeeper } from '../ingest/heap.js';
 import { StagingWriter } from '../ingest/staging.js';
 import { storableText } from '../logging/secrets.js';
 import { matchChanges } from '../matching/match-changed.js';
@@ -156,10 +157,14 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
     if (digest && same) return await finishUnchangedInput(pool, runId, adapter.definition.key, same, digest, options);
     const previousRun = await findPreviousRun(pool, run.provider_key, runId);
     let lastReport = Date.now();
-    const onProgress = options.onProgress && ((done: number, total: number | null) => {
+    // Input progress comes with every chunk read: the heap is kept near its live size as it goes.
+    const heap = new HeapKeeper();
+    const onProgress = (done: number, total: number | null) => {
+      heap.tick();
+      if (!options.onProgress) return;
       options.onRows?.(staging.counts.rowsRead);
-      options.onProgress!(done, total);
-    });
+      options.onProgress(done, total);
+    };
     const context = { onProgress, previousRun, limits, config: options.config };
     const report = async () => {
       if (Date.now() - lastReport > (options.progressEveryMs ?? 2000)) {

@@ -61,6 +61,8 @@ async function* readMovieLens(adapter: SourceAdapter, location: SourceLocation, 
   yield* batched(readLinks(fileIn(dir, 'links.csv'), links, context));
   const movieIds = new Set<string>();
   yield* batched(readMovies(fileIn(dir, 'movies.csv'), links, movieIds, context));
+  // Not needed for ratings.csv: the long scan keeps less alive (ml-32m: 87k links, ~20 MB of heap).
+  links.clear();
   yield* readRatings(fileIn(dir, 'ratings.csv'), movieIds, context);
 }
 
