@@ -140,20 +140,20 @@ export async function aggregateLocked<T>(
 export interface QueuedAggregation {
   task: string;
   limit: number;
+  /** Take nothing unless at least this many such jobs wait (a burst); a few are left to the workers. */
+  min?: number;
   taken?: number;
 }
 
-function takeQueuedSql({ task, limit }: QueuedAggregation): string {
-  // SKIP LOCKED: jobs a worker is fetching, or another aggregation is taking, are left to them.
-  return `DELETE FROM graphile_worker._private_jobs j
-           WHERE j.id IN (
-             SELECT q.id FROM graphile_worker._private_jobs q
+function takeQueuedSql({ task, limit, min = 1 }: QueuedAggregation): string {
+  const due = `FROM graphile_worker._private_jobs q
               WHERE q.is_available AND q.job_queue_id IS NULL AND q.flags IS NULL AND q.run_at <= now()
                 AND q.task_id = (SELECT t.id FROM graphile_worker._private_tasks t WHERE t.identifier = ${sqlLiteral(task)})
-                AND q.payload->>'movieId' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-              ORDER BY q.priority, q.run_at, q.id
-              LIMIT ${Math.floor(limit)}
-                FOR UPDATE SKIP LOCKED)
+                AND q.payload->>'movieId' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'`;
+  // SKIP LOCKED: jobs a worker is fetching, or another aggregation is taking, are left to them.
+  return `DELETE FROM graphile_worker._private_jobs j
+           WHERE (SELECT count(*) FROM (SELECT 1 ${due} LIMIT ${Math.floor(min)}) burst) >= ${Math.floor(min)}
+             AND j.id IN (SELECT q.id ${due} ORDER BY q.priority, q.run_at, q.id LIMIT ${Math.floor(limit)} FOR UPDATE SKIP LOCKED)
           RETURNING j.payload->>'movieId' AS movie_id`;
 }
 

@@ -37,6 +37,7 @@ export interface AggregateOptions {
    * and aggregate their movies in the same transaction, which deletes those jobs: they are done
    * when it commits, and back in the queue untouched when it does not. A job per movie costs a
    * transaction and the queue's round trips each; taken together they cost what a chunk does.
+   * Only in a burst (TAKE_QUEUED_MIN such jobs waiting): a few are left to the workers, in parallel.
    */
   takeQueued?: number;
 }
@@ -46,6 +47,9 @@ export interface AggregationResult extends AggregateOutcome {
   taken: number;
 }
 
+/** How many other due per-movie jobs make a burst worth taking into one transaction (AggregateOptions.takeQueued). */
+export const TAKE_QUEUED_MIN = 10;
+
 /** Aggregates the movies, then invalidates the changed and removed ones (and `alsoInvalidate`). */
 export async function aggregateAndInvalidate(
   { pool, invalidate }: AggregationDependencies,
@@ -53,7 +57,7 @@ export async function aggregateAndInvalidate(
   { alsoInvalidate = [], beforeStart, afterCommit, takeQueued = 0 }: AggregateOptions = {},
 ): Promise<AggregationResult> {
   await beforeStart?.();
-  const take = { task: JOB.aggregateMovie, limit: takeQueued, taken: 0 };
+  const take = { task: JOB.aggregateMovie, limit: takeQueued, min: TAKE_QUEUED_MIN, taken: 0 };
   let outcome: AggregateOutcome;
   try {
     outcome = await aggregateMovies(pool, movieIds, takeQueued > 0 ? { takeQueued: take } : {});

@@ -2,6 +2,7 @@ import type { JobHelpers } from 'graphile-worker';
 import { enqueueAggregation } from '../../src/db/jobs.js';
 import { createLogger } from '../../src/logger.js';
 import { aggregateMovies } from '../../src/scoring/aggregate.js';
+import { TAKE_QUEUED_MIN } from '../../src/services/aggregation.js';
 import { createTaskList } from '../../src/workers/tasks.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { basicsTsv, ratingsTsv, tempDir, writeFiles } from '../support/imdb-files.js';
@@ -41,12 +42,12 @@ describe('per-movie aggregation jobs taken together', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const titles = Array.from({ length: 12 }, (_, i) => ({ tconst: `tt${String(3000000 + i)}`, title: `Queued Film ${i}`, year: 1990 + i }));
+    const titles = Array.from({ length: 16 }, (_, i) => ({ tconst: `tt${String(3000000 + i)}`, title: `Queued Film ${i}`, year: 1990 + i }));
     const ratings = titles.map((t, i): [string, number, number] => [t.tconst, 5 + i * 0.3, 100 + i * 20]);
     const files = await writeFiles(await tempDir(), { 'b.tsv': basicsTsv(titles), 'r.tsv': ratingsTsv(ratings) });
     expect((await importImdb(db.pool, files['b.tsv']!, files['r.tsv']!)).status).toBe('SUCCEEDED');
     ids = (await db.pool.query<{ id: string }>('SELECT id FROM movies ORDER BY id')).rows.map((r) => r.id);
-    expect(ids).toHaveLength(12);
+    expect(ids).toHaveLength(16);
     expected = await hashes();
   });
   afterAll(() => db.drop());
@@ -86,6 +87,17 @@ describe('per-movie aggregation jobs taken together', () => {
     expect(after.get(own!)).toBe(expected.get(own!));
     for (const id of ids.slice(1)) expect({ id, hash: after.get(id) }).toEqual({ id, hash: 'stale' });
     expect(await jobs()).toEqual(ids.slice(1).map((id) => ({ key: `aggregate:${id}`, task: 'aggregate-movie', attempts: 0, locked: false })).sort((a, b) => a.key.localeCompare(b.key)));
+  });
+
+  it('leaves a few queued jobs (fewer than a burst) to the workers', async () => {
+    await queueAll();
+    const few = ids.slice(0, TAKE_QUEUED_MIN);
+    await db.pool.query(`DELETE FROM graphile_worker._private_jobs WHERE NOT (key = ANY($1::text[]))`, [few.map((id) => `aggregate:${id}`)]);
+    await runJob(few[0]!);
+    const after = await hashes();
+    expect(after.get(few[0]!)).toBe(expected.get(few[0]!));
+    for (const id of few.slice(1)) expect({ id, hash: after.get(id) }).toEqual({ id, hash: 'stale' });
+    expect((await jobs()).map((j) => j.key)).toEqual(few.slice(1).map((id) => `aggregate:${id}`).sort());
   });
 
   it('gives every movie the result aggregating it alone gives', async () => {
