@@ -52,13 +52,15 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     'api-seconds': { type: 'string', default: '10' },
     connections: { type: 'string', default: '10' },
+    // The overload measure (key `overload`): mixed requests at this many connections, 503 + Retry-After counted.
+    'overload-connections': { type: 'string', default: '200' },
     jobs: { type: 'string', default: '5000' },
     'skip-api': { type: 'boolean', default: false },
     'skip-peer': { type: 'boolean', default: false },
     'cli-only': { type: 'boolean', default: false },
     label: { type: 'string', default: '' },
     // Only these API measurements (comma-separated keys: movieMiss, movieHit, search, restSearch,
-    // top, suggest, facets), PostGraphile's among them too: e.g. `--only search,suggest` on a kept
+    // top, suggest, facets, overload), PostGraphile's among them too: e.g. `--only search,suggest` on a kept
     // catalogue measures search and autocomplete side by side with the peer in a minute.
     only: { type: 'string', default: '' },
     // API processes (node:cluster on one port) and `moviec worker` processes during the API tests.
@@ -81,6 +83,7 @@ const ONLY = args.only ? new Set(args.only.split(',').map((k) => k.trim()).filte
 const measured = (key) => !ONLY || ONLY.has(key);
 const API_SECONDS = Number(args['api-seconds']);
 const CONNECTIONS = Number(args.connections);
+const OVERLOAD_CONNECTIONS = Number(args['overload-connections']);
 const API_PROCESSES = Math.max(1, Number(args['api-processes']));
 const WORKERS = Math.max(0, Number(args.workers));
 const WORKER_CONCURRENCY = 2; // the default of WORKER_CONCURRENCY (src/config.ts)
@@ -649,6 +652,17 @@ async function apiBenchmarks(pool, url, tmp) {
   await run('top', gqlRequest(MOVIEC_QUERIES.top, () => ({})), 'MovieC top movies');
   await run('suggest', gqlRequest(MOVIEC_QUERIES.suggest, (i) => ({ p: prefixes[(i + 13) % prefixes.length] })), 'MovieC autocomplete');
   await run('facets', gqlRequest(MOVIEC_QUERIES.facets, (i) => ({ q: queries[(i + 29) % queries.length] })), 'MovieC search with facets');
+  if (measured('overload')) {
+    // Issue 13 point 10: many clients at once, each sending the next request as soon as it has an
+    // answer (none honours Retry-After): every request must be answered, 200 or 503 + Retry-After.
+    api.moviec.overload = await overload(base, [
+      gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: ids[(5000 + i) % ids.length] })),
+      gqlRequest(MOVIEC_QUERIES.movie, (i) => ({ id: hot[i % hot.length] })),
+      gqlRequest(MOVIEC_QUERIES.search, (i) => ({ q: queries[(i + 101) % queries.length] })),
+      gqlRequest(MOVIEC_QUERIES.top, () => ({})),
+      restRequest((i) => `/movies/search?query=${encodeURIComponent(queries[(i + 203) % queries.length])}&limit=20`),
+    ], API_SECONDS);
+  }
   await stopChild(moviec.child);
   for (const worker of workers) await stopChild(worker);
 
@@ -743,6 +757,61 @@ async function load(base, request, seconds, name) {
   return summary;
 }
 
+/**
+ * Mixed requests at OVERLOAD_CONNECTIONS connections for `seconds`: answers by status, the 503 share
+ * and whether each 503 carried Retry-After, timeouts (autocannon gives up after 10 s), latency
+ * percentiles over every answer, and the load average around it (the machine is shared).
+ */
+async function overload(base, requests, seconds) {
+  const times = [];
+  let shed = 0;
+  let withoutRetryAfter = 0;
+  let graphqlErrors = 0;
+  let firstError = null;
+  const onResponse = (status, body, _context, headers) => {
+    if (status === 503) {
+      shed++;
+      if (!Object.keys(headers).some((name) => name.toLowerCase() === 'retry-after')) withoutRetryAfter++;
+    } else if (status === 200 && body.startsWith('{"errors"')) {
+      graphqlErrors++;
+      firstError ??= body.slice(0, 300);
+    } else if (status !== 200) firstError ??= `${status} ${body.slice(0, 300)}`;
+  };
+  const loadAverageAtStart = os.loadavg().map((n) => round(n, 1));
+  const instance = autocannon({ url: base, connections: OVERLOAD_CONNECTIONS, duration: seconds, requests: requests.map((r) => ({ ...r, onResponse })) });
+  instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
+  const result = await instance;
+  times.sort((a, b) => a - b);
+  const pct = (p) => (times.length ? times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))] : null);
+  const answered = times.length;
+  const summary = {
+    connections: OVERLOAD_CONNECTIONS,
+    seconds,
+    requestsPerSecond: round(result.requests.average),
+    answered,
+    ok: result['2xx'],
+    shed,
+    shedShare: answered ? round(shed / answered, 3) : null,
+    withoutRetryAfter,
+    timeouts: result.timeouts,
+    connectionErrors: result.errors - result.timeouts,
+    otherNon2xx: result.non2xx - shed,
+    graphqlErrors,
+    p50: round(pct(50), 2),
+    p95: round(pct(95), 2),
+    p99: round(pct(99), 2),
+    max: round(times.at(-1) ?? null, 2),
+    loadAverageAtStart,
+    loadAverageAtEnd: os.loadavg().map((n) => round(n, 1)),
+    ...(firstError ? { firstError } : {}),
+  };
+  log(`MovieC mixed at ${OVERLOAD_CONNECTIONS} connections: ${summary.requestsPerSecond} req/s, ${summary.ok} 200 + ${shed} 503 ` +
+    `(${round(100 * (summary.shedShare ?? 0), 1)} %, ${withoutRetryAfter} without Retry-After), ${summary.timeouts} timeouts, ` +
+    `${summary.connectionErrors} connection errors, p50 ${summary.p50} ms, p99 ${summary.p99} ms, max ${summary.max} ms ` +
+    `(load average ${loadAverageAtStart.join(' ')} -> ${summary.loadAverageAtEnd.join(' ')})`);
+  return summary;
+}
+
 // ---- Report --------------------------------------------------------------------------------
 
 function printTable(r) {
@@ -774,6 +843,12 @@ function printTable(r) {
     const p = r.api.postgraphile?.[key];
     add('api', `${label}: req/s | p50 | p95 | p99 ms | errors`, `${m.requestsPerSecond} | ${m.p50} | ${m.p95} | ${m.p99} | ${m.errors}`,
       p ? `${r.api.ratios[key]}x PostGraphile (${p.requestsPerSecond} req/s, p99 ${p.p99})` : '');
+  }
+  const o = r.api.moviec?.overload;
+  if (o) {
+    add('api', `mixed at ${o.connections} connections: req/s | 503 share | timeouts | p50 | p99 | max ms`,
+      `${o.requestsPerSecond} | ${round(100 * o.shedShare, 1)} % | ${o.timeouts} | ${o.p50} | ${o.p99} | ${o.max}`,
+      `${o.withoutRetryAfter} 503 without Retry-After, ${o.connectionErrors + o.otherNon2xx + o.graphqlErrors} other errors; load ${o.loadAverageAtStart.join(' ')}`);
   }
   if (r.api.loadAverageAtStart) add('api', 'load average (1, 5, 15 min) at start | end', `${r.api.loadAverageAtStart.join(', ')} | ${r.api.loadAverageAtEnd?.join(', ')}`);
   for (const [key, label] of [['nodeFloor', 'node -e 0 (floor)'], ['help', 'moviec --help'], ['version', 'moviec --version'], ['status', 'moviec status']]) {
