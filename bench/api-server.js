@@ -6,8 +6,10 @@
 import cluster from 'node:cluster';
 import net from 'node:net';
 import { openCache } from '../dist/cache/index.js';
+import { loadConfig } from '../dist/config.js';
 import { createPool } from '../dist/db/pool.js';
 import { createApp } from '../dist/server/app.js';
+import { admissionLimits } from '../dist/server/start.js';
 
 const processes = Math.max(1, Number(process.env.API_PROCESSES ?? 1));
 
@@ -31,8 +33,8 @@ if (processes > 1 && cluster.isPrimary) {
   const readPool = process.env.DATABASE_READ_URL ? createPool(process.env.DATABASE_READ_URL, 20) : undefined;
   // As `moviec serve` opens it: following other processes' changes.
   const cache = await openCache({ redisUrl: process.env.REDIS_URL || undefined, ttlSeconds: 300, pool, listen: true });
-  // Load shedding as `moviec serve` has it: MAX_EVENT_LOOP_LAG_MS (default 100, 0: off) and the queue defaults.
-  const admission = { maxEventLoopLagMs: Number(process.env.MAX_EVENT_LOOP_LAG_MS ?? 100) };
+  // Load shedding as `moviec serve` has it, from the same variables (MAX_CONCURRENT_REQUESTS, ...).
+  const admission = admissionLimits(loadConfig());
   const app = await createApp({ pool, ...(readPool ? { readPool } : {}), cache, playground: false, website: false, introspection: false, admission });
   const running = await app.start(Number(process.env.PORT ?? 0), '127.0.0.1');
   if (cluster.isWorker) process.send?.({ listening: true, cache: cache.kind });

@@ -8,6 +8,12 @@ export interface AdmissionLimits {
   maxQueue: number;
   /** Longest wait for a turn; past it, 503. */
   maxWaitMs: number;
+  /**
+   * Wait for a turn that a standing queue (one not empty once in STANDING_QUEUE_MS) allows: past it a
+   * request is refused when its turn comes, or at once when the queue's oldest already waited longer
+   * (CoDel: a burst may wait up to maxWaitMs, lasting overload answers quickly instead); 0: off.
+   */
+  queueTargetMs: number;
   /** Retry-After of the 503 answers, in seconds. */
   retryAfterSeconds: number;
   /**
@@ -18,7 +24,10 @@ export interface AdmissionLimits {
   maxEventLoopLagMs: number;
 }
 
-export const DEFAULT_ADMISSION: AdmissionLimits = { maxInFlight: 32, maxQueue: 256, maxWaitMs: 500, retryAfterSeconds: 1, maxEventLoopLagMs: 0 };
+export const DEFAULT_ADMISSION: AdmissionLimits = { maxInFlight: 32, maxQueue: 256, maxWaitMs: 500, queueTargetMs: 50, retryAfterSeconds: 1, maxEventLoopLagMs: 0 };
+
+/** A queue that has not been empty for this long is overload, not a burst (CoDel's interval). */
+export const STANDING_QUEUE_MS = 100;
 
 /** How late the event loop runs right now, in milliseconds. */
 export interface LagProbe {
@@ -58,15 +67,21 @@ export interface Admission {
 
 interface Waiting {
   admit(): void;
+  refuse(): void;
   timer: NodeJS.Timeout;
+  /** The clock (ms) when it started waiting. */
+  since: number;
 }
 
 /**
  * Load shedding in front of the request handlers: at most maxInFlight requests are worked on, up to
  * maxQueue more wait (first come, first served) for at most maxWaitMs, and anything beyond is
  * answered at once `503 {"error": …}` with `Retry-After` — an overloaded API says so quickly instead
- * of letting every client time out. A client that leaves while waiting frees its place. One counter
- * and one array: no cost per field, nothing per request beyond two listeners.
+ * of letting every client time out. A client that leaves while waiting frees its place. When the
+ * queue stands (not empty once in STANDING_QUEUE_MS), whoever waited past queueTargetMs is refused
+ * (CoDel), so that under lasting overload the answered requests wait little and the refused ones
+ * learn it soon. One counter and one array: no cost per field, nothing per request beyond two
+ * listeners.
  *
  * The queue only sees requests Node has read. When the CPU is the bottleneck, the requests that wait
  * are elsewhere: in sockets the event loop has not come back to, and in connections not yet accepted
@@ -75,7 +90,11 @@ interface Waiting {
  * past maxEventLoopLagMs a growing share of new requests is refused at once, which shortens the
  * iterations again. The share is spread evenly (every n-th request), not drawn at random.
  */
-export function admissionControl(limits: AdmissionLimits = DEFAULT_ADMISSION, probe?: LagProbe): Admission {
+export function admissionControl(
+  limits: AdmissionLimits = DEFAULT_ADMISSION,
+  probe?: LagProbe,
+  clock: () => number = () => performance.now(),
+): Admission {
   let inFlight = 0;
   let shed = 0;
   const queue: Waiting[] = [];
@@ -102,11 +121,28 @@ export function admissionControl(limits: AdmissionLimits = DEFAULT_ADMISSION, pr
     res.status(503).json({ error: 'the API is overloaded; retry after the Retry-After seconds' });
   };
 
+  /** The last moment the queue was seen empty. */
+  let emptyAt = clock();
+  /** Whether the queue stands (overload) and `waited` ms is past the target. */
+  const overdue = (now: number, waited: number) =>
+    limits.queueTargetMs > 0 && now - emptyAt > STANDING_QUEUE_MS && waited > limits.queueTargetMs;
+
   const next = () => {
-    const waiting = queue.shift();
-    if (waiting) {
+    for (;;) {
+      const waiting = queue.shift();
+      if (!waiting) {
+        emptyAt = clock();
+        return;
+      }
       clearTimeout(waiting.timer);
+      const now = clock();
+      if (queue.length === 0) emptyAt = now;
+      else if (overdue(now, now - waiting.since)) {
+        waiting.refuse();
+        continue;
+      }
       waiting.admit();
+      return;
     }
   };
 
@@ -127,16 +163,24 @@ export function admissionControl(limits: AdmissionLimits = DEFAULT_ADMISSION, pr
     if (tooLate()) return refuse(res);
     if (inFlight < limits.maxInFlight) return start();
     if (queue.length >= limits.maxQueue) return refuse(res);
+    const now = clock();
+    if (queue.length === 0) emptyAt = now;
+    else if (overdue(now, now - queue[0]!.since)) return refuse(res);
     const waiting: Waiting = {
       admit: () => {
         res.off('close', gone);
         if (res.destroyed) return next();
         start();
       },
+      refuse: () => {
+        res.off('close', gone);
+        refuse(res);
+      },
       timer: setTimeout(() => {
         remove();
         refuse(res);
       }, limits.maxWaitMs),
+      since: now,
     };
     const remove = () => {
       const index = queue.indexOf(waiting);

@@ -78,6 +78,8 @@ export interface AppOptions {
   admission?: Partial<AdmissionLimits>;
   /** The event-loop lag the admission reads (tests set it); default a timer's (admission.ts eventLoopLag). */
   lagProbe?: LagProbe;
+  /** The admission's clock in milliseconds (tests set it); default performance.now. */
+  admissionClock?: () => number;
 }
 
 /**
@@ -144,7 +146,7 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   });
   await apollo.start();
   const metrics = createMetrics(pool, cache, logger);
-  const admission = admissionControl({ ...DEFAULT_ADMISSION, ...options.admission }, options.lagProbe);
+  const admission = admissionControl({ ...DEFAULT_ADMISSION, ...options.admission }, options.lagProbe, options.admissionClock);
   const quota = options.quota ?? new MemoryQuotaStore();
   const feed = new MovieChangeFeed(pool, logger);
   const partners = { quota, feed, webhooks: options.webhooks ?? DEFAULT_WEBHOOK_SETTINGS };

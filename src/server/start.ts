@@ -5,7 +5,20 @@ import type { Runtime } from '../runtime.js';
 import { providerRefreshIntervals } from '../schedule/refresh-intervals.js';
 import { webhookSettings } from '../services/partners-env.js';
 import { MemoryQuotaStore, RedisQuotaStore, type QuotaStore } from '../services/rate-limit.js';
+import type { Config } from '../config.js';
+import type { AdmissionLimits } from './admission.js';
 import { createApp, scheduleFreshness, type RunningServer } from './app.js';
+
+/** Load shedding as configured (MAX_CONCURRENT_REQUESTS, REQUEST_QUEUE_*, MAX_EVENT_LOOP_LAG_MS). */
+export function admissionLimits(config: Config): Omit<AdmissionLimits, 'retryAfterSeconds'> {
+  return {
+    maxInFlight: config.MAX_CONCURRENT_REQUESTS,
+    maxQueue: config.REQUEST_QUEUE_LENGTH,
+    maxWaitMs: config.REQUEST_QUEUE_WAIT_MS,
+    queueTargetMs: config.REQUEST_QUEUE_TARGET_MS,
+    maxEventLoopLagMs: config.MAX_EVENT_LOOP_LAG_MS,
+  };
+}
 
 /**
  * The API of `npm start` and `moviec serve`, on the configured PORT and HOST. Give it the cache the
@@ -35,12 +48,7 @@ export async function startApi(runtime: Runtime, sharedCache?: MovieCache): Prom
     },
     bodyLimit: config.BODY_LIMIT,
     httpMaxAgeSeconds: config.HTTP_CACHE_MAX_AGE_SECONDS,
-    admission: {
-      maxInFlight: config.MAX_CONCURRENT_REQUESTS,
-      maxQueue: config.REQUEST_QUEUE_LENGTH,
-      maxWaitMs: config.REQUEST_QUEUE_WAIT_MS,
-      maxEventLoopLagMs: config.MAX_EVENT_LOOP_LAG_MS,
-    },
+    admission: admissionLimits(config),
     freshness: scheduleFreshness(providerRefreshIntervals(config)),
     quota,
     anonymousAccess: config.ANONYMOUS_ACCESS,

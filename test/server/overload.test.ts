@@ -92,6 +92,56 @@ describe('overload: a request that waited too long', () => {
   });
 });
 
+describe('overload: a standing queue (CoDel)', () => {
+  let api: TestApi;
+  let admin: pg.Pool;
+  // The admission's clock, moved by the test (the queue's waits are read from it; no timer is raced).
+  let now = 0;
+
+  beforeAll(async () => {
+    api = await startTestApi({
+      admission: { maxInFlight: 1, maxQueue: 10, maxWaitMs: 120_000, queueTargetMs: 50, retryAfterSeconds: 1 },
+      admissionClock: () => now,
+    });
+    admin = new pg.Pool({ connectionString: api.db.url, max: 2 });
+  });
+  afterAll(async () => {
+    await admin.end();
+    await api.close();
+  });
+
+  it('refuses whoever waited past the target once the queue has stood for its interval; the last one waiting is served', async () => {
+    const locker = await admin.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE movies IN ACCESS EXCLUSIVE MODE');
+      const first = api.gql(`{ movies { totalCount } }`);
+      await waitForLockWaiters(admin, 1);
+      const second = api.gql(`{ movies(first: 1) { totalCount } }`);
+      while (api.app.admission.stats().queued < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      now = 10;
+      const third = api.gql(`{ movies(first: 2) { totalCount } }`);
+      while (api.app.admission.stats().queued < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      // 200 ms later the queue has not been empty once (STANDING_QUEUE_MS 100) and its oldest waited
+      // past the 50 ms target: overload, so a new request is refused at once.
+      now = 200;
+      const fourth = await fetch(`${api.origin}/movies/search?query=harbor`);
+      expect(fourth.status).toBe(503);
+      expect(fourth.headers.get('retry-after')).toBe('1');
+      expect(api.app.admission.stats()).toEqual({ inFlight: 1, queued: 2, shed: 1 });
+      await locker.query('COMMIT');
+      expect((await first).data.movies.totalCount).toBe(0);
+      // When the first is done, the second (waited 200 ms, others behind it) is refused; the third,
+      // the last one waiting, is served.
+      expect(await second).toMatchObject({ status: 503 });
+      expect((await third).data.movies.totalCount).toBe(0);
+      expect(api.app.admission.stats()).toEqual({ inFlight: 0, queued: 0, shed: 2 });
+    } finally {
+      locker.release();
+    }
+  });
+});
+
 describe('overload: event-loop lag', () => {
   let api: TestApi;
   // The lag the admission reads, set by the test (the real one comes from a timer: admission.ts eventLoopLag).

@@ -18,6 +18,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { loadConfig } from '../../src/config.js';
 import { createApp, type RunningServer } from '../../src/server/app.js';
+import { admissionLimits } from '../../src/server/start.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { insertMovie } from '../support/graphql-api.js';
 
@@ -104,7 +105,7 @@ describe(`load: ${SECONDS} s of mixed queries at the measured capacity`, () => {
     // queue limits apply). The overload phase's API has the limits of `npm start` and `moviec serve`.
     const app = await createApp({ pool: db.pool, website: false });
     server = await app.start(0, '127.0.0.1');
-    const overloadApp = await createApp({ pool: db.pool, website: false, admission: { maxEventLoopLagMs: loadConfig().MAX_EVENT_LOOP_LAG_MS } });
+    const overloadApp = await createApp({ pool: db.pool, website: false, admission: admissionLimits(loadConfig()) });
     overloadServer = await overloadApp.start(0, '127.0.0.1');
   });
   afterAll(async () => {
