@@ -119,9 +119,68 @@ export class MovieCache {
 
   /** A value that any movie change invalidates (list pages, searches, external id lookups). */
   async shared<T>(kind: string, key: unknown, load: () => Promise<T>): Promise<T> {
-    const digest = createHash('sha1').update(JSON.stringify(key)).digest('base64url');
-    const [value] = await this.read(kind, [{ key: `${kind}:${digest}`, deps: [ALL, LISTS] }], async () => [await load()]);
+    const [value] = await this.read(kind, [{ key: sharedKey(kind, key), deps: [ALL, LISTS] }], async () => [await load()]);
     return value as T;
+  }
+
+  /**
+   * A shared value derived from another shared value (a search's page from its ranking), both read
+   * in one store round trip: the derived one when stored (the base is then neither read nor
+   * computed: `base` is undefined); otherwise the base as stored or computed, and the derived one
+   * from it, the computed ones written in one round trip. Same keys as shared(), so shared() of
+   * the base kind and key finds what this stored.
+   */
+  async sharedDerived<A, B>(
+    base: { kind: string; key: unknown; load: () => Promise<A> },
+    derived: { kind: string; key: unknown; load: (base: A) => Promise<B> },
+  ): Promise<{ base: A | undefined; value: B }> {
+    const { store, ttlSeconds } = this.options;
+    const baseKey = sharedKey(base.kind, base.key);
+    const derivedKey = sharedKey(derived.kind, derived.key);
+    const compute = async () => {
+      const a = await base.load();
+      return { base: a, value: await derived.load(a) };
+    };
+    if (this.hasPendingInvalidations) await this.flushPending();
+    if (this.hasPendingInvalidations) {
+      this.metrics.misses.inc({ kind: derived.kind });
+      return compute();
+    }
+    let cached: (string | null)[] | null = null;
+    try {
+      cached = await store.mget([derivedKey, baseKey, ALL, LISTS]);
+      this.recovered();
+    } catch (error) {
+      this.failure('read', error);
+    }
+    if (!cached) {
+      this.metrics.misses.inc({ kind: derived.kind });
+      return compute();
+    }
+    const versions = [cached[2] ?? null, cached[3] ?? null];
+    const hit = decode<B>(cached[0] ?? null, versions);
+    if (hit) {
+      this.metrics.hits.inc({ kind: derived.kind });
+      return { base: undefined, value: hit.value };
+    }
+    this.metrics.misses.inc({ kind: derived.kind });
+    const writes: [string, string][] = [];
+    const baseHit = decode<A>(cached[1] ?? null, versions);
+    let a: A;
+    if (baseHit) {
+      this.metrics.hits.inc({ kind: base.kind });
+      a = baseHit.value;
+    } else {
+      this.metrics.misses.inc({ kind: base.kind });
+      a = await base.load();
+      writes.push([baseKey, JSON.stringify({ d: versions, v: a })]);
+    }
+    const value = await derived.load(a);
+    writes.push([derivedKey, JSON.stringify({ d: versions, v: value })]);
+    const maxBytes = this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
+    // Not awaited, as in read(): one connection keeps the order of this process's commands.
+    void store.set(writes.filter(([, v]) => v.length <= maxBytes), ttlSeconds).catch((error: unknown) => this.failure('write', error));
+    return { base: a, value };
   }
 
   /**
@@ -391,6 +450,11 @@ export class MovieCache {
     this.options.logger?.info({ store: this.kind, unavailableMs: Date.now() - this.degradedSince }, 'cache available again');
     this.degradedSince = null;
   }
+}
+
+/** The store key of a shared value. */
+function sharedKey(kind: string, key: unknown): string {
+  return `${kind}:${createHash('sha1').update(JSON.stringify(key)).digest('base64url')}`;
 }
 
 function decode<T>(raw: string | null, versions: (string | null)[]): { value: T } | null {

@@ -97,19 +97,29 @@ export async function searchMovies(deps: ListDependencies, args: SearchArguments
   // Only punctuation: nothing a title could match.
   if (!words.length) return toConnection({ rows: [], hasNextPage: false }, () => Promise.resolve(0), emptyFacets);
   const key = { words, filter, year: args.year ?? null };
-  // Read (or computed) once per request, and only when needed: a cached page needs no ranking.
+  const rank = () => rankSearch(deps.pool, text, filter, args.year ?? null, SEARCH_CANDIDATES, true);
+  // The page and the ranking it comes from are read in one cache round trip (and written in one
+  // when computed); a cached page needs no ranking. The ranking is read or computed at most once
+  // per request: totalCount and facets reuse it.
   let ranking: Promise<{ ranked: RankedMovie[]; match: MatchSpec | null }> | undefined;
-  const ranked = () => (ranking ??= deps.cache.shared('search-ranked', key, () => rankSearch(deps.pool, text, filter, args.year ?? null, SEARCH_CANDIDATES, true)));
-  const page = await deps.cache.shared('search-page', [key, size, args.after ?? null], async () => {
-    const all = (await ranked()).ranked;
-    const after = cursor ? all.filter((r) => compareRanked(r, { movieId: cursor.id, keys: cursor.keys as RankedMovie['keys'] }) > 0) : all;
-    const pageRanks = after.slice(0, size);
-    const movies = new Map((await moviesByIds(deps.pool, pageRanks.map((r) => r.movieId))).map((m) => [m.id, m]));
-    const rows = pageRanks
-      .filter((r) => movies.has(r.movieId))
-      .map((r) => ({ movie: movies.get(r.movieId)!, cursor: { order: RELEVANCE, keys: r.keys, id: r.movieId } }));
-    return { rows, hasNextPage: after.length > size };
-  });
+  const ranked = () => (ranking ??= deps.cache.shared('search-ranked', key, rank));
+  const { base, value: page } = await deps.cache.sharedDerived(
+    { kind: 'search-ranked', key, load: rank },
+    {
+      kind: 'search-page',
+      key: [key, size, args.after ?? null],
+      load: async ({ ranked: all }) => {
+        const after = cursor ? all.filter((r) => compareRanked(r, { movieId: cursor.id, keys: cursor.keys as RankedMovie['keys'] }) > 0) : all;
+        const pageRanks = after.slice(0, size);
+        const movies = new Map((await moviesByIds(deps.pool, pageRanks.map((r) => r.movieId))).map((m) => [m.id, m]));
+        const rows = pageRanks
+          .filter((r) => movies.has(r.movieId))
+          .map((r) => ({ movie: movies.get(r.movieId)!, cursor: { order: RELEVANCE, keys: r.keys, id: r.movieId } }));
+        return { rows, hasNextPage: after.length > size };
+      },
+    },
+  );
+  if (base) ranking = Promise.resolve(base);
   return toConnection(
     page,
     // Without a word match only whole titles matched (ranked holds them all).

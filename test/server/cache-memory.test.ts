@@ -53,6 +53,18 @@ describe('in-process LRU cache (REDIS_URL unset)', () => {
     expect(await countStatements(() => api.gql(search))).toBe(0);
   });
 
+  it("stores a search's ranking with its first page: another page of it sends only the page's rows", async () => {
+    const page = (first: number) => `{ searchMovies(query: "paper", first: ${first}) { edges { node { title } } } }`;
+    expect((await api.gql(page(1))).data.searchMovies.edges).toEqual([{ node: { title: 'Paper Moon' } }]);
+    // The ranking came from the same write as the first page: one statement, the rows of the new page.
+    expect(await countStatements(() => api.gql(page(2)))).toBe(1);
+    expect(await countStatements(() => api.gql(page(2)))).toBe(0);
+    // totalCount reads the ranking (a word matched: then its count, cached per search).
+    const counted = `{ searchMovies(query: "paper", first: 1) { totalCount } }`;
+    expect((await api.gql(counted)).data.searchMovies.totalCount).toBe(1);
+    expect(await countStatements(() => api.gql(counted))).toBe(0);
+  });
+
   it("follows another process's changes told through PostgreSQL NOTIFY", async () => {
     await api.gql(MOVIE, { id: movieId });
     await api.db.pool.query(`UPDATE movies SET title = 'Paper Moon (1973)' WHERE id = $1`, [movieId]);
