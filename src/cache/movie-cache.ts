@@ -117,9 +117,12 @@ export class MovieCache {
     return this.read(kind, entries, (missing) => load(missing.map((i) => ids[i]!)));
   }
 
-  /** A value that any movie change invalidates (list pages, searches, external id lookups). */
-  async shared<T>(kind: string, key: unknown, load: () => Promise<T>): Promise<T> {
-    const [value] = await this.read(kind, [{ key: sharedKey(kind, key), deps: [ALL, LISTS] }], async () => [await load()]);
+  /**
+   * A value that any movie change invalidates (list pages, searches, external id lookups). `load`
+   * gets the catalogue generation it computes under (see sharedDerived).
+   */
+  async shared<T>(kind: string, key: unknown, load: (generation: string | null) => Promise<T>): Promise<T> {
+    const [value] = await this.read(kind, [{ key: sharedKey(kind, key), deps: [ALL, LISTS] }], async (_missing, generation) => [await load(generation)]);
     return value as T;
   }
 
@@ -129,16 +132,21 @@ export class MovieCache {
    * computed: `base` is undefined); otherwise the base as stored or computed, and the derived one
    * from it, the computed ones written in one round trip. Same keys as shared(), so shared() of
    * the base kind and key finds what this stored.
+   *
+   * `base.load` gets the catalogue generation it computes under: the versions every movie change
+   * moves, read before the database (null when the store could not be read). What is derived from
+   * the database after reading them is at least as new as that generation, so a process may keep
+   * such derived facts in memory for as long as the generation is unchanged.
    */
   async sharedDerived<A, B>(
-    base: { kind: string; key: unknown; load: () => Promise<A> },
+    base: { kind: string; key: unknown; load: (generation: string | null) => Promise<A> },
     derived: { kind: string; key: unknown; load: (base: A) => Promise<B> },
   ): Promise<{ base: A | undefined; value: B }> {
     const { store, ttlSeconds } = this.options;
     const baseKey = sharedKey(base.kind, base.key);
     const derivedKey = sharedKey(derived.kind, derived.key);
     const compute = async () => {
-      const a = await base.load();
+      const a = await base.load(null);
       return { base: a, value: await derived.load(a) };
     };
     if (this.hasPendingInvalidations) await this.flushPending();
@@ -172,7 +180,7 @@ export class MovieCache {
       a = baseHit.value;
     } else {
       this.metrics.misses.inc({ kind: base.kind });
-      a = await base.load();
+      a = await base.load(versionTag(versions));
       writes.push([baseKey, JSON.stringify({ d: versions, v: a })]);
     }
     const value = await derived.load(a);
@@ -357,14 +365,14 @@ export class MovieCache {
     await this.options.store.close();
   }
 
-  private async read<T>(kind: string, entries: Entry[], load: (missing: number[]) => Promise<T[]>): Promise<T[]> {
+  private async read<T>(kind: string, entries: Entry[], load: (missing: number[], generation: string | null) => Promise<T[]>): Promise<T[]> {
     const { store, ttlSeconds } = this.options;
     const depKeys = [...new Set(entries.flatMap((e) => e.deps))];
     if (this.hasPendingInvalidations) await this.flushPending();
     if (this.hasPendingInvalidations) {
       // The store may hold what a change replaced: neither read nor fill it until it is invalidated.
       this.metrics.misses.inc({ kind }, entries.length);
-      return load(entries.map((_, i) => i));
+      return load(entries.map((_, i) => i), null);
     }
     let cached: (string | null)[] | null = null;
     try {
@@ -375,7 +383,7 @@ export class MovieCache {
     }
     if (!cached) {
       this.metrics.misses.inc({ kind }, entries.length);
-      return load(entries.map((_, i) => i));
+      return load(entries.map((_, i) => i), null);
     }
     const versions = new Map(depKeys.map((key, i) => [key, cached[entries.length + i] ?? null]));
     const results: T[] = new Array<T>(entries.length);
@@ -388,7 +396,7 @@ export class MovieCache {
     if (entries.length > missing.length) this.metrics.hits.inc({ kind }, entries.length - missing.length);
     if (missing.length === 0) return results;
     this.metrics.misses.inc({ kind }, missing.length);
-    const loaded = await load(missing);
+    const loaded = await load(missing, versionTag(depKeys.map((key) => versions.get(key) ?? null)));
     const maxBytes = this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
     const writes: [string, string][] = [];
     missing.forEach((entryIndex, j) => {

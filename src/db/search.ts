@@ -16,35 +16,50 @@ export interface WordHit {
   movies: number;
 }
 
-export interface WordLookup {
-  /** Strings looked up as whole words. */
+/** The probes of one typed word (or of the typed words run together). */
+export interface WordUnit {
   exact: string[];
-  /** Strings looked up among the one-letter deletions of dictionary words. */
   deletes: string[];
-  /** Strings (8+ letters) looked up by trigram similarity, for two-edit typos. */
   similar: string[];
-  /** Completions of this prefix, most frequent words first. */
-  prefix: string | null;
-  prefixLimit: number;
 }
 
-/** Dictionary words for the probes of a query, in one statement. */
-export async function lookupWords(pool: pg.Pool, lookup: WordLookup): Promise<WordHit[]> {
-  const { rows } = await pool.query<WordHit>(
-    `SELECT word, movies FROM search_words WHERE word = ANY($1::text[])
+/** A dictionary word found for the unit of that index (-1: a completion of the prefix). */
+export interface UnitHit extends WordHit {
+  unit: number;
+}
+
+/** Dictionary words for the probes of several units and a prefix, each hit tagged with its unit, in one statement. */
+export async function lookupWordUnits(pool: pg.Pool, units: WordUnit[], prefix: string | null, prefixLimit: number): Promise<UnitHit[]> {
+  const tagged = (pick: (u: WordUnit) => string[]) => {
+    const probes: string[] = [];
+    const tags: number[] = [];
+    units.forEach((u, i) => {
+      for (const p of pick(u)) {
+        probes.push(p);
+        tags.push(i);
+      }
+    });
+    return [probes, tags] as const;
+  };
+  const [exact, exactTags] = tagged((u) => u.exact);
+  const [deletes, deleteTags] = tagged((u) => u.deletes);
+  const [similar, similarTags] = tagged((u) => u.similar);
+  const { rows } = await pool.query<UnitHit>(
+    `SELECT q.unit, w.word, w.movies FROM unnest($1::text[], $2::int[]) AS q(probe, unit) JOIN search_words w ON w.word = q.probe COLLATE "C"
      UNION
-     SELECT w.word, w.movies FROM search_word_deletes d JOIN search_words w ON w.word = d.word WHERE d.variant = ANY($2::text[])
+     SELECT q.unit, w.word, w.movies FROM unnest($3::text[], $4::int[]) AS q(variant, unit)
+       JOIN search_word_deletes d ON d.variant = q.variant COLLATE "C" JOIN search_words w ON w.word = d.word
      UNION
-     SELECT h.word, h.movies FROM unnest($3::text[]) AS q(probe) CROSS JOIN LATERAL moviec_similar_words(q.probe, 20) h
+     SELECT q.unit, h.word, h.movies FROM unnest($5::text[], $6::int[]) AS q(probe, unit) CROSS JOIN LATERAL moviec_similar_words(q.probe, 20) h
      UNION
-     (SELECT word, movies FROM search_words
-       WHERE $4::text IS NOT NULL AND length($4::text) > 2 AND word >= $4::text AND word < $4::text || chr(1114111)
+     (SELECT -1, word, movies FROM search_words
+       WHERE $7::text IS NOT NULL AND length($7::text) > 2 AND word >= $7::text AND word < $7::text || chr(1114111)
        ORDER BY word LIMIT 2000)
      UNION
-     (SELECT word, movies FROM search_words
-       WHERE $4::text IS NOT NULL AND length($4::text) <= 2 AND starts_with(word, $4::text)
-       ORDER BY movies DESC, word LIMIT $5::int)`,
-    [lookup.exact, lookup.deletes, lookup.similar, lookup.prefix, lookup.prefixLimit],
+     (SELECT -1, word, movies FROM search_words
+       WHERE $7::text IS NOT NULL AND length($7::text) <= 2 AND starts_with(word, $7::text)
+       ORDER BY movies DESC, word LIMIT $8::int)`,
+    [exact, exactTags, deletes, deleteTags, similar, similarTags, prefix, prefixLimit],
   );
   return rows;
 }

@@ -97,7 +97,7 @@ export async function searchMovies(deps: ListDependencies, args: SearchArguments
   // Only punctuation: nothing a title could match.
   if (!words.length) return toConnection({ rows: [], hasNextPage: false }, () => Promise.resolve(0), emptyFacets);
   const key = { words, filter, year: args.year ?? null };
-  const rank = () => rankSearch(deps.pool, text, filter, args.year ?? null, SEARCH_CANDIDATES, true);
+  const rank = (generation: string | null) => rankSearch(deps.pool, text, filter, args.year ?? null, SEARCH_CANDIDATES, generation);
   // The page and the ranking it comes from are read in one cache round trip (and written in one
   // when computed); a cached page needs no ranking. The ranking is read or computed at most once
   // per request: totalCount and facets reuse it.
@@ -134,15 +134,16 @@ export async function searchMovies(deps: ListDependencies, args: SearchArguments
   );
 }
 
+/** generation: the catalogue generation (MovieCache) the search runs under, for the in-process dictionary. */
 async function rankSearch(
   pool: pg.Pool,
   text: string,
   filter: MovieFilterValues | null,
   year: number | null,
   limit: number,
-  prefix: boolean,
+  generation: string | null,
 ): Promise<{ ranked: RankedMovie[]; match: MatchSpec | null }> {
-  const { plan, ranked } = await rankedSearch(pool, text, { filter, year, limit, prefix });
+  const { plan, ranked } = await rankedSearch(pool, text, { filter, year, limit, prefix: true, generation });
   return { ranked, match: plan ? matchSpec(plan) : null };
 }
 
@@ -158,8 +159,8 @@ export async function suggestMovies(deps: ListDependencies, args: SuggestArgumen
   }
   const words = searchWords(text);
   if (!words.length) return [];
-  return deps.cache.shared('suggest', { words, first }, async () => {
-    const { ranked } = await rankSearch(deps.pool, text, null, null, SUGGEST_CANDIDATES, true);
+  return deps.cache.shared('suggest', { words, first }, async (generation) => {
+    const { ranked } = await rankSearch(deps.pool, text, null, null, SUGGEST_CANDIDATES, generation);
     const ids = ranked.slice(0, first).map((r) => r.movieId);
     const movies = new Map((await moviesByIds(deps.pool, ids)).map((m) => [m.id, m]));
     return ids.filter((id) => movies.has(id)).map((id) => movies.get(id)!);

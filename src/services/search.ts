@@ -1,8 +1,10 @@
 import type pg from 'pg';
+import { LRUCache } from 'lru-cache';
+import { sharedPool } from '../db/request-pool.js';
 import {
   driverTokens,
   fetchCandidates,
-  lookupWords,
+  lookupWordUnits,
   POPULAR_WINDOW,
   tokenStatistics,
   type Candidate,
@@ -10,6 +12,7 @@ import {
   type SearchFilter,
   type TokenStatistics,
   type WordHit,
+  type WordUnit,
 } from '../db/search.js';
 import { allowedEdits, analyseQuery, deletions, editDistance, searchWord, spellingVariants, type AnalysedQuery } from './search-text.js';
 
@@ -77,35 +80,91 @@ export interface RankedMovie {
   keys: [number, number, number];
 }
 
-/** The lookups one query needs. */
-function probesFor(query: AnalysedQuery, prefix: boolean) {
+/** The probes of one typed word: itself, its spellings, deletions, splits and (8+ letters) trigram neighbours. */
+function unitProbes(word: string): WordUnit {
   const exact = new Set<string>();
   const deletes = new Set<string>();
-  const similar = new Set<string>();
-  const add = (word: string) => {
-    exact.add(word);
-    for (const v of spellingVariants(word)) exact.add(v);
-    const length = [...word].length;
-    // A title word of 4+ letters typed with a letter missing has 3.
-    if (length >= 3) deletes.add(word);
-    if (length >= 4) {
-      for (const d of deletions(word)) {
-        deletes.add(d);
-        exact.add(d);
-      }
+  const similar: string[] = [];
+  exact.add(word);
+  for (const v of spellingVariants(word)) exact.add(v);
+  const length = [...word].length;
+  // A title word of 4+ letters typed with a letter missing has 3.
+  if (length >= 3) deletes.add(word);
+  if (length >= 4) {
+    for (const d of deletions(word)) {
+      deletes.add(d);
+      exact.add(d);
     }
-    // Title words of 8+ letters may be two edits away, which one-letter deletions do not all reach.
-    if (length >= 7) similar.add(word);
-    const letters = [...word];
-    for (let i = 1; i < letters.length; i++) {
-      exact.add(searchWord(letters.slice(0, i).join('')));
-      exact.add(searchWord(letters.slice(i).join('')));
-    }
-  };
-  for (const w of query.words) add(w);
-  if (query.required.length > 1) add(query.compactRequired);
-  const last = query.words.at(-1) ?? null;
-  return { exact: [...exact], deletes: [...deletes], similar: [...similar], prefix: prefix ? last : null, prefixLimit: PREFIX_COMPLETIONS };
+  }
+  // Title words of 8+ letters may be two edits away, which one-letter deletions do not all reach.
+  if (length >= 7) similar.push(word);
+  const letters = [...word];
+  for (let i = 1; i < letters.length; i++) {
+    exact.add(searchWord(letters.slice(0, i).join('')));
+    exact.add(searchWord(letters.slice(i).join('')));
+  }
+  return { exact: [...exact], deletes: [...deletes], similar };
+}
+
+/** Typed words (and the required ones run together) whose dictionary words one query needs, and the prefix to complete. */
+function unitsFor(query: AnalysedQuery, prefix: boolean): { words: string[]; prefix: string | null } {
+  const words = new Set(query.words);
+  if (query.required.length > 1) words.add(query.compactRequired);
+  return { words: [...words], prefix: prefix ? (query.words.at(-1) ?? null) : null };
+}
+
+/**
+ * Dictionary words found per typed word and per prefix, kept in each process while the catalogue
+ * generation (MovieCache: the versions every movie change moves) is unchanged: the dictionary only
+ * changes with movies, so within a generation a word's lookup gives the same words and counts.
+ * Bounded (least recently used words go first).
+ */
+interface DictionaryMemo {
+  generation: string;
+  words: LRUCache<string, WordHit[]>;
+  prefixes: LRUCache<string, WordHit[]>;
+}
+const DICTIONARY_MEMO_ENTRIES = 50_000;
+const dictionaryMemos = new WeakMap<pg.Pool, DictionaryMemo>();
+
+function dictionaryMemo(pool: pg.Pool, generation: string | null | undefined): DictionaryMemo | null {
+  if (generation == null) return null;
+  // One per process-wide pool (each API request sees its own pool object).
+  const shared = sharedPool(pool);
+  let memo = dictionaryMemos.get(shared);
+  if (!memo || memo.generation !== generation) {
+    memo = { generation, words: new LRUCache({ max: DICTIONARY_MEMO_ENTRIES }), prefixes: new LRUCache({ max: DICTIONARY_MEMO_ENTRIES }) };
+    dictionaryMemos.set(shared, memo);
+  }
+  return memo;
+}
+
+/** The dictionary words a query's units and prefix stand for: from the memo, the rest in one statement. */
+async function lookupQueryWords(pool: pg.Pool, words: string[], prefix: string | null, generation: string | null | undefined): Promise<WordHit[]> {
+  const memo = dictionaryMemo(pool, generation);
+  const found: WordHit[] = [];
+  const missing = words.filter((w) => {
+    const known = memo?.words.get(w);
+    if (known) found.push(...known);
+    return !known;
+  });
+  const knownCompletions = prefix == null ? undefined : memo?.prefixes.get(prefix);
+  if (knownCompletions) found.push(...knownCompletions);
+  const askPrefix = prefix != null && !knownCompletions ? prefix : null;
+  if (!missing.length && askPrefix == null) return found;
+  const hits = await lookupWordUnits(pool, missing.map(unitProbes), askPrefix, PREFIX_COMPLETIONS);
+  const perUnit = missing.map((): WordHit[] => []);
+  const completions: WordHit[] = [];
+  for (const h of hits) {
+    const hit = { word: h.word, movies: h.movies };
+    found.push(hit);
+    (h.unit < 0 ? completions : perUnit[h.unit]!).push(hit);
+  }
+  if (memo) {
+    missing.forEach((w, i) => memo.words.set(w, perUnit[i]));
+    if (askPrefix != null) memo.prefixes.set(askPrefix, completions);
+  }
+  return found;
 }
 
 /** The alternatives of one typed word among the dictionary words found. */
@@ -141,14 +200,18 @@ function alternativesFor(word: string, hits: Map<string, number>, completions: s
 }
 
 /** Reads the dictionary and decides what a query matches. */
-export async function planSearch(pool: pg.Pool, text: string, options: { year?: number | null; prefix?: boolean } = {}): Promise<SearchPlan | null> {
+export async function planSearch(
+  pool: pg.Pool,
+  text: string,
+  options: { year?: number | null; prefix?: boolean; generation?: string | null } = {},
+): Promise<SearchPlan | null> {
   const query = analyseQuery(text, options.year ?? null);
   if (!query.words.length) return null;
-  const probes = probesFor(query, options.prefix ?? true);
-  const found: WordHit[] = await lookupWords(pool, probes);
+  const units = unitsFor(query, options.prefix ?? true);
+  const found: WordHit[] = await lookupQueryWords(pool, units.words, units.prefix, options.generation);
   const hits = new Map(found.map((h) => [h.word, h.movies]));
   const last = query.words.at(-1)!;
-  const completions = probes.prefix
+  const completions = units.prefix
     ? found
         .filter((h) => h.word.startsWith(last) && h.word !== last)
         .sort((a, b) => b.movies - a.movies || a.word.localeCompare(b.word))
@@ -262,6 +325,8 @@ export interface SearchOptions {
   limit: number;
   /** Whether the last word may be the beginning of a title word. */
   prefix?: boolean;
+  /** The catalogue generation the search runs under (MovieCache); null or absent: no in-process dictionary. */
+  generation?: string | null;
 }
 
 /** How long the token statistics (gathered by ANALYZE) are used before they are read again. */
@@ -270,11 +335,14 @@ const statistics = new WeakMap<pg.Pool, { at: number; value: Promise<TokenStatis
 
 /** The token statistics of this database, read at most once a minute (a plan choice, never a result). */
 function currentStatistics(pool: pg.Pool): Promise<TokenStatistics | null> {
+  // Per process-wide pool: an API request sees its own pool (db/request-pool.ts), and a statement
+  // cancelled with one request must not leave every other request without statistics.
+  const shared = sharedPool(pool);
   const now = Date.now();
-  const cached = statistics.get(pool);
+  const cached = statistics.get(shared);
   if (cached && now - cached.at < STATISTICS_TTL_MS) return cached.value;
-  const value = tokenStatistics(pool).catch(() => null);
-  statistics.set(pool, { at: now, value });
+  const value = tokenStatistics(shared).catch(() => null);
+  statistics.set(shared, { at: now, value });
   return value;
 }
 
@@ -344,7 +412,10 @@ export function fewMatches(spec: MatchSpec | null, stats: TokenStatistics | null
 
 /** The ranked movies a query finds (at most about `limit` plus whole-title and year matches). */
 export async function rankedSearch(pool: pg.Pool, text: string, options: SearchOptions): Promise<{ plan: SearchPlan | null; ranked: RankedMovie[] }> {
-  const [plan, stats] = await Promise.all([planSearch(pool, text, { year: options.year, prefix: options.prefix }), currentStatistics(pool)]);
+  const [plan, stats] = await Promise.all([
+    planSearch(pool, text, { year: options.year, prefix: options.prefix, generation: options.generation }),
+    currentStatistics(pool),
+  ]);
   if (!plan) return { plan, ranked: [] };
   const match = matchSpec(plan);
   const drivers = match ? choosePostingDrivers(match, stats) : undefined;
