@@ -158,6 +158,20 @@ describe('webhooks: signed deliveries of movie events', () => {
     }
     expect(['192.168.1.1', '172.20.0.1', '::ffff:127.0.0.1', 'fd00::1', '0.0.0.0'].every(isPrivateAddress)).toBe(true);
     expect(['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946'].some(isPrivateAddress)).toBe(false);
+    // IPv6 forms that reach a private IPv4 address or are not public unicast, and the URL spellings of some.
+    const refused = [
+      '::', '::1', '::ffff:7f00:1', '::FFFF:10.0.0.1', '::ffff:a9fe:a9fe', '::127.0.0.1', '::ffff:0:8.8.8.8', // mapped (any spelling), compatible, translated
+      '2002:7f00:1::', '2002:c0a8:101::1', '2002:a00:1:1::5', // 6to4 embedding 127.0.0.1, 192.168.1.1, 10.0.0.1
+      '64:ff9b::a00:1', '64:ff9b::10.0.0.1', '64:ff9b::8.8.8.8', '64:ff9b:1::1', // NAT64
+      '2001:db8::1', '2001:db8:ffff::', '3fff::1', // documentation
+      '2001::1', '2001:2::1', '2001:10::1', '100::1', '5f00::1', 'fec0::1', 'fe80::1%eth0', 'ff02::1', // Teredo, benchmarking, ORCHID, discard, SRv6, site-local, zone, multicast
+      '192.0.2.10', '198.51.100.7', '203.0.113.99', '192.88.99.1', '255.255.255.255', 'not-an-address',
+    ];
+    expect(refused.filter((a) => !isPrivateAddress(a))).toEqual([]);
+    expect(['::ffff:8.8.8.8', '::ffff:808:808', '2002:808:808::1', '2001:4860:4860::8888', '2a00:1450:4001:82a::200e', '1.1.1.1'].filter(isPrivateAddress)).toEqual([]);
+    for (const url of ['https://[::ffff:127.0.0.1]/h', 'https://[::ffff:7f00:1]/h', 'https://[2002:7f00:1::]/h', 'https://[2001:db8::1]/h', 'https://[64:ff9b::a9fe:a9fe]/h']) {
+      await expect(validateWebhookUrl(url, strict)).rejects.toThrow(/loopback or private/);
+    }
     // Through the API (this server allows private addresses for the test, but not other schemes).
     const res = await api.gql(`mutation { createWebhook(url: "file:///etc/passwd", events: [MOVIE_CREATED]) { id } }`, {}, admin);
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
