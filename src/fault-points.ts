@@ -9,9 +9,10 @@
  *
  * Several points, `<name>[@<n>],<name>[@<n>],…`, hold several jobs at once (one per worker): each
  * point reached waits there (its caller awaits it) until all of them are reached; then the process
- * stops itself. After SIGCONT the first point listed goes on; each SIGUSR2 then lets the next one
- * go on, in the order listed — so a test decides which worker meets the outage and which the
- * restarted database.
+ * stops itself. After SIGCONT the first point listed goes on; each line then read on standard input
+ * lets the next one go on, in the order listed — so a test decides which job meets the outage, and
+ * when. (Standard input rather than a signal: a SIGUSR2 handler installed there was seen to be
+ * ignored by the kernel, which ended the process instead.)
  *
  * Points: `staging.batch-written` (a batch of an import's input is committed to the staging
  * tables), `aggregate.starting` (an aggregation job is about to open its transaction),
@@ -60,14 +61,16 @@ export function faultPoint(name: FaultPointName, detail: Record<string, unknown>
   const held = new Promise<void>((resolve) => (point.goOn = resolve));
   if (armed.every((p) => p.reached)) {
     process.kill(process.pid, 'SIGSTOP');
-    // Continued: the first point listed goes on now, each later one on a SIGUSR2.
+    // Continued: the first point listed goes on now, each later one on a line of standard input.
     let next = 0;
-    const goOnNext = () => {
-      armed[next++]?.goOn?.();
-      if (next >= armed.length) process.off('SIGUSR2', goOnNext);
-    };
-    process.on('SIGUSR2', goOnNext);
+    const goOnNext = () => armed[next++]?.goOn?.();
     goOnNext();
+    process.stdin.on('data', (chunk: Buffer) => {
+      for (const byte of chunk) if (byte === 0x0a) goOnNext();
+      // The last one gone on: standard input no longer keeps the process alive.
+      if (next >= armed.length) process.stdin.destroy();
+    });
+    process.stdin.on('error', () => undefined);
   }
   return held;
 }

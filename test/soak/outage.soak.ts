@@ -7,9 +7,10 @@
  * - `npm start` (API + worker in one process), mid-import: the process stays up (it died with
  *   ECONNREFUSED at batchFailJobs before), /readyz says 503 while the database is down and 200
  *   after, /healthz 200 throughout; the job is retried and the run ends SUCCEEDED (not RUNNING).
- * (A third scenario, `moviec worker` cut mid-aggregation, passed twice and then timed out waiting
- * for the aggregation to finish after the restart: it is left out until understood; see
- * docs/RELIABILITY.md 5b.)
+ * - `moviec worker`, mid-aggregation with a job in progress on each of its workers: stays up, the
+ *   aggregation queue empties after the restart and the stored aggregates equal a clean aggregation.
+ *   Three jobs are held at fault points and go on one at a time, so Graphile Worker's pool meets the
+ *   case that leaves its shutdown unsettled for ever (docs/RELIABILITY.md 5b) on every run.
  * - `moviec import`, mid-import, database down for longer than DB_OUTAGE_WAIT_SECONDS: exits 3 with
  *   a clear message; the next worker finishes the run.
  */
@@ -19,17 +20,18 @@ import path from 'node:path';
 import type pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.js';
 import { createPool } from '../../src/db/pool.js';
+import { aggregateMovies, allMovieIds } from '../../src/scoring/aggregate.js';
 import { prepareDatabase } from '../../src/db/setup.js';
 import { queueImport } from '../../src/services/import.js';
 import { freePort } from '../support/free-port.js';
 import { insertMovie } from '../support/graphql-api.js';
 import {
-  errorLines, generateImdb, reachedFaultPoint, spawnMoviec, spawnNode, spawnWorker, waitFor, type Child,
+  errorLines, generateImdb, integrityCounts, reachedFaultPoint, spawnMoviec, spawnNode, spawnWorker, waitFor, type Child,
 } from '../support/reliability.js';
 
 const TITLES = 6000;
 
-describe('PostgreSQL stopped (immediate) in the middle of an import', () => {
+describe('PostgreSQL stopped (immediate) in the middle of an import and of an aggregation', () => {
   let dir: string;
   let pgPort: number;
   let embedded: EmbeddedDatabase | undefined;
@@ -117,6 +119,56 @@ describe('PostgreSQL stopped (immediate) in the middle of an import', () => {
     const { rows } = await pool.query(`SELECT count(*)::int AS n FROM import_runs WHERE status IN ('QUEUED', 'RUNNING')`);
     expect(rows[0].n).toBe(0);
     expect(await app.kill('SIGTERM')).toBe(0);
+  }, 240_000);
+
+  it('moviec worker: stays up through an outage with a job in progress on every worker; the aggregation ends as a clean one', async () => {
+    // Every movie aggregated again, in chunks of 500 (12 jobs).
+    await pool.query(
+      `SELECT graphile_worker.add_jobs(ARRAY(
+         SELECT ROW('aggregate-movies', json_build_object('movieIds', ids), NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
+           FROM (SELECT json_agg(id) AS ids FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / 500 AS c FROM movies) x GROUP BY c) chunks))`,
+    );
+    // Three workers, each held with a job: two after their commit, one before its transaction (a
+    // held worker takes no other job, so these are three workers). Two completions recorded on one
+    // batcher after its first failure, while the third job keeps the pool's shutdown waiting: the
+    // case that leaves Graphile Worker's shutdown unsettled for ever (RELIABILITY 5b).
+    const worker = spawnWorker(url, {
+      WORKER_CONCURRENCY: '3', MOVIEC_FAULT_POINT: 'aggregate.committed@1,aggregate.committed@2,aggregate.starting@4',
+    });
+    children.push(worker);
+    const count = (pattern: RegExp) => errorLines(worker).filter((line) => pattern.test(line)).length;
+    await reachedFaultPoint(worker, 'aggregate.starting');
+    await waitFor(() => (worker.output().match(/fault point aggregate\.committed reached/g) ?? []).length === 2, 120_000, 'two jobs held after their commit');
+    const left = await aggregationLeft();
+    expect(left).toBeGreaterThan(0);
+    await stopPgImmediately();
+    // SIGCONT: the first job held goes on into the outage; recording its completion fails and
+    // Graphile Worker starts shutting its pool down.
+    worker.process.kill('SIGCONT');
+    await waitFor(() => count(/Failed to complete jobs/) === 1, 30_000, 'the first completion to fail');
+    // A line on its standard input: the next one goes on; its completion fails on the same batcher.
+    worker.process.stdin!.write('\n');
+    await waitFor(() => count(/Failed to complete jobs/) === 2, 30_000, 'the second completion to fail');
+    // And the last: its transaction meets the outage, the job fails and that cannot be recorded either.
+    worker.process.stdin!.write('\n');
+    await waitFor(() => count(/Failed to fail jobs/) === 1, 30_000, 'the third job to fail');
+    expect(alive(worker)).toBe(true);
+
+    await startPg();
+    await waitFor(async () => (await aggregationLeft().catch(() => -1)) === 0, 120_000, 'aggregation to finish', 200);
+    expect(alive(worker)).toBe(true);
+    expect(worker.output()).toMatch(/worker pool stopped on a database error/);
+    expect(worker.output()).toMatch(/worker pool restarted/);
+    expect(worker.output()).toMatch(/released the jobs of worker processes that ended without finishing them/);
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM import_runs WHERE status IN ('QUEUED', 'RUNNING')`);
+    expect(rows[0].n).toBe(0);
+    expect(await integrityCounts(pool)).toMatchObject({ unaggregated: 0, staged: 0 });
+    // Recomputing every movie in place changes nothing: the stored aggregates are a clean aggregation.
+    let changed = 0;
+    for await (const ids of allMovieIds(pool)) changed += (await aggregateMovies(pool, ids)).changed.length;
+    expect(changed).toBe(0);
+    console.log(`outage soak (moviec worker): ${left} aggregation jobs left when PostgreSQL stopped; 3 jobs held; pool restarted, queue empty, 0 movies differ from a clean aggregation`);
+    expect(await worker.kill('SIGTERM')).toBe(0);
   }, 240_000);
 
   it('moviec import: a clear message and exit code 3 when the database stays away; the run is finished by the next worker', async () => {

@@ -25,8 +25,11 @@ export function spawnNode(args: string[], env: Record<string, string>): Child {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  // Several fault points armed at once are let go one at a time by lines on standard input; others read nothing there.
+  child.stdin.on('error', () => undefined);
+  if (!env.MOVIEC_FAULT_POINT?.includes(',')) child.stdin.end();
   let text = '';
   child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
