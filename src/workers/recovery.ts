@@ -64,7 +64,11 @@ export function startRecovery(pool: pg.Pool, logger: Logger, options: RecoveryOp
         client.release(true);
         scheduleReconnect();
       });
-      await nameConnection(client, livenessName());
+      // setPoolId while the name was being set renames nothing (no liveness yet): name it again until it holds.
+      for (let name = ''; name !== livenessName(); ) {
+        name = livenessName();
+        await nameConnection(client, name);
+      }
       if (stopped) {
         client.release(true);
         return;

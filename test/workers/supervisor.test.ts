@@ -17,7 +17,9 @@
 import pg from 'pg';
 import { enqueueAggregation } from '../../src/db/jobs.js';
 import { startWorker, type Worker } from '../../src/workers/runner.js';
+import { createLogger } from '../../src/logger.js';
 import { gatePool, RetiredPoolError } from '../../src/workers/pool-gate.js';
+import { startRecovery, type Recovery } from '../../src/workers/recovery.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { insertMovie } from '../support/graphql-api.js';
 import { capturingLogger } from '../support/log-capture.js';
@@ -132,6 +134,51 @@ describe('worker supervisor', () => {
       await flaky.end();
     }
   }, 90_000);
+});
+
+describe('liveness connection', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('carries the pool id set while it was still being named (a reconnect during a restart)', async () => {
+    // The id arrives while the new liveness connection is being named "starting" (its first statement).
+    const holder: { recovery?: Recovery } = {};
+    const pool = new Proxy(db.pool, {
+      get(target, key) {
+        if (key === 'connect') {
+          return async () => {
+            const client = await target.connect();
+            const query = client.query.bind(client) as (...a: unknown[]) => Promise<unknown>;
+            (client as { query: unknown }).query = (...args: unknown[]) => {
+              delete (client as { query?: unknown }).query;
+              const sent = query(...args);
+              holder.recovery!.setPoolId('pool-named-late');
+              return sent;
+            };
+            return client;
+          };
+        }
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const recovery = startRecovery(pool, createLogger('silent'), { intervalMs: 60_000, graceMs: 60_000 });
+    holder.recovery = recovery;
+    try {
+      await recovery.ready;
+      const { rows } = await db.pool.query<{ name: string }>(
+        `SELECT application_name AS name FROM pg_stat_activity WHERE application_name LIKE 'moviec-worker %'`,
+      );
+      expect(rows.map((r) => r.name)).toEqual(['moviec-worker pool-named-late']);
+    } finally {
+      await recovery.stop();
+    }
+  });
 });
 
 describe('pool gate', () => {
