@@ -124,7 +124,7 @@ describe('worker supervisor', () => {
       expect(rows).toEqual([]);
       // The new pool names the liveness connection; the old one's id is nowhere.
       const { rows: names } = await db.pool.query<{ name: string }>(
-        `SELECT application_name AS name FROM pg_stat_activity WHERE application_name LIKE 'moviec-worker %'`,
+        `SELECT application_name AS name FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'moviec-worker %'`,
       );
       expect(names.map((n) => n.name)).toEqual([expect.stringMatching(/^moviec-worker pool-/)]);
     } finally {
@@ -172,7 +172,7 @@ describe('liveness connection', () => {
     try {
       await recovery.ready;
       const { rows } = await db.pool.query<{ name: string }>(
-        `SELECT application_name AS name FROM pg_stat_activity WHERE application_name LIKE 'moviec-worker %'`,
+        `SELECT application_name AS name FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'moviec-worker %'`,
       );
       expect(rows.map((r) => r.name)).toEqual(['moviec-worker pool-named-late']);
     } finally {
