@@ -17,8 +17,9 @@ export interface AdmissionLimits {
   /** Retry-After of the 503 answers, in seconds. */
   retryAfterSeconds: number;
   /**
-   * Event-loop lag (ms) from which new requests are refused before any work is done on them: at a lag
-   * L above it the share (L - max) / max of them is 503 (all of them from twice the limit); 0: off.
+   * Event-loop lag (ms) from which new requests are refused before any work is done on them, while
+   * all maxInFlight slots are taken: at a lag L above it the share (L - max) / max of them is 503
+   * (all of them from twice the limit); 0: off.
    * Off unless given: the API of `npm start` and `moviec serve` passes MAX_EVENT_LOOP_LAG_MS (100).
    */
   maxEventLoopLagMs: number;
@@ -87,8 +88,8 @@ interface Waiting {
  * are elsewhere: in sockets the event loop has not come back to, and in connections not yet accepted
  * (libuv accepts one connection per loop iteration, so with iterations of 100+ ms a burst of 200 new
  * connections waits seconds in the kernel's accept queue, unseen). Their wait is the loop's lag, so
- * past maxEventLoopLagMs a growing share of new requests is refused at once, which shortens the
- * iterations again. The share is spread evenly (every n-th request), not drawn at random.
+ * while every slot is taken and the lag is past maxEventLoopLagMs, a growing share of new requests
+ * is refused at once, which shortens the iterations again. The share is spread evenly (every n-th request), not drawn at random.
  */
 export function admissionControl(
   limits: AdmissionLimits = DEFAULT_ADMISSION,
@@ -160,8 +161,10 @@ export function admissionControl(
       res.once('close', release);
       proceed();
     };
-    if (tooLate()) return refuse(res);
     if (inFlight < limits.maxInFlight) return start();
+    // Lag counts only while every slot is taken: then it is of the API's own making; a lone request
+    // on a machine busy with other processes is served.
+    if (tooLate()) return refuse(res);
     if (queue.length >= limits.maxQueue) return refuse(res);
     const now = clock();
     if (queue.length === 0) emptyAt = now;

@@ -44,7 +44,7 @@ export const apiEnvShape = {
   REQUEST_QUEUE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   /** Wait past which a standing queue (overload, not a burst) refuses a request (CoDel); 0: off. */
   REQUEST_QUEUE_TARGET_MS: z.coerce.number().int().min(0).max(60_000).default(50),
-  /** Event-loop lag from which new requests are refused (503 + Retry-After) before any work; 0: off. */
+  /** While all MAX_CONCURRENT_REQUESTS are taken, event-loop lag from which new requests are refused (503 + Retry-After) before any work; 0: off. */
   MAX_EVENT_LOOP_LAG_MS: z.coerce.number().int().min(0).max(60_000).default(100),
   /** PostgreSQL statement_timeout of the API's connections, in milliseconds (0: none); the worker is not limited. */
   API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
