@@ -172,8 +172,9 @@ describe('PostgreSQL stopped (immediate) in the middle of an import and of an ag
   }, 240_000);
 
   it('moviec import: a clear message and exit code 3 when the database stays away; the run is finished by the next worker', async () => {
-    const ratings2 = path.join(dir, 'files', 'title.ratings.tsv');
-    const cli = spawnMoviec(['import', 'imdb', '--basics', files.basics, '--ratings', ratings2], {
+    // Other files than the first import's (an unchanged file is recognised and not staged again).
+    const changed = await generateImdb(path.join(dir, 'files-2'), TITLES, '2');
+    const cli = spawnMoviec(['import', 'imdb', '--basics', changed.basics, '--ratings', changed.ratings], {
       DATABASE_URL: url, DB_OUTAGE_WAIT_SECONDS: '1', WORKER_RECOVERY_SECONDS: '1', LOG_LEVEL: 'warn',
       MOVIEC_FAULT_POINT: 'staging.batch-written@1',
     });
