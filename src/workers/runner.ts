@@ -11,6 +11,15 @@ import { gatePool, type PoolGate } from './pool-gate.js';
 import { recoveryFromConfig, startRecovery, type RecoveryOptions } from './recovery.js';
 import { createTaskList, type TaskDependencies } from './tasks.js';
 
+/**
+ * Job outcomes recorded through Graphile Worker's batcher (with no delay). Unbatched, Graphile Worker
+ * 0.17 records a job's completion or failure without awaiting it: a lost connection there is an
+ * unhandled rejection that ends the process, and a pool (runOnce too) can finish before the last
+ * outcome is written. Batched, a failure to record it stops the pool instead (which the supervisor
+ * below replaces), and the pool's end waits for every outcome.
+ */
+export const OUTCOMES_AWAITED = { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } } as const;
+
 export interface WorkerOptions extends TaskDependencies {
   concurrency: number;
   /** Recurring jobs (src/schedule/schedules.ts workerSchedules); none when absent. */
@@ -91,10 +100,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       pollInterval: 1000,
       logger: workerLogger(logger),
       events,
-      // Unbatched, Graphile Worker records a job's outcome without awaiting it, so a lost
-      // connection there is an unhandled rejection that ends the process. Batched (even with no
-      // delay), a failure to record it stops the pool instead, which the supervisor replaces.
-      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+      preset: OUTCOMES_AWAITED,
     });
     runner.promise.then(() => failed(new Error('the worker pool ended')), (error: unknown) => failed(error));
     return {

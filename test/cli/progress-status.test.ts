@@ -1,6 +1,5 @@
 import { Writable } from 'node:stream';
 import { jest } from '@jest/globals';
-import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
 import { ImportProgress } from '../../src/cli/progress.js';
 import { printStatus, printUnmatched } from '../../src/cli/status.js';
 import { formatTable } from '../../src/cli/table.js';
@@ -10,6 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { printSchedules } from '../../src/cli/schedules.js';
 import { reportInputProgress } from '../../src/workers/import-progress.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { runJobsOnce } from '../support/jobs.js';
 
 const run = (status: RunState['status'], rowsRead: number): RunState => ({
   id: '5', status, rows_read: rowsRead, rows_changed: 0, rows_rejected: 0, movies_queued: 0, error: null,
@@ -131,11 +131,7 @@ describe('moviec status', () => {
        VALUES ('imdb', 'schedule', '{}', 'SUCCEEDED', 1200, 40, now(), now())`,
     );
     await db.pool.query(`SELECT graphile_worker.add_job('explode', '{}', max_attempts => 1)`);
-    await runOnce({
-      pgPool: db.pool,
-      taskList: { explode: () => Promise.reject(new Error('disk full\nmore detail on a second line')) },
-      logger: new WorkerLogger(() => () => undefined),
-    });
+    await runJobsOnce(db.pool, { explode: () => Promise.reject(new Error('disk full\nmore detail on a second line')) });
     const text = await output(() => printStatus(db.pool));
     expect(text).toContain('Recent import runs\nid  provider  trigger   status     read  changed  rejected  started');
     expect(text).toMatch(/\n1\s+imdb\s+schedule\s+SUCCEEDED\s+1200\s+40\s+0\s+\d{4}-/);

@@ -1,15 +1,14 @@
-import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
 import type pg from 'pg';
 import { openCache, type MovieCache } from '../../src/cache/index.js';
 import { queueImport } from '../../src/services/import.js';
 import { createLogger } from '../../src/logger.js';
 import { createTaskList } from '../../src/workers/tasks.js';
 import { countStatements, insertMovie, statementsDuring, metricValue, startTestApi, type GraphQLResponse, type TestApi } from '../support/graphql-api.js';
+import { runJobsOnce } from '../support/jobs.js';
 import { basicsTsv, ratingsTsv, tempDir, writeFiles, type Title } from '../support/imdb-files.js';
 import { capturingLogger } from '../support/log-capture.js';
 import { RedisServer, redisClient, testRedis, uniquePrefix } from '../support/redis.js';
 
-const quiet = new WorkerLogger(() => () => undefined);
 
 const BY_IMDB = `query ($imdbId: String!) {
   movieByExternalId(provider: IMDB, externalId: $imdbId) {
@@ -29,7 +28,7 @@ async function importThroughWorker(pool: pg.Pool, titles: Title[], ratings: [str
   const files = await writeFiles(await tempDir(), { 'b.tsv': basicsTsv(titles), 'r.tsv': ratingsTsv(ratings) });
   const runId = await queueImport(pool, 'imdb', { basics: files['b.tsv']!, ratings: files['r.tsv']! }, 'cli');
   const taskList = createTaskList({ pool, logger: createLogger('silent'), ...(invalidate ? { onMoviesChanged: invalidate } : {}) });
-  await runOnce({ pgPool: pool, taskList, logger: quiet });
+  await runJobsOnce(pool, taskList);
   const { rows } = await pool.query<{ status: string }>('SELECT status FROM import_runs WHERE id = $1', [runId]);
   expect(rows[0]!.status).toBe('SUCCEEDED');
 }

@@ -1,16 +1,15 @@
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
-import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
 import type pg from 'pg';
 import { openCache, type MovieCache } from '../../src/cache/index.js';
 import { createLogger } from '../../src/logger.js';
 import { queueImport } from '../../src/services/import.js';
 import { createTaskList } from '../../src/workers/tasks.js';
 import { countStatements, metricValue, startTestApi, type TestApi } from '../support/graphql-api.js';
+import { runJobsOnce } from '../support/jobs.js';
 import { basicsTsv, ratingsTsv, tempDir, writeFiles, type Title } from '../support/imdb-files.js';
 import { redisCommandCalls, testRedis, uniquePrefix } from '../support/redis.js';
 
-const quiet = new WorkerLogger(() => () => undefined);
 const ADMIN_TOKEN = 'response-cache-admin-token-0123';
 
 const MOVIE = 'query Movie($id: ID!) { movie(id: $id) { id title year score { value votes } genres { name } } }';
@@ -24,7 +23,7 @@ async function importThroughWorker(pool: pg.Pool, cache: MovieCache, titles: Tit
   const files = await writeFiles(await tempDir(), { 'b.tsv': basicsTsv(titles), 'r.tsv': ratingsTsv(ratings) });
   const runId = await queueImport(pool, 'imdb', { basics: files['b.tsv']!, ratings: files['r.tsv']! }, 'cli');
   const taskList = createTaskList({ pool, logger: createLogger('silent'), onMoviesChanged: (ids) => cache.invalidateMovies(ids) });
-  await runOnce({ pgPool: pool, taskList, logger: quiet });
+  await runJobsOnce(pool, taskList);
   const { rows } = await pool.query<{ status: string }>('SELECT status FROM import_runs WHERE id = $1', [runId]);
   expect(rows[0]!.status).toBe('SUCCEEDED');
 }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Logger, run, runOnce, type Runner } from 'graphile-worker';
+import { Logger, run, type Runner } from 'graphile-worker';
 import { createLogger } from '../../src/logger.js';
 import { queueImport } from '../../src/services/import.js';
 import { verify } from '../../src/services/webhook-signature.js';
@@ -11,6 +11,7 @@ import { webhookDeliverTask } from '../../src/workers/webhook-task.js';
 import { WEBHOOK_DELIVER_TASK } from '../../src/db/webhooks.js';
 import { startTestApi, type TestApi } from '../support/graphql-api.js';
 import { basicsTsv, ratingsTsv, tempDir, writeFiles } from '../support/imdb-files.js';
+import { runJobsOnce } from '../support/jobs.js';
 import { spawnMoviec, waitFor } from '../support/reliability.js';
 
 const ADMIN = 'partners-admin-token-0123456789';
@@ -84,7 +85,7 @@ describe('webhooks: signed deliveries of movie events', () => {
   async function importAndAggregate(basics: string, ratings: string): Promise<void> {
     await queueImport(api.db.pool, 'imdb', { basics, ratings }, 'cli');
     const { [WEBHOOK_DELIVER_TASK]: _deliver, ...pipeline } = createTaskList({ pool: api.db.pool, logger: silent });
-    await runOnce({ pgPool: api.db.pool, taskList: pipeline, logger: quiet });
+    await runJobsOnce(api.db.pool, pipeline);
   }
 
   async function startDelivering(): Promise<void> {

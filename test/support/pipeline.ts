@@ -1,11 +1,9 @@
-import { Logger, runOnce } from 'graphile-worker';
 import type pg from 'pg';
 import { executeImport, queueImport } from '../../src/services/import.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createTaskList } from '../../src/workers/tasks.js';
-
-const quiet = new Logger(() => () => undefined);
+import { runJobsOnce } from './jobs.js';
 
 /**
  * Runs every queued job (imports, then the aggregation they queue) until none is left, with the
@@ -18,7 +16,7 @@ export async function drainJobs(pool: pg.Pool, onMoviesChanged?: (movieIds: stri
   const taskList = createTaskList({
     pool, logger: createLogger('silent'), config: loadConfig(), refitDelaySeconds: 0, ...(onMoviesChanged ? { onMoviesChanged } : {}),
   });
-  await runOnce({ pgPool: pool, taskList, logger: quiet });
+  await runJobsOnce(pool, taskList);
   const { rows } = await pool.query<{ task_identifier: string; attempts: number; last_error: string }>(
     `SELECT task_identifier, attempts, last_error FROM graphile_worker.jobs WHERE last_error IS NOT NULL ORDER BY id`,
   );

@@ -1,4 +1,3 @@
-import { Logger as WorkerLogger, runOnce } from 'graphile-worker';
 import { loadConfig } from '../../src/config.js';
 import { SAMPLES_2026_11 as SAMPLES } from '../fixtures/sample-2026-11/index.js';
 import { createLogger } from '../../src/logger.js';
@@ -7,6 +6,7 @@ import { createOperationsTasks } from '../../src/schedule/tasks.js';
 import { operationsWorkerOptions } from '../../src/schedule/worker-options.js';
 import { startWorker } from '../../src/workers/runner.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { runJobsOnce } from '../support/jobs.js';
 import { ConfigError } from '../../src/errors.js';
 
 const silent = createLogger('silent');
@@ -81,11 +81,7 @@ describe('the scheduled-import task', () => {
   });
   afterAll(() => db.drop());
 
-  const runJobs = () => runOnce({
-    pgPool: db.pool,
-    taskList: createOperationsTasks({ pool: db.pool, logger: silent }),
-    logger: new WorkerLogger(() => () => undefined),
-  });
+  const runJobs = () => runJobsOnce(db.pool, createOperationsTasks({ pool: db.pool, logger: silent }));
 
   it('queues an import run with trigger schedule, and none while one is still queued', async () => {
     const payload = JSON.stringify({ provider: 'rottentomatoes', location: { file: '/data/rotten_tomatoes_movies.csv' }, _cron: { ts: new Date().toISOString() } });
