@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { eventLoopLag } from '../../src/server/admission.js';
-import { insertMovie, postGraphQL, startTestApi, type TestApi } from '../support/graphql-api.js';
+import { insertMovie, postGraphQL, startTestApi, type GraphQLResponse, type TestApi } from '../support/graphql-api.js';
 
 /**
  * Issue 13 point 10: under overload the API answers 503 with Retry-After at once instead of letting
@@ -18,31 +18,62 @@ async function waitForLockWaiters(admin: pg.Pool, count: number): Promise<void> 
   }
 }
 
-describe('overload: bounded in-flight requests and queue, then 503 + Retry-After', () => {
-  let api: TestApi;
-  let admin: pg.Pool;
+interface Held {
+  api: TestApi;
+  /** A pool of the test's own, for the lock. */
+  admin: pg.Pool;
+}
 
+/** The describe block's API with these admission options (and one movie, if asked), started before its tests. */
+function heldApi(options: Parameters<typeof startTestApi>[0], withMovie = false): Held {
+  const held = {} as Held;
   beforeAll(async () => {
-    // One request at a time, one waiting; a wait long enough that only the test's own steps end it.
-    api = await startTestApi({ admission: { maxInFlight: 1, maxQueue: 1, maxWaitMs: 120_000, retryAfterSeconds: 2 } });
-    admin = new pg.Pool({ connectionString: api.db.url, max: 2 });
-    await insertMovie(api.db.pool, { title: 'Harbor', year: 1999 });
+    held.api = await startTestApi(options);
+    held.admin = new pg.Pool({ connectionString: held.api.db.url, max: 2 });
+    if (withMovie) await insertMovie(held.api.db.pool, { title: 'Harbor', year: 1999 });
   });
   afterAll(async () => {
-    await admin.end();
-    await api.close();
+    await held.admin.end();
+    await held.api.close();
   });
+  return held;
+}
+
+/**
+ * Runs `fn` while one request (`first`) is held in flight by a lock on the movies table; `commit()`
+ * lets it go. A lock left behind by a failure is ended with its connection.
+ */
+async function withOneInFlight(held: Held, fn: (first: Promise<GraphQLResponse>, commit: () => Promise<void>) => Promise<void>): Promise<void> {
+  const locker = await held.admin.connect();
+  let committed = false;
+  try {
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE movies IN ACCESS EXCLUSIVE MODE');
+    const first = held.api.gql(`{ movies { totalCount } }`);
+    await waitForLockWaiters(held.admin, 1);
+    await fn(first, async () => {
+      await locker.query('COMMIT');
+      committed = true;
+    });
+  } finally {
+    locker.release(!committed);
+  }
+}
+
+async function untilQueued(api: TestApi, count: number): Promise<void> {
+  while (api.app.admission.stats().queued < count) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+describe('overload: bounded in-flight requests and queue, then 503 + Retry-After', () => {
+  // One request at a time, one waiting; a wait long enough that only the test's own steps end it.
+  const held = heldApi({ admission: { maxInFlight: 1, maxQueue: 1, maxWaitMs: 120_000, retryAfterSeconds: 2 } }, true);
 
   it('works on one, queues one, answers the third 503 with Retry-After at once; health answers; the admitted finish', async () => {
-    const locker = await admin.connect();
-    try {
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE movies IN ACCESS EXCLUSIVE MODE');
-      const first = api.gql(`{ movies { totalCount } }`);
-      await waitForLockWaiters(admin, 1);
+    const { api } = held;
+    await withOneInFlight(held, async (first, commit) => {
       const second = api.gql(`{ movies(first: 3) { totalCount } }`);
       // The second waits in the queue (not in the database): anything more finds the queue full.
-      while (api.app.admission.stats().queued < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      await untilQueued(api, 1);
       const res = await fetch(`${api.origin}/movies/search?query=harbor`);
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('2');
@@ -51,77 +82,45 @@ describe('overload: bounded in-flight requests and queue, then 503 + Retry-After
       expect(api.app.admission.stats()).toEqual({ inFlight: 1, queued: 1, shed: 2 });
       expect((await fetch(`${api.origin}/healthz`)).status).toBe(200);
       expect((await fetch(`${api.origin}/readyz`)).status).toBe(200);
-      await locker.query('COMMIT');
+      await commit();
       expect((await first).data.movies.totalCount).toBe(1);
       expect((await second).data.movies.totalCount).toBe(1);
-    } finally {
-      locker.release();
-    }
+    });
     expect((await api.gql(`{ genres { name } }`)).status).toBe(200);
   });
 });
 
 describe('overload: a request that waited too long', () => {
-  let api: TestApi;
-  let admin: pg.Pool;
-
-  beforeAll(async () => {
-    api = await startTestApi({ admission: { maxInFlight: 1, maxQueue: 5, maxWaitMs: 50, retryAfterSeconds: 1 } });
-    admin = new pg.Pool({ connectionString: api.db.url, max: 2 });
-  });
-  afterAll(async () => {
-    await admin.end();
-    await api.close();
-  });
+  const held = heldApi({ admission: { maxInFlight: 1, maxQueue: 5, maxWaitMs: 50, retryAfterSeconds: 1 } });
 
   it('is answered 503 + Retry-After while the one in flight is still held', async () => {
-    const locker = await admin.connect();
-    try {
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE movies IN ACCESS EXCLUSIVE MODE');
-      const first = api.gql(`{ movies { totalCount } }`);
-      await waitForLockWaiters(admin, 1);
+    const { api } = held;
+    await withOneInFlight(held, async (first, commit) => {
       const waited = await fetch(`${api.origin}/movies/search?query=harbor`);
       expect(waited.status).toBe(503);
       expect(waited.headers.get('retry-after')).toBe('1');
-      await locker.query('COMMIT');
+      await commit();
       expect((await first).data.movies.totalCount).toBe(0);
-    } finally {
-      locker.release();
-    }
+    });
   });
 });
 
 describe('overload: a standing queue (CoDel)', () => {
-  let api: TestApi;
-  let admin: pg.Pool;
   // The admission's clock, moved by the test (the queue's waits are read from it; no timer is raced).
   let now = 0;
-
-  beforeAll(async () => {
-    api = await startTestApi({
-      admission: { maxInFlight: 1, maxQueue: 10, maxWaitMs: 120_000, queueTargetMs: 50, retryAfterSeconds: 1 },
-      admissionClock: () => now,
-    });
-    admin = new pg.Pool({ connectionString: api.db.url, max: 2 });
-  });
-  afterAll(async () => {
-    await admin.end();
-    await api.close();
+  const held = heldApi({
+    admission: { maxInFlight: 1, maxQueue: 10, maxWaitMs: 120_000, queueTargetMs: 50, retryAfterSeconds: 1 },
+    admissionClock: () => now,
   });
 
   it('refuses whoever waited past the target once the queue has stood for its interval; the last one waiting is served', async () => {
-    const locker = await admin.connect();
-    try {
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE movies IN ACCESS EXCLUSIVE MODE');
-      const first = api.gql(`{ movies { totalCount } }`);
-      await waitForLockWaiters(admin, 1);
+    const { api } = held;
+    await withOneInFlight(held, async (first, commit) => {
       const second = api.gql(`{ movies(first: 1) { totalCount } }`);
-      while (api.app.admission.stats().queued < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      await untilQueued(api, 1);
       now = 10;
       const third = api.gql(`{ movies(first: 2) { totalCount } }`);
-      while (api.app.admission.stats().queued < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      await untilQueued(api, 2);
       // 200 ms later the queue has not been empty once (STANDING_QUEUE_MS 100) and its oldest waited
       // past the 50 ms target: overload, so a new request is refused at once.
       now = 200;
@@ -129,47 +128,30 @@ describe('overload: a standing queue (CoDel)', () => {
       expect(fourth.status).toBe(503);
       expect(fourth.headers.get('retry-after')).toBe('1');
       expect(api.app.admission.stats()).toEqual({ inFlight: 1, queued: 2, shed: 1 });
-      await locker.query('COMMIT');
+      await commit();
       expect((await first).data.movies.totalCount).toBe(0);
       // When the first is done, the second (waited 200 ms, others behind it) is refused; the third,
       // the last one waiting, is served.
       expect(await second).toMatchObject({ status: 503 });
       expect((await third).data.movies.totalCount).toBe(0);
       expect(api.app.admission.stats()).toEqual({ inFlight: 0, queued: 0, shed: 2 });
-    } finally {
-      locker.release();
-    }
+    });
   });
 });
 
 describe('overload: event-loop lag', () => {
-  let api: TestApi;
-  let admin: pg.Pool;
   // The lag the admission reads, set by the test (the real one comes from a timer: admission.ts eventLoopLag).
   let lag = 0;
+  const held = heldApi({
+    admission: { maxInFlight: 1, maxQueue: 10, maxWaitMs: 120_000, queueTargetMs: 0, retryAfterSeconds: 3, maxEventLoopLagMs: 100 },
+    lagProbe: { lagMs: () => lag, close: () => undefined },
+  }, true);
 
-  beforeAll(async () => {
-    api = await startTestApi({
-      admission: { maxInFlight: 1, maxQueue: 10, maxWaitMs: 120_000, queueTargetMs: 0, retryAfterSeconds: 3, maxEventLoopLagMs: 100 },
-      lagProbe: { lagMs: () => lag, close: () => undefined },
-    });
-    admin = new pg.Pool({ connectionString: api.db.url, max: 2 });
-    await insertMovie(api.db.pool, { title: 'Harbor', year: 1999 });
-  });
-  afterAll(async () => {
-    await admin.end();
-    await api.close();
-  });
-
-  const search = () => fetch(`${api.origin}/movies/search?query=harbor`);
+  const search = () => fetch(`${held.api.origin}/movies/search?query=harbor`);
 
   it('while every slot is taken, refuses new requests at once in proportion to the lag above the limit; health always answers', async () => {
-    const locker = await admin.connect();
-    try {
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE movies IN ACCESS EXCLUSIVE MODE');
-      const first = api.gql(`{ movies { totalCount } }`);
-      await waitForLockWaiters(admin, 1);
+    const { api } = held;
+    await withOneInFlight(held, async (first, commit) => {
       // At twice the limit every new request is refused before any work, with Retry-After.
       lag = 200;
       for (let i = 0; i < 3; i++) {
@@ -182,18 +164,16 @@ describe('overload: event-loop lag', () => {
       // Half-way: every second one, evenly (not at random); the others wait in the queue.
       lag = 150;
       const queued = search();
-      while (api.app.admission.stats().queued < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      await untilQueued(api, 1);
       expect((await search()).status).toBe(503);
       const alsoQueued = search();
-      while (api.app.admission.stats().queued < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      await untilQueued(api, 2);
       expect(api.app.admission.stats()).toEqual({ inFlight: 1, queued: 2, shed: 5 });
       lag = 0;
-      await locker.query('COMMIT');
+      await commit();
       expect((await first).data.movies.totalCount).toBe(1);
       expect([(await queued).status, (await alsoQueued).status]).toEqual([200, 200]);
-    } finally {
-      locker.release();
-    }
+    });
   });
 
   it('serves a request while a slot is free, however late the loop runs (the lag is not the API\'s own)', async () => {
