@@ -37,6 +37,8 @@ describe('no request can starve others', () => {
   beforeAll(async () => {
     api = await startTestApi();
     admin = new pg.Pool({ connectionString: api.db.url, max: 3 });
+    // Its idle connections may be ended by the database's drop after admin.end() resolved (57P01).
+    admin.on('error', () => undefined);
     await insertMovie(api.db.pool, { title: 'Harbor', year: 1999 });
   });
   afterAll(async () => {
@@ -180,6 +182,8 @@ describe('statement_timeout on the API pool', () => {
   beforeAll(async () => {
     api = await startTestApi();
     admin = new pg.Pool({ connectionString: api.db.url, max: 2 });
+    // Its idle connections may be ended by the database's drop after admin.end() resolved (57P01).
+    admin.on('error', () => undefined);
     timed = createPool(api.db.url, 5, { statementTimeoutMs: 300 });
   });
   afterAll(async () => {
