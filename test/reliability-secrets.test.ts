@@ -15,6 +15,7 @@ import { createLogger } from '../src/logger.js';
 import { rememberSecrets, storableText } from '../src/logging/secrets.js';
 import { freePort } from './support/free-port.js';
 import { startTestApi, type TestApi } from './support/graphql-api.js';
+import { moviecFromSource } from './support/reliability.js';
 
 const REDIS_PASSWORD = 'redis-pw-Tq7Lm2Xc9';
 const TMDB_TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJwbGFudGVkLXRtZGItdG9rZW4ifQ.Zk3bQ9vR1sW8yT2uV5xA';
@@ -30,19 +31,7 @@ const expectNoSecrets = (where: string, text: string) => {
   }
 };
 
-function moviec(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', './test/support/ts-register.mjs', 'test/support/moviec-source.mjs', ...args], {
-      env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'debug', LOG_FORMAT: 'json', ADMIN_TOKEN, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, output }));
-  });
-}
+const moviec = (env: Record<string, string>, ...args: string[]) => moviecFromSource({ ADMIN_TOKEN, ...env }, ...args);
 
 let api: TestApi;
 let peer: Server;

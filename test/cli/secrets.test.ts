@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { moviecFromSource } from '../support/reliability.js';
 
 /**
  * No secret reaches a log line, an error message or the database, even when a hostile or broken
@@ -14,19 +14,7 @@ const DB_PASSWORD = 'db-pass-Hc9s5Lb6';
 const ADMIN_TOKEN = 'admin-token-Pe3n8Gq1Vd';
 const SECRETS = [TMDB_TOKEN, FILE_PASSWORD, DB_PASSWORD, ADMIN_TOKEN];
 
-function moviec(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', './test/support/ts-register.mjs', 'test/support/moviec-source.mjs', ...args], {
-      env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'debug', LOG_FORMAT: 'json', ADMIN_TOKEN, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, output }));
-  });
-}
+const moviec = (env: Record<string, string>, ...args: string[]) => moviecFromSource({ ADMIN_TOKEN, ...env }, ...args);
 
 describe('secrets stay out of logs, errors and the database', () => {
   let db: TestDatabase;

@@ -166,3 +166,22 @@ export async function exactState(pool: pg.Pool): Promise<Record<string, unknown[
   for (const table of tables) state[table] = (await pool.query(`SELECT * FROM ${table} t ORDER BY t::text`)).rows;
   return state;
 }
+
+/**
+ * `moviec <args>` run from the TypeScript sources (no build needed) with debug JSON logs, every
+ * line of its output kept: what the secrets tests grep for planted secrets.
+ */
+export function moviecFromSource(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', './test/support/ts-register.mjs', 'test/support/moviec-source.mjs', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'debug', LOG_FORMAT: 'json', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
