@@ -78,18 +78,26 @@ describe('c-rating properties', () => {
     );
   });
 
-  it('more votes pull the score toward that provider’s value', () => {
+  it('more votes move the score from that provider’s prior toward its rating, never further than its weight', () => {
     fc.assert(
       fc.property(ratingsArb, priorsArb, fc.nat(), fc.integer({ min: 1, max: 1_000_000 }), (ratings, priors, pick, extra) => {
         const i = pick % ratings.length;
         const target = ratings[i]!;
+        const prior = priors(target.providerKey);
         const before = combineScore(ratings, lookup, priors)!.value;
-        const moreVotes = ratings.map((r, j) => (j === i ? { ...r, votes: (r.votes ?? priors(r.providerKey).votes) + extra } : r));
+        const moreVotes = ratings.map((r, j) => (j === i ? { ...r, votes: (r.votes ?? prior.votes) + extra } : r));
         const after = combineScore(moreVotes, lookup, priors)!.value;
-        // Moving toward the provider's value: never away from it (rounding aside; 1e-12 for the
-        // float error of the sum itself: a seed once gave 0.0010000000000000009).
-        expect(Math.abs(after - target.normalized)).toBeLessThanOrEqual(Math.abs(before - target.normalized) + 1e-3 + 1e-12);
+        // More votes raise the rating's trust, which moves its weighted term from the prior mean
+        // toward the rating and leaves every other term as it was: the score moves the same way
+        // as (rating - prior), by at most the rating's share of the weight times that distance.
+        // The other providers may sit on either side, so "closer to the rating" is not a property.
+        const share = WEIGHTS[target.providerKey]! / ratings.reduce((sum, r) => sum + WEIGHTS[r.providerKey]!, 0);
+        const pull = target.normalized - prior.mean;
+        const epsilon = 1e-9;
+        expect((after - before) * Math.sign(pull)).toBeGreaterThanOrEqual(-epsilon);
+        expect(Math.abs(after - before)).toBeLessThanOrEqual(share * Math.abs(pull) + epsilon);
       }),
+      { numRuns: 1000 },
     );
   });
 
