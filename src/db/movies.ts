@@ -21,20 +21,23 @@ export async function moviesByIds(pool: pg.Pool, ids: readonly string[]): Promis
   return rows.map(toMovieRecord);
 }
 
+const GENRES_OF_MOVIE = `coalesce((SELECT json_agg(json_build_object('name', g.name, 'confidence', mg.confidence) ORDER BY mg.confidence DESC, g.name)
+                              FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
+                             WHERE mg.movie_id = m.id), '[]'::json) AS genres`;
+
 /**
  * Movies with every genre of each (as genresForMovies gives them), in one statement: what a movie
- * answer needs most often, in one round trip. A named statement: planned once per connection.
+ * answer needs most often, in one round trip. Named statements, prepared once per connection. One
+ * id (a movie(id) answer computed) has its own statement: PostgreSQL plans `id = ANY($1)` again on
+ * every execution (its generic plan, costed for an array of unknown length, never beats a custom
+ * one; 0.18 ms of planning against 0.05 of execution), while `id = $1` keeps its generic plan.
  */
 export async function moviesWithGenresByIds(pool: pg.Pool, ids: readonly string[]): Promise<{ movie: MovieRecord; genres: MovieGenreRecord[] }[]> {
-  const { rows } = await pool.query<MovieRow & { genres: { name: string; confidence: number }[] }>({
-    name: 'moviec_movies_with_genres',
-    text: `SELECT ${MOVIE_COLUMNS},
-                  coalesce((SELECT json_agg(json_build_object('name', g.name, 'confidence', mg.confidence) ORDER BY mg.confidence DESC, g.name)
-                              FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
-                             WHERE mg.movie_id = m.id), '[]'::json) AS genres
-             FROM movies m WHERE m.id = ANY($1::uuid[])`,
-    values: [ids],
-  });
+  const { rows } = await pool.query<MovieRow & { genres: { name: string; confidence: number }[] }>(
+    ids.length === 1
+      ? { name: 'moviec_movie_with_genres', text: `SELECT ${MOVIE_COLUMNS}, ${GENRES_OF_MOVIE} FROM movies m WHERE m.id = $1::uuid`, values: [ids[0]] }
+      : { name: 'moviec_movies_with_genres', text: `SELECT ${MOVIE_COLUMNS}, ${GENRES_OF_MOVIE} FROM movies m WHERE m.id = ANY($1::uuid[])`, values: [ids] },
+  );
   return rows.map(({ genres, ...row }) => ({ movie: toMovieRecord(row), genres: genres.map(({ name, confidence }) => ({ movieId: row.id, name, confidence })) }));
 }
 
