@@ -3,13 +3,13 @@ import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
-import express, { Router, type ErrorRequestHandler, type Express } from 'express';
+import express, { Router, type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import type pg from 'pg';
 import { createMemoryCache } from '../cache/index.js';
 import type { MovieCache } from '../cache/movie-cache.js';
 import type { ProviderConfig } from '../sources/types.js';
 import { adminAccess } from '../graphql/auth.js';
-import { createGraphQLContext, type Freshness, type GraphQLContext } from '../graphql/context.js';
+import { createGraphQLContext, type Freshness, type GraphQLContext, type ResponseCacheSlot } from '../graphql/context.js';
 import { providerRefreshIntervals, type RefreshIntervals } from '../schedule/refresh-intervals.js';
 import { buildMovieCSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
@@ -134,7 +134,30 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   app.disable('x-powered-by');
   const httpServer = createServer(app);
   const schema = await buildMovieCSchema();
-  const responseCache = createResponseCache({ cache, maxAgeSeconds: httpMaxAgeSeconds, store: options.responseCache ?? true });
+  const quota = options.quota ?? new MemoryQuotaStore();
+  const feed = new MovieChangeFeed(pool, logger);
+  const partners = { quota, feed, webhooks: options.webhooks ?? DEFAULT_WEBHOOK_SETTINGS };
+  /** A request's GraphQL context, for Apollo and for answers the response cache computes itself. */
+  const contextOf = (req: Request, res: Response, slot: ResponseCacheSlot | undefined): GraphQLContext => {
+    const signal = requestSignal(res);
+    const primary = requestPool(pool, signal);
+    const context = createGraphQLContext({
+      // The request's statements are cancelled when its client goes away (request-pool.ts).
+      pool: primary,
+      readPool: readPool === pool ? primary : requestPool(readPool, signal),
+      cache,
+      freshness,
+      config,
+      admin: adminAccess(req.headers.authorization, adminToken),
+      partners,
+      // Its answer will be stored whole: its parts come from the database in fewer round trips.
+      wholeAnswerCached: !!slot,
+    });
+    context.credentials = hasCredentials(req.headers);
+    if (slot) context.responseCache = slot;
+    return context;
+  };
+  const responseCache = createResponseCache({ cache, maxAgeSeconds: httpMaxAgeSeconds, store: options.responseCache ?? true, contextOf });
   const apollo = createApolloServer({
     plugins: [responseCache.plugin],
     schema,
@@ -147,9 +170,6 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   await apollo.start();
   const metrics = createMetrics(pool, cache, logger);
   const admission = admissionControl({ ...DEFAULT_ADMISSION, ...options.admission }, options.lagProbe, options.admissionClock);
-  const quota = options.quota ?? new MemoryQuotaStore();
-  const feed = new MovieChangeFeed(pool, logger);
-  const partners = { quota, feed, webhooks: options.webhooks ?? DEFAULT_WEBHOOK_SETTINGS };
   const access = createPartnerAccess({
     pool,
     quota,
@@ -184,28 +204,7 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
     access.middleware,
     express.json({ limit: bodyLimit }),
     responseCache.middleware,
-    expressMiddleware(apollo, {
-      context: ({ req, res }) => {
-        const signal = requestSignal(res);
-        const primary = requestPool(pool, signal);
-        const slot = responseCache.slotOf(res.locals);
-        const context = createGraphQLContext({
-          // The request's statements are cancelled when its client goes away (request-pool.ts).
-          pool: primary,
-          readPool: readPool === pool ? primary : requestPool(readPool, signal),
-          cache,
-          freshness,
-          config,
-          admin: adminAccess(req.headers.authorization, adminToken),
-          partners,
-          // Its answer will be stored whole: its parts come from the database in fewer round trips.
-          wholeAnswerCached: !!slot,
-        });
-        context.credentials = hasCredentials(req.headers);
-        if (slot) context.responseCache = slot;
-        return Promise.resolve(context);
-      },
-    }),
+    expressMiddleware(apollo, { context: ({ req, res }) => Promise.resolve(contextOf(req, res, responseCache.slotOf(res.locals))) }),
   );
 
   app.use(requestLogger(logger));

@@ -227,7 +227,7 @@ function refuseDeepVariables(variables: unknown): void {
 }
 
 /** Whether any string inside a value has a NUL; iterative (refuseDeepVariables bounded the depth first anyway). */
-function hasNul(root: unknown): boolean {
+export function hasNul(root: unknown): boolean {
   const stack: unknown[] = [root];
   while (stack.length) {
     const value = stack.pop();

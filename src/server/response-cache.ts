@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
-import type { RequestHandler } from 'express';
-import type { DocumentNode } from 'graphql';
+import type { Request, RequestHandler, Response } from 'express';
+import { execute, Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { MovieCache } from '../cache/movie-cache.js';
 import type { GraphQLContext, ResponseCacheSlot } from '../graphql/context.js';
 import { responsePlan, type ResponsePlan } from '../graphql/response-plan.js';
 import { cacheControlValue, hasCredentials } from './http-cache.js';
-import { MAX_VARIABLE_DEPTH } from './query-limits.js';
+import { hasNul, MAX_VARIABLE_DEPTH } from './query-limits.js';
 
 /**
  * Whole-response caching of GraphQL queries, and their HTTP caching.
@@ -22,6 +22,14 @@ import { MAX_VARIABLE_DEPTH } from './query-limits.js';
  * meanwhile has moved them, so no answer outlives the invalidation that follows a change (as for
  * the movie cache, src/cache/movie-cache.ts).
  *
+ * A miss of a document whose plan allows it (see DirectPlan) is computed here too, without Apollo:
+ * the document Apollo parsed, validated and measured against the query limits when it learned the
+ * plan is executed again with graphql's own `execute`, the same schema, resolvers and context
+ * (contextOf), and the answer is sent and stored as Apollo's would be. Apollo's pipeline around
+ * one execution (hashing the text, its plugins' hooks, content negotiation, its response
+ * objects) cost about as much as the execution itself. An answer with errors is not sent: the
+ * request goes on to Apollo, which executes it again and formats the errors as usual.
+ *
  * Every answer carries Cache-Control: `public, max-age=N` (N from the hints, capped by
  * HTTP_CACHE_MAX_AGE_SECONDS) for cacheable queries without credentials, `private, max-age=N` with
  * them, `no-store` otherwise; Express adds the ETag and answers 304 to a matching If-None-Match on
@@ -34,11 +42,35 @@ export interface ResponseCacheOptions {
   maxAgeSeconds: number;
   /** false: only HTTP caching headers, no answer kept (the movie cache alone serves). */
   store?: boolean;
+  /**
+   * The context resolvers get for a request (the same as Apollo's); with it, misses of known
+   * documents are computed here (see DirectPlan). The slot is where the answer will be stored.
+   */
+  contextOf?: (req: Request, res: Response, slot: ResponseCacheSlot) => GraphQLContext;
 }
 
-/** Plans by query text (`q` + text) or APQ hash (`h` + hash); bounded by the characters of their keys. */
-type Plans = LRUCache<string, ResponsePlan>;
-const MAX_PLAN_KEYS_CHARS = 4 * 1024 * 1024;
+/**
+ * A plan learned from a request Apollo resolved, with what it takes to compute the answer again
+ * without Apollo: the document (parsed and validated by Apollo; the query limits measured it and
+ * let it through) and the schema. `direct` is false when other variables could change what Apollo
+ * checks before execution: only ID and String variables are allowed (the limits measure a document
+ * once for every id and text; page sizes and booleans change its cost).
+ */
+interface KnownPlan {
+  plan: ResponsePlan;
+  document: DocumentNode;
+  schema: GraphQLSchema;
+  direct: boolean;
+}
+
+/**
+ * Plans by query text (`q` + text) or APQ hash (`h` + hash), and operation name; bounded by the
+ * characters of their keys and of the documents they hold (a parsed document is counted as 16
+ * times its text).
+ */
+type Plans = LRUCache<string, KnownPlan>;
+const MAX_PLAN_CHARS = 32 * 1024 * 1024;
+const DOCUMENT_CHARS_FACTOR = 16;
 const MAX_QUERY_CHARS = 16 * 1024;
 
 interface GraphQLParameters {
@@ -57,15 +89,41 @@ export interface ResponseCache {
   slotOf(locals: Record<string, unknown>): ResponseCacheSlot | undefined;
 }
 
-export function createResponseCache({ cache, maxAgeSeconds, store = true }: ResponseCacheOptions): ResponseCache {
-  const plans: Plans = new LRUCache({ maxSize: MAX_PLAN_KEYS_CHARS, sizeCalculation: (_plan, key) => key.length });
+export function createResponseCache({ cache, maxAgeSeconds, store = true, contextOf }: ResponseCacheOptions): ResponseCache {
+  const plans: Plans = new LRUCache({
+    maxSize: MAX_PLAN_CHARS,
+    sizeCalculation: (known, key) => key.length + DOCUMENT_CHARS_FACTOR * (known.document.loc?.end ?? 0),
+  });
   const byDocument = new WeakMap<DocumentNode, Map<string, ResponsePlan>>();
+
+  /** Computes a miss without Apollo and sends it; false (nothing sent) when the answer has errors. */
+  const computeDirect = async (req: Request, res: Response, known: KnownPlan, operationName: unknown, variables: Record<string, unknown> | undefined, slot: ResponseCacheSlot): Promise<boolean> => {
+    const contextValue = contextOf!(req, res, slot);
+    const result = await execute({
+      schema: known.schema,
+      document: known.document,
+      contextValue,
+      ...(typeof operationName === 'string' ? { operationName } : {}),
+      ...(variables ? { variableValues: variables } : {}),
+    });
+    if (result.errors?.length || !result.data || result.extensions) return false;
+    // As Apollo writes an answer (its prettyJSONStringify), so a later hit sends the same bytes.
+    const body = `${JSON.stringify({ data: result.data })}\n`;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Cache-Control', cacheControlOf(known.plan, contextValue.credentials ?? false, maxAgeSeconds));
+    res.setHeader('Vary', VARY);
+    res.send(body);
+    // Not awaited: the answer is not held back by the write (see MovieCache.read).
+    void cache.storeResponse(slot.key, slot.versions, body, slot.epoch);
+    return true;
+  };
 
   const middleware: RequestHandler = (req, res, next) => {
     const params = parametersOf(req.method, req.query, req.body as GraphQLParameters | undefined);
     const planKey = params && planKeyOf(params);
-    const plan = store && planKey ? plans.get(planKey) : undefined;
-    if (!params || !planKey || !plan?.policy) {
+    const known = store && planKey ? plans.get(plansKey(planKey, params.operationName)) : undefined;
+    const plan = known?.plan;
+    if (!params || !planKey || !known || !plan?.policy) {
       next();
       return;
     }
@@ -81,8 +139,8 @@ export function createResponseCache({ cache, maxAgeSeconds, store = true }: Resp
       (found) => {
         if (found?.body != null) {
           res.setHeader('Content-Type', 'application/json; charset=utf-8');
-          res.setHeader('Cache-Control', cacheControlValue(hasCredentials(req.headers) ? 'private' : 'public', Math.min(plan.policy!.maxAge, maxAgeSeconds)));
-          res.setHeader('Vary', 'Authorization, X-Api-Key');
+          res.setHeader('Cache-Control', cacheControlOf(plan, hasCredentials(req.headers), maxAgeSeconds));
+          res.setHeader('Vary', VARY);
           if (!found.derived) {
             res.send(found.body);
             return;
@@ -93,8 +151,22 @@ export function createResponseCache({ cache, maxAgeSeconds, store = true }: Resp
           res.send(http.bytes);
           return;
         }
-        if (found) res.locals.responseCache = { key, versions: found.versions, epoch: found.epoch } satisfies ResponseCacheSlot;
-        next();
+        if (!found) {
+          next();
+          return;
+        }
+        const slot: ResponseCacheSlot = { key, versions: found.versions, epoch: found.epoch };
+        // Apollo refuses NUL characters in variables (query-limits.ts): left to it.
+        if (!known.direct || !contextOf || hasNul(variables)) {
+          res.locals.responseCache = slot;
+          next();
+          return;
+        }
+        computeDirect(req, res, known, params.operationName, variables, slot).then((sent) => {
+          if (sent) return;
+          res.locals.responseCache = slot;
+          next();
+        }, next);
       },
       next,
     );
@@ -120,7 +192,13 @@ export function createResponseCache({ cache, maxAgeSeconds, store = true }: Resp
           const planKeys = planKeysOf(params);
           if (!plan || planKeys.length === 0) return null;
           // Remembered for the next request of this document (by query text, and by APQ hash).
-          for (const planKey of planKeys) plans.set(planKey, plan);
+          const known: KnownPlan = {
+            plan,
+            document: requestContext.document,
+            schema: requestContext.schema,
+            direct: !!plan.policy && directlyComputable(requestContext.operation),
+          };
+          for (const planKey of planKeys) plans.set(plansKey(planKey, params.operationName), known);
           if (!plan.policy || !store) return null;
           const context = requestContext.contextValue;
           if (context.responseCache) return null;
@@ -140,13 +218,8 @@ export function createResponseCache({ cache, maxAgeSeconds, store = true }: Resp
           const plan = requestContext.document && requestContext.operation ? planFor(requestContext) : null;
           const single = response.body.kind === 'single' ? response.body.singleResult : null;
           const cacheable = !!plan?.policy && !!single && !single.errors && !!single.data;
-          response.http.headers.set(
-            'cache-control',
-            cacheable
-              ? cacheControlValue(context.credentials ? 'private' : plan.policy!.scope === 'PUBLIC' ? 'public' : 'private', Math.min(plan.policy!.maxAge, maxAgeSeconds))
-              : 'no-store',
-          );
-          response.http.headers.set('vary', 'Authorization, X-Api-Key');
+          response.http.headers.set('cache-control', cacheable ? cacheControlOf(plan, context.credentials ?? false, maxAgeSeconds) : 'no-store');
+          response.http.headers.set('vary', VARY);
           const slot = context.responseCache;
           if (!cacheable || !slot || slot.hit || single.extensions) return Promise.resolve();
           // Not awaited: the answer is not held back by the write (see MovieCache.read).
@@ -161,6 +234,28 @@ export function createResponseCache({ cache, maxAgeSeconds, store = true }: Resp
     plugin,
     slotOf: (locals) => locals.responseCache as ResponseCacheSlot | undefined,
   };
+}
+
+const VARY = 'Authorization, X-Api-Key';
+
+/** Cache-Control of a cacheable answer: private for a request with credentials or a private hint, else public. */
+function cacheControlOf(plan: ResponsePlan, credentials: boolean, maxAgeSeconds: number): string {
+  return cacheControlValue(credentials || plan.policy!.scope !== 'PUBLIC' ? 'private' : 'public', Math.min(plan.policy!.maxAge, maxAgeSeconds));
+}
+
+/** Where a plan is remembered: its document's key and the operation name the request gave. */
+function plansKey(planKey: string, operationName: unknown): string {
+  return `${typeof operationName === 'string' ? operationName : ''}\u0000${planKey}`;
+}
+
+/** Whether only ID and String variables are declared (see KnownPlan): nothing else that Apollo checks can change with them. */
+function directlyComputable(operation: OperationDefinitionNode): boolean {
+  for (const definition of operation.variableDefinitions ?? []) {
+    let type = definition.type;
+    while (type.kind !== Kind.NAMED_TYPE) type = type.type;
+    if (type.name.value !== 'ID' && type.name.value !== 'String') return false;
+  }
+  return true;
 }
 
 type EtagFunction = (body: Buffer, encoding?: BufferEncoding) => string | undefined;

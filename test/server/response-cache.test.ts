@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import type pg from 'pg';
-import { openCache, type MovieCache } from '../../src/cache/index.js';
+import { createMemoryCache, openCache, type MovieCache } from '../../src/cache/index.js';
 import { createLogger } from '../../src/logger.js';
+import { createApp } from '../../src/server/app.js';
 import { queueImport } from '../../src/services/import.js';
 import { createTaskList } from '../../src/workers/tasks.js';
 import { countStatements, metricValue, startTestApi, type TestApi } from '../support/graphql-api.js';
@@ -217,6 +218,62 @@ describe('whole-response cache and HTTP caching of GraphQL queries (Redis)', () 
       expect(res.status).toBe(400);
       expect((JSON.parse(res.body) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('QUERY_TOO_COMPLEX');
     }
+  });
+
+  it('computes a known document for another movie as Apollo does: the same bytes and headers, stored for the next request', async () => {
+    const valleyId = (await api.db.pool.query<{ id: string }>('SELECT id FROM movies WHERE imdb_id = $1', [VALLEY.tconst])).rows[0]!.id;
+    const query = 'query Pair($id: ID!) { movie(id: $id) { id title year runtimeMinutes score { value confidence } genres { name confidence } } }';
+    // The first request of the document in this process goes through Apollo, which learns its plan.
+    expect((await post(query, { id: harborId })).status).toBe(200);
+    const computed = await post(query, { id: valleyId });
+    // The same answer from an API without the response cache, where Apollo computes every answer.
+    const plain = await createApp({ pool: api.db.pool, cache: createMemoryCache(60), responseCache: false, website: false, playground: false });
+    const server = await plain.start(0, '127.0.0.1');
+    try {
+      const reference = await raw(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { id: valleyId } }) });
+      expect(computed.status).toBe(200);
+      expect(computed.body).toBe(reference.body);
+      expect(computed.headers['content-type']).toBe(reference.headers['content-type']);
+      expect(computed.headers.etag).toBe(reference.headers.etag);
+      expect(computed.headers['cache-control']).toBe(reference.headers['cache-control']);
+      expect(computed.headers.vary).toBe(reference.headers.vary);
+    } finally {
+      await server.close();
+      await plain.cache.close();
+    }
+    const statements = await countStatements(() => post(query, { id: valleyId }));
+    expect(statements).toBe(0);
+  });
+
+  it('leaves a known document whose answer has errors to Apollo: its status and error codes', async () => {
+    const query = 'query Find($q: String!) { searchMovies(query: $q, first: 5) { edges { node { title } } } }';
+    expect((await post(query, { q: 'Harbor' })).status).toBe(200);
+    const refused = await post(query, { q: '' });
+    expect(refused.status).toBe(400);
+    expect((JSON.parse(refused.body) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+    expect(refused.headers['cache-control']).toBe('no-store');
+    const nul = await post(query, { q: 'Har\u0000bor' });
+    expect(nul.status).toBe(400);
+    expect((JSON.parse(nul.body) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('keeps a plan per operation of a document: a list asked by name depends on every movie change', async () => {
+    const valleyId = (await api.db.pool.query<{ id: string }>('SELECT id FROM movies WHERE imdb_id = $1', [VALLEY.tconst])).rows[0]!.id;
+    const both = 'query One($id: ID!) { movie(id: $id) { title } } query Page { movies(first: 5, orderBy: TITLE_ASC) { edges { node { id title } } } }';
+    const ask = (operationName: string) =>
+      raw(api.server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: both, operationName, variables: { id: harborId } }) });
+    const titles = async () => (JSON.parse((await ask('Page')).body) as { data: { movies: { edges: { node: { title: string } }[] } } }).data.movies.edges.map((e) => e.node.title);
+    // The movie's version and the lists' version differ from here on.
+    await cache.invalidateMovies([valleyId]);
+    // Each operation asked in turn, so that a plan kept per document (not per operation) would be
+    // the movie's when the list is asked again: its answer would then depend on that movie alone.
+    expect((await ask('One')).status).toBe(200);
+    expect(await titles()).toContain('Iron Valley');
+    expect((await ask('One')).status).toBe(200);
+    expect(await titles()).toContain('Iron Valley');
+    await api.db.pool.query(`UPDATE movies SET title = 'Iron Valley (restored)' WHERE id = $1`, [valleyId]);
+    await cache.invalidateMovies([valleyId]);
+    expect(await titles()).toContain('Iron Valley (restored)');
   });
 
   it('leaves malformed and over-deep variables of a cached query to Apollo: 400, never a 500', async () => {
