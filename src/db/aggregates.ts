@@ -62,7 +62,8 @@ export interface AggregateWrites {
   events?: MovieEventBatch;
 }
 
-const RECORDS_SQL = `SELECT movie_id AS "movieId", provider_key AS "providerKey", external_id AS "externalId", title,
+/** The provider records aggregation reads (callers add `AND movie_id …`). */
+export const RECORDS_SQL = `SELECT movie_id AS "movieId", provider_key AS "providerKey", external_id AS "externalId", title,
             original_title AS "originalTitle", year, to_char(release_date, 'YYYY-MM-DD') AS "releaseDate",
             runtime_minutes AS "runtimeMinutes", genres, ratings, imdb_id AS "imdbId", overview,
             poster_url AS "posterUrl", is_adult AS "isAdult", withdrawn_at IS NOT NULL AS withdrawn

@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { aggregateLocked, allMovieIds, type AggregateWrites, type AggregationRecordRow, type QueuedAggregation } from '../db/aggregates.js';
+import { beginBulkAggregation, countFreshMovies, type BulkAggregation } from '../db/aggregate-bulk.js';
+import {
+  aggregateLocked, allMovieIds, type AggregateWrites, type AggregationRecordRow, type LockedMovie, type QueuedAggregation,
+} from '../db/aggregates.js';
 import { retryingConflicts } from '../db/errors.js';
 import { findProvider } from '../sources/registry.js';
 import { normalizeTitle } from '../matching/normalize-title.js';
 import { changeEvents } from './change-events.js';
 import { computeAggregate, type DefinitionLookup } from './compute.js';
 import { priorLookup } from './priors.js';
+import type { PriorRow } from '../db/scoring-priors.js';
 import type { AggregateResult, RecordInput } from './types.js';
 
 export interface AggregateOutcome {
@@ -41,41 +45,51 @@ export async function aggregateMovies(
 async function aggregateOnce(pool: pg.Pool, movieIds: string[], takeQueued?: QueuedAggregation): Promise<AggregateOutcome> {
   const ids = [...new Set(movieIds)].sort();
   if (ids.length === 0) return { changed: [], created: [], removed: [], unchanged: 0 };
-  return aggregateLocked(pool, ids, ({ locked, records: rows, priors: priorRows }) => {
-    const records = groupRecords(rows);
-    const priors = priorLookup(priorRows);
-    const results = new Map<string, { result: AggregateResult; hash: string }>();
-    const removed: string[] = [];
-    for (const movie of locked) {
-      const movieRows = records.get(movie.id) ?? [];
-      const result = computeAggregate(movieRows, lookup, priors, movie.locks);
-      if (!result) {
-        removed.push(movie.id);
-        continue;
-      }
-      // The providers that withdrew a record of the movie (Movie.withdrawnFrom) are part of what it
-      // shows: a new flag is a change, written and invalidated like any other.
-      const withdrawnFrom = [...new Set(movieRows.filter((r) => r.withdrawn).map((r) => r.providerKey))].sort();
-      const hash = createHash('sha1').update(JSON.stringify(withdrawnFrom.length ? { result, withdrawnFrom } : result)).digest('hex');
-      if (hash !== movie.aggregate_hash) results.set(movie.id, { result, hash });
+  return aggregateLocked(pool, ids, ({ locked, records, priors }) => computeBatch(locked, records, priors), { takeQueued });
+}
+
+/** What a batch of locked movies becomes: the writes (changed results, removed movies, change events) and the outcome. */
+function computeBatch(
+  locked: LockedMovie[],
+  rows: AggregationRecordRow[],
+  priorRows: PriorRow[],
+  options: { events?: boolean } = {},
+): { writes: AggregateWrites; result: AggregateOutcome } {
+  const records = groupRecords(rows);
+  const priors = priorLookup(priorRows);
+  const results = new Map<string, { result: AggregateResult; hash: string }>();
+  const removed: string[] = [];
+  for (const movie of locked) {
+    const movieRows = records.get(movie.id) ?? [];
+    const result = computeAggregate(movieRows, lookup, priors, movie.locks);
+    if (!result) {
+      removed.push(movie.id);
+      continue;
     }
-    const created = locked.filter((m) => m.aggregate_hash === null && results.has(m.id)).map((m) => m.id);
-    // A locked title exists only on the movie: its normalised form is stored with the write, for the
-    // SQL that compares titles (title_forms; there is no SQL normaliser).
-    const lockedTitles = new Set(locked.filter((m) => results.has(m.id) && typeof m.locks.title === 'string').map((m) => m.locks.title as string));
-    const titleForms = [...lockedTitles].map((title) => ({ title, normalized: normalizeTitle(title) }));
-    // Webhook deliveries and subscription notices commit with the change (issue 20).
-    const events = changeEvents(locked, records, results);
-    const writes = { ...toWrites(results, removed), titleForms, events };
-    // A written movie takes its new links hash in the same update (one row version, not two).
-    const linksOf = new Map(events.links.map((l) => [l.movie_id, l.links_hash]));
-    for (const movie of writes.movies) movie.links_hash = linksOf.get(movie.id) ?? null;
-    events.links = events.links.filter((l) => !results.has(l.movie_id));
-    return {
-      writes,
-      result: { changed: [...results.keys()], created, removed, unchanged: locked.length - results.size - removed.length },
-    };
-  }, { takeQueued });
+    // The providers that withdrew a record of the movie (Movie.withdrawnFrom) are part of what it
+    // shows: a new flag is a change, written and invalidated like any other.
+    const withdrawnFrom = [...new Set(movieRows.filter((r) => r.withdrawn).map((r) => r.providerKey))].sort();
+    const hash = createHash('sha1').update(JSON.stringify(withdrawnFrom.length ? { result, withdrawnFrom } : result)).digest('hex');
+    if (hash !== movie.aggregate_hash) results.set(movie.id, { result, hash });
+  }
+  const created = locked.filter((m) => m.aggregate_hash === null && results.has(m.id)).map((m) => m.id);
+  // A locked title exists only on the movie: its normalised form is stored with the write, for the
+  // SQL that compares titles (title_forms; there is no SQL normaliser).
+  const lockedTitles = new Set(locked.filter((m) => results.has(m.id) && typeof m.locks.title === 'string').map((m) => m.locks.title as string));
+  const titleForms = [...lockedTitles].map((title) => ({ title, normalized: normalizeTitle(title) }));
+  // Webhook deliveries and subscription notices commit with the change (issue 20).
+  const events = changeEvents(locked, records, results);
+  // No enabled webhook: the deliveries' events would be dropped by moviec_movie_events unread.
+  if (options.events === false) events.events = [];
+  const writes = { ...toWrites(results, removed), titleForms, events };
+  // A written movie takes its new links hash in the same update (one row version, not two).
+  const linksOf = new Map(events.links.map((l) => [l.movie_id, l.links_hash]));
+  for (const movie of writes.movies) movie.links_hash = linksOf.get(movie.id) ?? null;
+  events.links = events.links.filter((l) => !results.has(l.movie_id));
+  return {
+    writes,
+    result: { changed: [...results.keys()], created, removed, unchanged: locked.length - results.size - removed.length },
+  };
 }
 
 function groupRecords(rows: AggregationRecordRow[]): Map<string, (RecordInput & { withdrawn: boolean })[]> {
@@ -112,15 +126,40 @@ function toWrites(results: Map<string, { result: AggregateResult; hash: string }
   };
 }
 
+export interface AggregateAllOptions {
+  /** Movies per transaction (per written chunk in the bulk path). */
+  chunk?: number;
+  /** Chunks in flight at once, each on its own connection (not in the bulk path). */
+  parallel?: number;
+  /** After each chunk (in the bulk path: written, not yet committed). Throwing ends the rebuild; the bulk path then rolls back whole. */
+  onChunk?: (outcome: AggregateOutcome, ids: string[]) => Promise<void> | void;
+  /**
+   * The bulk path (db/aggregate-bulk.ts: one transaction, indexes built after the rows, COPY):
+   * 'auto' (the default) when at least BULK_MIN_FRESH movies, and at least half of all, were never
+   * aggregated, such as after a first import; true whenever its locks are granted; false never.
+   */
+  bulk?: boolean | 'auto';
+  /** How long the bulk path waits for its table locks before taking the chunked path instead. */
+  bulkLockTimeoutMs?: number;
+}
+
+/** Never-aggregated movies from which `aggregateAll` takes the bulk path (and half of the catalogue). */
+export const BULK_MIN_FRESH = 10_000;
+
+const FIRST_ID = '00000000-0000-0000-0000-000000000000';
+
 /**
- * `moviec aggregate --all`: every movie, `chunk` ids per transaction with `parallel` chunks in
- * flight on their own connections. Chunks are disjoint and each locks its movies in id order, so
- * they neither interleave with nor deadlock against other aggregations.
+ * `moviec aggregate --all`: every movie. A catalogue mostly never aggregated (a first import) is
+ * rebuilt in bulk, in one transaction (aggregateAllBulk); otherwise `chunk` ids per transaction
+ * with `parallel` chunks in flight on their own connections. Chunks are disjoint and each locks its
+ * movies in id order, so they neither interleave with nor deadlock against other aggregations.
  */
-export async function aggregateAll(
-  pool: pg.Pool,
-  options: { chunk?: number; parallel?: number; onChunk?: (outcome: AggregateOutcome, ids: string[]) => Promise<void> | void } = {},
-): Promise<{ movies: number; changed: number; removed: number }> {
+export async function aggregateAll(pool: pg.Pool, options: AggregateAllOptions = {}): Promise<{ movies: number; changed: number; removed: number }> {
+  const wanted = options.bulk ?? 'auto';
+  if (wanted === true || (wanted === 'auto' && bulkPays(await countFreshMovies(pool)))) {
+    const bulk = await beginBulkAggregation(pool, { lockTimeoutMs: options.bulkLockTimeoutMs });
+    if (bulk) return aggregateAllBulk(bulk, options);
+  }
   const totals = { movies: 0, changed: 0, removed: 0 };
   const inFlight = new Set<Promise<void>>();
   const failed: { error?: Error } = {};
@@ -143,6 +182,50 @@ export async function aggregateAll(
   await Promise.all(inFlight);
   if (failed.error) throw failed.error;
   return totals;
+}
+
+function bulkPays({ fresh, total }: { fresh: number; total: number }): boolean {
+  return fresh >= BULK_MIN_FRESH && fresh * 2 >= total;
+}
+
+/**
+ * The bulk rebuild's loop: Node computes chunk k while PostgreSQL writes chunk k-1; then chunk k+1
+ * is read and chunk k's write sent. One statement at a time on the connection. Every movie is
+ * computed as aggregateMovies computes it (computeBatch); only the write differs.
+ */
+async function aggregateAllBulk(bulk: BulkAggregation, options: AggregateAllOptions): Promise<{ movies: number; changed: number; removed: number }> {
+  const chunk = options.chunk ?? 5000;
+  const totals = { movies: 0, changed: 0, removed: 0 };
+  let pending: { write: Promise<void>; outcome: AggregateOutcome; ids: string[] } | undefined;
+  const settle = async () => {
+    if (!pending) return;
+    const { write, outcome, ids } = pending;
+    pending = undefined;
+    await write;
+    totals.movies += ids.length;
+    totals.changed += outcome.changed.length;
+    totals.removed += outcome.removed.length;
+    await options.onChunk?.(outcome, ids);
+  };
+  try {
+    let read = await bulk.read(FIRST_ID, chunk);
+    while (read.locked.length) {
+      const { locked, records } = read;
+      const { writes, result } = computeBatch(locked, records, bulk.priors, { events: bulk.webhooks });
+      await settle();
+      read = await bulk.read(locked[locked.length - 1]!.id, chunk);
+      const write = bulk.write(writes, new Set(result.created));
+      write.catch(() => undefined); // awaited by settle, after the next chunk is computed
+      pending = { write, outcome: result, ids: locked.map((m) => m.id) };
+    }
+    await settle();
+    await bulk.commit();
+    return totals;
+  } catch (error) {
+    await pending?.write.catch(() => undefined);
+    await bulk.rollback().catch(() => undefined);
+    throw error;
+  }
 }
 
 export { allMovieIds };

@@ -4,8 +4,9 @@ import { aggregateAll, aggregateMovies } from '../../src/scoring/aggregate.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { drainJobs, queueImport } from '../support/pipeline.js';
 
-// A full rebuild (`moviec aggregate --all`: large chunks, several at once) writes exactly what
-// aggregating each movie on its own writes, row by row, on the bundled samples (three providers).
+// A full rebuild (`moviec aggregate --all`: large chunks, several at once, or the bulk path of a
+// first aggregation) writes exactly what aggregating each movie on its own writes, row by row, on
+// the bundled samples (three providers).
 describe('a full rebuild equals per-movie aggregation', () => {
   let db: TestDatabase;
 
@@ -26,8 +27,18 @@ describe('a full rebuild equals per-movie aggregation', () => {
       ),
       genres: await rows('SELECT movie_id, genre_id, confidence FROM movie_genres ORDER BY movie_id, genre_id'),
       search: await rows('SELECT movie_id, tokens, popularity, votes, score, year, genre_ids, providers FROM movie_search ORDER BY movie_id'),
+      postings: await rows('SELECT movie_id, token, popularity, tokens, year FROM search_postings ORDER BY movie_id, token'),
+      words: await rows('SELECT word, movies FROM search_words WHERE movies > 0 ORDER BY word'),
     };
   };
+  /** The indexes and constraints of the tables the bulk path drops and restores. */
+  const structure = async (pool: pg.Pool) => ({
+    indexes: (await pool.query(`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2`)).rows,
+    constraints: (await pool.query(
+      `SELECT conrelid::regclass::text AS tab, conname, pg_get_constraintdef(oid) AS def, convalidated FROM pg_constraint
+        WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2`,
+    )).rows,
+  });
   /** Forgets every aggregate: the next aggregation writes every movie, its titles, ratings and genres anew. */
   const forget = async () => {
     await db.pool.query('DELETE FROM movie_titles');
@@ -51,19 +62,85 @@ describe('a full rebuild equals per-movie aggregation', () => {
     const imported = await curated(db.pool);
 
     await forget();
-    expect(await aggregateAll(db.pool, { chunk: 97, parallel: 3 })).toEqual({ movies, changed: movies, removed: 0 });
+    expect(await aggregateAll(db.pool, { chunk: 97, parallel: 3, bulk: false })).toEqual({ movies, changed: movies, removed: 0 });
     const rebuilt = await curated(db.pool);
+
+    await forget();
+    const before = await structure(db.pool);
+    expect(await aggregateAll(db.pool, { chunk: 97, bulk: true })).toEqual({ movies, changed: movies, removed: 0 });
+    const bulk = await curated(db.pool);
+    expect(await structure(db.pool)).toEqual(before);
 
     await forget();
     const { rows } = await db.pool.query<{ id: string }>('SELECT id FROM movies ORDER BY id');
     for (const { id } of rows) await aggregateMovies(db.pool, [id]);
     const oneByOne = await curated(db.pool);
 
-    for (const table of ['movies', 'titles', 'ratings', 'genres', 'search'] as const) {
+    for (const table of ['movies', 'titles', 'ratings', 'genres', 'search', 'postings', 'words'] as const) {
       expect({ table, rows: rebuilt[table].length }).toEqual({ table, rows: oneByOne[table].length });
       expect(rebuilt[table]).toEqual(oneByOne[table]);
+      expect(bulk[table]).toEqual(oneByOne[table]);
       // The jobs the imports queued wrote the same catalogue as well.
       expect(imported[table]).toEqual(oneByOne[table]);
     }
   }, 180_000);
+
+  it('in bulk, rewrites movies aggregated before, removes movies without records, and leaves the rest', async () => {
+    const imported = await curated(db.pool);
+    const { rows } = await db.pool.query<{ id: string }>('SELECT id FROM movies ORDER BY id');
+    const stale = rows.filter((_, i) => i % 3 === 0).map((r) => r.id);
+    const fresh = rows.filter((_, i) => i % 3 === 1).map((r) => r.id);
+    // Stale results (aggregated before, to be rewritten) and never-aggregated movies, whose titles, ratings and genres are gone.
+    await db.pool.query(`UPDATE movies SET aggregate_hash = 'stale', score_value = NULL WHERE id = ANY($1::uuid[])`, [stale]);
+    for (const table of ['movie_titles', 'ratings', 'movie_genres']) await db.pool.query(`DELETE FROM ${table} WHERE movie_id = ANY($1::uuid[])`, [fresh]);
+    await db.pool.query('UPDATE movies SET aggregate_hash = NULL WHERE id = ANY($1::uuid[])', [fresh]);
+    // A movie no provider record links to any more, with curated rows: removed with all of them.
+    const { rows: [orphan] } = await db.pool.query<{ id: string }>(`INSERT INTO movies (title, aggregate_hash) VALUES ('Orphan', 'x') RETURNING id`);
+    await db.pool.query(`INSERT INTO movie_titles (movie_id, provider_key, title, normalized, score) VALUES ($1, 'imdb', 'Orphan', 'orphan', 1)`, [orphan!.id]);
+    await db.pool.query(`INSERT INTO ratings (movie_id, provider_key, kind, raw_value, raw_scale, normalized) VALUES ($1, 'imdb', 'users', 5, '1-10', 44.4)`, [orphan!.id]);
+
+    expect(await aggregateAll(db.pool, { chunk: 50, bulk: true })).toEqual({ movies: rows.length + 1, changed: stale.length + fresh.length, removed: 1 });
+    const after = await curated(db.pool);
+    for (const table of ['movies', 'titles', 'ratings', 'genres', 'search', 'postings', 'words'] as const) expect(after[table]).toEqual(imported[table]);
+  }, 120_000);
+
+  it('in bulk, leaves the catalogue, its indexes and keys as they were when it fails part way', async () => {
+    const catalogue = await curated(db.pool);
+    const before = await structure(db.pool);
+    await forget();
+    const forgotten = await curated(db.pool);
+    let chunks = 0;
+    await expect(
+      aggregateAll(db.pool, {
+        chunk: 40,
+        bulk: true,
+        onChunk: () => {
+          if (++chunks === 2) throw new Error('interrupted');
+        },
+      }),
+    ).rejects.toThrow('interrupted');
+    expect(chunks).toBe(2);
+    expect(await curated(db.pool)).toEqual(forgotten);
+    expect(await structure(db.pool)).toEqual(before);
+    // The next rebuild completes it.
+    await aggregateAll(db.pool, { bulk: true });
+    expect(await curated(db.pool)).toEqual(catalogue);
+  }, 120_000);
+
+  it('takes the chunked path when the bulk locks are not granted in time', async () => {
+    const catalogue = await curated(db.pool);
+    await forget();
+    const reader = await db.pool.connect();
+    try {
+      // A reader in a long transaction holds movies: the bulk path would wait for it.
+      await reader.query('BEGIN');
+      await reader.query('SELECT count(*) FROM movies');
+      const movies = catalogue.movies.length;
+      expect(await aggregateAll(db.pool, { bulk: true, bulkLockTimeoutMs: 50 })).toEqual({ movies, changed: movies, removed: 0 });
+    } finally {
+      await reader.query('ROLLBACK');
+      reader.release();
+    }
+    expect(await curated(db.pool)).toEqual(catalogue);
+  }, 120_000);
 });
