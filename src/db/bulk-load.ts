@@ -1,25 +1,40 @@
 import type pg from 'pg';
 
 /**
- * A first load into an empty catalogue (issue 18): inside the merge's transaction the secondary
- * indexes of `movies` and `provider_records` and provider_records' foreign keys are dropped, the
- * rows written, then the indexes built again from the table and the keys validated in one join
- * each. Maintaining ten indexes row by row (random uuid keys among them) and checking two foreign
- * keys per row was most of a first import (720k movies: 39 s for the movies insert alone); a build
- * from the finished table sorts once.
+ * A first load into an empty catalogue (issue 18): inside the merge's transaction the indexes of
+ * `movies` and `provider_records` other than their primary keys, provider_records' foreign keys
+ * and the row triggers a first load does not need are set aside, the rows written with plain
+ * INSERTs (nothing to conflict with: the merge's statements for a bulk load have no ON CONFLICT),
+ * then the unique indexes built again first (the build is the duplicate check, set-based), the
+ * others after, the keys validated in one join each and the triggers enabled. Maintaining the
+ * indexes row by row (the random uuid key, the unique keys the upserts arbitrate on) and firing a
+ * trigger per row was most of a first import (720k movies: 39 s for the movies insert alone with
+ * ten indexes, 20 s with the two unique ones); a build from the finished table sorts once.
  *
  * Only when both tables are empty, and only when their ACCESS EXCLUSIVE locks are granted at once
  * (NOWAIT: a reader or another import holding them means the ordinary path is taken, never a wait
  * that could deadlock). The locks last until the transaction ends; a rollback (a failed or
- * interrupted import) restores every index and key with the rest. Unique and constraint-backed
- * indexes (the primary keys, the unique keys the merge's ON CONFLICT relies on) are kept.
+ * interrupted import) restores every index, key and trigger with the rest.
+ *
+ * The triggers set aside are the ones whose work the bulk statements do themselves
+ * (BULK_TRIGGERS): any other trigger on the two tables stays enabled.
  */
 export interface BulkLoad {
-  /** Builds the dropped indexes and adds the dropped keys back (validated), then refreshes the planner's statistics. */
+  /** Builds the dropped indexes (unique ones first), adds the dropped keys back (validated), enables the triggers, refreshes the planner's statistics. */
   restore(): Promise<void>;
 }
 
 const TABLES = ['movies', 'provider_records'] as const;
+
+/**
+ * Triggers a bulk load disables, with what stands in for each:
+ * - `movies_search_insert`: the search row of a created movie is written by its first
+ *   aggregation; movie creation defers it anyway (record-changes.ts insertMoviesDeferringSearch),
+ *   but the trigger's transition table still collected every new row;
+ * - `provider_records_matched_at_insert`: the bulk insert sets `matched_at` = now() on every row
+ *   it links to a movie, as the trigger does.
+ */
+const BULK_TRIGGERS = { movies: ['movies_search_insert'], provider_records: ['provider_records_matched_at_insert'] } as const;
 
 /** Starts a bulk load when movies and provider_records are empty and can be locked at once; null otherwise. */
 export async function beginBulkLoad(client: pg.PoolClient): Promise<BulkLoad | null> {
@@ -36,15 +51,17 @@ export async function beginBulkLoad(client: pg.PoolClient): Promise<BulkLoad | n
   // Rows another transaction committed between the check and the lock.
   if (!(await bothEmpty(client))) return null;
 
+  // Unique indexes that back no constraint go too (their build afterwards checks the rows); the
+  // primary keys stay (other tables' foreign keys reference movies.id).
   const { rows: indexes } = await client.query<{ drop: string; create: string }>(
     `SELECT format('DROP INDEX %I.%I', n.nspname, i.relname) AS drop, pg_get_indexdef(i.oid) AS create
        FROM pg_index x
        JOIN pg_class i ON i.oid = x.indexrelid
        JOIN pg_namespace n ON n.oid = i.relnamespace
       WHERE x.indrelid = ANY($1::regclass[])
-        AND NOT x.indisunique AND NOT x.indisprimary
+        AND NOT x.indisprimary
         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid)
-      ORDER BY i.relname`,
+      ORDER BY x.indisunique DESC, i.relname`,
     [TABLES],
   );
   const { rows: keys } = await client.query<{ drop: string; create: string }>(
@@ -54,12 +71,26 @@ export async function beginBulkLoad(client: pg.PoolClient): Promise<BulkLoad | n
       WHERE k.conrelid = 'provider_records'::regclass AND k.contype = 'f'
       ORDER BY k.conname`,
   );
+  const { rows: triggers } = await client.query<{ disable: string; enable: string }>(
+    `SELECT format('ALTER TABLE %s DISABLE TRIGGER %I', t.tgrelid::regclass, t.tgname) AS disable,
+            format('ALTER TABLE %s ENABLE TRIGGER %I', t.tgrelid::regclass, t.tgname) AS enable
+       FROM pg_trigger t
+      WHERE NOT t.tgisinternal AND t.tgenabled <> 'D'
+        AND ((t.tgrelid = 'movies'::regclass AND t.tgname = ANY($1::text[]))
+          OR (t.tgrelid = 'provider_records'::regclass AND t.tgname = ANY($2::text[])))
+      ORDER BY t.tgname`,
+    [BULK_TRIGGERS.movies, BULK_TRIGGERS.provider_records],
+  );
   for (const key of keys) await client.query(key.drop);
   for (const index of indexes) await client.query(index.drop);
+  for (const trigger of triggers) await client.query(trigger.disable);
+  // Index builds sort in memory (the default 64 MB spills the real dump's sorts to disk).
+  await client.query(`SELECT set_config('maintenance_work_mem', '256MB', true)`);
   return {
     async restore() {
       for (const index of indexes) await client.query(index.create);
       for (const key of keys) await client.query(key.create);
+      for (const trigger of triggers) await client.query(trigger.enable);
       // The planner saw empty tables: the matching and queueing statements that follow need real counts.
       // Only the columns the merge, matching and queueing join and filter on (jsonb columns cost seconds to sample).
       await client.query(

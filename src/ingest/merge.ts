@@ -36,7 +36,8 @@ export async function mergeRun(
   // its whole catalogue.
   let withdrawn = 0;
   if (options.fullSnapshot && merged.recordsSeen > 0) {
-    withdrawn = await markVanishedRecords(client, provider.key, options.now);
+    // A first load stored nothing before: nothing can have vanished.
+    if (!merged.firstLoad) withdrawn = await markVanishedRecords(client, provider.key, options.now);
     await markSnapshotSeen(client, provider.key);
   }
   await recordImportErrors(

@@ -1,0 +1,155 @@
+import type pg from 'pg';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { basicsTsv, ratingsTsv, tempDir, writeFiles, type Title } from '../support/imdb-files.js';
+import { executeImport, queueImport } from '../support/pipeline.js';
+
+// A first load into an empty catalogue takes the bulk path (src/db/bulk-load.ts: indexes, keys and
+// triggers set aside, plain INSERTs, then rebuilt). It must write exactly what the ordinary path
+// writes, leave the schema as it found it, and leave nothing behind when it fails.
+
+const TITLES: Title[] = [
+  { tconst: 'tt0000001', title: 'The Silent Harbor', year: 1994, runtime: 142, genres: ['Drama'] },
+  { tconst: 'tt0000002', title: 'Midnight in Lisbon', original: 'Meia-Noite em Lisboa', year: 2011, runtime: 101, genres: ['Romance', 'Sci-Fi'] },
+  { tconst: 'tt0000003', title: 'Iron Valley', year: 1987, runtime: null, genres: [] },
+  { tconst: 'tt0000004', type: 'tvSeries', title: 'Harbor Lights', year: 2001 },
+  { tconst: 'tt0000006', title: 'Iron Valley', year: 2019, runtime: 118, genres: ['Action', 'Thriller'] },
+  // Repeated: the last row is kept and the repetition reported.
+  { tconst: 'tt0000003', title: 'Iron Valley (restored)', year: 1987, runtime: 99, genres: ['Western'] },
+];
+const RATINGS: [string, number, number][] = [
+  ['tt0000001', 9.3, 2_900_000],
+  ['tt0000002', 6.4, 812],
+  ['tt0000004', 8.0, 5000],
+  ['tt0000006', 5.5, 12_000],
+];
+
+/** The indexes, constraints and triggers of the two tables a bulk load sets aside, as definitions. */
+async function schemaOf(pool: pg.Pool) {
+  const { rows: indexes } = await pool.query(
+    `SELECT indexdef FROM pg_indexes WHERE tablename IN ('movies', 'provider_records') ORDER BY indexdef`,
+  );
+  const { rows: constraints } = await pool.query(
+    `SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def, convalidated
+       FROM pg_constraint WHERE conrelid IN ('movies'::regclass, 'provider_records'::regclass) ORDER BY conname`,
+  );
+  const { rows: triggers } = await pool.query(
+    `SELECT tgrelid::regclass::text AS tbl, tgname, tgenabled FROM pg_trigger
+      WHERE NOT tgisinternal AND tgrelid IN ('movies'::regclass, 'provider_records'::regclass) ORDER BY tgname`,
+  );
+  return { indexes, constraints, triggers };
+}
+
+/** What an import stored, without generated ids and times (matched_at: whether it is set, and when relative to the run). */
+async function stored(pool: pg.Pool) {
+  const { rows: records } = await pool.query(
+    `SELECT pr.provider_key, pr.external_id, pr.title, pr.original_title, pr.year, pr.release_date, pr.runtime_minutes, pr.genres,
+            pr.rating, pr.votes, pr.ratings, pr.imdb_id, pr.tmdb_id, pr.directors, pr.is_adult, pr.payload, pr.content_hash,
+            m.imdb_id AS movie_imdb_id, pr.match_status, pr.match_method, pr.match_confidence, pr.match_reason,
+            pr.matched_at IS NOT NULL AS matched, pr.matched_at = pr.changed_at AS matched_at_run_time,
+            pr.withdrawn_at, pr.last_run_id IS NOT NULL AS has_run
+       FROM provider_records pr LEFT JOIN movies m ON m.id = pr.movie_id ORDER BY pr.external_id`,
+  );
+  const { rows: movies } = await pool.query(`SELECT imdb_id, title, year, aggregate_hash FROM movies ORDER BY imdb_id`);
+  const { rows: search } = await pool.query(`SELECT count(*)::int AS n FROM movie_search`);
+  return { records, movies, search: search[0].n };
+}
+
+const indexOid = async (pool: pg.Pool) =>
+  (await pool.query<{ oid: string }>(`SELECT 'movies_imdb_id_key'::regclass::oid::text AS oid`)).rows[0]!.oid;
+
+describe('a first load into an empty catalogue (bulk path)', () => {
+  let bulk: TestDatabase;
+  let ordinary: TestDatabase;
+  let failing: TestDatabase;
+  let files: Record<string, string>;
+
+  beforeAll(async () => {
+    [bulk, ordinary, failing] = await Promise.all([createTestDatabase(), createTestDatabase(), createTestDatabase()]);
+    files = await writeFiles(await tempDir(), { 'title.basics.tsv': basicsTsv(TITLES), 'title.ratings.tsv': ratingsTsv(RATINGS) });
+  });
+  afterAll(async () => {
+    await Promise.all([bulk?.drop(), ordinary?.drop(), failing?.drop()]);
+  });
+
+  const importInto = async (pool: pg.Pool) => {
+    const runId = await queueImport(pool, 'imdb', { basics: files['title.basics.tsv'], ratings: files['title.ratings.tsv'] }, 'cli');
+    return executeImport(pool, runId);
+  };
+
+  it('writes what the ordinary path writes and leaves the schema as it was', async () => {
+    const schema = await schemaOf(bulk.pool);
+    expect(schema).toEqual(await schemaOf(ordinary.pool));
+    const bulkIndex = await indexOid(bulk.pool);
+    const ordinaryIndex = await indexOid(ordinary.pool);
+
+    const bulkOutcome = await importInto(bulk.pool);
+    // A reader holding movies keeps the bulk path out (its lock is refused at once): the ordinary path.
+    const reader = await ordinary.pool.connect();
+    let ordinaryOutcome;
+    try {
+      await reader.query('BEGIN');
+      await reader.query('SELECT 1 FROM movies LIMIT 1');
+      ordinaryOutcome = await importInto(ordinary.pool);
+      await reader.query('COMMIT');
+    } finally {
+      reader.release();
+    }
+
+    // The bulk load rebuilt the unique index; the ordinary path left it alone.
+    expect(await indexOid(bulk.pool)).not.toBe(bulkIndex);
+    expect(await indexOid(ordinary.pool)).toBe(ordinaryIndex);
+
+    const { runId: _b, ...bulkCounts } = bulkOutcome!;
+    const { runId: _o, ...ordinaryCounts } = ordinaryOutcome;
+    expect(bulkCounts).toEqual({
+      status: 'PARTIAL', rowsRead: 10, rowsChanged: 4, rowsRejected: 1, moviesQueued: 4, rowsWithdrawn: 0, error: null,
+    });
+    expect(bulkCounts).toEqual(ordinaryCounts);
+    const written = await stored(bulk.pool);
+    expect(written).toEqual(await stored(ordinary.pool));
+    expect(written.records.map((r) => [r.external_id, r.movie_imdb_id, r.match_status, r.matched, r.matched_at_run_time])).toEqual([
+      ['tt0000001', 'tt0000001', 'MATCHED', true, true],
+      ['tt0000002', 'tt0000002', 'MATCHED', true, true],
+      ['tt0000003', 'tt0000003', 'MATCHED', true, true],
+      ['tt0000006', 'tt0000006', 'MATCHED', true, true],
+    ]);
+    expect(written.records[2]).toMatchObject({ title: 'Iron Valley (restored)', runtime_minutes: 99 });
+    expect(await schemaOf(bulk.pool)).toEqual(schema);
+
+    // The keys and unique indexes are back in force.
+    await expect(bulk.pool.query(`INSERT INTO movies (imdb_id, title) VALUES ('tt0000001', 'again')`)).rejects.toThrow(/movies_imdb_id_key/);
+    await expect(bulk.pool.query(
+      `INSERT INTO provider_records (provider_key, external_id, payload, content_hash) VALUES ('imdb', 'tt0000001', '{}', 'x')`,
+    )).rejects.toThrow(/provider_records_provider_key_external_id_key/);
+    await expect(bulk.pool.query(
+      `INSERT INTO provider_records (provider_key, external_id, payload, content_hash, movie_id) VALUES ('imdb', 'tt9', '{}', 'x', gen_random_uuid())`,
+    )).rejects.toThrow(/provider_records_movie_id_fkey/);
+    // And the matched-at trigger stamps again.
+    await bulk.pool.query(`UPDATE provider_records SET movie_id = NULL, matched_at = NULL WHERE external_id = 'tt0000006'`);
+    await bulk.pool.query(
+      `UPDATE provider_records SET movie_id = (SELECT id FROM movies WHERE imdb_id = 'tt0000006') WHERE external_id = 'tt0000006'`,
+    );
+    const { rows } = await bulk.pool.query(`SELECT matched_at IS NOT NULL AS matched FROM provider_records WHERE external_id = 'tt0000006'`);
+    expect(rows[0].matched).toBe(true);
+  });
+
+  it('a first load that fails rolls back with its indexes, keys and triggers in place and nothing written', async () => {
+    const schema = await schemaOf(failing.pool);
+    // A trigger of the test's own (not one a bulk load sets aside) fails the insert of one record.
+    await failing.pool.query(`CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.external_id = 'tt0000006' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`);
+    await failing.pool.query(`CREATE TRIGGER test_refuse BEFORE INSERT ON provider_records FOR EACH ROW EXECUTE FUNCTION test_refuse()`);
+    const outcome = await importInto(failing.pool);
+    expect(outcome).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/refused by the test/) });
+    await failing.pool.query('DROP TRIGGER test_refuse ON provider_records');
+    expect(await schemaOf(failing.pool)).toEqual(schema);
+    const { rows } = await failing.pool.query(
+      `SELECT (SELECT count(*) FROM movies)::int AS movies, (SELECT count(*) FROM provider_records)::int AS records,
+              (SELECT count(*) FROM import_staging_records)::int AS staged`,
+    );
+    expect(rows[0]).toEqual({ movies: 0, records: 0, staged: 0 });
+
+    // The same files then load in full.
+    expect(await importInto(failing.pool)).toMatchObject({ status: 'PARTIAL', rowsChanged: 4, moviesQueued: 4 });
+  });
+});
