@@ -46,6 +46,13 @@ async function* slices(stream: AsyncIterable<Buffer | string>): AsyncGenerator<B
 }
 const QUOTE = 0x22;
 const CR = 0x0d;
+const LF = 0x0a;
+const COMMA = 0x2c;
+const POINT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const EMPTY = Buffer.alloc(0);
+const NEWLINE = Buffer.from('\n');
 
 /**
  * Tallies `stream`'s ratings into `tallies` (movieId -> sum, count, first line, newest timestamp), yielding batches of
@@ -64,7 +71,8 @@ export async function* tallyRatings(
   // Movies by number while scanning (no string per line), merged into `tallies` at the end.
   const byNumber = new TallyByNumber();
   const iterator = slices(stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
-  let rest = '';
+  // The incomplete last line of the bytes scanned so far (a copy: a few bytes).
+  let rest: Buffer = EMPTY;
   let line = 0; // lines consumed so far
   let headerSeen = false;
   try {
@@ -74,52 +82,61 @@ export async function* tallyRatings(
       const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
       if (chunk.indexOf(QUOTE) >= 0 || chunk.indexOf(CR) >= 0 || !isAscii(chunk)) {
         // The rest of the file, from the line being read, goes to the CSV parser as bytes.
-        const from = { text: rest, line: line + 1 };
-        rest = '';
+        const from = { text: rest.toString('latin1'), line: line + 1 };
+        rest = EMPTY;
         yield* parseRest(from, chunk, !headerSeen);
         return;
       }
-      const text = rest + chunk.toString('latin1');
-      const out: SourceItem[] = [];
+      const bytes = rest.length ? Buffer.concat([rest, chunk]) : chunk;
       let pos = 0;
       if (!headerSeen) {
-        const newline = text.indexOf('\n');
+        const newline = bytes.indexOf(LF);
         if (newline < 0) {
-          rest = text;
+          rest = Buffer.from(bytes);
           continue;
         }
-        if (text.slice(0, newline) !== FAST_HEADER) {
-          yield* parseRest({ text: '', line: 1 }, Buffer.from(text, 'latin1'), true);
+        if (bytes.toString('latin1', 0, newline) !== FAST_HEADER) {
+          yield* parseRest({ text: '', line: 1 }, bytes, true);
           return;
         }
         headerSeen = true;
         line = 1;
         pos = newline + 1;
       }
+      // Every complete line: tallied in one pass over its bytes, or (rarely) checked as a CSV row.
+      const out: SourceItem[] = [];
       for (;;) {
-        const newline = text.indexOf('\n', pos);
+        const after = pos < bytes.length ? tallyLine(bytes, pos, line + 1, byNumber) : -1;
+        if (after >= 0) {
+          line++;
+          pos = after;
+          continue;
+        }
+        const newline = bytes.indexOf(LF, pos);
         if (newline < 0) break;
         line++;
-        if (newline > pos && !tallyLine(text, pos, newline, line, byNumber)) {
-          const item = onRow(csvRow(text, pos, newline, line, columns), tallies);
+        if (newline > pos) {
+          const item = onRow(csvRow(bytes.toString('latin1', pos, newline), line, columns), tallies);
           if (item) out.push(item);
         }
         pos = newline + 1;
       }
-      rest = text.slice(pos);
+      rest = pos < bytes.length ? Buffer.from(bytes.subarray(pos)) : EMPTY;
       if (out.length) yield out;
     }
     if (!headerSeen) {
       // No complete header line: the CSV parser says what is wrong (empty, another delimiter…).
-      yield* parseRest({ text: '', line: 1 }, Buffer.from(rest, 'latin1'), true);
+      yield* parseRest({ text: '', line: 1 }, rest, true);
       return;
     }
-    if (rest) {
+    if (rest.length) {
       line++;
-      const fields = rest.split(',');
+      const text = rest.toString('latin1');
+      const fields = text.split(',');
       if (fields.length !== columns.size) throw new SourceError(`${name} is truncated: its last line ${line} is incomplete`);
-      if (!tallyLine(rest, 0, rest.length, line, byNumber)) {
-        const item = onRow(csvRow(rest, 0, rest.length, line, columns), tallies);
+      // The scan needs a line's end: the last line is given one.
+      if (tallyLine(Buffer.concat([rest, NEWLINE]), 0, line, byNumber) < 0) {
+        const item = onRow(csvRow(text, line, columns), tallies);
         if (item) yield [item];
       }
     }
@@ -159,27 +176,56 @@ export async function* tallyRatings(
 }
 
 /**
- * Tallies text[start, end) when it is four plain numbers as MovieLens writes them (ids without
- * leading zeros, a rating of digits and at most one point within 0.5-5, a whole timestamp); false
- * for anything else, which the CSV path's checks then decide.
+ * Tallies the line starting at `start` when it is four plain numbers as MovieLens writes them
+ * (ids without leading zeros, a rating of digits and at most one point within 0.5-5, a whole
+ * timestamp; at most 15 digits a number) ending in LF, read in one pass over its bytes without a
+ * string; returns the position after its LF, or -1 for anything else (the CSV path's checks then
+ * decide, and an incomplete line waits for the next chunk).
  */
-function tallyLine(text: string, start: number, end: number, line: number, byNumber: TallyByNumber): boolean {
-  const c1 = text.indexOf(',', start);
-  if (c1 < 0 || c1 >= end) return false;
-  const c2 = text.indexOf(',', c1 + 1);
-  if (c2 < 0 || c2 >= end) return false;
-  const c3 = text.indexOf(',', c2 + 1);
-  if (c3 < 0 || c3 >= end) return false;
-  const c4 = text.indexOf(',', c3 + 1);
-  if (c4 >= 0 && c4 < end) return false;
-  if (!plainId(text, start, c1) || !plainId(text, c1 + 1, c2) || !digits(text, c3 + 1, end)) return false;
-  const movie = numberAt(text, c1 + 1, c2);
-  const timestamp = numberAt(text, c3 + 1, end);
-  if (!Number.isSafeInteger(movie) || !Number.isSafeInteger(timestamp)) return false;
-  const value = ratingAt(text, c2 + 1, c3);
-  if (value === null) return false;
+function tallyLine(b: Uint8Array, start: number, line: number, byNumber: TallyByNumber): number {
+  const n = b.length;
+  let i = start;
+  let c = b[i]!;
+  // userId
+  if (c === ZERO) return -1;
+  while (i < n && (c = b[i]!) >= ZERO && c <= NINE) i++;
+  if (i === start || i - start > 15 || i >= n || c !== COMMA) return -1;
+  // movieId
+  let at = ++i;
+  let movie = 0;
+  if (b[i] === ZERO) return -1;
+  while (i < n && (c = b[i]!) >= ZERO && c <= NINE) {
+    movie = movie * 10 + (c - ZERO);
+    i++;
+  }
+  if (i === at || i - at > 15 || i >= n || c !== COMMA) return -1;
+  // rating: d, d. or d.d…, at most 8 characters
+  at = ++i;
+  if (i >= n) return -1;
+  c = b[i]!;
+  if (c < ZERO || c > NINE) return -1;
+  let value = c - ZERO;
+  i++;
+  if (i < n && b[i] === POINT) {
+    i++;
+    const fraction = i;
+    while (i < n && (c = b[i]!) >= ZERO && c <= NINE) i++;
+    if (i - at > 8) return -1;
+    // "3.5", as MovieLens writes every rating, without a string; longer decimals through Number.
+    if (i - fraction === 1) value += (b[fraction]! - ZERO) / 10;
+    else if (i - fraction > 1) value = Number(Buffer.from(b.buffer, b.byteOffset + at, i - at).toString('latin1'));
+  }
+  if (i >= n || b[i] !== COMMA || !(value >= 0.5 && value <= 5)) return -1;
+  // timestamp, then the line's end
+  at = ++i;
+  let timestamp = 0;
+  while (i < n && (c = b[i]!) >= ZERO && c <= NINE) {
+    timestamp = timestamp * 10 + (c - ZERO);
+    i++;
+  }
+  if (i === at || i - at > 15 || i >= n || c !== LF) return -1;
   byNumber.add(movie, value, line, timestamp);
-  return true;
+  return i + 1;
 }
 
 /**
@@ -246,41 +292,8 @@ class TallyByNumber {
   }
 }
 
-/** Digits only, at least one, the first not 0 (what id() accepts without rewriting it). */
-function plainId(text: string, start: number, end: number): boolean {
-  return end > start && text.charCodeAt(start) !== 48 && digits(text, start, end);
-}
-
-function digits(text: string, start: number, end: number): boolean {
-  if (end <= start || end - start > 15) return false;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
-
-function numberAt(text: string, start: number, end: number): number {
-  let n = 0;
-  for (let i = start; i < end; i++) n = n * 10 + (text.charCodeAt(i) - 48);
-  return n;
-}
-
-/** `d`, `d.`, `d.d…` (one leading digit) in 0.5-5, or null. */
-function ratingAt(text: string, start: number, end: number): number | null {
-  const length = end - start;
-  if (length < 1 || length > 8) return null;
-  const first = text.charCodeAt(start) - 48;
-  if (first < 0 || first > 9) return null;
-  if (length > 1 && text.charCodeAt(start + 1) !== 46) return null;
-  if (length > 2 && !digits(text, start + 2, end)) return null;
-  // "3.5", as MovieLens writes every rating, without a string; longer decimals through Number.
-  const value = length === 3 ? first + (text.charCodeAt(start + 2) - 48) / 10 : length > 2 ? Number(text.slice(start, end)) : first;
-  return value >= 0.5 && value <= 5 ? value : null;
-}
-
-function csvRow(text: string, start: number, end: number, line: number, columns: ReadonlyMap<string, number>): CsvRow {
-  const fields = text.slice(start, end).split(',');
+function csvRow(text: string, line: number, columns: ReadonlyMap<string, number>): CsvRow {
+  const fields = text.split(',');
   const problem = fields.length === columns.size ? null : `expected ${columns.size} comma-separated fields, found ${fields.length}`;
   return new CsvRow(line, fields, columns, problem, null);
 }

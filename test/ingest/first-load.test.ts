@@ -99,7 +99,8 @@ describe('a first load into an empty catalogue (bulk path)', () => {
     expect(await indexOid(bulk.pool)).not.toBe(bulkIndex);
     expect(await indexOid(ordinary.pool)).toBe(ordinaryIndex);
 
-    const { runId: _b, ...bulkCounts } = bulkOutcome!;
+    if (!bulkOutcome || !ordinaryOutcome) throw new Error('an import did not run');
+    const { runId: _b, ...bulkCounts } = bulkOutcome;
     const { runId: _o, ...ordinaryCounts } = ordinaryOutcome;
     expect(bulkCounts).toEqual({
       status: 'PARTIAL', rowsRead: 10, rowsChanged: 4, rowsRejected: 1, moviesQueued: 4, rowsWithdrawn: 0, error: null,

@@ -45,6 +45,18 @@ describe('tallyRatings', () => {
     for (const size of [1, 3, 16, 4096]) expect(await fast(text, size)).toEqual(expected);
   });
 
+  it('agrees with the CSV path on numbers at the edges of the format it scans, with or without a last newline', async () => {
+    const edges = [
+      '9,8,3.,964982703', '9,9,3.50,1', '9,10,3.125,1', '0,1,3.0,1', '10,1,.5,1', '10,2,3.0.0,1', '10,3,05,1', '1234567890123456,1,3.0,1',
+      '123456789012345,4,3.0,1', '11,11,4.0,1234567890123456', '11,12,4.0,123456789012345', '12,12,4.0,1,', '13,13,4.0,', '14,14,0.4,1',
+      '14,15,5.0,1', '14,16,5.01,1', '15,1234567,4.5,7', '16,16,4.5,-1', '17,17,+4,1', '18,18,4 ,1',
+    ];
+    for (const text of [`userId,movieId,rating,timestamp\n${edges.join('\n')}\n`, `userId,movieId,rating,timestamp\n${edges.join('\n')}\n1,1,4.0,5`]) {
+      const expected = await slow(text);
+      for (const size of [1, 2, 5, 13, 4096]) expect(await fast(text, size)).toEqual(expected);
+    }
+  });
+
   it('hands the rest to the CSV parser at a quote, a CR or a non-ASCII byte, with the same line numbers', async () => {
     const cases = [
       `userId,movieId,rating,timestamp\n${LINES.slice(0, 7).join('\n')}\n"9","1",4.0,1\n${LINES.slice(7).join('\n')}\n`,
