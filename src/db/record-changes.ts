@@ -19,6 +19,12 @@ export interface ChangedRecords {
   readonly client: pg.PoolClient;
   /** How many records changed. */
   readonly count: number;
+  /**
+   * The records were written by a first load into an empty catalogue (bulk-load.ts): there are no
+   * match corrections (they name movies, and there were none) and every IMDb id link the records
+   * allow was made as they were written, so matching has no correction to apply and no IMDb id to link.
+   */
+  readonly firstLoad?: boolean;
 }
 
 /**
@@ -38,11 +44,17 @@ export const KEPT_COLUMNS = {
 export type KeptColumn = keyof typeof KEPT_COLUMNS;
 const ARRAY_COLUMNS = new Set<KeptColumn>(['genres', 'directors']);
 
-/** The last staged row of each external id (`latest`) and the separate ratings stream's ratings per id (`separate_ratings`) of run $1. */
-const LATEST_ROWS = `latest AS (
-       SELECT DISTINCT ON (external_id) id, external_id
-         FROM import_staging_records WHERE run_id = $1
-        ORDER BY external_id, id DESC
+/**
+ * The last staged row of each external id of run $1 (`latest`: staging id, external id, record)
+ * and the separate ratings stream's ratings per id (`separate_ratings`). When the input repeats
+ * no external id (`unique`), every staged row is the last of its id: no sort of the whole input
+ * by external id and no join back to the records by staging id.
+ */
+const latestRows = (unique: boolean) => `latest AS (
+       ${unique
+    ? 'SELECT id, external_id, record FROM import_staging_records WHERE run_id = $1'
+    : `SELECT s.id, s.external_id, s.record FROM import_staging_records s
+           WHERE s.id IN (SELECT DISTINCT ON (external_id) id FROM import_staging_records WHERE run_id = $1 ORDER BY external_id, id DESC)`}
      ), separate_ratings AS (
        SELECT external_id,
               -- sourceUpdatedAt only when the provider dates the rating, as in a record's own ratings.
@@ -117,11 +129,10 @@ export async function mergeStagedRun(
   if (stored[0]!.any) {
     await client.query(
       `CREATE TEMP TABLE staged ON COMMIT DROP AS
-       WITH ${LATEST_ROWS}
+       WITH ${latestRows(!duplicates.length)}
        SELECT l.id AS staging_id, l.external_id, sr.ratings AS separate_ratings,
-              md5(s.record::text || coalesce(sr.ratings::text, '')) AS content_hash
+              md5(l.record::text || coalesce(sr.ratings::text, '')) AS content_hash
          FROM latest l
-         JOIN import_staging_records s ON s.id = l.id
          LEFT JOIN separate_ratings sr ON sr.external_id = l.external_id`,
       [runId],
     );
@@ -141,12 +152,11 @@ export async function mergeStagedRun(
   } else {
     await client.query(
       `CREATE TEMP TABLE incoming ON COMMIT DROP AS
-       WITH ${LATEST_ROWS}
-       SELECT l.external_id, ${expandedColumns('sr.ratings')}, md5(s.record::text || coalesce(sr.ratings::text, '')) AS content_hash
+       WITH ${latestRows(!duplicates.length)}
+       SELECT l.external_id, ${expandedColumns('sr.ratings')}, md5(l.record::text || coalesce(sr.ratings::text, '')) AS content_hash
          FROM latest l
-         JOIN import_staging_records s ON s.id = l.id
          LEFT JOIN separate_ratings sr ON sr.external_id = l.external_id
-         CROSS JOIN LATERAL jsonb_to_record(s.record) AS x(${RECORD_TYPE})`,
+         CROSS JOIN LATERAL jsonb_to_record(l.record) AS x(${RECORD_TYPE})`,
       [runId],
     );
     await client.query('CREATE TEMP TABLE staged ON COMMIT DROP AS SELECT external_id, content_hash FROM incoming');
@@ -257,13 +267,15 @@ export async function mergeStagedRun(
      INSERT INTO changed_records (id, previous_movie_id) SELECT id, movie_id FROM seen WHERE was_withdrawn`,
     [runId, providerKey, fullSnapshot],
   );
+  // staged and held each hold an external id once: the union's size without sorting the whole input.
   const { rows: counted } = await client.query<{ seen: number }>(
-    `SELECT count(*)::int AS seen FROM (SELECT external_id FROM staged UNION SELECT external_id FROM held WHERE holds = 'record') s`,
+    `SELECT ((SELECT count(*) FROM staged)
+             + (SELECT count(*) FROM held h WHERE h.holds = 'record' AND NOT EXISTS (SELECT 1 FROM staged s WHERE s.external_id = h.external_id)))::int AS seen`,
   );
 
   const rowsChanged = rowCount ?? 0;
   return {
-    rowsChanged, recordsSeen: counted[0]!.seen, duplicates, changes: { client, count: rowsChanged + (seenUnchanged ?? 0) }, firstLoad: bulk !== null,
+    rowsChanged, recordsSeen: counted[0]!.seen, duplicates, changes: { client, count: rowsChanged + (seenUnchanged ?? 0), firstLoad: bulk !== null }, firstLoad: bulk !== null,
   };
 }
 

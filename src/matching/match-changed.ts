@@ -26,9 +26,13 @@ import { matchByTitle } from './title-match.js';
  * changedMovieIds in src/db/record-changes.ts).
  */
 export async function matchChanges(changes: ChangedRecords): Promise<void> {
-  await dropRejectedLinks(changes);
-  await applyPinnedMatches(changes);
-  await linkChangesByImdbId(changes);
+  // A first load into an empty catalogue has no corrections, and the merge linked every IMDb id
+  // it could as it wrote the records (each of these statements joins every changed record).
+  if (!changes.firstLoad) {
+    await dropRejectedLinks(changes);
+    await applyPinnedMatches(changes);
+    await linkChangesByImdbId(changes);
+  }
   await addRecordsLinkedByTmdbId(changes);
   await linkChangesByTmdbId(changes);
   const pending = await changesAwaitingTitleMatch(changes);
