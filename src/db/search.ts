@@ -44,8 +44,10 @@ export async function lookupWordUnits(pool: pg.Pool, units: WordUnit[], prefix: 
   const [exact, exactTags] = tagged((u) => u.exact);
   const [deletes, deleteTags] = tagged((u) => u.deletes);
   const [similar, similarTags] = tagged((u) => u.similar);
-  const { rows } = await pool.query<UnitHit>(
-    `SELECT q.unit, w.word, w.movies FROM unnest($1::text[], $2::int[]) AS q(probe, unit) JOIN search_words w ON w.word = q.probe COLLATE "C"
+  // One text for every lookup: a prepared statement, planned a few times per connection only.
+  const { rows } = await pool.query<UnitHit>({
+    name: 'moviec_search_words',
+    text: `SELECT q.unit, w.word, w.movies FROM unnest($1::text[], $2::int[]) AS q(probe, unit) JOIN search_words w ON w.word = q.probe COLLATE "C"
      UNION
      SELECT q.unit, w.word, w.movies FROM unnest($3::text[], $4::int[]) AS q(variant, unit)
        JOIN search_word_deletes d ON d.variant = q.variant COLLATE "C" JOIN search_words w ON w.word = d.word
@@ -59,8 +61,8 @@ export async function lookupWordUnits(pool: pg.Pool, units: WordUnit[], prefix: 
      (SELECT -1, word, movies FROM search_words
        WHERE $7::text IS NOT NULL AND length($7::text) <= 2 AND starts_with(word, $7::text)
        ORDER BY movies DESC, word LIMIT $8::int)`,
-    [exact, exactTags, deletes, deleteTags, similar, similarTags, prefix, prefixLimit],
-  );
+    values: [exact, exactTags, deletes, deleteTags, similar, similarTags, prefix, prefixLimit],
+  });
   return rows;
 }
 
@@ -314,4 +316,178 @@ export async function facetCounts(pool: pg.Pool, match: MatchSpec | null, filter
   facets.decades.sort((a, b) => a.decade - b.decade);
   facets.providers.sort(byCount((p) => p.key));
   return facets;
+}
+
+/** A slot of a suggestion's plan: its single-token alternatives and what each costs. */
+export interface SuggestionSlot {
+  tokens: string[];
+  costs: number[];
+}
+
+/**
+ * What one suggestion statement reads and how it orders the result to keep only what may be among
+ * the first few (src/services/search.ts suggestMovies decides the values; the final order is the
+ * service's, rankCandidates).
+ */
+export interface SuggestionQuery {
+  /** The tokens whose postings drive the word plan (at most SUGGESTION_DRIVERS), and the joined plan (at most SUGGESTION_JOINED_DRIVERS). */
+  drivers: string[];
+  joinedDrivers: string[];
+  /** The slots of the word plan (1 to SUGGESTION_SLOTS; every one must match). */
+  slots: SuggestionSlot[];
+  /** The one slot of a second plan (the typed words run together), or null. */
+  joined: SuggestionSlot | null;
+  /** Whole-title tokens ("=…") whose most popular movies are candidates too. */
+  titleTokens: string[];
+  /** Whole-title tokens that are the query itself (exact title). */
+  exactTokens: string[];
+  /** "=" + the typed words run together, when long enough for the begins-with bonus; else null. */
+  typedTitle: string | null;
+  /** Cost of typed words no title has; cost when only the whole title matched; bonus for a title beginning with what was typed. */
+  baseCost: number;
+  unknownCost: number;
+  beginsBonus: number;
+  /** Largest relevance the service may add to a candidate beyond this statement's (the near-title bonus). */
+  slack: number;
+  /** How many of the most popular matches are candidates (as fetchCandidates' limit). */
+  limit: number;
+  /** How many suggestions are wanted: rows that cannot be among them are not returned. */
+  first: number;
+}
+
+export const SUGGESTION_SLOTS = 4;
+
+export interface SuggestionCandidate extends Candidate {
+  title: string;
+}
+
+/**
+ * The statement of a suggestion: one text for every suggestion (prepared once per connection, so
+ * never planned again; unused token places are NULL and read nothing). Candidates are read as
+ * fetchCandidates' popular and whole-title branches read them: per plan, the most popular of its
+ * drivers' postings (merged, at most POPULAR_WINDOW) that have every slot, and the most popular
+ * movies of the whole titles.
+ * They are scored set-based as the service scores them but for the near-title bonus (the cheapest
+ * alternative of each slot a movie has, summed per plan, the cheaper plan), and only those that
+ * may still be among the first `first` are returned, with their current title and year.
+ *
+ * Slots are numbered 0-3 (the word plan's) and 4 (the joined plan's one slot).
+ */
+/** Most driving tokens of the word plan, of the joined plan, and whole-title tokens one suggestion statement reads. */
+export const SUGGESTION_DRIVERS = 32;
+export const SUGGESTION_JOINED_DRIVERS = 4;
+export const SUGGESTION_TITLES = 8;
+const SUGGESTION_DRIVER_SIZES = [2, 8, SUGGESTION_DRIVERS];
+
+/**
+ * The most popular postings of up to `count` tokens (the elements of an array parameter; missing
+ * ones are NULL and read nothing), merged in popularity order: one index scan per token, each read
+ * only as far as the merge needs (as fetchCandidates' UNION ALL of scans is).
+ */
+const mergedPostings = (tokens: string, count: number, limit: string) =>
+  `SELECT u.movie_id, u.tokens, u.popularity FROM (${Array.from(
+    { length: count },
+    (_, i) => `(SELECT p.movie_id, p.tokens, p.popularity FROM search_postings p WHERE p.token = (${tokens})[${i + 1}]
+        ORDER BY p.popularity DESC, p.movie_id DESC LIMIT ${limit})`,
+  ).join(' UNION ALL ')}) u ORDER BY u.popularity DESC, u.movie_id DESC LIMIT ${limit}`;
+
+/** The statement for up to `drivers` word-plan drivers. */
+const suggestionSql = (drivers: number) => `
+WITH driven AS (
+  (SELECT w.movie_id, w.tokens, w.popularity FROM (${mergedPostings('$1::text[]', drivers, '$3::int')}) w
+    WHERE w.tokens && $5::text[] AND ($6::text[] IS NULL OR w.tokens && $6::text[])
+          AND ($7::text[] IS NULL OR w.tokens && $7::text[]) AND ($8::text[] IS NULL OR w.tokens && $8::text[])
+    LIMIT $4::int)
+  UNION ALL
+  (SELECT w.movie_id, w.tokens, w.popularity FROM (${mergedPostings('$2::text[]', SUGGESTION_JOINED_DRIVERS, '$3::int')}) w
+    WHERE w.tokens && $9::text[]
+    LIMIT $4::int)
+), titled AS (
+  ${mergedPostings('$13::text[]', SUGGESTION_TITLES, '$4::int')}
+), candidates AS (
+  SELECT DISTINCT ON (u.movie_id) u.movie_id, u.tokens, u.popularity FROM (SELECT * FROM driven UNION ALL SELECT * FROM titled) u
+), words AS (
+  SELECT c.movie_id, t.token FROM candidates c CROSS JOIN LATERAL unnest(c.tokens) t(token)
+), slot_costs AS (
+  SELECT w.movie_id, a.slot, min(a.cost) AS cost
+    FROM words w JOIN unnest($10::text[], $11::int[], $12::float8[]) a(token, slot, cost) ON a.token = w.token
+   GROUP BY w.movie_id, a.slot
+), costs AS (
+  SELECT sc.movie_id,
+         least(CASE WHEN count(*) FILTER (WHERE sc.slot < 4) = $14::int THEN sum(sc.cost) FILTER (WHERE sc.slot < 4) END,
+               min(sc.cost) FILTER (WHERE sc.slot = 4)) + $17::float8 AS cost
+    FROM slot_costs sc GROUP BY sc.movie_id
+), scored AS MATERIALIZED (
+  SELECT c.movie_id, c.tokens, c.popularity, c.tokens && $15::text[] AS exact, k.cost,
+         c.popularity - coalesce(k.cost, $18::float8)
+           + CASE WHEN NOT c.tokens && $15::text[] AND c.movie_id IN (SELECT w.movie_id FROM words w WHERE starts_with(w.token, $16::text))
+                  THEN $19::float8 ELSE 0 END AS relevance,
+         -- Whether a whole title could be within the edits its length allows of what was typed (the
+         -- near-title bonus the service may add): 4+ letters, and a length that close.
+         NOT c.tokens && $15::text[] AND c.movie_id IN (
+           SELECT w.movie_id FROM words w
+            WHERE starts_with(w.token, '=') AND char_length(w.token) > 4
+              AND abs(char_length(w.token) - char_length($16::text)) <= CASE WHEN char_length(w.token) > 8 THEN 2 ELSE 1 END) AS near
+    FROM candidates c LEFT JOIN costs k ON k.movie_id = c.movie_id
+), bar AS (
+  SELECT s.exact, s.relevance FROM scored s WHERE s.exact OR s.cost IS NOT NULL
+   ORDER BY s.exact DESC, s.relevance DESC, s.movie_id DESC OFFSET $21::int - 1 LIMIT 1
+)
+SELECT s.movie_id, s.tokens, s.popularity, m.year, m.title, (SELECT count(DISTINCT d.movie_id) FROM driven d)::int AS driven
+  FROM scored s JOIN movies m ON m.id = s.movie_id
+ WHERE NOT EXISTS (SELECT 1 FROM bar)
+    OR (s.exact, s.relevance + CASE WHEN s.near THEN $20::float8 ELSE 0 END + 1e-5) >= (SELECT b.exact, b.relevance FROM bar b)`;
+
+/**
+ * The candidates of a suggestion that may be among the first `first`, with their titles; and how
+ * many matches the drivers' postings gave (fewer than enough: the service reads every match instead).
+ */
+export async function suggestionCandidates(pool: pg.Pool, query: SuggestionQuery): Promise<{ candidates: SuggestionCandidate[]; driven: number }> {
+  if (query.slots.length < 1 || query.slots.length > SUGGESTION_SLOTS) throw new Error(`a suggestion has 1 to ${SUGGESTION_SLOTS} slots`);
+  if (query.drivers.length > SUGGESTION_DRIVERS || query.joinedDrivers.length > SUGGESTION_JOINED_DRIVERS || query.titleTokens.length > SUGGESTION_TITLES) {
+    throw new Error('too many tokens for one suggestion statement');
+  }
+  // Three sizes of the word plan's token places (unused ones read nothing but cost their scans'
+  // set-up): three statements, each planned at most a few times per connection (PostgreSQL plans
+  // a prepared statement for its first five executions, then keeps a generic plan).
+  const drivers = SUGGESTION_DRIVER_SIZES.find((size) => query.drivers.length <= size) ?? SUGGESTION_DRIVERS;
+  const slots = [...query.slots.map((slot, i) => ({ slot, i })), ...(query.joined ? [{ slot: query.joined, i: SUGGESTION_SLOTS }] : [])];
+  const { rows } = await pool.query<{ movie_id: string; tokens: string[]; popularity: number; year: number | null; title: string; driven: number }>({
+    name: `moviec_suggestion_${drivers}`,
+    text: suggestionSql(drivers),
+    values: [
+      query.drivers,
+      query.joinedDrivers,
+      POPULAR_WINDOW,
+      query.limit,
+      ...[0, 1, 2, 3].map((i) => query.slots[i]?.tokens ?? null),
+      query.joined?.tokens ?? null,
+      slots.flatMap(({ slot }) => slot.tokens),
+      slots.flatMap(({ slot, i }) => slot.tokens.map(() => i)),
+      slots.flatMap(({ slot }) => slot.costs),
+      query.titleTokens,
+      query.slots.length,
+      query.exactTokens,
+      query.typedTitle,
+      query.baseCost,
+      query.unknownCost,
+      query.beginsBonus,
+      query.slack,
+      query.first,
+    ],
+  });
+  return {
+    candidates: rows.map((r) => ({ movieId: r.movie_id, tokens: r.tokens, popularity: r.popularity, year: r.year, title: r.title })),
+    driven: rows[0]?.driven ?? 0,
+  };
+}
+
+/** Titles and years of movies by id (those that exist), in one prepared statement. */
+export async function suggestionRows(pool: pg.Pool, ids: readonly string[]): Promise<{ id: string; title: string; year: number | null }[]> {
+  const { rows } = await pool.query<{ id: string; title: string; year: number | null }>({
+    name: 'moviec_suggestion_rows',
+    text: 'SELECT m.id, m.title, m.year FROM movies m WHERE m.id = ANY($1::uuid[])',
+    values: [ids],
+  });
+  return rows;
 }

@@ -17,12 +17,11 @@ import {
 import { moviesByIds } from '../db/movies.js';
 import { countMatches, facetCounts, type FacetCounts, type MatchSpec } from '../db/search.js';
 import { resolveGenreNames } from './genre-names.js';
-import { compareRanked, matchSpec, rankedSearch, type RankedMovie } from './search.js';
+import { compareRanked, matchSpec, rankedSearch, suggestMovies as suggestFromIndex, type RankedMovie, type Suggestion } from './search.js';
 import { searchWords } from './search-text.js';
 import { BadInputError } from '../errors.js';
 import { GENRE_CONFIDENCE_THRESHOLD } from '../scoring/rules.js';
 import { toConnection, validateFirst, type MovieConnectionRecord } from './pagination.js';
-import type { MovieRecord } from '../db/records.js';
 
 /**
  * Movie lists and title search, for GraphQL (movies, searchMovies) and REST (/movies/search)
@@ -149,8 +148,12 @@ async function rankSearch(
 
 const emptyFacets = (): Promise<FacetCounts> => Promise.resolve({ genres: [], decades: [], providers: [] });
 
-/** Autocomplete: the most popular movies whose titles the prefix begins (typos tolerated), best first. */
-export async function suggestMovies(deps: ListDependencies, args: SuggestArguments): Promise<MovieRecord[]> {
+/**
+ * Autocomplete: the most popular movies whose titles match what has been typed (the last word
+ * completed, typos tolerated), best first, as their id, title and year; cached per typed words
+ * (normalised) until any movie changes.
+ */
+export async function suggestMovies(deps: ListDependencies, args: SuggestArguments): Promise<Suggestion[]> {
   const text = args.prefix.trim();
   if (!text || text.length > MAX_QUERY_LENGTH) throw new BadInputError(`prefix must be 1 to ${MAX_QUERY_LENGTH} characters`, 'prefix');
   const first = args.first ?? DEFAULT_SUGGESTIONS;
@@ -159,12 +162,9 @@ export async function suggestMovies(deps: ListDependencies, args: SuggestArgumen
   }
   const words = searchWords(text);
   if (!words.length) return [];
-  return deps.cache.shared('suggest', { words, first }, async (generation) => {
-    const { ranked } = await rankSearch(deps.pool, text, null, null, SUGGEST_CANDIDATES, generation);
-    const ids = ranked.slice(0, first).map((r) => r.movieId);
-    const movies = new Map((await moviesByIds(deps.pool, ids)).map((m) => [m.id, m]));
-    return ids.filter((id) => movies.has(id)).map((id) => movies.get(id)!);
-  });
+  return deps.cache.shared('suggestions', { words, first }, (generation) =>
+    suggestFromIndex(deps.pool, text, { first, limit: SUGGEST_CANDIDATES, generation }),
+  );
 }
 
 async function cachedPage(

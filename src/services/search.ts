@@ -6,10 +6,17 @@ import {
   fetchCandidates,
   lookupWordUnits,
   POPULAR_WINDOW,
+  SUGGESTION_DRIVERS,
+  SUGGESTION_JOINED_DRIVERS,
+  SUGGESTION_SLOTS,
+  SUGGESTION_TITLES,
+  suggestionCandidates,
+  suggestionRows,
   tokenStatistics,
   type Candidate,
   type MatchSpec,
   type SearchFilter,
+  type SuggestionSlot,
   type TokenStatistics,
   type WordHit,
   type WordUnit,
@@ -72,6 +79,8 @@ export interface SearchPlan {
   baseCost: number;
   /** Whole-title tokens worth considering whatever their popularity. */
   titleTokens: string[];
+  /** Movies having each dictionary word found for the query. */
+  wordMovies: Map<string, number>;
 }
 
 export interface RankedMovie {
@@ -245,7 +254,7 @@ export async function planSearch(
     else titleTokens.add(`=${plan.map((slot) => slot.alternatives[0]!.tokens.join('')).join('')}`);
   }
   // With no word found, only a whole title written differently can match ("MASH" = "M*A*S*H").
-  return { query, plans, baseCost: wordSlots.length ? baseCost : 0, titleTokens: [...titleTokens] };
+  return { query, plans, baseCost: wordSlots.length ? baseCost : 0, titleTokens: [...titleTokens], wordMovies: hits };
 }
 
 export function matchSpec(plan: SearchPlan): MatchSpec | null {
@@ -429,4 +438,95 @@ export async function rankedSearch(pool: pg.Pool, text: string, options: SearchO
     rare: fewMatches(match, stats, drivers),
   });
   return { plan, ranked: rankCandidates(plan, candidates) };
+}
+
+/** A suggestion: what autocomplete shows of a movie. */
+export interface Suggestion {
+  id: string;
+  title: string;
+  year: number | null;
+}
+
+/** Matches (from the drivers' postings) below which every match is read instead (as fetchCandidates does). */
+const ENOUGH_MATCHES = 20;
+
+/** The suggestion statement's form of a slot; null when it has an alternative of two words (not in that statement). */
+function suggestionSlot(slot: Slot): SuggestionSlot | null {
+  if (slot.alternatives.some((a) => a.tokens.length > 1)) return null;
+  return { tokens: slot.alternatives.map((a) => a.tokens[0]), costs: slot.alternatives.map((a) => a.cost) };
+}
+
+/**
+ * Autocomplete: the first `first` movies a search of the prefix ranks among its `limit` most popular
+ * matches, in order, with their titles and years. The same candidates and order as rankedSearch
+ * with `prefix` (then the rows of the first ones), at less cost: the dictionary comes from the
+ * process (lookupQueryWords), and the candidates, their scores (all but the near-title bonus) and
+ * the titles of those that may be among the first come in one prepared statement, which returns
+ * those few rows only (db/search.ts suggestionCandidates); rankCandidates then orders them. A
+ * query that statement does not take (a year, a two-word alternative, more than SUGGESTION_SLOTS
+ * words, very few matches by the statistics, or fewer drivers' matches than enough while more
+ * postings remain unread) is searched as searchMovies does.
+ */
+export async function suggestMovies(pool: pg.Pool, text: string, options: { first: number; limit: number; generation?: string | null }): Promise<Suggestion[]> {
+  const [plan, stats] = await Promise.all([planSearch(pool, text, { prefix: true, generation: options.generation }), currentStatistics(pool)]);
+  if (!plan) return [];
+  const match = matchSpec(plan);
+  const drivers = match ? choosePostingDrivers(match, stats) : [];
+  const [wordPlan, joinedPlan, ...more] = plan.plans.map((slots) => slots.map(suggestionSlot));
+  const words = wordPlan?.every((s): s is SuggestionSlot => s !== null) ? wordPlan : null;
+  const joined = joinedPlan?.length === 1 && joinedPlan[0] ? joinedPlan[0] : null;
+  const fits =
+    plan.query.year == null &&
+    !more.length &&
+    !!words &&
+    words.length <= SUGGESTION_SLOTS &&
+    (!joinedPlan || !!joined) &&
+    new Set(drivers[0]).size <= SUGGESTION_DRIVERS &&
+    new Set(drivers[1]).size <= SUGGESTION_JOINED_DRIVERS &&
+    plan.titleTokens.length <= SUGGESTION_TITLES &&
+    !fewMatches(match, stats, drivers);
+  if (fits && words) {
+    const [wordDrivers = [], joinedDrivers = []] = drivers.map((tokens) => [...new Set(tokens)]);
+    const typed = plan.query.compactRequired;
+    const { candidates, driven } = await suggestionCandidates(pool, {
+      drivers: wordDrivers,
+      joinedDrivers,
+      slots: words,
+      joined,
+      titleTokens: plan.titleTokens,
+      exactTokens: [`=${plan.query.compact}`, `=${plan.query.compactRequired}`],
+      typedTitle: [...typed].length >= 3 ? `=${typed}` : null,
+      baseCost: plan.baseCost,
+      unknownCost: UNKNOWN_WORD_COST,
+      beginsBonus: TITLE_PREFIX_BONUS,
+      slack: NEAR_TITLE_BONUS,
+      limit: options.limit,
+      first: options.first,
+    });
+    // Fewer matches than enough while a driver has more postings than were read: every match
+    // must be looked at (fetchCandidates does, through the GIN index).
+    const unread = [...wordDrivers, ...joinedDrivers].some((t) => (plan.wordMovies.get(t) ?? Infinity) > POPULAR_WINDOW);
+    if (driven >= ENOUGH_MATCHES || !unread) {
+      const titles = new Map(candidates.map((c) => [c.movieId, c]));
+      return rankCandidates(plan, candidates)
+        .slice(0, options.first)
+        .map((r) => {
+          const c = titles.get(r.movieId)!;
+          return { id: c.movieId, title: c.title, year: c.year };
+        });
+    }
+  }
+  const candidates = await fetchCandidates(pool, {
+    match,
+    limit: options.limit,
+    titleTokens: plan.titleTokens,
+    year: plan.query.year,
+    drivers,
+    rare: fewMatches(match, stats, drivers),
+  });
+  const ids = rankCandidates(plan, candidates)
+    .slice(0, options.first)
+    .map((r) => r.movieId);
+  const rows = new Map((await suggestionRows(pool, ids)).map((m) => [m.id, m]));
+  return ids.filter((id) => rows.has(id)).map((id) => rows.get(id)!);
 }

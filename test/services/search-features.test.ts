@@ -172,4 +172,40 @@ describe('search: facets, autocomplete, year preference, freshness', () => {
     await write(`DELETE FROM movies WHERE id = $1`, [ids.net1916]);
     expect(titles(await search('the net'))).toEqual(['The Net 1995']);
   });
+  it('suggests whole movies when a suggestion asks for more than id, title and year', async () => {
+    const res = await api.gql(`{ suggestMovies(prefix: "alie", first: 2) { title year score { value votes } ... on Movie { id } } }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.suggestMovies).toEqual([
+      { title: 'Alien', year: 1979, score: { value: 85, votes: 950_000 }, id: ids.alien },
+      { title: 'Aliens', year: 1986, score: { value: 84, votes: 760_000 }, id: ids.aliens },
+    ]);
+  });
+
+  it('suggests a renamed movie under its new title and year, and a deleted one no more, once the change is committed', async () => {
+    const pool = api.db.pool;
+    // Aggregation writes the curated tables, then invalidates the cache; here the writes are direct.
+    const write = async (sql: string, params: unknown[]) => {
+      await pool.query(sql, params);
+      await api.app.cache.invalidateAll();
+    };
+    const suggest = async (prefix: string) => {
+      const res = await api.gql(`query ($p: String!) { suggestMovies(prefix: $p) { id title year } }`, { p: prefix });
+      expect(res.errors).toBeUndefined();
+      return res.data.suggestMovies;
+    };
+    const rest = async (prefix: string) => (await (await fetch(`${api.origin}/movies/suggest?prefix=${encodeURIComponent(prefix)}`)).json()) as unknown;
+    const id = await insertMovie(pool, { title: 'Harvest Moon', year: 2001, score: score(60, 5000) });
+    await api.app.cache.invalidateAll();
+    expect(await suggest('harv')).toEqual([{ id, title: 'Harvest Moon', year: 2001 }]);
+    expect(await rest('Harvest Mo')).toEqual({ results: [{ id, title: 'Harvest Moon', year: 2001 }] });
+    await write(`UPDATE movie_titles SET title = 'Harvest Sun', normalized = 'harvest sun' WHERE movie_id = $1`, [id]);
+    await write(`UPDATE movies SET title = 'Harvest Sun', year = 2002 WHERE id = $1`, [id]);
+    expect(await suggest('harv')).toEqual([{ id, title: 'Harvest Sun', year: 2002 }]);
+    expect(await suggest('harvest s')).toEqual([{ id, title: 'Harvest Sun', year: 2002 }]);
+    expect(await suggest('harvest mo')).toEqual([]);
+    expect(await rest('Harvest Mo')).toEqual({ results: [] });
+    await write(`DELETE FROM movies WHERE id = $1`, [id]);
+    expect(await suggest('harv')).toEqual([]);
+    expect(await rest('harv')).toEqual({ results: [] });
+  });
 });

@@ -1,5 +1,6 @@
 import { normalizeTitle } from '../../src/matching/normalize-title.js';
-import { rankedSearch } from '../../src/services/search.js';
+import { SUGGEST_CANDIDATES } from '../../src/services/movies.js';
+import { rankedSearch, suggestMovies } from '../../src/services/search.js';
 import { SEARCH_CORPUS, type CorpusFilm } from '../fixtures/search-corpus.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
@@ -187,5 +188,50 @@ describe('search quality on real titles', () => {
     }
     expect(stats.get('exact title')!.hit1).toBe(stats.get('exact title')!.n);
     expect(stats.get('title + year')!.hit1).toBe(stats.get('title + year')!.n);
+  });
+  it('suggests, for what people type of every title, the first movies a search of it ranks', async () => {
+    // Prefixes of each title as it is typed (1 to 14 characters), and of its typo variants.
+    const typed = new Set<string>();
+    for (const film of films) {
+      for (const title of [film.title, ...typoVariants(film.title).map(([, q]) => q)]) {
+        for (let n = title === film.title ? 1 : 4; n <= Math.min(14, title.length); n += title === film.title ? 2 : 4) typed.add(title.slice(0, n));
+      }
+      // A year after the words: the search's own way (the suggestion statement takes no year).
+      typed.add(`${film.title} ${film.year}`);
+    }
+    const statements: string[] = [];
+    const pool = new Proxy(db.pool, {
+      get(target, property) {
+        if (property !== 'query') return Reflect.get(target, property, target) as unknown;
+        return (config: unknown, values?: unknown) => {
+          if (config && typeof config === 'object' && 'name' in config) statements.push(String(config.name));
+          return (target.query as (c: unknown, v?: unknown) => Promise<unknown>)(config, values);
+        };
+      },
+    });
+    let different = 0;
+    let prepared = 0;
+    let asked = 0;
+    for (const prefix of typed) {
+      for (const first of prefix.length % 2 ? [10] : [1, 10]) {
+        const { ranked } = await rankedSearch(db.pool, prefix, { limit: SUGGEST_CANDIDATES, prefix: true });
+        statements.length = 0;
+        asked++;
+        const suggestions = await suggestMovies(pool, prefix, { first, limit: SUGGEST_CANDIDATES, generation: null });
+        if (statements.some((name) => name.startsWith('moviec_suggestion_'))) prepared++;
+        const expected = ranked.slice(0, first).map((r) => r.movieId);
+        if (JSON.stringify(suggestions.map((s) => s.id)) !== JSON.stringify(expected)) {
+          different++;
+          if (different < 5) console.log(`${JSON.stringify(prefix)}: ${JSON.stringify(suggestions.map((s) => s.title))} vs ${expected.join(',')}`);
+        }
+        const byId = new Map(films.map((f) => [f.id, f]));
+        for (const s of suggestions) expect({ title: s.title, year: s.year }).toEqual({ title: byId.get(s.id)!.title, year: byId.get(s.id)!.year });
+      }
+    }
+    console.log(`autocomplete: ${typed.size} prefixes, ${asked} suggestions, ${prepared} through the suggestion statement`);
+    expect(different).toBe(0);
+    // The prepared statement answers nearly all of them (those with a year go the search's way).
+    expect(prepared / asked).toBeGreaterThan(0.8);
+    expect(prepared).toBeLessThan(asked);
   });
 });

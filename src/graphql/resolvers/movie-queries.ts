@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Kind, type GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, ID, Info, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context.js';
 import { isUuid, type MovieRecord } from '../../db/records.js';
 import { FIELD_COSTS, pageComplexity, type MovieConnectionRecord } from '../pagination.js';
@@ -50,11 +51,30 @@ export class MovieQueries {
     complexity: ({ args, childComplexity }) =>
       FIELD_COSTS.suggest + childComplexity * (typeof args.first === 'number' ? Math.min(Math.max(Math.trunc(args.first), 1), 20) : 10),
   })
-  async suggestMovies(@Args(() => SuggestMoviesArgs) args: SuggestMoviesArgs, @Ctx() context: GraphQLContext): Promise<MovieRecord[]> {
-    const movies = await suggestMovies(catalogueReads(context), args);
-    for (const movie of movies) context.loaders.movie.prime(movie.id, movie);
-    return movies;
+  async suggestMovies(
+    @Args(() => SuggestMoviesArgs) args: SuggestMoviesArgs,
+    @Ctx() context: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Partial<MovieRecord>[]> {
+    const suggestions = await suggestMovies(catalogueReads(context), args);
+    if (asksOnly(info, SUGGESTION_FIELDS)) return suggestions;
+    // More than a suggestion holds: the movies themselves, through the request's loader (and cache).
+    const movies = await context.loaders.movie.loadMany(suggestions.map((s) => s.id));
+    const failed = movies.find((m) => m instanceof Error);
+    if (failed) throw failed;
+    // A movie deleted since the suggestion was computed is left out.
+    return movies.filter((m): m is MovieRecord => m !== null && !(m instanceof Error));
   }
+}
+
+/** What a suggestion holds of a movie. */
+const SUGGESTION_FIELDS = new Set(['id', 'title', 'year', '__typename']);
+
+/** Whether the field's selection is only plain fields among these (no fragments). */
+function asksOnly(info: GraphQLResolveInfo, fields: Set<string>): boolean {
+  return info.fieldNodes.every((node) =>
+    (node.selectionSet?.selections ?? []).every((selection) => selection.kind === Kind.FIELD && fields.has(selection.name.value)),
+  );
 }
 
 /** Lists and searches read the catalogue through the read pool (a replica when DATABASE_READ_URL is set). */
