@@ -438,6 +438,8 @@ SELECT s.movie_id, s.tokens, s.popularity, m.year, m.title, (SELECT count(DISTIN
  WHERE NOT EXISTS (SELECT 1 FROM bar)
     OR (s.exact, s.relevance + CASE WHEN s.near THEN $20::float8 ELSE 0 END + 1e-5) >= (SELECT b.exact, b.relevance FROM bar b)`;
 
+const SUGGESTION_TEXTS = new Map(SUGGESTION_DRIVER_SIZES.map((size) => [size, suggestionSql(size)]));
+
 /**
  * The candidates of a suggestion that may be among the first `first`, with their titles; and how
  * many matches the drivers' postings gave (fewer than enough: the service reads every match instead).
@@ -454,7 +456,7 @@ export async function suggestionCandidates(pool: pg.Pool, query: SuggestionQuery
   const slots = [...query.slots.map((slot, i) => ({ slot, i })), ...(query.joined ? [{ slot: query.joined, i: SUGGESTION_SLOTS }] : [])];
   const { rows } = await pool.query<{ movie_id: string; tokens: string[]; popularity: number; year: number | null; title: string; driven: number }>({
     name: `moviec_suggestion_${drivers}`,
-    text: suggestionSql(drivers),
+    text: SUGGESTION_TEXTS.get(drivers)!,
     values: [
       query.drivers,
       query.joinedDrivers,

@@ -218,7 +218,7 @@ describe('search quality on real titles', () => {
         statements.length = 0;
         asked++;
         const suggestions = await suggestMovies(pool, prefix, { first, limit: SUGGEST_CANDIDATES, generation: null });
-        if (statements.some((name) => name.startsWith('moviec_suggestion_'))) prepared++;
+        if (statements.some((name) => /^moviec_suggestion_\d+$/.test(name))) prepared++;
         const expected = ranked.slice(0, first).map((r) => r.movieId);
         if (JSON.stringify(suggestions.map((s) => s.id)) !== JSON.stringify(expected)) {
           different++;
@@ -230,8 +230,9 @@ describe('search quality on real titles', () => {
     }
     console.log(`autocomplete: ${typed.size} prefixes, ${asked} suggestions, ${prepared} through the suggestion statement`);
     expect(different).toBe(0);
-    // The prepared statement answers nearly all of them (those with a year go the search's way).
-    expect(prepared / asked).toBeGreaterThan(0.8);
+    // Both ways are taken: the prepared statement (most), and the search's (a year; or, in a
+    // catalogue this small, statistics saying few movies match, when every match is read at once).
+    expect(prepared / asked).toBeGreaterThan(0.5);
     expect(prepared).toBeLessThan(asked);
   });
 });
