@@ -52,6 +52,11 @@ export interface BulkAggregation {
 export interface BulkAggregationOptions {
   /** How long to wait for the tables' locks (readers, other aggregations) before giving up: null is returned. */
   lockTimeoutMs?: number;
+  /**
+   * Queued jobs of these tasks that a worker could start now are deleted in the transaction: the
+   * rebuild does what they would (done when it commits, back in the queue when it rolls back).
+   */
+  takeQueued?: readonly string[];
 }
 
 /** How many movies were never aggregated, of how many. */
@@ -60,6 +65,15 @@ export async function countFreshMovies(pool: pg.Pool): Promise<{ fresh: number; 
     'SELECT count(*) FILTER (WHERE aggregate_hash IS NULL) AS fresh, count(*) AS total FROM movies',
   );
   return { fresh: Number(rows[0]!.fresh), total: Number(rows[0]!.total) };
+}
+
+/** How many of these movies were never aggregated (a cheap look before countFreshMovies' scan of every movie). */
+export async function countFreshAmong(pool: pg.Pool, ids: string[]): Promise<number> {
+  const { rows } = await pool.query<{ fresh: number }>(
+    'SELECT count(*)::int AS fresh FROM movies WHERE id = ANY($1::uuid[]) AND aggregate_hash IS NULL',
+    [ids],
+  );
+  return rows[0]!.fresh;
 }
 
 const TEMP_TABLES = `
@@ -105,6 +119,7 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
     await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
     // The search index triggers skip aggregation's writes; each chunk refreshes its movies once.
     await client.query(`SELECT set_config('moviec.search_refresh', 'deferred', true)`);
+    if (options.takeQueued?.length) await client.query(TAKE_QUEUED_SQL, [options.takeQueued]);
     const dropped = await dropIndexesAndKeys(client);
     await client.query(TEMP_TABLES);
     const priors = (await client.query<PriorRow>(PRIORS_SQL)).rows;
@@ -116,6 +131,14 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
     throw error;
   }
 }
+
+// As services/aggregation.ts takes per-movie jobs (db/aggregates.ts takeQueuedSql): jobs a worker
+// could start now; SKIP LOCKED leaves those a worker is fetching to it.
+const TAKE_QUEUED_SQL = `DELETE FROM graphile_worker._private_jobs j
+  WHERE j.id IN (SELECT q.id FROM graphile_worker._private_jobs q
+                  WHERE q.is_available AND q.job_queue_id IS NULL AND q.flags IS NULL AND q.run_at <= now()
+                    AND q.task_id IN (SELECT t.id FROM graphile_worker._private_tasks t WHERE t.identifier = ANY($1::text[]))
+                    FOR UPDATE SKIP LOCKED)`;
 
 interface Dropped {
   indexes: string[];

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { beginBulkAggregation, countFreshMovies, type BulkAggregation } from '../db/aggregate-bulk.js';
+import { beginBulkAggregation, countFreshAmong, countFreshMovies, type BulkAggregation } from '../db/aggregate-bulk.js';
 import {
   aggregateLocked, allMovieIds, type AggregateWrites, type AggregationRecordRow, type LockedMovie, type QueuedAggregation,
 } from '../db/aggregates.js';
@@ -158,7 +158,10 @@ export async function aggregateAll(pool: pg.Pool, options: AggregateAllOptions =
   const wanted = options.bulk ?? 'auto';
   if (wanted === true || (wanted === 'auto' && bulkPays(await countFreshMovies(pool)))) {
     const bulk = await beginBulkAggregation(pool, { lockTimeoutMs: options.bulkLockTimeoutMs });
-    if (bulk) return aggregateAllBulk(bulk, options);
+    if (bulk) {
+      const { movies, changed, removed } = await aggregateAllBulk(bulk, options);
+      return { movies, changed, removed };
+    }
   }
   const totals = { movies: 0, changed: 0, removed: 0 };
   const inFlight = new Set<Promise<void>>();
@@ -184,8 +187,25 @@ export async function aggregateAll(pool: pg.Pool, options: AggregateAllOptions =
   return totals;
 }
 
-function bulkPays({ fresh, total }: { fresh: number; total: number }): boolean {
-  return fresh >= BULK_MIN_FRESH && fresh * 2 >= total;
+function bulkPays({ fresh, total }: { fresh: number; total: number }, minFresh = BULK_MIN_FRESH): boolean {
+  return fresh >= minFresh && fresh * 2 >= total;
+}
+
+/**
+ * For the aggregation jobs of a first import (services/aggregation.ts): when the bulk path pays
+ * (and most of `among`, the job's own movies, were never aggregated), rebuilds every movie in bulk and takes the queued jobs of `takeQueued` with it (deleted in its
+ * transaction). Null when it does not pay or its locks are not granted: nothing was done.
+ */
+export async function aggregateAllInBulk(
+  pool: pg.Pool,
+  options: { takeQueued: readonly string[]; minFresh?: number; lockTimeoutMs?: number; among?: string[] },
+): Promise<{ movies: number; changed: number; removed: number; created: number } | null> {
+  // Movies of a job that were aggregated before (a refit's re-aggregation, a re-import): no first
+  // aggregation, and no scan of every movie to find out.
+  if (options.among && (await countFreshAmong(pool, options.among)) * 2 < options.among.length) return null;
+  if (!bulkPays(await countFreshMovies(pool), options.minFresh)) return null;
+  const bulk = await beginBulkAggregation(pool, { lockTimeoutMs: options.lockTimeoutMs, takeQueued: options.takeQueued });
+  return bulk ? aggregateAllBulk(bulk, {}) : null;
 }
 
 /**
@@ -193,9 +213,12 @@ function bulkPays({ fresh, total }: { fresh: number; total: number }): boolean {
  * is read and chunk k's write sent. One statement at a time on the connection. Every movie is
  * computed as aggregateMovies computes it (computeBatch); only the write differs.
  */
-async function aggregateAllBulk(bulk: BulkAggregation, options: AggregateAllOptions): Promise<{ movies: number; changed: number; removed: number }> {
+async function aggregateAllBulk(
+  bulk: BulkAggregation,
+  options: AggregateAllOptions,
+): Promise<{ movies: number; changed: number; removed: number; created: number }> {
   const chunk = options.chunk ?? 5000;
-  const totals = { movies: 0, changed: 0, removed: 0 };
+  const totals = { movies: 0, changed: 0, removed: 0, created: 0 };
   let pending: { write: Promise<void>; outcome: AggregateOutcome; ids: string[] } | undefined;
   const settle = async () => {
     if (!pending) return;
@@ -205,6 +228,7 @@ async function aggregateAllBulk(bulk: BulkAggregation, options: AggregateAllOpti
     totals.movies += ids.length;
     totals.changed += outcome.changed.length;
     totals.removed += outcome.removed.length;
+    totals.created += outcome.created.length;
     await options.onChunk?.(outcome, ids);
   };
   try {

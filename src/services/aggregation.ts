@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { enqueueRematch } from '../db/jobs.js';
-import { JOB } from '../jobs.js';
-import { aggregateAll, aggregateMovies, type AggregateOutcome } from '../scoring/aggregate.js';
+import { enqueueRematch, pendingAggregationJobs } from '../db/jobs.js';
+import { AGGREGATION_JOBS, JOB } from '../jobs.js';
+import { aggregateAll, aggregateAllInBulk, aggregateMovies, type AggregateOutcome } from '../scoring/aggregate.js';
 import { refitPriors, type RefitOutcome } from '../scoring/priors.js';
 import { providerDefinitions } from '../sources/registry.js';
 
@@ -45,6 +45,8 @@ export interface AggregateOptions {
 export interface AggregationResult extends AggregateOutcome {
   /** Queued jobs taken over (takeQueued). */
   taken: number;
+  /** The whole catalogue was rebuilt in bulk instead (aggregateChunk); the lists above are then empty. */
+  rebuilt?: { movies: number; changed: number; removed: number; created: number };
 }
 
 /** How many other due per-movie jobs make a burst worth taking into one transaction (AggregateOptions.takeQueued). */
@@ -73,6 +75,45 @@ export async function aggregateAndInvalidate(
   if (touched.length) await invalidate?.(touched);
   if (outcome.created.length) await enqueueRematch(pool);
   return { ...outcome, taken: take.taken };
+}
+
+/**
+ * When an `aggregate-movies` job rebuilds the catalogue in bulk instead: at least this many queued
+ * aggregation jobs (a first import of the real dump queues ~1,500) and never-aggregated movies (and
+ * half of all). The bulk transaction holds the catalogue's tables (API readers wait for it): below
+ * that, chunks take seconds anyway.
+ */
+export const BULK_JOB_THRESHOLDS = { minQueuedJobs: 20, minFresh: 50_000 };
+
+export interface ChunkAggregationOptions extends Omit<AggregateOptions, 'takeQueued' | 'alsoInvalidate'> {
+  /** The thresholds of the bulk path (tests): never-aggregated movies (and half of all), queued aggregation jobs. */
+  bulk?: { minFresh: number; minQueuedJobs: number };
+}
+
+/**
+ * An `aggregate-movies` job (a chunk of an import's changed movies). After a first import, when
+ * many such jobs wait and most of the catalogue was never aggregated, the job rebuilds the whole
+ * catalogue in bulk instead (scoring/aggregate.ts aggregateAllInBulk, a fraction of the cost per
+ * movie) and takes the waiting aggregation jobs with it, in the same transaction. Otherwise, or
+ * when the bulk path's locks are not granted, it aggregates its own movies.
+ */
+export async function aggregateChunk(
+  deps: AggregationDependencies,
+  movieIds: string[],
+  { bulk = BULK_JOB_THRESHOLDS, ...options }: ChunkAggregationOptions = {},
+): Promise<AggregationResult> {
+  if ((await pendingAggregationJobs(deps.pool)) >= bulk.minQueuedJobs) {
+    await options.beforeStart?.();
+    const rebuilt = await aggregateAllInBulk(deps.pool, { takeQueued: AGGREGATION_JOBS, minFresh: bulk.minFresh, lockTimeoutMs: 2_000, among: movieIds });
+    if (rebuilt) {
+      await options.afterCommit?.();
+      if (rebuilt.changed + rebuilt.removed > 0) await deps.invalidate?.('all');
+      if (rebuilt.created > 0) await enqueueRematch(deps.pool);
+      return { changed: [], created: [], removed: [], unchanged: rebuilt.movies - rebuilt.changed - rebuilt.removed, taken: 0, rebuilt };
+    }
+    return aggregateAndInvalidate(deps, movieIds, { afterCommit: options.afterCommit });
+  }
+  return aggregateAndInvalidate(deps, movieIds, options);
 }
 
 /**

@@ -10,7 +10,7 @@ import { enqueueAggregateScoredMovies, enqueueRefit, pendingAggregationJobs } fr
 import { refitPriors } from '../scoring/priors.js';
 import { providerDefinitions } from '../sources/registry.js';
 import { AGGREGATE_CHUNK, enqueueAggregation, REFIT_DELAY_SECONDS } from '../db/jobs.js';
-import { aggregateAndInvalidate } from '../services/aggregation.js';
+import { aggregateAndInvalidate, aggregateChunk as aggregateMoviesChunk } from '../services/aggregation.js';
 import { reportInputProgress } from './import-progress.js';
 import { WEBHOOK_DELIVER_TASK } from '../db/webhooks.js';
 import { webhookSettings, type WebhookSettings } from '../services/partners-env.js';
@@ -71,7 +71,16 @@ export function createTaskList({
   // A per-movie job takes the other per-movie jobs waiting in the queue with it (up to a chunk):
   // a burst of them costs what one aggregate-movies chunk does, not a transaction each.
   const aggregateMovie = defineTask(JOB.aggregateMovie, ({ movieId }, helpers) => aggregate([movieId], helpers.job.id, AGGREGATE_CHUNK - 1));
-  const aggregateChunk = defineTask(JOB.aggregateMovies, ({ movieIds }, helpers) => aggregate(movieIds, helpers.job.id));
+  // A chunk of a first import's movies may rebuild the whole catalogue in bulk, taking the other chunks with it.
+  const aggregateChunk = defineTask(JOB.aggregateMovies, async ({ movieIds }, helpers) => {
+    const jobId = helpers.job.id;
+    const outcome = await aggregateMoviesChunk({ pool, invalidate }, movieIds, {
+      beforeStart: () => faultPoint('aggregate.starting', { jobId, movies: movieIds.length }),
+      afterCommit: () => faultPoint('aggregate.committed', { jobId, movies: movieIds.length }),
+    });
+    if (outcome.rebuilt) logger.info({ jobId, ...outcome.rebuilt }, 'aggregated the catalogue in bulk');
+    else logger.debug({ jobId, changed: outcome.changed.length, removed: outcome.removed.length }, 'aggregated');
+  });
   const rematch = defineTask(JOB.rematchUnmatched, async (_payload, helpers) => {
     const movieIds = await withTransaction(pool, async (client) => {
       const ids = await rematchUnmatched(client);
