@@ -395,7 +395,7 @@ const mergedPostings = (tokens: string, count: number, limit: string) =>
 const suggestionSql = (drivers: number) => `
 WITH driven AS (
   (SELECT w.movie_id, w.tokens, w.popularity FROM (${mergedPostings('$1::text[]', drivers, '$3::int')}) w
-    WHERE w.tokens && $5::text[] AND ($6::text[] IS NULL OR w.tokens && $6::text[])
+    WHERE ($5::text[] IS NULL OR w.tokens && $5::text[]) AND ($6::text[] IS NULL OR w.tokens && $6::text[])
           AND ($7::text[] IS NULL OR w.tokens && $7::text[]) AND ($8::text[] IS NULL OR w.tokens && $8::text[])
     LIMIT $4::int)
   UNION ALL
@@ -454,6 +454,13 @@ export async function suggestionCandidates(pool: pg.Pool, query: SuggestionQuery
   // a prepared statement for its first five executions, then keeps a generic plan).
   const drivers = SUGGESTION_DRIVER_SIZES.find((size) => query.drivers.length <= size) ?? SUGGESTION_DRIVERS;
   const slots = [...query.slots.map((slot, i) => ({ slot, i })), ...(query.joined ? [{ slot: query.joined, i: SUGGESTION_SLOTS }] : [])];
+  // The drivers' postings are checked for every other slot of the word plan (the driving slot
+  // holds by construction), those with fewest alternatives first: most postings fail early.
+  const driving = new Set(query.drivers);
+  const checks = query.slots
+    .filter((slot) => !slot.tokens.every((t) => driving.has(t)))
+    .map((slot) => slot.tokens)
+    .sort((a, b) => a.length - b.length);
   const { rows } = await pool.query<{ movie_id: string; tokens: string[]; popularity: number; year: number | null; title: string; driven: number }>({
     name: `moviec_suggestion_${drivers}`,
     text: SUGGESTION_TEXTS.get(drivers)!,
@@ -462,7 +469,7 @@ export async function suggestionCandidates(pool: pg.Pool, query: SuggestionQuery
       query.joinedDrivers,
       POPULAR_WINDOW,
       query.limit,
-      ...[0, 1, 2, 3].map((i) => query.slots[i]?.tokens ?? null),
+      ...[0, 1, 2, 3].map((i) => checks[i] ?? null),
       query.joined?.tokens ?? null,
       slots.flatMap(({ slot }) => slot.tokens),
       slots.flatMap(({ slot, i }) => slot.tokens.map(() => i)),
