@@ -52,7 +52,7 @@ export async function lookupWordUnits(pool: pg.Pool, units: WordUnit[], prefix: 
      SELECT q.unit, w.word, w.movies FROM unnest($3::text[], $4::int[]) AS q(variant, unit)
        JOIN search_word_deletes d ON d.variant = q.variant COLLATE "C" JOIN search_words w ON w.word = d.word
      UNION
-     SELECT q.unit, h.word, h.movies FROM unnest($5::text[], $6::int[]) AS q(probe, unit) CROSS JOIN LATERAL moviec_similar_words(q.probe, 20) h
+     SELECT q.unit, h.word, h.movies FROM unnest($5::text[], $6::int[]) AS q(probe, unit) CROSS JOIN LATERAL (SELECT * FROM moviec_similar_words(q.probe, 20) LIMIT 20) h
      UNION
      (SELECT -1, word, movies FROM search_words
        WHERE $7::text IS NOT NULL AND length($7::text) > 2 AND word >= $7::text AND word < $7::text || chr(1114111)
