@@ -266,11 +266,15 @@ export class MovieCache {
     return { body: null, versions, epoch };
   }
 
-  /** Stores a whole response under the versions lookupResponse gave before it was computed (and its epoch). Never rejects. */
-  storeResponse(key: string, versions: (string | null)[], body: string, epoch?: number): Promise<void> {
+  /**
+   * Stores a whole response under the versions lookupResponse gave before it was computed (and its
+   * epoch). `derived`: what the caller made of the body already (see ResponseLookup.derived), kept
+   * with the copy in this process. Never rejects.
+   */
+  storeResponse(key: string, versions: (string | null)[], body: string, epoch?: number, derived?: unknown): Promise<void> {
     if (body.length > (this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES)) return Promise.resolve();
     const tag = versionTag(versions);
-    if (epoch !== undefined) this.keep(key, tag, body, epoch);
+    if (epoch !== undefined) this.keep(key, tag, body, epoch, derived);
     return this.options.store
       .set([[key, `${tag}\n${body}`]], this.options.ttlSeconds)
       .catch((error: unknown) => this.failure('write', error));
@@ -294,14 +298,14 @@ export class MovieCache {
   }
 
   /** Keeps a response here when its versions were read in the store's current epoch. */
-  private keep(key: string, tag: string, body: string, epoch: number): void {
+  private keep(key: string, tag: string, body: string, epoch: number, derived?: unknown): void {
     const { store } = this.options;
     if (!store.knownVersions || (store.epoch ?? 0) !== epoch) return;
     if (epoch !== this.keptEpoch) {
       this.kept.clear();
       this.keptEpoch = epoch;
     }
-    this.kept.set(key, { tag, body, derived: {} });
+    this.kept.set(key, { tag, body, derived: derived === undefined ? {} : { value: derived } });
   }
 
   /**

@@ -73,6 +73,11 @@ export function createPartnerAccess({ pool, quota, anonymous, adminToken, regist
   }
 
   const middleware: RequestHandler = (req, res, next) => {
+    // Anonymous access on and no key: nothing to check or count (what check() decides, without its promise).
+    if (anonymous.mode === 'on' && presentedKey(req.headers) === undefined) {
+      next();
+      return;
+    }
     check(req.headers, req.ip ?? req.socket.remoteAddress ?? 'unknown').then(
       (result) => {
         if (result.decision) setRateHeaders(res, result.decision);

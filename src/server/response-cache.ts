@@ -109,12 +109,15 @@ export function createResponseCache({ cache, maxAgeSeconds, store = true, contex
     if (result.errors?.length || !result.data || result.extensions) return false;
     // As Apollo writes an answer (its prettyJSONStringify), so a later hit sends the same bytes.
     const body = `${JSON.stringify({ data: result.data })}\n`;
+    // Its bytes and ETag, made once: for this answer and for the copy kept in this process.
+    const http = httpForm(body, req.app.get('etag fn') as EtagFunction | undefined);
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.setHeader('Cache-Control', cacheControlOf(known.plan, contextValue.credentials ?? false, maxAgeSeconds));
     res.setHeader('Vary', VARY);
-    res.send(body);
+    if (http.etag) res.setHeader('ETag', http.etag);
+    res.send(http.bytes);
     // Not awaited: the answer is not held back by the write (see MovieCache.read).
-    void cache.storeResponse(slot.key, slot.versions, body, slot.epoch);
+    void cache.storeResponse(slot.key, slot.versions, body, slot.epoch, http);
     return true;
   };
 
