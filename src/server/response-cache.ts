@@ -22,7 +22,7 @@ import { hasNul, MAX_VARIABLE_DEPTH } from './query-limits.js';
  * meanwhile has moved them, so no answer outlives the invalidation that follows a change (as for
  * the movie cache, src/cache/movie-cache.ts).
  *
- * A miss of a document whose plan allows it (see DirectPlan) is computed here too, without Apollo:
+ * A miss of a document whose plan allows it (see KnownPlan) is computed here too, without Apollo:
  * the document Apollo parsed, validated and measured against the query limits when it learned the
  * plan is executed again with graphql's own `execute`, the same schema, resolvers and context
  * (contextOf), and the answer is sent and stored as Apollo's would be. Apollo's pipeline around
@@ -44,7 +44,7 @@ export interface ResponseCacheOptions {
   store?: boolean;
   /**
    * The context resolvers get for a request (the same as Apollo's); with it, misses of known
-   * documents are computed here (see DirectPlan). The slot is where the answer will be stored.
+   * documents are computed here (see KnownPlan). The slot is where the answer will be stored.
    */
   contextOf?: (req: Request, res: Response, slot: ResponseCacheSlot) => GraphQLContext;
 }
