@@ -9,6 +9,7 @@ import { createLogger, defaultFormat } from './logger.js';
 import { openRuntime } from './runtime.js';
 import { operationsWorkerOptions } from './schedule/worker-options.js';
 import { startApi } from './server/start.js';
+import { invalidateThrough } from './services/aggregation.js';
 import { rematchIfRulesChanged } from './services/rematch.js';
 import { loadProviderModules } from './sources/registry.js';
 import { StartupError } from './startup-error.js';
@@ -58,7 +59,7 @@ async function start(): Promise<void> {
   const cache = (running.cache = await openConfiguredCache(runtime, true));
   running.worker = await startWorker({
     pool: runtime.pool, logger, concurrency: config.WORKER_CONCURRENCY, ...operations,
-    onMoviesChanged: (ids) => cache.invalidateMovies(ids),
+    invalidate: invalidateThrough(cache),
   });
   const api = (running.api = await startApi(runtime, cache));
   // After an upgrade that changes the matching rules, title matches are decided again (in the background).

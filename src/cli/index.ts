@@ -144,14 +144,15 @@ export function buildCli({ untilStopped = untilSignal }: CliOptions = {}): Comma
     .action(() =>
       withRuntime(async (runtime) => {
         const { pool, logger, config } = runtime;
-        const [{ openInvalidationCache }, { startWorker }, { operationsWorkerOptions }, { startConfiguredInbox }] = await Promise.all([
+        const [{ openInvalidationCache }, { startWorker }, { operationsWorkerOptions }, { startConfiguredInbox }, { invalidateThrough }] = await Promise.all([
           import('../cache/index.js'), import('../workers/runner.js'), import('../schedule/worker-options.js'), import('../inbox/configured.js'),
+          import('../services/aggregation.js'),
         ]);
         // Aggregation invalidates the cache the API processes serve from (Redis, or NOTIFY without it).
         const cache = await openInvalidationCache(runtime);
         const runner = await startWorker({
           pool, logger, concurrency: config.WORKER_CONCURRENCY, ...operationsWorkerOptions(config, logger),
-          onMoviesChanged: (ids) => cache.invalidateMovies(ids),
+          invalidate: invalidateThrough(cache),
         });
         const inbox = await startConfiguredInbox({ pool, logger, config });
         logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'worker started');
@@ -325,6 +326,7 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
   const { ImportProgress } = await import('./progress.js');
   const { openInvalidationCache } = await import('../cache/index.js');
   const { startWorker } = await import('../workers/runner.js');
+  const { invalidateThrough } = await import('../services/aggregation.js');
   const { recoveryFromConfig, startRecovery } = await import('../workers/recovery.js');
   const { enqueueRefit } = await import('../db/scoring-jobs.js');
   const { ingestSettings } = await import('../config.js');
@@ -370,7 +372,7 @@ async function runImport(runtime: Runtime, provider: string, location: Record<st
     const invalidation = await openInvalidationCache(runtime);
     cache = invalidation;
     runner = await startWorker({
-      pool, logger: workerLogger, config, concurrency: config.WORKER_CONCURRENCY, onMoviesChanged: (ids) => invalidation.invalidateMovies(ids),
+      pool, logger: workerLogger, config, concurrency: config.WORKER_CONCURRENCY, invalidate: invalidateThrough(invalidation),
       ingest: ingestSettings(config),
     });
     // Taken over by a worker after an outage: follow it there.

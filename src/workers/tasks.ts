@@ -10,7 +10,7 @@ import { enqueueAggregateScoredMovies, enqueueRefit, pendingAggregationJobs } fr
 import { refitPriors } from '../scoring/priors.js';
 import { providerDefinitions } from '../sources/registry.js';
 import { AGGREGATE_CHUNK, enqueueAggregation, REFIT_DELAY_SECONDS } from '../db/jobs.js';
-import { aggregateAndInvalidate, aggregateChunk as aggregateMoviesChunk } from '../services/aggregation.js';
+import { aggregateAndInvalidate, aggregateChunk as aggregateMoviesChunk, type Invalidate } from '../services/aggregation.js';
 import { reportInputProgress } from './import-progress.js';
 import { WEBHOOK_DELIVER_TASK } from '../db/webhooks.js';
 import { webhookSettings, type WebhookSettings } from '../services/partners-env.js';
@@ -25,8 +25,11 @@ export interface TaskDependencies {
    * webhook delivery its settings. Absent: every default (nothing read from the environment).
    */
   config?: Config;
-  /** Called after aggregation committed changes, e.g. to invalidate caches. */
-  onMoviesChanged?: (movieIds: string[]) => Promise<void> | void;
+  /**
+   * Called after aggregation committed changes, to invalidate caches: the ids, or 'all' after a
+   * bulk rebuild of the catalogue (services/aggregation.ts invalidateThrough(cache)).
+   */
+  invalidate?: Invalidate;
   /** Debounce of the scoring refit after an import (REFIT_DELAY_SECONDS by default). */
   refitDelaySeconds?: number;
   /** Webhook delivery settings; from `config` when absent. */
@@ -37,10 +40,9 @@ export interface TaskDependencies {
 
 /** The Graphile Worker tasks: ingest one import run; aggregate one movie or a chunk of movies; refit the scoring; deliver webhooks. */
 export function createTaskList({
-  pool, logger, config, onMoviesChanged, refitDelaySeconds = REFIT_DELAY_SECONDS, webhooks, ingest: settings,
+  pool, logger, config, invalidate, refitDelaySeconds = REFIT_DELAY_SECONDS, webhooks, ingest: settings,
 }: TaskDependencies): TaskList {
   const delivery = webhooks ?? webhookSettings(config ?? defaultConfig());
-  const invalidate = onMoviesChanged && ((ids: string[] | 'all') => (ids === 'all' ? undefined : onMoviesChanged(ids)));
   const aggregate = async (ids: string[], jobId: string, takeQueued = 0) => {
     const outcome = await aggregateAndInvalidate({ pool, invalidate }, ids, {
       beforeStart: () => faultPoint('aggregate.starting', { jobId, movies: ids.length }),

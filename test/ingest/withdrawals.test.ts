@@ -6,6 +6,7 @@
  * them without the withdrawn records; a partial input withdraws nothing; a record that comes back
  * is restored.
  */
+import { invalidateThrough } from '../../src/services/aggregation.js';
 import { printStatus } from '../../src/cli/status.js';
 import { DEFAULT_INPUT_LIMITS } from '../../src/sources/limits.js';
 import { startTestApi, type TestApi } from '../support/graphql-api.js';
@@ -39,7 +40,7 @@ async function importAt(provider: string, location: Record<string, string>, now:
   const runId = await queueImport(api.db.pool, provider, location, 'cli');
   const outcome = await executeImport(api.db.pool, runId, { now, settings: { limits: DEFAULT_INPUT_LIMITS, withdrawGraceDays: 7 } });
   // Aggregation invalidates what the API serves, as a worker does.
-  await drainJobs(api.db.pool, (ids) => api.app.cache.invalidateMovies(ids));
+  await drainJobs(api.db.pool, invalidateThrough(api.app.cache));
   return outcome!;
 }
 

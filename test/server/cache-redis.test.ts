@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { openCache, type MovieCache } from '../../src/cache/index.js';
 import { queueImport } from '../../src/services/import.js';
 import { createLogger } from '../../src/logger.js';
+import { invalidateThrough, type Invalidate } from '../../src/services/aggregation.js';
 import { createTaskList } from '../../src/workers/tasks.js';
 import { countStatements, insertMovie, statementsDuring, metricValue, startTestApi, type GraphQLResponse, type TestApi } from '../support/graphql-api.js';
 import { runJobsOnce } from '../support/jobs.js';
@@ -24,10 +25,10 @@ const SEARCH = `query ($q: String!) { searchMovies(query: $q, first: 10) { total
 const TOP = `{ movies(first: 10) { totalCount edges { node { title score { value } } } } }`;
 
 /** Imports IMDb files through the real worker tasks; `invalidate` is what the worker calls after aggregation. */
-async function importThroughWorker(pool: pg.Pool, titles: Title[], ratings: [string, number, number][], invalidate?: (ids: string[]) => Promise<void>) {
+async function importThroughWorker(pool: pg.Pool, titles: Title[], ratings: [string, number, number][], invalidate?: Invalidate) {
   const files = await writeFiles(await tempDir(), { 'b.tsv': basicsTsv(titles), 'r.tsv': ratingsTsv(ratings) });
   const runId = await queueImport(pool, 'imdb', { basics: files['b.tsv']!, ratings: files['r.tsv']! }, 'cli');
-  const taskList = createTaskList({ pool, logger: createLogger('silent'), ...(invalidate ? { onMoviesChanged: invalidate } : {}) });
+  const taskList = createTaskList({ pool, logger: createLogger('silent'), ...(invalidate ? { invalidate } : {}) });
   await runJobsOnce(pool, taskList);
   const { rows } = await pool.query<{ status: string }>('SELECT status FROM import_runs WHERE id = $1', [runId]);
   expect(rows[0]!.status).toBe('SUCCEEDED');
@@ -136,9 +137,7 @@ describe('Redis cache-aside (REDIS_URL, or a redis-server of this test)', () => 
 
     // A new file: Harbor gets a new title and a worse rating, Iron Valley a better one.
     const renamed = { ...HARBOR, title: 'Harbor Lights Redux' };
-    await importThroughWorker(api.db.pool, [renamed, VALLEY], [['tt0100001', 3.0, 9000], ['tt0100002', 9.0, 3000]], (ids) =>
-      cache.invalidateMovies(ids),
-    );
+    await importThroughWorker(api.db.pool, [renamed, VALLEY], [['tt0100001', 3.0, 9000], ['tt0100002', 9.0, 3000]], invalidateThrough(cache));
 
     const movie = (await api.gql(BY_IMDB, { imdbId: HARBOR.tconst })).data.movieByExternalId;
     expect(movie).toMatchObject({ title: 'Harbor Lights Redux', ratings: [{ rawValue: 3, votes: 9000 }] });

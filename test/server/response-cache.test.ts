@@ -5,6 +5,7 @@ import { createMemoryCache, openCache, type MovieCache } from '../../src/cache/i
 import { createLogger } from '../../src/logger.js';
 import { createApp } from '../../src/server/app.js';
 import { queueImport } from '../../src/services/import.js';
+import { invalidateThrough } from '../../src/services/aggregation.js';
 import { createTaskList } from '../../src/workers/tasks.js';
 import { countStatements, metricValue, startTestApi, statementsDuring, type TestApi } from '../support/graphql-api.js';
 import { runJobsOnce } from '../support/jobs.js';
@@ -23,7 +24,7 @@ const VALLEY: Title = { tconst: 'tt0200002', title: 'Iron Valley', year: 2001, g
 async function importThroughWorker(pool: pg.Pool, cache: MovieCache, titles: Title[], ratings: [string, number, number][]) {
   const files = await writeFiles(await tempDir(), { 'b.tsv': basicsTsv(titles), 'r.tsv': ratingsTsv(ratings) });
   const runId = await queueImport(pool, 'imdb', { basics: files['b.tsv']!, ratings: files['r.tsv']! }, 'cli');
-  const taskList = createTaskList({ pool, logger: createLogger('silent'), onMoviesChanged: (ids) => cache.invalidateMovies(ids) });
+  const taskList = createTaskList({ pool, logger: createLogger('silent'), invalidate: invalidateThrough(cache) });
   await runJobsOnce(pool, taskList);
   const { rows } = await pool.query<{ status: string }>('SELECT status FROM import_runs WHERE id = $1', [runId]);
   expect(rows[0]!.status).toBe('SUCCEEDED');

@@ -59,8 +59,11 @@ describe('an aggregate-movies job of a first import', () => {
   it('rebuilds every movie in bulk and takes the queued jobs with it', async () => {
     const chunks = await firstImportState();
     expect(chunks.length).toBeGreaterThanOrEqual(bulk.minQueuedJobs);
-    const outcome = await aggregateChunk({ pool: db.pool }, chunks[0]!, { bulk });
+    const invalidated: (string[] | 'all')[] = [];
+    const outcome = await aggregateChunk({ pool: db.pool, invalidate: (ids) => void invalidated.push(ids) }, chunks[0]!, { bulk });
     expect(outcome.rebuilt).toEqual({ movies: ids.length, changed: ids.length, removed: 0, created: ids.length });
+    // Any movie may have changed: every cached answer goes (the worker's task passes this through to the caches).
+    expect(invalidated).toEqual(['all']);
     expect(await curated(db.pool)).toEqual(catalogue);
     // The queued chunks were done by the rebuild; a rematch of waiting rows follows new movies, as after any aggregation.
     expect(await jobs()).toEqual([{ task: JOB.rematchUnmatched, n: 1 }]);

@@ -2,19 +2,20 @@ import type pg from 'pg';
 import { executeImport, queueImport } from '../../src/services/import.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import type { Invalidate } from '../../src/services/aggregation.js';
 import { createTaskList } from '../../src/workers/tasks.js';
 import { runJobsOnce } from './jobs.js';
 
 /**
  * Runs every queued job (imports, then the aggregation they queue) until none is left, with the
  * configuration of the environment as it is now (tests set TMDB_API_TOKEN before they drain),
- * invalidating an API's cache through `onMoviesChanged` as a worker does. A job that
+ * invalidating an API's cache through `invalidate` as a worker does. A job that
  * failed is retried later by Graphile Worker, not by runOnce: it fails the test here with its
  * error, instead of surfacing later as an unexplained leftover job.
  */
-export async function drainJobs(pool: pg.Pool, onMoviesChanged?: (movieIds: string[]) => Promise<void> | void): Promise<void> {
+export async function drainJobs(pool: pg.Pool, invalidate?: Invalidate): Promise<void> {
   const taskList = createTaskList({
-    pool, logger: createLogger('silent'), config: loadConfig(), refitDelaySeconds: 0, ...(onMoviesChanged ? { onMoviesChanged } : {}),
+    pool, logger: createLogger('silent'), config: loadConfig(), refitDelaySeconds: 0, ...(invalidate ? { invalidate } : {}),
   });
   await runJobsOnce(pool, taskList);
   const { rows } = await pool.query<{ task_identifier: string; attempts: number; last_error: string }>(

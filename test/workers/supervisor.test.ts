@@ -89,7 +89,8 @@ describe('worker supervisor', () => {
     try {
       worker = await startWorker({
         pool: flaky.pool, logger, concurrency: 3, recovery: { intervalMs: 100, graceMs: 300 }, restartDelayMs: 50,
-        onMoviesChanged: async (ids) => {
+        invalidate: async (ids) => {
+          if (ids === 'all') return;
           const hold = holds[entered.length];
           entered.push(ids);
           await hold?.promise;
