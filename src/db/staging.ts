@@ -43,16 +43,18 @@ const STAGING_TARGETS = {
 
 /**
  * COPY FROM STDIN of text already in COPY's format (lines of stagedRecordLine / stagedRatingLine,
- * joined into pieces of any size) into a staging table, on a client of its own; returns the
- * characters sent.
+ * as UTF-8 bytes) into a staging table, on a client of its own; returns the bytes sent.
  */
-export async function copyStaged(pool: pg.Pool, table: keyof typeof STAGING_TARGETS, pieces: string[]): Promise<number> {
-  if (!pieces.length) return 0;
-  const length = pieces.reduce((n, piece) => n + piece.length, 0);
+export async function copyStaged(pool: pg.Pool, table: keyof typeof STAGING_TARGETS, text: Buffer): Promise<number> {
+  if (!text.length) return 0;
   const client = await pool.connect();
   try {
-    await pipeline(Readable.from(pieces), client.query(copyFrom(`COPY ${STAGING_TARGETS[table]} FROM STDIN`)));
-    return length;
+    // In pieces of 64 KB, as the socket takes them.
+    const pieces = function* () {
+      for (let at = 0; at < text.length; at += 65_536) yield text.subarray(at, at + 65_536);
+    };
+    await pipeline(Readable.from(pieces()), client.query(copyFrom(`COPY ${STAGING_TARGETS[table]} FROM STDIN`)));
+    return text.length;
   } finally {
     client.release();
   }

@@ -16,40 +16,60 @@ export interface StagingCounts {
   rejected: number;
 }
 
+/** The first size of a staging table's COPY buffers (they grow to the largest batch). */
+const COPY_BUFFER_BYTES = 1 << 20;
+
 /**
  * COPY text of one staging table, built as items arrive: each item becomes its line at once and
- * lines are joined into pieces of about PIECE characters, so a batch waiting for the database
- * holds a few flat strings, not thousands of records (objects and the slices of the input chunks
- * they point into, which outlived young-generation collections and grew the heap with the input).
+ * is written (UTF-8) into a byte buffer outside the JavaScript heap, so the line dies young and a
+ * batch waiting for the database holds no strings at all. Staged text that outlived
+ * young-generation collections (strings, then pieces of them) was promoted to the old generation
+ * a few megabytes a batch and grew the heap between full collections, more the longer the run
+ * (issue 18: peak RSS flat from 1M to 13.5M lines). Two buffers take turns: one fills while the
+ * other is written (at most one batch is in flight); each grows to the largest batch seen.
  */
 class CopyText {
-  private static readonly PIECE = 64 * 1024;
-  pieces: string[] = [];
-  private lines: string[] = [];
+  private buffer: Buffer = Buffer.allocUnsafe(COPY_BUFFER_BYTES);
+  private spare: Buffer | null = Buffer.allocUnsafe(COPY_BUFFER_BYTES);
+  /** The buffer behind the view in flight. */
+  private written: Buffer | null = null;
   private length = 0;
   count = 0;
 
   add(line: string): void {
-    this.lines.push(line);
-    this.length += line.length;
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
+    const room = line.length * 3;
+    if (this.length + room > this.buffer.length) this.grow(this.length + room);
+    this.length += this.buffer.write(line, this.length, 'utf8');
     this.count++;
-    if (this.length >= CopyText.PIECE) this.close();
   }
 
-  /** The pieces so far, the open one closed; the text starts over. */
-  take(): string[] {
-    this.close();
-    const pieces = this.pieces;
-    this.pieces = [];
-    this.count = 0;
-    return pieces;
-  }
-
-  private close(): void {
-    if (!this.lines.length) return;
-    this.pieces.push(this.lines.join(''));
-    this.lines = [];
+  /**
+   * The text so far as one view of the filled buffer; the text starts over in the other buffer.
+   * The caller gives the view back (`release`) once it is written, before the next take.
+   */
+  take(): Buffer {
+    const text = this.buffer.subarray(0, this.length);
+    this.written = this.buffer;
+    this.buffer = this.spare ?? Buffer.allocUnsafe(this.buffer.length);
+    this.spare = null;
     this.length = 0;
+    this.count = 0;
+    return text;
+  }
+
+  /** The view from take() is written: its buffer fills again later. */
+  release(): void {
+    if (this.written && (!this.spare || this.written.length > this.spare.length)) this.spare = this.written;
+    this.written = null;
+  }
+
+  private grow(size: number): void {
+    let capacity = this.buffer.length;
+    while (capacity < size) capacity *= 2;
+    const grown = Buffer.allocUnsafe(capacity);
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
   }
 }
 
@@ -136,8 +156,13 @@ export class StagingWriter {
     const ratings = this.ratings.take();
     const rejects = this.rejects;
     this.rejects = [];
-    this.stagedBytes += await copyStaged(this.pool, 'records', records);
-    this.stagedBytes += await copyStaged(this.pool, 'ratings', ratings);
+    try {
+      this.stagedBytes += await copyStaged(this.pool, 'records', records);
+      this.stagedBytes += await copyStaged(this.pool, 'ratings', ratings);
+    } finally {
+      this.records.release();
+      this.ratings.release();
+    }
     // Checked after each batch: at most one batch (batchSize bounded rows) beyond the limit is staged, then the run fails.
     if (this.stagedBytes > this.limits.maxStagedBytes) {
       throw new SourceError(`the run staged ${this.stagedBytes} bytes: ${limitReason('too much input for one run', 'maxStagedBytes', this.limits.maxStagedBytes)}`);
