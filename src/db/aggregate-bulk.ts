@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { RECORDS_SQL, type AggregateWrites, type AggregationRecordRow, type LockedMovie } from './aggregates.js';
 import { movieEventsSql } from './movie-events.js';
+import { setAsideIndexesAndKeys, type SetAside } from './set-aside.js';
 import { PRIORS_SQL, type PriorRow } from './scoring-priors.js';
 import { sqlLiteral } from './sql-literal.js';
 import { copyText } from './staging.js';
@@ -120,7 +121,7 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
     // The search index triggers skip aggregation's writes; each chunk refreshes its movies once.
     await client.query(`SELECT set_config('moviec.search_refresh', 'deferred', true)`);
     if (options.takeQueued?.length) await client.query(TAKE_QUEUED_SQL, [options.takeQueued]);
-    const dropped = await dropIndexesAndKeys(client);
+    const dropped = await setAsideIndexesAndKeys(client, { indexed: INDEXED_TABLES, unique: false, keyed: KEYED_TABLES });
     await client.query(TEMP_TABLES);
     const priors = (await client.query<PriorRow>(PRIORS_SQL)).rows;
     const webhooks = (await client.query<{ on: boolean }>('SELECT EXISTS (SELECT 1 FROM webhooks WHERE enabled) AS on')).rows[0]!.on;
@@ -140,38 +141,9 @@ const TAKE_QUEUED_SQL = `DELETE FROM graphile_worker._private_jobs j
                     AND q.task_id IN (SELECT t.id FROM graphile_worker._private_tasks t WHERE t.identifier = ANY($1::text[]))
                     FOR UPDATE SKIP LOCKED)`;
 
-interface Dropped {
-  indexes: string[];
-  keys: string[];
-}
-
-async function dropIndexesAndKeys(client: pg.PoolClient): Promise<Dropped> {
-  const { rows: indexes } = await client.query<{ drop: string; create: string }>(
-    `SELECT format('DROP INDEX %I.%I', n.nspname, i.relname) AS drop, pg_get_indexdef(i.oid) AS create
-       FROM pg_index x
-       JOIN pg_class i ON i.oid = x.indexrelid
-       JOIN pg_namespace n ON n.oid = i.relnamespace
-      WHERE x.indrelid = ANY($1::regclass[])
-        AND NOT x.indisunique AND NOT x.indisprimary
-        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid)
-      ORDER BY x.indrelid, i.relname`,
-    [INDEXED_TABLES],
-  );
-  const { rows: keys } = await client.query<{ drop: string; create: string }>(
-    `SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', k.conrelid::regclass, k.conname) AS drop,
-            format('ALTER TABLE %s ADD CONSTRAINT %I %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid)) AS create
-       FROM pg_constraint k
-      WHERE k.conrelid = ANY($1::regclass[]) AND k.contype = 'f'
-      ORDER BY k.conrelid, k.conname`,
-    [KEYED_TABLES],
-  );
-  if (keys.length || indexes.length) await client.query([...keys, ...indexes].map((s) => `${s.drop};`).join('\n'));
-  return { indexes: indexes.map((i) => i.create), keys: keys.map((k) => k.create) };
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function session(client: pg.PoolClient, dropped: Dropped, priors: PriorRow[], webhooks: boolean): BulkAggregation {
+function session(client: pg.PoolClient, dropped: SetAside, priors: PriorRow[], webhooks: boolean): BulkAggregation {
   let done = false;
   const finish = async (sql: string) => {
     if (done) return;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { setAsideIndexesAndKeys } from './set-aside.js';
 
 /**
  * A first load into an empty catalogue (issue 18): inside the merge's transaction the indexes of
@@ -53,24 +54,7 @@ export async function beginBulkLoad(client: pg.PoolClient): Promise<BulkLoad | n
 
   // Unique indexes that back no constraint go too (their build afterwards checks the rows); the
   // primary keys stay (other tables' foreign keys reference movies.id).
-  const { rows: indexes } = await client.query<{ drop: string; create: string }>(
-    `SELECT format('DROP INDEX %I.%I', n.nspname, i.relname) AS drop, pg_get_indexdef(i.oid) AS create
-       FROM pg_index x
-       JOIN pg_class i ON i.oid = x.indexrelid
-       JOIN pg_namespace n ON n.oid = i.relnamespace
-      WHERE x.indrelid = ANY($1::regclass[])
-        AND NOT x.indisprimary
-        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid)
-      ORDER BY x.indisunique DESC, i.relname`,
-    [TABLES],
-  );
-  const { rows: keys } = await client.query<{ drop: string; create: string }>(
-    `SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', k.conrelid::regclass, k.conname) AS drop,
-            format('ALTER TABLE %s ADD CONSTRAINT %I %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid)) AS create
-       FROM pg_constraint k
-      WHERE k.conrelid = 'provider_records'::regclass AND k.contype = 'f'
-      ORDER BY k.conname`,
-  );
+  const { indexes, keys } = await setAsideIndexesAndKeys(client, { indexed: TABLES, unique: true, keyed: ['provider_records'] });
   const { rows: triggers } = await client.query<{ disable: string; enable: string }>(
     `SELECT format('ALTER TABLE %s DISABLE TRIGGER %I', t.tgrelid::regclass, t.tgname) AS disable,
             format('ALTER TABLE %s ENABLE TRIGGER %I', t.tgrelid::regclass, t.tgname) AS enable
@@ -81,15 +65,13 @@ export async function beginBulkLoad(client: pg.PoolClient): Promise<BulkLoad | n
       ORDER BY t.tgname`,
     [BULK_TRIGGERS.movies, BULK_TRIGGERS.provider_records],
   );
-  for (const key of keys) await client.query(key.drop);
-  for (const index of indexes) await client.query(index.drop);
   for (const trigger of triggers) await client.query(trigger.disable);
   // Index builds sort in memory (the default 64 MB spills the real dump's sorts to disk).
   await client.query(`SELECT set_config('maintenance_work_mem', '256MB', true)`);
   return {
     async restore() {
-      for (const index of indexes) await client.query(index.create);
-      for (const key of keys) await client.query(key.create);
+      for (const index of indexes) await client.query(index);
+      for (const key of keys) await client.query(key);
       for (const trigger of triggers) await client.query(trigger.enable);
       // The planner saw empty tables: the matching and queueing statements that follow need real counts.
       // Only the columns the merge, matching and queueing join and filter on (jsonb columns cost seconds to sample).

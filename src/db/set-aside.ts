@@ -1,0 +1,48 @@
+import type pg from 'pg';
+
+/**
+ * Indexes and foreign keys set aside for a bulk write inside one transaction (a first load,
+ * db/bulk-load.ts; a first aggregation in bulk, db/aggregate-bulk.ts): dropped before the rows are
+ * written, built again from the finished tables afterwards — one sort per index and one join per
+ * key instead of a b-tree insertion and a key check per row. The statements are DDL of the
+ * caller's transaction: a rollback restores every index and key with the rest.
+ */
+export interface SetAside {
+  /** CREATE INDEX statements of the dropped indexes, unique ones first (their build is the duplicate check). */
+  indexes: string[];
+  /** ADD CONSTRAINT statements of the dropped foreign keys (validated when added). */
+  keys: string[];
+}
+
+export interface SetAsideOptions {
+  /** Tables whose indexes go (never a primary key, nor an index backing a constraint). */
+  indexed: readonly string[];
+  /** Whether unique indexes that back no constraint go too (the caller's statements do not arbitrate on them). */
+  unique: boolean;
+  /** Tables whose foreign keys go. */
+  keyed: readonly string[];
+}
+
+export async function setAsideIndexesAndKeys(client: pg.PoolClient, options: SetAsideOptions): Promise<SetAside> {
+  const { rows: indexes } = await client.query<{ drop: string; create: string }>(
+    `SELECT format('DROP INDEX %I.%I', n.nspname, i.relname) AS drop, pg_get_indexdef(i.oid) AS create
+       FROM pg_index x
+       JOIN pg_class i ON i.oid = x.indexrelid
+       JOIN pg_namespace n ON n.oid = i.relnamespace
+      WHERE x.indrelid = ANY($1::regclass[])
+        AND NOT x.indisprimary AND ($2 OR NOT x.indisunique)
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid)
+      ORDER BY x.indisunique DESC, x.indrelid, i.relname`,
+    [options.indexed, options.unique],
+  );
+  const { rows: keys } = await client.query<{ drop: string; create: string }>(
+    `SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', k.conrelid::regclass, k.conname) AS drop,
+            format('ALTER TABLE %s ADD CONSTRAINT %I %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid)) AS create
+       FROM pg_constraint k
+      WHERE k.conrelid = ANY($1::regclass[]) AND k.contype = 'f'
+      ORDER BY k.conrelid, k.conname`,
+    [options.keyed],
+  );
+  if (keys.length || indexes.length) await client.query([...keys, ...indexes].map((s) => `${s.drop};`).join('\n'));
+  return { indexes: indexes.map((i) => i.create), keys: keys.map((k) => k.create) };
+}
