@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'ROW_INVALID'
   | 'PROVIDER_REQUEST_FAILED'
   | 'CACHE_UNAVAILABLE'
+  | 'CACHE_TIMEOUT'
   | 'POSTER_DOWNLOAD_FAILED';
 
 export abstract class MovieCError extends Error {
@@ -123,6 +124,15 @@ export class TmdbError extends MovieCError {
 export class CacheUnavailableError extends MovieCError {
   override readonly name = 'CacheUnavailableError';
   readonly code = 'CACHE_UNAVAILABLE';
+}
+
+/**
+ * The shared cache (Redis) did not answer one command within its timeout, on a connection that is
+ * still up: Redis (or this process, descheduled) was slow, not restarted.
+ */
+export class CacheTimeoutError extends MovieCError {
+  override readonly name = 'CacheTimeoutError';
+  readonly code = 'CACHE_TIMEOUT';
 }
 
 /** A poster could not be fetched (status, size, type). */

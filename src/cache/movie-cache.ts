@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { CacheTimeoutError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createCacheMetrics, type CacheMetrics } from './metrics.js';
 import type { CacheStore } from './store.js';
@@ -94,7 +95,15 @@ export class MovieCache {
 
   constructor(private readonly options: MovieCacheOptions) {
     this.metrics = options.metrics ?? createCacheMetrics();
-    options.store.onReady(() => void this.flushPending());
+    options.store.onReady((reconnected) => {
+      // A shared store whose connection was lost (restarted, perhaps from an old snapshot, or cut
+      // off while others invalidated): version all of it before it is read again.
+      if (reconnected && this.kind === 'redis') {
+        this.everythingPending = true;
+        this.pending.clear();
+      }
+      void this.flushPending();
+    });
     this.kept = new LRUCache({
       maxSize: options.maxKeptChars ?? DEFAULT_MAX_KEPT_CHARS,
       // The body counted twice: the caller may keep its bytes beside it (derived).
@@ -441,8 +450,11 @@ export class MovieCache {
   private failure(operation: string, error: unknown): void {
     this.metrics.errors.inc({ operation });
     // A shared store that failed may have missed other processes' invalidations too (a hung Redis
-    // answers nobody): version all of it once it answers again, before it is read.
-    if (this.kind === 'redis' && operation !== 'publish') {
+    // answers nobody): version all of it once it answers again, before it is read. Not for a write
+    // that timed out on a connection still up: an answer stored late is under the versions read
+    // before it was computed, so it is never served once they move; a hang is seen by the reads
+    // (every lookup reads), and a restart or a lost connection by the reconnection (onReady).
+    if (this.kind === 'redis' && operation !== 'publish' && !(operation === 'write' && error instanceof CacheTimeoutError)) {
       this.everythingPending = true;
       this.pending.clear();
     }

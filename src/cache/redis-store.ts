@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { CacheStore } from './store.js';
-import { CacheUnavailableError } from '../errors.js';
+import { CacheTimeoutError, CacheUnavailableError } from '../errors.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -44,7 +44,9 @@ const order = (value: string | null | undefined) => (value ? Number(value) : 0);
 export class RedisStore implements CacheStore {
   readonly kind = 'redis';
   private readonly client: Redis;
-  private readonly readyListeners: (() => void)[] = [];
+  private readonly readyListeners: ((reconnected: boolean) => void)[] = [];
+  /** A connection was ready once: a later 'ready' is a reconnection (Redis restarted, or the network). */
+  private wasReady = false;
   private readonly url: string;
   private readonly prefix: string;
   private readonly channel: string;
@@ -76,7 +78,11 @@ export class RedisStore implements CacheStore {
       retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
     });
     this.client.on('error', (error: Error) => onError?.(error));
-    this.client.on('ready', () => this.readyListeners.forEach((listener) => listener()));
+    this.client.on('ready', () => {
+      const reconnected = this.wasReady;
+      this.wasReady = true;
+      this.readyListeners.forEach((listener) => listener(reconnected));
+    });
   }
 
   async mget(keys: string[]): Promise<(string | null)[]> {
@@ -88,15 +94,23 @@ export class RedisStore implements CacheStore {
   async set(entries: [string, string][], ttlSeconds: number): Promise<void> {
     if (entries.length === 0) return;
     this.ensureReady();
-    if (entries.length === 1) {
-      await this.client.set(entries[0]![0], entries[0]![1], 'EX', ttlSeconds);
-      return;
+    try {
+      if (entries.length === 1) {
+        await this.client.set(entries[0]![0], entries[0]![1], 'EX', ttlSeconds);
+        return;
+      }
+      const pipeline = this.client.pipeline();
+      for (const [key, value] of entries) pipeline.set(key, value, 'EX', ttlSeconds);
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error);
+      if (failed?.[0]) throw failed[0];
+    } catch (error) {
+      // ioredis's commandTimeout: no answer in time, on a connection still up (a lost one fails otherwise).
+      if (error instanceof Error && error.message === 'Command timed out' && this.client.status === 'ready') {
+        throw new CacheTimeoutError(`Redis did not answer a write within its command timeout`, { cause: error });
+      }
+      throw error;
     }
-    const pipeline = this.client.pipeline();
-    for (const [key, value] of entries) pipeline.set(key, value, 'EX', ttlSeconds);
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([error]) => error);
-    if (failed?.[0]) throw failed[0];
   }
 
   async bump(versionKeys: string[]): Promise<void> {
@@ -230,7 +244,7 @@ export class RedisStore implements CacheStore {
     });
   }
 
-  onReady(listener: () => void): void {
+  onReady(listener: (reconnected: boolean) => void): void {
     this.readyListeners.push(listener);
   }
 

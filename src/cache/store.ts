@@ -7,7 +7,10 @@ export interface CacheStore {
   readonly kind: 'memory' | 'redis';
   /** The values of the keys (null when missing); rejects when the store cannot answer. */
   mget(keys: string[]): Promise<(string | null)[]>;
-  /** Writes entries that expire after ttlSeconds. */
+  /**
+   * Writes entries that expire after ttlSeconds. Rejects with CacheTimeoutError when the store took
+   * too long to answer on a connection still up (the write may still be applied, later).
+   */
   set(entries: [key: string, value: string][], ttlSeconds: number): Promise<void>;
   /** Sets every version key to a fresh sequence number. */
   bump(versionKeys: string[]): Promise<void>;
@@ -29,7 +32,11 @@ export interface CacheStore {
   barrier?(): Promise<boolean>;
   /** Values of version keys read by mget started in `epoch`: kept when still followed in it. */
   learnVersions?(keys: readonly string[], values: readonly (string | null)[], epoch: number): void;
-  /** Calls back whenever the store becomes reachable again after an outage. */
-  onReady(listener: () => void): void;
+  /**
+   * Calls back whenever the store becomes reachable again after an outage; `reconnected` when a
+   * connection it had was lost on the way (a restart of a shared store, or the network): what it
+   * holds may then have missed invalidations.
+   */
+  onReady(listener: (reconnected: boolean) => void): void;
   close(): Promise<void>;
 }
