@@ -58,6 +58,11 @@ export interface BulkAggregationOptions {
    * rebuild does what they would (done when it commits, back in the queue when it rolls back).
    */
   takeQueued?: readonly string[];
+  /**
+   * Run in the transaction once the tables are held, before the priors are read: the scoring fit
+   * of the ratings the rebuild will write (scoring/rebuild-fit.ts), so every movie is scored once.
+   */
+  beforePriors?: (client: pg.PoolClient) => Promise<unknown>;
 }
 
 /** How many movies were never aggregated, of how many. */
@@ -123,6 +128,7 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
     if (options.takeQueued?.length) await client.query(TAKE_QUEUED_SQL, [options.takeQueued]);
     const dropped = await setAsideIndexesAndKeys(client, { indexed: INDEXED_TABLES, unique: false, keyed: KEYED_TABLES });
     await client.query(TEMP_TABLES);
+    await options.beforePriors?.(client);
     const priors = (await client.query<PriorRow>(PRIORS_SQL)).rows;
     const webhooks = (await client.query<{ on: boolean }>('SELECT EXISTS (SELECT 1 FROM webhooks WHERE enabled) AS on')).rows[0]!.on;
     return session(client, dropped, priors, webhooks);

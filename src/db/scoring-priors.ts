@@ -52,19 +52,32 @@ export interface ScaleRow {
   max: number;
 }
 
+/** The ratings a bulk rebuild will write (a temporary table, dropped at its commit: db/rebuild-ratings.ts). */
+export const REBUILD_RATINGS = 'moviec_rebuild_ratings';
+
+/**
+ * Where a fit's ratings come from: the curated ratings, or those a bulk rebuild is about to write
+ * (REBUILD_RATINGS, filled by stageRebuildRatings in the rebuild's transaction). Same columns.
+ */
+export type RatingsSource = 'ratings' | typeof REBUILD_RATINGS;
+
 /**
  * One set-based statement over the curated ratings, raw values mapped linearly with each scale.
  * Each kind is compared with the anchor on the films both rate (matched films, so the quantiles
- * compare like with like).
+ * compare like with like). Nothing depends on the rows' order (the mean is summed exactly), so
+ * the same ratings give the same statistics from either source.
  */
-export async function readPriorStats(db: pg.Pool | pg.PoolClient, scales: ScaleRow[], quantiles: number[]): Promise<PriorStats[]> {
+export async function readPriorStats(
+  db: pg.Pool | pg.PoolClient, scales: ScaleRow[], quantiles: number[], source: RatingsSource = 'ratings',
+): Promise<PriorStats[]> {
+  const from = source === REBUILD_RATINGS ? REBUILD_RATINGS : 'ratings';
   const { rows } = await db.query<PriorStats>(
     `WITH scale AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS s(provider_key text, kind text, min float8, max float8)
      ), linear AS (
        SELECT r.movie_id, r.provider_key, r.kind, r.votes,
               least(100, greatest(0, (r.raw_value - s.min) / (s.max - s.min) * 100)) AS value
-         FROM ratings r JOIN scale s USING (provider_key, kind)
+         FROM ${from} r JOIN scale s USING (provider_key, kind)
      ), anchor AS (
        SELECT provider_key, kind FROM linear GROUP BY provider_key, kind ORDER BY count(*) DESC, provider_key, kind LIMIT 1
      ), anchored AS (
@@ -76,7 +89,7 @@ export async function readPriorStats(db: pg.Pool | pg.PoolClient, scales: ScaleR
             CASE WHEN bool_or(an.provider_key IS NOT NULL)
                  THEN count(*) FILTER (WHERE l.movie_id IN (SELECT movie_id FROM shared))
                  ELSE count(x.value) END::int AS overlap_size,
-            avg(l.value) AS mean_linear,
+            avg(l.value::numeric)::float8 AS mean_linear,
             percentile_cont(0.5) WITHIN GROUP (ORDER BY l.votes) AS median_votes,
             bool_or(an.provider_key IS NOT NULL) AS is_anchor,
             percentile_cont($2::float8[]) WITHIN GROUP (ORDER BY l.value) FILTER (WHERE x.value IS NOT NULL) AS provider_q,
@@ -112,21 +125,7 @@ export async function writeFit(pool: pg.Pool, priors: FittedPrior[], formulaVers
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('moviec:scoring-fit'))`);
-    const { rows } = await client.query<{ version: number }>(
-      `INSERT INTO scoring_fits (version, formula_version, reason)
-       SELECT coalesce(max(version), 0) + 1, $1, $2 FROM scoring_fits RETURNING version`,
-      [formulaVersion, reason],
-    );
-    const version = rows[0]!.version;
-    await client.query('DELETE FROM scoring_priors');
-    await client.query(
-      `INSERT INTO scoring_priors (provider_key, kind, prior_mean, prior_votes, calibration, sample_size, overlap_size, version, updated_at)
-       SELECT x.provider_key, x.kind, x.prior_mean, x.prior_votes, x.calibration, x.sample_size, x.overlap_size, $2, now()
-         FROM jsonb_to_recordset($1::jsonb) AS x(provider_key text, kind text, prior_mean float8, prior_votes float8,
-                                                 calibration jsonb, sample_size int, overlap_size int)`,
-      [JSON.stringify(priors), version],
-    );
+    const version = await writeFitInTransaction(client, priors, formulaVersion, reason);
     await client.query('COMMIT');
     return version;
   } catch (error) {
@@ -135,4 +134,27 @@ export async function writeFit(pool: pg.Pool, priors: FittedPrior[], formulaVers
   } finally {
     client.release();
   }
+}
+
+/**
+ * writeFit inside the caller's open transaction (a bulk rebuild adopts the fit of the ratings it
+ * writes): the advisory lock is held, and the fit seen by others, from its commit on.
+ */
+export async function writeFitInTransaction(client: pg.PoolClient, priors: FittedPrior[], formulaVersion: string, reason: string): Promise<number> {
+  await client.query(`SELECT pg_advisory_xact_lock(hashtext('moviec:scoring-fit'))`);
+  const { rows } = await client.query<{ version: number }>(
+    `INSERT INTO scoring_fits (version, formula_version, reason)
+     SELECT coalesce(max(version), 0) + 1, $1, $2 FROM scoring_fits RETURNING version`,
+    [formulaVersion, reason],
+  );
+  const version = rows[0]!.version;
+  await client.query('DELETE FROM scoring_priors');
+  await client.query(
+    `INSERT INTO scoring_priors (provider_key, kind, prior_mean, prior_votes, calibration, sample_size, overlap_size, version, updated_at)
+     SELECT x.provider_key, x.kind, x.prior_mean, x.prior_votes, x.calibration, x.sample_size, x.overlap_size, $2, now()
+       FROM jsonb_to_recordset($1::jsonb) AS x(provider_key text, kind text, prior_mean float8, prior_votes float8,
+                                               calibration jsonb, sample_size int, overlap_size int)`,
+    [JSON.stringify(priors), version],
+  );
+  return version;
 }

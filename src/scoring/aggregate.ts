@@ -9,7 +9,8 @@ import { findProvider } from '../sources/registry.js';
 import { normalizeTitle } from '../matching/normalize-title.js';
 import { changeEvents } from './change-events.js';
 import { computeAggregate, type DefinitionLookup } from './compute.js';
-import { priorLookup } from './priors.js';
+import { priorLookup, type RefitOutcome } from './priors.js';
+import { fitBeforeRebuild } from './rebuild-fit.js';
 import type { PriorRow } from '../db/scoring-priors.js';
 import type { AggregateResult, RecordInput } from './types.js';
 
@@ -141,6 +142,14 @@ export interface AggregateAllOptions {
   bulk?: boolean | 'auto';
   /** How long the bulk path waits for its table locks before taking the chunked path instead. */
   bulkLockTimeoutMs?: number;
+  /**
+   * The bulk path fits the scoring priors from the ratings it is about to write, in its
+   * transaction, and scores with that fit (scoring/rebuild-fit.ts; the reason recorded with an
+   * adopted fit). Absent: it scores with the current fit.
+   */
+  fit?: string;
+  /** The bulk path's fit, when `fit` asked for one and the bulk path was taken. */
+  onFit?: (fit: RefitOutcome) => void;
 }
 
 /** Never-aggregated movies from which `aggregateAll` takes the bulk path (and half of the catalogue). */
@@ -157,7 +166,7 @@ const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 export async function aggregateAll(pool: pg.Pool, options: AggregateAllOptions = {}): Promise<{ movies: number; changed: number; removed: number }> {
   const wanted = options.bulk ?? 'auto';
   if (wanted === true || (wanted === 'auto' && bulkPays(await countFreshMovies(pool)))) {
-    const bulk = await beginBulkAggregation(pool, { lockTimeoutMs: options.bulkLockTimeoutMs });
+    const bulk = await beginBulkAggregation(pool, { lockTimeoutMs: options.bulkLockTimeoutMs, beforePriors: fitting(options.fit, options.onFit) });
     if (bulk) {
       const { movies, changed, removed } = await aggregateAllBulk(bulk, options);
       return { movies, changed, removed };
@@ -198,14 +207,26 @@ function bulkPays({ fresh, total }: { fresh: number; total: number }, minFresh =
  */
 export async function aggregateAllInBulk(
   pool: pg.Pool,
-  options: { takeQueued: readonly string[]; minFresh?: number; lockTimeoutMs?: number; among?: string[] },
-): Promise<{ movies: number; changed: number; removed: number; created: number } | null> {
+  options: { takeQueued: readonly string[]; minFresh?: number; lockTimeoutMs?: number; among?: string[]; fit?: string },
+): Promise<{ movies: number; changed: number; removed: number; created: number; fit?: RefitOutcome } | null> {
   // Movies of a job that were aggregated before (a refit's re-aggregation, a re-import): no first
   // aggregation, and no scan of every movie to find out.
   if (options.among && (await countFreshAmong(pool, options.among)) * 2 < options.among.length) return null;
   if (!bulkPays(await countFreshMovies(pool), options.minFresh)) return null;
-  const bulk = await beginBulkAggregation(pool, { lockTimeoutMs: options.lockTimeoutMs, takeQueued: options.takeQueued });
-  return bulk ? aggregateAllBulk(bulk, {}) : null;
+  let fit: RefitOutcome | undefined;
+  const bulk = await beginBulkAggregation(pool, {
+    lockTimeoutMs: options.lockTimeoutMs, takeQueued: options.takeQueued, beforePriors: fitting(options.fit, (f) => (fit = f)),
+  });
+  return bulk ? { ...(await aggregateAllBulk(bulk, {})), ...(fit ? { fit } : {}) } : null;
+}
+
+/** The bulk transaction's fit step (scoring/rebuild-fit.ts), when a reason asks for one. */
+function fitting(reason: string | undefined, onFit?: (fit: RefitOutcome) => void): ((client: pg.PoolClient) => Promise<void>) | undefined {
+  if (reason === undefined) return undefined;
+  return async (client) => {
+    const fit = await fitBeforeRebuild(client, reason);
+    onFit?.(fit);
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import {
-  currentFit, readPriors, readPriorStats, writeFit, type FittedPrior, type PriorRow, type PriorStats,
+  currentFit, readPriors, readPriorStats, writeFit, writeFitInTransaction, type FittedPrior, type PriorRow, type PriorStats,
+  type RatingsSource,
 } from '../db/scoring-priors.js';
 import type { ProviderDefinition } from '../sources/types.js';
 import { calibrate, CALIBRATION_QUANTILES, fitCalibration, MIN_OVERLAP, type Calibration } from './calibration.js';
@@ -113,12 +114,35 @@ export function ratingScales(definitions: ProviderDefinition[]) {
  */
 export async function refitPriors(pool: pg.Pool, definitions: ProviderDefinition[], reason: string): Promise<RefitOutcome> {
   const next = fitPriors(await readPriorStats(pool, ratingScales(definitions), CALIBRATION_QUANTILES));
-  const [current, currentPriors] = await Promise.all([currentFit(pool), readPriors(pool)]);
+  const kept = await keptFit(pool, next);
+  if (kept) return kept;
+  const version = await writeFit(pool, next, FORMULA_VERSION, reason);
+  return { version, adopted: true, priors: next.length };
+}
+
+/**
+ * As refitPriors, inside a bulk rebuild's transaction, from the ratings it is about to write
+ * (db/rebuild-ratings.ts, staged by the caller) instead of the curated ones: the same statistics,
+ * fit and decision, so that the refit after the rebuild finds this fit current and moves nothing.
+ */
+export async function refitPriorsInTransaction(
+  client: pg.PoolClient, definitions: ProviderDefinition[], reason: string, source: RatingsSource,
+): Promise<RefitOutcome> {
+  const next = fitPriors(await readPriorStats(client, ratingScales(definitions), CALIBRATION_QUANTILES, source));
+  const kept = await keptFit(client, next);
+  if (kept) return kept;
+  const version = await writeFitInTransaction(client, next, FORMULA_VERSION, reason);
+  return { version, adopted: true, priors: next.length };
+}
+
+/** The current fit when `next` would not change it (same formula, fitDiffers false); null: adopt `next`. */
+async function keptFit(db: pg.Pool | pg.PoolClient, next: FittedPrior[]): Promise<RefitOutcome | null> {
+  const current = await currentFit(db);
+  const currentPriors = await readPriors(db);
   if (current && current.formula_version === FORMULA_VERSION && !fitDiffers(currentPriors, next)) {
     return { version: current.version, adopted: false, priors: currentPriors.length };
   }
-  const version = await writeFit(pool, next, FORMULA_VERSION, reason);
-  return { version, adopted: true, priors: next.length };
+  return null;
 }
 
 /** As refitPriors, adopting the fit whatever it is (tests, and a forced refit). */

@@ -47,6 +47,8 @@ export interface AggregationResult extends AggregateOutcome {
   taken: number;
   /** The whole catalogue was rebuilt in bulk instead (aggregateChunk); the lists above are then empty. */
   rebuilt?: { movies: number; changed: number; removed: number; created: number };
+  /** The scoring fit the bulk rebuild took from the ratings it wrote (adopted, or the current one kept). */
+  fit?: RefitOutcome;
 }
 
 /** How many other due per-movie jobs make a burst worth taking into one transaction (AggregateOptions.takeQueued). */
@@ -104,12 +106,20 @@ export async function aggregateChunk(
 ): Promise<AggregationResult> {
   if ((await pendingAggregationJobs(deps.pool)) >= bulk.minQueuedJobs) {
     await options.beforeStart?.();
-    const rebuilt = await aggregateAllInBulk(deps.pool, { takeQueued: AGGREGATION_JOBS, minFresh: bulk.minFresh, lockTimeoutMs: 2_000, among: movieIds });
+    // The rebuild fits the scoring from the ratings it writes, first: the refit the import queued
+    // then finds its fit current instead of re-aggregating every scored movie.
+    const rebuilt = await aggregateAllInBulk(deps.pool, {
+      takeQueued: AGGREGATION_JOBS, minFresh: bulk.minFresh, lockTimeoutMs: 2_000, among: movieIds, fit: 'first aggregation',
+    });
     if (rebuilt) {
       await options.afterCommit?.();
       if (rebuilt.changed + rebuilt.removed > 0) await deps.invalidate?.('all');
       if (rebuilt.created > 0) await enqueueRematch(deps.pool);
-      return { changed: [], created: [], removed: [], unchanged: rebuilt.movies - rebuilt.changed - rebuilt.removed, taken: 0, rebuilt };
+      const { fit, ...counts } = rebuilt;
+      return {
+        changed: [], created: [], removed: [], unchanged: rebuilt.movies - rebuilt.changed - rebuilt.removed, taken: 0, rebuilt: counts,
+        ...(fit ? { fit } : {}),
+      };
     }
     return aggregateAndInvalidate(deps, movieIds, { afterCommit: options.afterCommit });
   }
@@ -119,7 +129,8 @@ export async function aggregateChunk(
 /**
  * `moviec aggregate --all`: refits every provider's prior and calibration from the catalogue (the
  * same refit imports run by themselves: on unchanged ratings it keeps the current fit), recomputes
- * every movie (aggregateAll: chunks in parallel), then invalidates every cached movie when any changed.
+ * every movie (aggregateAll: chunks in parallel, or in bulk, which fits again from the ratings it
+ * writes), then invalidates every cached movie when any changed.
  */
 export async function aggregateEverything(
   { pool, invalidate }: AggregationDependencies,
@@ -129,6 +140,12 @@ export async function aggregateEverything(
   let changed = 0;
   let movies = 0;
   await aggregateAll(pool, {
+    // In bulk (a catalogue mostly never aggregated), the fit is taken again from the ratings the
+    // rebuild writes: the refit above saw the ratings before it.
+    fit: 'aggregate --all',
+    onFit: (fit) => {
+      if (fit.adopted) callbacks.onFit?.(fit);
+    },
     onChunk: (outcome, ids) => {
       changed += outcome.changed.length + outcome.removed.length;
       movies += ids.length;

@@ -36,11 +36,13 @@ export interface TaskDependencies {
   webhooks?: WebhookSettings;
   /** Input limits and withdrawal grace of imports (config.ts ingestSettings); the defaults when absent. */
   ingest?: IngestSettings;
+  /** When an aggregate-movies job rebuilds the catalogue in bulk (BULK_JOB_THRESHOLDS by default; tests lower them). */
+  bulkAggregation?: { minFresh: number; minQueuedJobs: number };
 }
 
 /** The Graphile Worker tasks: ingest one import run; aggregate one movie or a chunk of movies; refit the scoring; deliver webhooks. */
 export function createTaskList({
-  pool, logger, config, invalidate, refitDelaySeconds = REFIT_DELAY_SECONDS, webhooks, ingest: settings,
+  pool, logger, config, invalidate, refitDelaySeconds = REFIT_DELAY_SECONDS, webhooks, ingest: settings, bulkAggregation,
 }: TaskDependencies): TaskList {
   const delivery = webhooks ?? webhookSettings(config ?? defaultConfig());
   const aggregate = async (ids: string[], jobId: string, takeQueued = 0) => {
@@ -79,8 +81,9 @@ export function createTaskList({
     const outcome = await aggregateMoviesChunk({ pool, invalidate }, movieIds, {
       beforeStart: () => faultPoint('aggregate.starting', { jobId, movies: movieIds.length }),
       afterCommit: () => faultPoint('aggregate.committed', { jobId, movies: movieIds.length }),
+      ...(bulkAggregation ? { bulk: bulkAggregation } : {}),
     });
-    if (outcome.rebuilt) logger.info({ jobId, ...outcome.rebuilt }, 'aggregated the catalogue in bulk');
+    if (outcome.rebuilt) logger.info({ jobId, ...outcome.rebuilt, fit: outcome.fit }, 'aggregated the catalogue in bulk');
     else logger.debug({ jobId, changed: outcome.changed.length, removed: outcome.removed.length }, 'aggregated');
   });
   const rematch = defineTask(JOB.rematchUnmatched, async (_payload, helpers) => {

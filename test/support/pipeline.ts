@@ -3,7 +3,7 @@ import { executeImport, queueImport } from '../../src/services/import.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { Invalidate } from '../../src/services/aggregation.js';
-import { createTaskList } from '../../src/workers/tasks.js';
+import { createTaskList, type TaskDependencies } from '../../src/workers/tasks.js';
 import { runJobsOnce } from './jobs.js';
 
 /**
@@ -13,9 +13,9 @@ import { runJobsOnce } from './jobs.js';
  * failed is retried later by Graphile Worker, not by runOnce: it fails the test here with its
  * error, instead of surfacing later as an unexplained leftover job.
  */
-export async function drainJobs(pool: pg.Pool, invalidate?: Invalidate): Promise<void> {
+export async function drainJobs(pool: pg.Pool, invalidate?: Invalidate, tasks: Partial<TaskDependencies> = {}): Promise<void> {
   const taskList = createTaskList({
-    pool, logger: createLogger('silent'), config: loadConfig(), refitDelaySeconds: 0, ...(invalidate ? { invalidate } : {}),
+    pool, logger: createLogger('silent'), config: loadConfig(), refitDelaySeconds: 0, ...(invalidate ? { invalidate } : {}), ...tasks,
   });
   await runJobsOnce(pool, taskList);
   const { rows } = await pool.query<{ task_identifier: string; attempts: number; last_error: string }>(
