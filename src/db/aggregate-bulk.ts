@@ -18,9 +18,11 @@ import { STORE_TITLE_FORMS_SQL } from './title-forms.js';
  *   first load does for its own tables (bulk-load.ts). The unique indexes stay: the writes and
  *   the search refresh look rows up through them;
  * - each chunk's results arrive by COPY into temporary tables and are written by one set-based
- *   statement per table (no JSON to parse), the search rows by one moviec_search_refresh call;
- * - reads are queued one chunk ahead on the same connection, so PostgreSQL writes a chunk while
- *   Node computes the next.
+ *   statement per table (no JSON to parse), the search rows by one set-based statement that
+ *   writes what moviec_search_refresh writes (searchRefreshSql; search_postings' primary key is
+ *   set aside too, nothing looks postings up by movie meanwhile);
+ * - the next chunk is read ahead: its movies on this connection, its provider records on a second
+ *   one (the second core), while Node computes the current chunk and PostgreSQL writes the last.
  *
  * It writes exactly what aggregateMovies writes (test/scoring/rebuild-equivalence.test.ts): a
  * movie's titles, ratings and genres are the computed ones, its search rows what the refresh makes
@@ -95,14 +97,25 @@ const TEMP_TABLES = `
     movie_id uuid, provider_key text, kind text, raw_value float8, raw_scale text, normalized float8, calibrated float8,
     prior_mean float8, prior_votes float8, votes int
   ) ON COMMIT DROP;
-  CREATE TEMP TABLE moviec_bulk_genres (movie_id uuid, name text, confidence float8) ON COMMIT DROP;`;
+  CREATE TEMP TABLE moviec_bulk_genres (movie_id uuid, name text, confidence float8) ON COMMIT DROP;
+  CREATE TEMP TABLE moviec_bulk_stale (movie_id uuid) ON COMMIT DROP;`;
 
 /**
  * Opens the bulk rebuild's transaction on a connection of its own: locks, drops the indexes and
  * keys. Null when the locks are not granted within `lockTimeoutMs` (nothing changed then).
  */
 export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregationOptions = {}): Promise<BulkAggregation | null> {
-  const client = await pool.connect();
+  // The records are read on a second connection (provider_records is not locked: the rebuild only
+  // reads it), taken before the locks: once they are held, other jobs may hold the pool's other
+  // connections while they wait for them. Without a spare connection, the reads share the first.
+  const reader = pool.idleCount > 0 || pool.totalCount < (pool.options.max ?? 10) ? await pool.connect() : null;
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    reader?.release();
+    throw error;
+  }
   let open = false;
   try {
     await client.query('BEGIN');
@@ -118,6 +131,7 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
       await client.query('ROLLBACK');
       open = false;
       client.release();
+      reader?.release();
       return null;
     }
     await client.query('SET LOCAL lock_timeout = 0');
@@ -126,15 +140,16 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
     // The search index triggers skip aggregation's writes; each chunk refreshes its movies once.
     await client.query(`SELECT set_config('moviec.search_refresh', 'deferred', true)`);
     if (options.takeQueued?.length) await client.query(TAKE_QUEUED_SQL, [options.takeQueued]);
-    const dropped = await setAsideIndexesAndKeys(client, { indexed: INDEXED_TABLES, unique: false, keyed: KEYED_TABLES });
+    const dropped = await setAsideIndexesAndKeys(client, { indexed: INDEXED_TABLES, unique: false, keyed: KEYED_TABLES, primaryKeyed: ['search_postings'] });
     await client.query(TEMP_TABLES);
     await options.beforePriors?.(client);
     const priors = (await client.query<PriorRow>(PRIORS_SQL)).rows;
     const webhooks = (await client.query<{ on: boolean }>('SELECT EXISTS (SELECT 1 FROM webhooks WHERE enabled) AS on')).rows[0]!.on;
-    return session(client, dropped, priors, webhooks);
+    return session(client, reader, dropped, priors, webhooks);
   } catch (error) {
     if (open) await client.query('ROLLBACK').catch(() => undefined);
     client.release();
+    reader?.release();
     throw error;
   }
 }
@@ -149,11 +164,19 @@ const TAKE_QUEUED_SQL = `DELETE FROM graphile_worker._private_jobs j
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function session(client: pg.PoolClient, dropped: SetAside, priors: PriorRow[], webhooks: boolean): BulkAggregation {
+interface Chunk {
+  locked: LockedMovie[];
+  records: AggregationRecordRow[];
+}
+
+function session(client: pg.PoolClient, reader: pg.PoolClient | null, dropped: SetAside, priors: PriorRow[], webhooks: boolean): BulkAggregation {
   let done = false;
+  /** The next chunk, read ahead while the caller computes and PostgreSQL writes the current one. */
+  let ahead: { after: string; limit: number; chunk: Promise<Chunk> } | undefined;
   const finish = async (sql: string) => {
     if (done) return;
     done = true;
+    await ahead?.chunk.catch(() => undefined);
     try {
       await client.query(sql);
     } catch (error) {
@@ -161,19 +184,33 @@ function session(client: pg.PoolClient, dropped: SetAside, priors: PriorRow[], w
       throw error;
     } finally {
       client.release();
+      reader?.release();
     }
+  };
+  // The movies on the rebuild's connection (locked), their records on the reader: movies of later
+  // chunks are disjoint from those being written, so reading them before the write changes nothing.
+  const fetch = async (after: string, limit: number): Promise<Chunk> => {
+    if (!UUID.test(after)) throw new Error(`not a movie id: ${JSON.stringify(after)}`);
+    const { rows: locked } = await client.query<LockedMovie>(
+      `SELECT id, aggregate_hash, locks, score_value, links_hash FROM movies WHERE id > '${after}' ORDER BY id LIMIT ${Math.floor(limit)}`,
+    );
+    if (!locked.length) return { locked, records: [] };
+    const { rows: records } = await (reader ?? client).query<AggregationRecordRow>(`${RECORDS_SQL} AND movie_id = ANY($1::uuid[])`, [locked.map((m) => m.id)]);
+    return { locked, records };
   };
   return {
     priors,
     webhooks,
     async read(after, limit) {
-      if (!UUID.test(after)) throw new Error(`not a movie id: ${JSON.stringify(after)}`);
-      const next = `id > '${after}' ORDER BY id LIMIT ${Math.floor(limit)}`;
-      const [movies, records] = (await client.query(
-        `SELECT id, aggregate_hash, locks, score_value, links_hash FROM movies WHERE ${next};
-         ${RECORDS_SQL} AND movie_id IN (SELECT id FROM movies WHERE ${next});`,
-      )) as unknown as pg.QueryResult[];
-      return { locked: movies!.rows as LockedMovie[], records: records!.rows as AggregationRecordRow[] };
+      const chunk = ahead && ahead.after === after && ahead.limit === limit ? ahead.chunk : fetch(after, limit);
+      ahead = undefined;
+      const read = await chunk;
+      if (read.locked.length === limit) {
+        const last = read.locked[read.locked.length - 1]!.id;
+        ahead = { after: last, limit, chunk: fetch(last, limit) };
+        ahead.chunk.catch(() => undefined); // awaited by the next read, or by commit or rollback
+      }
+      return read;
     },
     write(writes, fresh) {
       return writeChunk(client, writes, fresh);
@@ -181,6 +218,7 @@ function session(client: pg.PoolClient, dropped: SetAside, priors: PriorRow[], w
     async commit() {
       await finish(
         [
+          STALE_POSTINGS_SQL,
           ...dropped.indexes,
           ...dropped.keys,
           // The planner saw the tables before the rebuild (empty curated tables, movies without
@@ -196,6 +234,96 @@ function session(client: pg.PoolClient, dropped: SetAside, priors: PriorRow[], w
     },
   };
 }
+
+/**
+ * The search rows of a chunk's written movies: what moviec_search_refresh(ids) writes (the search
+ * index's function, which per-movie aggregation calls), set-based from the chunk's own rows.
+ *
+ * - movie_search: the same row from the same inputs — the movie's columns from movies (written
+ *   just before), the tokens and providers of its titles and its genres at or above 0.5 from the
+ *   chunk's temporary tables, which hold exactly the rows just inserted (repeated titles, which
+ *   the insert skips, give no other token or provider) — rewritten where it differs;
+ * - search_postings: its primary key is set aside for the rebuild (a b-tree insertion per posting
+ *   cost more than the posting), so a row is never looked up by movie. A moved movie whose
+ *   previous search row had no tokens has no postings: its new postings are inserted and the
+ *   words counted here. A moved movie that had tokens (aggregated before) has postings to replace:
+ *   it is set aside in moviec_bulk_stale, and STALE_POSTINGS_SQL replaces them all at the end in
+ *   one join, as moviec_search_refresh would have (the words' counts are exact counts: adding the
+ *   chunks' differences in another order gives the same counts).
+ */
+function searchRefreshSql(ids: string): string {
+  return `WITH old AS (
+    SELECT s.movie_id FROM movie_search s WHERE s.movie_id = ANY(${ids}) AND s.tokens <> '{}'
+  ), tk AS (
+    SELECT n.movie_id, array_agg(DISTINCT tok ORDER BY tok) AS tokens
+      FROM (SELECT t.movie_id, t.normalized FROM moviec_bulk_titles t
+            UNION ALL SELECT m.id, moviec_search_text(m.title) FROM movies m WHERE m.id = ANY(${ids}) AND m.locks ? 'title') n,
+           unnest(moviec_search_tokens(n.normalized)) tok
+     GROUP BY n.movie_id
+  ), pv AS (
+    SELECT t.movie_id, array_agg(DISTINCT t.provider_key ORDER BY t.provider_key) AS providers FROM moviec_bulk_titles t GROUP BY t.movie_id
+  ), gn AS (
+    SELECT x.movie_id, array_agg(g.id ORDER BY g.id) AS genre_ids
+      FROM moviec_bulk_genres x JOIN genres g ON g.name = x.name WHERE x.confidence >= 0.5 GROUP BY x.movie_id
+  ), up AS (
+    INSERT INTO movie_search AS s (movie_id, tokens, popularity, votes, score, year, genre_ids, providers)
+    SELECT m.id, coalesce(tk.tokens, '{}'), log(1 + greatest(coalesce(m.score_votes, 0), 0)) + coalesce(m.score_value, 0) / 500,
+           m.score_votes, m.score_value, m.year, coalesce(gn.genre_ids, '{}'), coalesce(pv.providers, '{}')
+      FROM movies m LEFT JOIN tk ON tk.movie_id = m.id LEFT JOIN pv ON pv.movie_id = m.id LEFT JOIN gn ON gn.movie_id = m.id
+     WHERE m.id = ANY(${ids})
+     ORDER BY m.id
+    ON CONFLICT (movie_id) DO UPDATE
+       SET tokens = excluded.tokens, popularity = excluded.popularity, votes = excluded.votes, score = excluded.score,
+           year = excluded.year, genre_ids = excluded.genre_ids, providers = excluded.providers
+     WHERE (s.tokens, s.popularity, s.votes, s.score, s.year, s.genre_ids, s.providers)
+           IS DISTINCT FROM (excluded.tokens, excluded.popularity, excluded.votes, excluded.score, excluded.year, excluded.genre_ids, excluded.providers)
+    RETURNING s.movie_id, s.tokens, s.popularity, s.year
+  ), stale AS (
+    INSERT INTO moviec_bulk_stale (movie_id) SELECT up.movie_id FROM up JOIN old ON old.movie_id = up.movie_id
+  ), moved AS (
+    SELECT up.* FROM up WHERE NOT EXISTS (SELECT 1 FROM old WHERE old.movie_id = up.movie_id)
+  ), posted AS (
+    INSERT INTO search_postings (movie_id, token, popularity, tokens, year)
+    SELECT f.movie_id, w, f.popularity, f.tokens, f.year FROM moved f, unnest(f.tokens) w
+  ), counted AS (
+    INSERT INTO search_words AS sw (word, movies)
+    SELECT w, count(*)::int FROM moved f, unnest(f.tokens) w WHERE w NOT LIKE '=%' GROUP BY w ORDER BY w COLLATE "C"
+    ON CONFLICT (word) DO UPDATE SET movies = greatest(sw.movies + excluded.movies, 0)
+    RETURNING sw.word, (xmax = 0) AS inserted
+  )
+  INSERT INTO search_word_deletes (variant, word)
+  SELECT DISTINCT overlay(c.word PLACING '' FROM i FOR 1), c.word
+    FROM counted c, generate_series(1, length(c.word)) i
+   WHERE c.inserted AND length(c.word) >= 4
+  ON CONFLICT DO NOTHING;`;
+}
+
+/**
+ * The postings of moved movies that had postings before (moviec_bulk_stale): the old ones deleted
+ * and the new ones inserted in one join each, the words' counts adjusted by what they gained or
+ * lost, as moviec_search_refresh does for its moved movies. Nothing to do after a first import.
+ */
+const STALE_POSTINGS_SQL = `WITH d AS (
+    DELETE FROM search_postings p USING moviec_bulk_stale x WHERE p.movie_id = x.movie_id RETURNING p.token
+  ), added AS (
+    INSERT INTO search_postings (movie_id, token, popularity, tokens, year)
+    SELECT s.movie_id, w, s.popularity, s.tokens, s.year FROM moviec_bulk_stale x JOIN movie_search s ON s.movie_id = x.movie_id, unnest(s.tokens) w
+    RETURNING token
+  ), delta AS (
+    SELECT x.w, sum(x.n)::int AS n
+      FROM (SELECT a.token AS w, 1 AS n FROM added a WHERE a.token NOT LIKE '=%' UNION ALL SELECT d.token, -1 FROM d WHERE d.token NOT LIKE '=%') x
+     GROUP BY x.w HAVING sum(x.n) <> 0
+  ), counted AS (
+    INSERT INTO search_words AS sw (word, movies)
+    SELECT delta.w, delta.n FROM delta ORDER BY delta.w
+    ON CONFLICT (word) DO UPDATE SET movies = greatest(sw.movies + excluded.movies, 0)
+    RETURNING sw.word, (xmax = 0) AS inserted
+  )
+  INSERT INTO search_word_deletes (variant, word)
+  SELECT DISTINCT overlay(c.word PLACING '' FROM i FOR 1), c.word
+    FROM counted c, generate_series(1, length(c.word)) i
+   WHERE c.inserted AND length(c.word) >= 4
+  ON CONFLICT DO NOTHING`;
 
 const N = '\\N';
 const text = (v: unknown): string => (v === null || v === undefined ? N : copyText(typeof v === 'string' ? v : JSON.stringify(v)));
@@ -273,7 +401,7 @@ async function writeChunk(client: pg.PoolClient, writes: AggregateWrites, fresh:
       );
     }
     statements.push(
-      `SELECT moviec_search_refresh(${ids});`,
+      searchRefreshSql(ids),
       'TRUNCATE moviec_bulk_movies, moviec_bulk_titles, moviec_bulk_ratings, moviec_bulk_genres;',
     );
   }

@@ -8,7 +8,7 @@ import type pg from 'pg';
  * caller's transaction: a rollback restores every index and key with the rest.
  */
 export interface SetAside {
-  /** CREATE INDEX statements of the dropped indexes, unique ones first (their build is the duplicate check). */
+  /** CREATE INDEX (and ADD PRIMARY KEY) statements of the dropped indexes, unique ones first (their build is the duplicate check). */
   indexes: string[];
   /** ADD CONSTRAINT statements of the dropped foreign keys (validated when added). */
   keys: string[];
@@ -21,6 +21,11 @@ export interface SetAsideOptions {
   unique: boolean;
   /** Tables whose foreign keys go. */
   keyed: readonly string[];
+  /**
+   * Tables whose primary key goes too (no foreign key may reference it): only where none of the
+   * caller's statements looks rows up through it while it is gone.
+   */
+  primaryKeyed?: readonly string[];
 }
 
 export async function setAsideIndexesAndKeys(client: pg.PoolClient, options: SetAsideOptions): Promise<SetAside> {
@@ -43,6 +48,16 @@ export async function setAsideIndexesAndKeys(client: pg.PoolClient, options: Set
       ORDER BY k.conrelid, k.conname`,
     [options.keyed],
   );
-  if (keys.length || indexes.length) await client.query([...keys, ...indexes].map((s) => `${s.drop};`).join('\n'));
-  return { indexes: indexes.map((i) => i.create), keys: keys.map((k) => k.create) };
+  const { rows: primary } = await client.query<{ drop: string; create: string }>(
+    `SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', k.conrelid::regclass, k.conname) AS drop,
+            format('ALTER TABLE %s ADD CONSTRAINT %I %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid)) AS create
+       FROM pg_constraint k
+      WHERE k.conrelid = ANY($1::regclass[]) AND k.contype = 'p'
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = k.conrelid)
+      ORDER BY k.conrelid`,
+    [options.primaryKeyed ?? []],
+  );
+  const dropped = [...keys, ...primary, ...indexes];
+  if (dropped.length) await client.query(dropped.map((s) => `${s.drop};`).join('\n'));
+  return { indexes: [...primary.map((p) => p.create), ...indexes.map((i) => i.create)], keys: keys.map((k) => k.create) };
 }

@@ -94,6 +94,17 @@ describe('a full rebuild equals per-movie aggregation', () => {
     await db.pool.query(`UPDATE movies SET aggregate_hash = 'stale', score_value = NULL WHERE id = ANY($1::uuid[])`, [stale]);
     for (const table of ['movie_titles', 'ratings', 'movie_genres']) await db.pool.query(`DELETE FROM ${table} WHERE movie_id = ANY($1::uuid[])`, [fresh]);
     await db.pool.query('UPDATE movies SET aggregate_hash = NULL WHERE id = ANY($1::uuid[])', [fresh]);
+    // Stale search rows of the stale movies: another popularity and a word they no longer have, in
+    // their postings and the dictionary's counts too. The rebuild replaces their postings and counts.
+    await db.pool.query(`UPDATE movie_search SET popularity = popularity + 1, tokens = tokens || '{zzstale}' WHERE movie_id = ANY($1::uuid[])`, [stale]);
+    await db.pool.query('DELETE FROM search_postings WHERE movie_id = ANY($1::uuid[])', [stale]);
+    await db.pool.query(
+      `INSERT INTO search_postings (movie_id, token, popularity, tokens, year)
+       SELECT s.movie_id, w, s.popularity, s.tokens, s.year FROM movie_search s, unnest(s.tokens) w WHERE s.movie_id = ANY($1::uuid[])`,
+      [stale],
+    );
+    await db.pool.query(`INSERT INTO search_words (word, movies) VALUES ('zzstale', $1)`, [stale.length]);
+    expect((await curated(db.pool)).postings).not.toEqual(imported.postings);
     // A movie no provider record links to any more, with curated rows: removed with all of them.
     const { rows: [orphan] } = await db.pool.query<{ id: string }>(`INSERT INTO movies (title, aggregate_hash) VALUES ('Orphan', 'x') RETURNING id`);
     await db.pool.query(`INSERT INTO movie_titles (movie_id, provider_key, title, normalized, score) VALUES ($1, 'imdb', 'Orphan', 'orphan', 1)`, [orphan!.id]);
