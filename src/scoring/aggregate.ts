@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type pg from 'pg';
 import { beginBulkAggregation, countFreshAmong, countFreshMovies, type BulkAggregation } from '../db/aggregate-bulk.js';
 import {
@@ -6,6 +6,7 @@ import {
 } from '../db/aggregates.js';
 import { retryingConflicts } from '../db/errors.js';
 import { findProvider } from '../sources/registry.js';
+import type { ProviderDefinition } from '../sources/types.js';
 import { normalizeTitle } from '../matching/normalize-title.js';
 import { changeEvents } from './change-events.js';
 import { computeAggregate, type DefinitionLookup } from './compute.js';
@@ -24,7 +25,15 @@ export interface AggregateOutcome {
   unchanged: number;
 }
 
-const lookup: DefinitionLookup = (key) => findProvider(key)?.definition;
+/** The registry's definitions, looked up once per provider per batch (providers may register later, so not for ever). */
+function definitionLookup(): DefinitionLookup {
+  const definitions = new Map<string, ProviderDefinition | undefined>();
+  return (key) => {
+    let definition = definitions.get(key);
+    if (definition === undefined && !definitions.has(key)) definitions.set(key, (definition = findProvider(key)?.definition));
+    return definition;
+  };
+}
 
 /**
  * Recomputes curated movies from their provider records, set-based: one statement per table for
@@ -50,7 +59,7 @@ async function aggregateOnce(pool: pg.Pool, movieIds: string[], takeQueued?: Que
 }
 
 /** What a batch of locked movies becomes: the writes (changed results, removed movies, change events) and the outcome. */
-function computeBatch(
+export function computeBatch(
   locked: LockedMovie[],
   rows: AggregationRecordRow[],
   priorRows: PriorRow[],
@@ -58,6 +67,7 @@ function computeBatch(
 ): { writes: AggregateWrites; result: AggregateOutcome } {
   const records = groupRecords(rows);
   const priors = priorLookup(priorRows);
+  const lookup = definitionLookup();
   const results = new Map<string, { result: AggregateResult; hash: string }>();
   const removed: string[] = [];
   for (const movie of locked) {
@@ -69,8 +79,10 @@ function computeBatch(
     }
     // The providers that withdrew a record of the movie (Movie.withdrawnFrom) are part of what it
     // shows: a new flag is a change, written and invalidated like any other.
-    const withdrawnFrom = [...new Set(movieRows.filter((r) => r.withdrawn).map((r) => r.providerKey))].sort();
-    const hash = createHash('sha1').update(JSON.stringify(withdrawnFrom.length ? { result, withdrawnFrom } : result)).digest('hex');
+    const withdrawnFrom = movieRows.some((r) => r.withdrawn) ? [...new Set(movieRows.filter((r) => r.withdrawn).map((r) => r.providerKey))].sort() : [];
+    // The stored aggregate_hash: sha1 of the result's JSON. Its recipe must not change, or every
+    // stored movie would be rewritten once by its next aggregation.
+    const hash = digest('sha1', JSON.stringify(withdrawnFrom.length ? { result, withdrawnFrom } : result), 'hex');
     if (hash !== movie.aggregate_hash) results.set(movie.id, { result, hash });
   }
   const created = locked.filter((m) => m.aggregate_hash === null && results.has(m.id)).map((m) => m.id);
@@ -79,9 +91,8 @@ function computeBatch(
   const lockedTitles = new Set(locked.filter((m) => results.has(m.id) && typeof m.locks.title === 'string').map((m) => m.locks.title as string));
   const titleForms = [...lockedTitles].map((title) => ({ title, normalized: normalizeTitle(title) }));
   // Webhook deliveries and subscription notices commit with the change (issue 20).
-  const events = changeEvents(locked, records, results);
   // No enabled webhook: the deliveries' events would be dropped by moviec_movie_events unread.
-  if (options.events === false) events.events = [];
+  const events = changeEvents(locked, records, results, { events: options.events });
   const writes = { ...toWrites(results, removed), titleForms, events };
   // A written movie takes its new links hash in the same update (one row version, not two).
   const linksOf = new Map(events.links.map((l) => [l.movie_id, l.links_hash]));
@@ -93,38 +104,56 @@ function computeBatch(
   };
 }
 
+/** The rows by movie (each row is its record: the extra movieId is never read from a record). */
 function groupRecords(rows: AggregationRecordRow[]): Map<string, (RecordInput & { withdrawn: boolean })[]> {
   const byMovie = new Map<string, (RecordInput & { withdrawn: boolean })[]>();
-  for (const { movieId, ...record } of rows) {
-    const list = byMovie.get(movieId) ?? [];
-    list.push(record);
-    byMovie.set(movieId, list);
+  for (const row of rows) {
+    const list = byMovie.get(row.movieId);
+    if (list) list.push(row);
+    else byMovie.set(row.movieId, [row]);
   }
   return byMovie;
 }
 
 /** The rows moviec_write_aggregates takes (src/db/aggregates.ts), with each title normalised for matching. */
 function toWrites(results: Map<string, { result: AggregateResult; hash: string }>, removed: string[]): AggregateWrites {
-  const entries = [...results.entries()];
-  return {
-    removed,
-    movies: entries.map(([id, { result, hash }]) => ({
+  const writes: AggregateWrites = { removed, movies: [], titles: [], ratings: [], genres: [], unknownGenres: [] };
+  // Object literals, not spreads: the same keys in the same order, without copying through a spread.
+  for (const [id, { result, hash }] of results) {
+    const { fields, score } = result;
+    writes.movies.push({
       id,
       hash,
-      ...result.fields,
+      title: fields.title,
+      originalTitle: fields.originalTitle,
+      year: fields.year,
+      releaseDate: fields.releaseDate,
+      runtimeMinutes: fields.runtimeMinutes,
+      overview: fields.overview,
+      posterUrl: fields.posterUrl,
+      isAdult: fields.isAdult,
+      imdbId: fields.imdbId,
       provenance: result.provenance,
-      score_value: result.score?.value ?? null,
-      score_confidence: result.score?.confidence ?? null,
-      score_votes: result.score?.votes ?? null,
-      score_provider_count: result.score?.providerCount ?? 0,
-      score_critics: result.score?.profiles.CRITICS ?? null,
-      score_audience: result.score?.profiles.AUDIENCE ?? null,
-    })),
-    titles: entries.flatMap(([id, { result }]) => result.titles.map((t) => ({ movie_id: id, ...t, normalized: normalizeTitle(t.title) }))),
-    ratings: entries.flatMap(([id, { result }]) => result.ratings.map((r) => ({ movie_id: id, ...r }))),
-    genres: entries.flatMap(([id, { result }]) => result.genres.map((g) => ({ movie_id: id, ...g }))),
-    unknownGenres: entries.flatMap(([, { result }]) => result.unknownGenres),
-  };
+      score_value: score?.value ?? null,
+      score_confidence: score?.confidence ?? null,
+      score_votes: score?.votes ?? null,
+      score_provider_count: score?.providerCount ?? 0,
+      score_critics: score?.profiles.CRITICS ?? null,
+      score_audience: score?.profiles.AUDIENCE ?? null,
+    });
+    for (const t of result.titles) {
+      writes.titles.push({ movie_id: id, providerKey: t.providerKey, title: t.title, isOriginal: t.isOriginal, score: t.score, normalized: normalizeTitle(t.title) });
+    }
+    for (const r of result.ratings) {
+      writes.ratings.push({
+        movie_id: id, providerKey: r.providerKey, kind: r.kind, rawValue: r.rawValue, rawScale: r.rawScale, normalized: r.normalized,
+        calibrated: r.calibrated, votes: r.votes, priorMean: r.priorMean, priorVotes: r.priorVotes,
+      });
+    }
+    for (const g of result.genres) writes.genres.push({ movie_id: id, name: g.name, confidence: g.confidence });
+    for (const u of result.unknownGenres) writes.unknownGenres.push(u);
+  }
+  return writes;
 }
 
 export interface AggregateAllOptions {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { MovieEvent, MovieEventBatch } from '../db/movie-events.js';
 import type { LockedMovie as AggregationLockedMovie } from '../db/aggregates.js';
 import type { AggregateResult, RecordInput } from './types.js';
@@ -15,22 +15,29 @@ type LockedMovie = Pick<AggregationLockedMovie, 'id' | 'aggregate_hash' | 'score
 const SAME_SCORE = 1e-9;
 
 export function linksOf(records: RecordInput[]): { provider: string; externalId: string }[] {
+  if (records.length === 1) return [{ provider: records[0]!.providerKey, externalId: records[0]!.externalId }];
   return records
     .map((r) => ({ provider: r.providerKey, externalId: r.externalId }))
     .sort((a, b) => a.provider.localeCompare(b.provider) || a.externalId.localeCompare(b.externalId));
 }
 
 function linksHash(links: { provider: string; externalId: string }[]): string {
-  return createHash('sha1').update(links.map((l) => `${l.provider}:${l.externalId}`).join('\n')).digest('hex');
+  return digest('sha1', links.length === 1 ? `${links[0]!.provider}:${links[0]!.externalId}` : links.map((l) => `${l.provider}:${l.externalId}`).join('\n'), 'hex');
 }
 
 const round = (value: number | null) => (value === null ? null : Math.round(value * 100) / 100);
 
+/**
+ * `events: false` (no enabled webhook wants them): the events themselves are not built; the links
+ * and the subscription notices are.
+ */
 export function changeEvents(
   locked: LockedMovie[],
   records: Map<string, RecordInput[]>,
   results: Map<string, { result: AggregateResult }>,
+  options: { events?: boolean } = {},
 ): MovieEventBatch {
+  const wanted = options.events !== false;
   const batch: MovieEventBatch = { links: [], changes: [], events: [] };
   for (const movie of locked) {
     const movieRecords = records.get(movie.id);
@@ -41,6 +48,10 @@ export function changeEvents(
     const linksChanged = hash !== movie.links_hash;
     if (linksChanged) batch.links.push({ movie_id: movie.id, links_hash: hash });
     if (!changed && !linksChanged) continue;
+    if (!wanted) {
+      if (changed) batch.changes.push([movie.id, movie.aggregate_hash === null ? null : round(movie.score_value), round(changed.score?.value ?? null)]);
+      continue;
+    }
     // A movie whose links changed but whose result did not: its stored state is current.
     const genres = changed ? changed.genres.map((g) => g.name) : [];
     const base = changed ? { movieId: movie.id, title: changed.fields.title, year: changed.fields.year ?? null, genres } : { movieId: movie.id };

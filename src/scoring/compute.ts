@@ -2,7 +2,7 @@ import type { PrecedenceField, ProviderDefinition } from '../sources/types.js';
 import { normalizeTitle } from '../matching/normalize-title.js';
 import { calibrate } from './calibration.js';
 import { normalizeRating } from './normalize.js';
-import { explainScore, type RatingWeight } from './explain.js';
+import { scoreSummary, type RatingWeight } from './explain.js';
 import { DEFAULT_PRIOR, type PriorLookup } from './priors.js';
 import { GENRE_CONFIDENCE_THRESHOLD, PRECEDENCE_FIELDS, precedenceRank, SCORE_PROFILE_NAMES } from './rules.js';
 import type {
@@ -36,18 +36,16 @@ export function computeAggregate(
     overview: null, posterUrl: null, isAdult: false, imdbId: null,
   };
   const provenance: Record<string, string> = { title: best.providerKey };
-  const rank = (record: RecordInput, field: PrecedenceField) => precedenceRank(lookup(record.providerKey), field);
   for (const field of PRECEDENCE_FIELDS) {
-    const source = [...records]
-      .sort((a, b) => rank(a, field) - rank(b, field) || a.providerKey.localeCompare(b.providerKey))
-      .find((r) => !isEmpty(r[field]));
+    const source = firstByPrecedence(records, lookup, field);
     if (source) {
       (fields as unknown as Record<string, unknown>)[field] = source[field];
       provenance[field] = source.providerKey;
     }
   }
 
-  for (const [field, value] of Object.entries(locks) as [keyof CuratedFields, unknown][]) {
+  for (const field in locks) {
+    const value = locks[field as keyof CuratedFields];
     if (!(field in fields)) continue;
     (fields as unknown as Record<string, unknown>)[field] = value;
     provenance[field] = 'lock';
@@ -58,7 +56,27 @@ export function computeAggregate(
   return { fields, provenance, titles, genres, unknownGenres, ratings, score: combineScore(ratings, lookup) };
 }
 
+/**
+ * The record that supplies `field`: of those with a value, the best ranked for it, then by provider
+ * key (the first of equals in `records`' order). A scan for the least, not a sort per field.
+ */
+function firstByPrecedence(records: RecordInput[], lookup: DefinitionLookup, field: PrecedenceField): RecordInput | undefined {
+  let best: RecordInput | undefined;
+  let bestRank = 0;
+  for (const r of records) {
+    if (isEmpty(r[field])) continue;
+    const rank = precedenceRank(lookup(r.providerKey), field);
+    if (!best || rank < bestRank || (rank === bestRank && r.providerKey.localeCompare(best.providerKey) < 0)) {
+      best = r;
+      bestRank = rank;
+    }
+  }
+  return best;
+}
+
 function pickOnePerProvider(records: RecordInput[]): RecordInput[] {
+  // Most movies have one record (a first import of one provider): nothing to choose.
+  if (records.length <= 1) return records.slice();
   const byProvider = new Map<string, RecordInput>();
   const votes = (r: RecordInput) => Math.max(0, ...r.ratings.map((x) => x.votes ?? 0));
   for (const record of [...records].sort((a, b) => a.externalId.localeCompare(b.externalId))) {
@@ -77,13 +95,11 @@ function scoreTitles(records: RecordInput[], lookup: DefinitionLookup): ScoredTi
   const withTitle = records.filter((r) => !isEmpty(r.title));
   const totalWeight = withTitle.reduce((sum, r) => sum + weightOf(lookup(r.providerKey), 'title'), 0) || 1;
   const support = new Map<string, number>();
-  for (const r of withTitle) {
-    const key = normalizeTitle(r.title!);
-    support.set(key, (support.get(key) ?? 0) + weightOf(lookup(r.providerKey), 'title'));
-  }
+  const keys = withTitle.map((r) => normalizeTitle(r.title!));
+  withTitle.forEach((r, i) => support.set(keys[i]!, (support.get(keys[i]!) ?? 0) + weightOf(lookup(r.providerKey), 'title')));
   const titles: ScoredTitle[] = [];
-  for (const r of withTitle) {
-    titles.push({ providerKey: r.providerKey, title: r.title!, isOriginal: false, score: round(support.get(normalizeTitle(r.title!))! / totalWeight) });
+  for (const [i, r] of withTitle.entries()) {
+    titles.push({ providerKey: r.providerKey, title: r.title!, isOriginal: false, score: round(support.get(keys[i]!)! / totalWeight) });
     if (r.originalTitle && r.originalTitle !== r.title) {
       titles.push({ providerKey: r.providerKey, title: r.originalTitle, isOriginal: true, score: 0 });
     }
@@ -160,12 +176,12 @@ export function ratingWeight(lookup: DefinitionLookup): RatingWeight {
  * gives value, confidence and votes; the other profiles only their value, stored for ordering.
  */
 export function combineScore(ratings: NormalizedRating[], lookup: DefinitionLookup): AggregateScore | null {
+  if (ratings.length === 0) return null;
   const weight = ratingWeight(lookup);
-  const balanced = explainScore(ratings, weight, 'BALANCED');
+  const balanced = scoreSummary(ratings, weight, 'BALANCED');
   if (!balanced) return null;
-  const profiles = Object.fromEntries(
-    SCORE_PROFILE_NAMES.map((p) => [p, p === 'BALANCED' ? balanced.value : explainScore(ratings, weight, p)!.value]),
-  ) as Record<ScoreProfileName, number>;
+  const profiles = {} as Record<ScoreProfileName, number>;
+  for (const p of SCORE_PROFILE_NAMES) profiles[p] = p === 'BALANCED' ? balanced.value : scoreSummary(ratings, weight, p)!.value;
   return { value: balanced.value, confidence: balanced.confidence, votes: balanced.votes, providerCount: balanced.providerCount, profiles };
 }
 

@@ -76,6 +76,62 @@ export function explainScore(ratings: ScoredRating[], reliability: RatingWeight,
   };
 }
 
+/** What aggregation stores of an explanation: its value, confidence, votes and provider count. */
+export type ScoreSummary = Pick<ScoreExplanation, 'value' | 'confidence' | 'votes' | 'providerCount'>;
+
+/**
+ * explainScore's value, confidence, votes and provider count without the explanation: the same
+ * arithmetic in the same order (so the same numbers to the last bit; test/scoring/explained.test.ts
+ * compares them), but no contribution objects. Aggregation scores every movie under every profile
+ * and stores only these; building and rounding the contributions was a third of computing a movie.
+ */
+export function scoreSummary(ratings: ScoredRating[], reliability: RatingWeight, profile: ScoreProfileName = 'BALANCED'): ScoreSummary | null {
+  let rows = ratings;
+  let weights: number[] = [];
+  for (const r of ratings) weights.push(reliability(r.providerKey, r.kind) * profileMultiplier(profile, r.kind));
+  if (weights.some((w) => !(w > 0)) || !sortedByProviderAndKind(ratings)) {
+    const kept = ratings
+      .map((r, i) => ({ r, w: weights[i]! }))
+      .filter(({ w }) => w > 0)
+      .sort((a, b) => a.r.providerKey.localeCompare(b.r.providerKey) || a.r.kind.localeCompare(b.r.kind));
+    rows = kept.map(({ r }) => r);
+    weights = kept.map(({ w }) => w);
+  }
+  if (rows.length === 0) return null;
+  let totalWeight = 0;
+  for (const w of weights) totalWeight = totalWeight + w;
+  let doubt = 1;
+  let votes = 0;
+  let exact = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const w = weights[i]!;
+    const v = r.votes ?? r.priorVotes;
+    const trust = v / (v + r.priorVotes);
+    doubt *= (1 - trust) ** w;
+    votes += r.votes ?? 0;
+    const weight = w / totalWeight;
+    exact = exact + weight * (trust * r.calibrated + (1 - trust) * r.priorMean);
+  }
+  let providerCount = 1;
+  for (let i = 1; i < rows.length; i++) {
+    let seen = false;
+    for (let j = 0; j < i; j++) if (rows[j]!.providerKey === rows[i]!.providerKey) seen = true;
+    if (!seen) providerCount++;
+  }
+  return { value: round(Math.min(100, Math.max(0, exact)), 1), confidence: round(1 - doubt, 4), votes, providerCount };
+}
+
+/** Whether the ratings are already in explainScore's order (aggregation's are), so no sort is needed. */
+function sortedByProviderAndKind(ratings: ScoredRating[]): boolean {
+  for (let i = 1; i < ratings.length; i++) {
+    const a = ratings[i - 1]!;
+    const b = ratings[i]!;
+    if ((a.providerKey.localeCompare(b.providerKey) || a.kind.localeCompare(b.kind)) > 0) return false;
+  }
+  return true;
+}
+
 /**
  * Contributions to two decimals, weights and trust to four; the largest contribution takes the
  * rounding remainder (at most a few hundredths) so that the contributions add up to the value.

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { calibrate, fitCalibration } from '../../src/scoring/calibration.js';
 import { combineScore as combine, ratingWeight, type DefinitionLookup } from '../../src/scoring/compute.js';
-import { explainScore } from '../../src/scoring/explain.js';
+import { explainScore, scoreSummary } from '../../src/scoring/explain.js';
 import type { Prior } from '../../src/scoring/priors.js';
 import type { NormalizedRating } from '../../src/scoring/types.js';
 
@@ -138,5 +138,36 @@ describe('quantile calibration', () => {
   it('falls back to identity with too little data', () => {
     expect(fitCalibration([50, 50, 50], [40, 60, 80])).toEqual([]);
     expect(calibrate(42, [])).toBe(42);
+  });
+});
+
+describe('the stored score summary', () => {
+  // Aggregation stores scoreSummary's figures; explanations (read time) come from explainScore. They
+  // must agree to the last bit, in any order of ratings, with any weights (zero ones dropped).
+  const anyRating = fc.record({
+    providerKey: fc.constantFrom('imdb', 'tmdb', 'rottentomatoes', 'movielens'),
+    kind: fc.constantFrom('users', 'critics', 'audience', 'other'),
+    rawValue: fc.constant(0),
+    rawScale: fc.constant('0-100'),
+    normalized: fc.constant(0),
+    calibrated: fc.double({ min: 0, max: 100, noNaN: true }),
+    votes: fc.option(fc.integer({ min: 0, max: 5_000_000 }), { nil: null }),
+    priorMean: fc.double({ min: 0, max: 100, noNaN: true }),
+    priorVotes: fc.integer({ min: 1, max: 100_000 }),
+  });
+  const weights = fc.dictionary(fc.constantFrom('imdb:users', 'tmdb:users', 'rottentomatoes:critics', 'rottentomatoes:audience', 'movielens:other'), fc.constantFrom(0, 0.5, 0.9, 1, 1.3));
+
+  it('gives explainScore’s value, confidence, votes and provider count under every profile', () => {
+    fc.assert(
+      fc.property(fc.array(anyRating, { maxLength: 6 }), weights, fc.constantFrom('BALANCED', 'CRITICS', 'AUDIENCE' as const), (ratings, w, profile) => {
+        const reliability = (providerKey: string, kind: string) => w[`${providerKey}:${kind}`] ?? 1;
+        const explained = explainScore(ratings, reliability, profile);
+        const summary = scoreSummary(ratings, reliability, profile);
+        if (!explained) return expect(summary).toBeNull();
+        expect(summary).toEqual({ value: explained.value, confidence: explained.confidence, votes: explained.votes, providerCount: explained.providerCount });
+        expect(Object.is(summary!.value, explained.value) && Object.is(summary!.confidence, explained.confidence)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
