@@ -8,10 +8,11 @@ import { retryingConflicts } from '../db/errors.js';
 import { findProvider } from '../sources/registry.js';
 import type { ProviderDefinition } from '../sources/types.js';
 import { normalizeTitle } from '../matching/normalize-title.js';
-import { changeEvents } from './change-events.js';
+import { movieChangeEvents } from './change-events.js';
 import { computeAggregate, type DefinitionLookup } from './compute.js';
 import { priorLookup, type RefitOutcome } from './priors.js';
 import { fitBeforeRebuild } from './rebuild-fit.js';
+import type { MovieEventBatch } from '../db/movie-events.js';
 import type { PriorRow } from '../db/scoring-priors.js';
 import type { AggregateResult, RecordInput } from './types.js';
 
@@ -58,7 +59,11 @@ async function aggregateOnce(pool: pg.Pool, movieIds: string[], takeQueued?: Que
   return aggregateLocked(pool, ids, ({ locked, records, priors }) => computeBatch(locked, records, priors), { takeQueued });
 }
 
-/** What a batch of locked movies becomes: the writes (changed results, removed movies, change events) and the outcome. */
+/**
+ * What a batch of locked movies becomes: the writes (changed results, removed movies, change
+ * events) and the outcome. One movie at a time, start to end (computed, hashed, its rows and events
+ * made), so that only the rows to write outlive it: a batch's intermediate results die young.
+ */
 export function computeBatch(
   locked: LockedMovie[],
   rows: AggregationRecordRow[],
@@ -68,39 +73,46 @@ export function computeBatch(
   const records = groupRecords(rows);
   const priors = priorLookup(priorRows);
   const lookup = definitionLookup();
-  const results = new Map<string, { result: AggregateResult; hash: string }>();
-  const removed: string[] = [];
-  for (const movie of locked) {
-    const movieRows = records.get(movie.id) ?? [];
-    const result = computeAggregate(movieRows, lookup, priors, movie.locks);
-    if (!result) {
-      removed.push(movie.id);
-      continue;
-    }
-    // The providers that withdrew a record of the movie (Movie.withdrawnFrom) are part of what it
-    // shows: a new flag is a change, written and invalidated like any other.
-    const withdrawnFrom = movieRows.some((r) => r.withdrawn) ? [...new Set(movieRows.filter((r) => r.withdrawn).map((r) => r.providerKey))].sort() : [];
-    // The stored aggregate_hash: sha1 of the result's JSON. Its recipe must not change, or every
-    // stored movie would be rewritten once by its next aggregation.
-    const hash = digest('sha1', JSON.stringify(withdrawnFrom.length ? { result, withdrawnFrom } : result), 'hex');
-    if (hash !== movie.aggregate_hash) results.set(movie.id, { result, hash });
-  }
-  const created = locked.filter((m) => m.aggregate_hash === null && results.has(m.id)).map((m) => m.id);
+  // Webhook deliveries and subscription notices commit with the change (issue 20). No enabled
+  // webhook: the deliveries' events would be dropped by moviec_movie_events unread, so none is built.
+  const events: MovieEventBatch = { links: [], changes: [], events: [] };
+  const wanted = options.events !== false;
+  const writes: AggregateWrites = { removed: [], movies: [], titles: [], ratings: [], genres: [], unknownGenres: [], events };
+  const changed: string[] = [];
+  const created: string[] = [];
   // A locked title exists only on the movie: its normalised form is stored with the write, for the
   // SQL that compares titles (title_forms; there is no SQL normaliser).
-  const lockedTitles = new Set(locked.filter((m) => results.has(m.id) && typeof m.locks.title === 'string').map((m) => m.locks.title as string));
-  const titleForms = [...lockedTitles].map((title) => ({ title, normalized: normalizeTitle(title) }));
-  // Webhook deliveries and subscription notices commit with the change (issue 20).
-  // No enabled webhook: the deliveries' events would be dropped by moviec_movie_events unread.
-  const events = changeEvents(locked, records, results, { events: options.events });
-  const writes = { ...toWrites(results, removed), titleForms, events };
-  // A written movie takes its new links hash in the same update (one row version, not two).
-  const linksOf = new Map(events.links.map((l) => [l.movie_id, l.links_hash]));
-  for (const movie of writes.movies) movie.links_hash = linksOf.get(movie.id) ?? null;
-  events.links = events.links.filter((l) => !results.has(l.movie_id));
+  const lockedTitles = new Set<string>();
+  for (const movie of locked) {
+    const movieRows = records.get(movie.id);
+    const result = computeAggregate(movieRows ?? [], lookup, priors, movie.locks);
+    let written: AggregateResult | undefined;
+    let hash = '';
+    if (!result) writes.removed.push(movie.id);
+    else {
+      // The providers that withdrew a record of the movie (Movie.withdrawnFrom) are part of what it
+      // shows: a new flag is a change, written and invalidated like any other.
+      const withdrawnFrom = movieRows!.some((r) => r.withdrawn) ? [...new Set(movieRows!.filter((r) => r.withdrawn).map((r) => r.providerKey))].sort() : [];
+      // The stored aggregate_hash: sha1 of the result's JSON. Its recipe must not change, or every
+      // stored movie would be rewritten once by its next aggregation.
+      hash = digest('sha1', JSON.stringify(withdrawnFrom.length ? { result, withdrawnFrom } : result), 'hex');
+      if (hash !== movie.aggregate_hash) written = result;
+    }
+    const linksHash = movieChangeEvents(events, movie, movieRows, written, wanted);
+    if (!written) {
+      if (linksHash !== null) events.links.push({ movie_id: movie.id, links_hash: linksHash });
+      continue;
+    }
+    changed.push(movie.id);
+    if (movie.aggregate_hash === null) created.push(movie.id);
+    if (typeof movie.locks.title === 'string') lockedTitles.add(movie.locks.title);
+    // A written movie takes its new links hash in the same update (one row version, not two).
+    addWrites(writes, movie.id, written, hash, linksHash);
+  }
+  writes.titleForms = [...lockedTitles].map((title) => ({ title, normalized: normalizeTitle(title) }));
   return {
     writes,
-    result: { changed: [...results.keys()], created, removed, unchanged: locked.length - results.size - removed.length },
+    result: { changed, created, removed: writes.removed, unchanged: locked.length - changed.length - writes.removed.length },
   };
 }
 
@@ -115,45 +127,42 @@ function groupRecords(rows: AggregationRecordRow[]): Map<string, (RecordInput & 
   return byMovie;
 }
 
-/** The rows moviec_write_aggregates takes (src/db/aggregates.ts), with each title normalised for matching. */
-function toWrites(results: Map<string, { result: AggregateResult; hash: string }>, removed: string[]): AggregateWrites {
-  const writes: AggregateWrites = { removed, movies: [], titles: [], ratings: [], genres: [], unknownGenres: [] };
+/** A changed movie's rows as moviec_write_aggregates takes them (src/db/aggregates.ts), with each title normalised for matching. */
+function addWrites(writes: AggregateWrites, id: string, result: AggregateResult, hash: string, linksHash: string | null): void {
   // Object literals, not spreads: the same keys in the same order, without copying through a spread.
-  for (const [id, { result, hash }] of results) {
-    const { fields, score } = result;
-    writes.movies.push({
-      id,
-      hash,
-      title: fields.title,
-      originalTitle: fields.originalTitle,
-      year: fields.year,
-      releaseDate: fields.releaseDate,
-      runtimeMinutes: fields.runtimeMinutes,
-      overview: fields.overview,
-      posterUrl: fields.posterUrl,
-      isAdult: fields.isAdult,
-      imdbId: fields.imdbId,
-      provenance: result.provenance,
-      score_value: score?.value ?? null,
-      score_confidence: score?.confidence ?? null,
-      score_votes: score?.votes ?? null,
-      score_provider_count: score?.providerCount ?? 0,
-      score_critics: score?.profiles.CRITICS ?? null,
-      score_audience: score?.profiles.AUDIENCE ?? null,
-    });
-    for (const t of result.titles) {
-      writes.titles.push({ movie_id: id, providerKey: t.providerKey, title: t.title, isOriginal: t.isOriginal, score: t.score, normalized: normalizeTitle(t.title) });
-    }
-    for (const r of result.ratings) {
-      writes.ratings.push({
-        movie_id: id, providerKey: r.providerKey, kind: r.kind, rawValue: r.rawValue, rawScale: r.rawScale, normalized: r.normalized,
-        calibrated: r.calibrated, votes: r.votes, priorMean: r.priorMean, priorVotes: r.priorVotes,
-      });
-    }
-    for (const g of result.genres) writes.genres.push({ movie_id: id, name: g.name, confidence: g.confidence });
-    for (const u of result.unknownGenres) writes.unknownGenres.push(u);
+  const { fields, score } = result;
+  writes.movies.push({
+    id,
+    hash,
+    title: fields.title,
+    originalTitle: fields.originalTitle,
+    year: fields.year,
+    releaseDate: fields.releaseDate,
+    runtimeMinutes: fields.runtimeMinutes,
+    overview: fields.overview,
+    posterUrl: fields.posterUrl,
+    isAdult: fields.isAdult,
+    imdbId: fields.imdbId,
+    provenance: result.provenance,
+    score_value: score?.value ?? null,
+    score_confidence: score?.confidence ?? null,
+    score_votes: score?.votes ?? null,
+    score_provider_count: score?.providerCount ?? 0,
+    score_critics: score?.profiles.CRITICS ?? null,
+    score_audience: score?.profiles.AUDIENCE ?? null,
+    links_hash: linksHash,
+  });
+  for (const t of result.titles) {
+    writes.titles.push({ movie_id: id, providerKey: t.providerKey, title: t.title, isOriginal: t.isOriginal, score: t.score, normalized: normalizeTitle(t.title) });
   }
-  return writes;
+  for (const r of result.ratings) {
+    writes.ratings.push({
+      movie_id: id, providerKey: r.providerKey, kind: r.kind, rawValue: r.rawValue, rawScale: r.rawScale, normalized: r.normalized,
+      calibrated: r.calibrated, votes: r.votes, priorMean: r.priorMean, priorVotes: r.priorVotes,
+    });
+  }
+  for (const g of result.genres) writes.genres.push({ movie_id: id, name: g.name, confidence: g.confidence });
+  for (const u of result.unknownGenres) writes.unknownGenres.push(u);
 }
 
 export interface AggregateAllOptions {

@@ -37,48 +37,61 @@ export function changeEvents(
   results: Map<string, { result: AggregateResult }>,
   options: { events?: boolean } = {},
 ): MovieEventBatch {
-  const wanted = options.events !== false;
   const batch: MovieEventBatch = { links: [], changes: [], events: [] };
   for (const movie of locked) {
-    const movieRecords = records.get(movie.id);
-    if (!movieRecords?.length) continue; // removed
-    const links = linksOf(movieRecords);
-    const hash = linksHash(links);
-    const changed = results.get(movie.id)?.result;
-    const linksChanged = hash !== movie.links_hash;
-    if (linksChanged) batch.links.push({ movie_id: movie.id, links_hash: hash });
-    if (!changed && !linksChanged) continue;
-    if (!wanted) {
-      if (changed) batch.changes.push([movie.id, movie.aggregate_hash === null ? null : round(movie.score_value), round(changed.score?.value ?? null)]);
-      continue;
-    }
-    // A movie whose links changed but whose result did not: its stored state is current.
-    const genres = changed ? changed.genres.map((g) => g.name) : [];
-    const base = changed ? { movieId: movie.id, title: changed.fields.title, year: changed.fields.year ?? null, genres } : { movieId: movie.id };
-    const event = (type: MovieEvent['type'], data: Record<string, unknown>, delta: number | null = null): MovieEvent => ({
-      movie_id: movie.id,
-      type,
-      delta,
-      genres,
-      data: { ...base, ...data },
-    });
-    if (changed) {
-      const newScore = changed.score?.value ?? null;
-      if (movie.aggregate_hash === null) {
-        batch.events.push(event('movie.created', { score: round(newScore) }));
-        batch.changes.push([movie.id, null, round(newScore)]);
-        continue;
-      }
-      batch.changes.push([movie.id, round(movie.score_value), round(newScore)]);
-      const moved =
-        (newScore === null) !== (movie.score_value === null) ||
-        (newScore !== null && movie.score_value !== null && Math.abs(newScore - movie.score_value) > SAME_SCORE);
-      if (moved) {
-        const delta = newScore !== null && movie.score_value !== null ? round(newScore - movie.score_value) : null;
-        batch.events.push(event('movie.score_changed', { score: { old: round(movie.score_value), new: round(newScore), delta } }, delta));
-      }
-    }
-    if (linksChanged && movie.links_hash !== null) batch.events.push(event('movie.match_changed', { links }));
+    const hash = movieChangeEvents(batch, movie, records.get(movie.id), results.get(movie.id)?.result, options.events !== false);
+    if (hash !== null) batch.links.push({ movie_id: movie.id, links_hash: hash });
   }
   return batch;
+}
+
+/**
+ * One movie's part of changeEvents, added to `batch` (its notice and events; aggregation computes
+ * a batch one movie at a time). Returns the movie's new links hash when its links changed (the
+ * caller remembers it: in batch.links, or with the movie's written row), null otherwise.
+ */
+export function movieChangeEvents(
+  batch: MovieEventBatch,
+  movie: LockedMovie,
+  movieRecords: RecordInput[] | undefined,
+  changed: AggregateResult | undefined,
+  wanted: boolean,
+): string | null {
+  if (!movieRecords?.length) return null; // removed
+  const links = linksOf(movieRecords);
+  const hash = linksHash(links);
+  const linksChanged = hash !== movie.links_hash;
+  if (!changed && !linksChanged) return null;
+  if (!wanted) {
+    if (changed) batch.changes.push([movie.id, movie.aggregate_hash === null ? null : round(movie.score_value), round(changed.score?.value ?? null)]);
+    return linksChanged ? hash : null;
+  }
+  // A movie whose links changed but whose result did not: its stored state is current.
+  const genres = changed ? changed.genres.map((g) => g.name) : [];
+  const base = changed ? { movieId: movie.id, title: changed.fields.title, year: changed.fields.year ?? null, genres } : { movieId: movie.id };
+  const event = (type: MovieEvent['type'], data: Record<string, unknown>, delta: number | null = null): MovieEvent => ({
+    movie_id: movie.id,
+    type,
+    delta,
+    genres,
+    data: { ...base, ...data },
+  });
+  if (changed) {
+    const newScore = changed.score?.value ?? null;
+    if (movie.aggregate_hash === null) {
+      batch.events.push(event('movie.created', { score: round(newScore) }));
+      batch.changes.push([movie.id, null, round(newScore)]);
+      return linksChanged ? hash : null;
+    }
+    batch.changes.push([movie.id, round(movie.score_value), round(newScore)]);
+    const moved =
+      (newScore === null) !== (movie.score_value === null) ||
+      (newScore !== null && movie.score_value !== null && Math.abs(newScore - movie.score_value) > SAME_SCORE);
+    if (moved) {
+      const delta = newScore !== null && movie.score_value !== null ? round(newScore - movie.score_value) : null;
+      batch.events.push(event('movie.score_changed', { score: { old: round(movie.score_value), new: round(newScore), delta } }, delta));
+    }
+  }
+  if (linksChanged && movie.links_hash !== null) batch.events.push(event('movie.match_changed', { links }));
+  return linksChanged ? hash : null;
 }
