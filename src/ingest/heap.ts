@@ -27,6 +27,14 @@ export class HeapKeeper {
     HeapKeeper.gc()?.();
   }
 
+  /**
+   * A full collection now: after a phase whose garbage the next phase would otherwise carry (the
+   * read input, before a long merge and the aggregation that `moviec import` runs in the same process).
+   */
+  static collectNow(): void {
+    HeapKeeper.gc()?.();
+  }
+
   private static gc(): (() => void) | null {
     if (HeapKeeper.collect === undefined) {
       try {

@@ -245,7 +245,11 @@ function bulkPays({ fresh, total }: { fresh: number; total: number }, minFresh =
  */
 export async function aggregateAllInBulk(
   pool: pg.Pool,
-  options: { takeQueued: readonly string[]; minFresh?: number; lockTimeoutMs?: number; among?: string[]; fit?: string },
+  options: {
+    takeQueued: readonly string[]; minFresh?: number; lockTimeoutMs?: number; among?: string[]; fit?: string;
+    /** After each chunk is written (not yet committed). */
+    onChunk?: () => void;
+  },
 ): Promise<{ movies: number; changed: number; removed: number; created: number; fit?: RefitOutcome } | null> {
   // Movies of a job that were aggregated before (a refit's re-aggregation, a re-import): no first
   // aggregation, and no scan of every movie to find out.
@@ -255,7 +259,7 @@ export async function aggregateAllInBulk(
   const bulk = await beginBulkAggregation(pool, {
     lockTimeoutMs: options.lockTimeoutMs, takeQueued: options.takeQueued, beforePriors: fitting(options.fit, (f) => (fit = f)),
   });
-  return bulk ? { ...(await aggregateAllBulk(bulk, {})), ...(fit ? { fit } : {}) } : null;
+  return bulk ? { ...(await aggregateAllBulk(bulk, { onChunk: options.onChunk })), ...(fit ? { fit } : {}) } : null;
 }
 
 /** The bulk transaction's fit step (scoring/rebuild-fit.ts), when a reason asks for one. */

@@ -186,6 +186,9 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
     }
     await staging.flush();
     options.onRows?.(staging.counts.rowsRead);
+    // The input's garbage goes now, not during the merge or the aggregation that may follow in
+    // this process (moviec import runs a worker once the run is merged).
+    HeapKeeper.collectNow();
 
     return await withTransaction(pool, async (client) => {
       options.onPhase?.('merging');
