@@ -34,6 +34,13 @@ import { STORE_TITLE_FORMS_SQL } from './title-forms.js';
 const INDEXED_TABLES = ['movies', 'movie_titles', 'movie_genres', 'ratings', 'movie_search', 'search_postings', 'search_words'];
 /** Tables whose foreign keys are dropped and validated again at the end (their per-row checks were a third of a write). */
 const KEYED_TABLES = ['movie_titles', 'movie_genres', 'ratings', 'movie_search'];
+/**
+ * A first aggregation: no movie was aggregated before and no postings exist (a first import).
+ * Every movie is then written (its hash differs from none) or removed, and movie_search holds only
+ * the placeholder rows the movies' insert made (without tokens, as there are no postings).
+ */
+const FIRST_AGGREGATION_SQL = `SELECT NOT EXISTS (SELECT 1 FROM movies WHERE aggregate_hash IS NOT NULL)
+   AND NOT EXISTS (SELECT 1 FROM search_postings) AS first`;
 
 export interface BulkAggregation {
   /** The scoring priors, read once in the transaction. */
@@ -141,11 +148,15 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
     await client.query(`SELECT set_config('moviec.search_refresh', 'deferred', true)`);
     if (options.takeQueued?.length) await client.query(TAKE_QUEUED_SQL, [options.takeQueued]);
     const dropped = await setAsideIndexesAndKeys(client, { indexed: INDEXED_TABLES, unique: false, keyed: KEYED_TABLES, primaryKeyed: ['search_postings'] });
+    const first = (await client.query<{ first: boolean }>(FIRST_AGGREGATION_SQL)).rows[0]!.first;
+    // movie_search's placeholder rows (every movie is written or removed) are replaced by inserts
+    // instead of rewritten one by one.
+    if (first) await client.query('TRUNCATE movie_search');
     await client.query(TEMP_TABLES);
     await options.beforePriors?.(client);
     const priors = (await client.query<PriorRow>(PRIORS_SQL)).rows;
     const webhooks = (await client.query<{ on: boolean }>('SELECT EXISTS (SELECT 1 FROM webhooks WHERE enabled) AS on')).rows[0]!.on;
-    return session(client, reader, dropped, priors, webhooks);
+    return session(client, reader, dropped, priors, webhooks, first);
   } catch (error) {
     if (open) await client.query('ROLLBACK').catch(() => undefined);
     client.release();
@@ -169,7 +180,7 @@ interface Chunk {
   records: AggregationRecordRow[];
 }
 
-function session(client: pg.PoolClient, reader: pg.PoolClient | null, dropped: SetAside, priors: PriorRow[], webhooks: boolean): BulkAggregation {
+function session(client: pg.PoolClient, reader: pg.PoolClient | null, dropped: SetAside, priors: PriorRow[], webhooks: boolean, first: boolean): BulkAggregation {
   let done = false;
   /** The next chunk, read ahead while the caller computes and PostgreSQL writes the current one. */
   let ahead: { after: string; limit: number; chunk: Promise<Chunk> } | undefined;
@@ -213,7 +224,7 @@ function session(client: pg.PoolClient, reader: pg.PoolClient | null, dropped: S
       return read;
     },
     write(writes, fresh) {
-      return writeChunk(client, writes, fresh);
+      return writeChunk(client, writes, fresh, first);
     },
     async commit() {
       await finish(
@@ -235,7 +246,7 @@ function session(client: pg.PoolClient, reader: pg.PoolClient | null, dropped: S
   };
 }
 
-/**
+/*
  * The search rows of a chunk's written movies: what moviec_search_refresh(ids) writes (the search
  * index's function, which per-movie aggregation calls), set-based from the chunk's own rows.
  *
@@ -250,11 +261,13 @@ function session(client: pg.PoolClient, reader: pg.PoolClient | null, dropped: S
  *   it is set aside in moviec_bulk_stale, and STALE_POSTINGS_SQL replaces them all at the end in
  *   one join, as moviec_search_refresh would have (the words' counts are exact counts: adding the
  *   chunks' differences in another order gives the same counts).
+ * - in a first aggregation (FIRST_AGGREGATION_SQL) movie_search is emptied at the start and every
+ *   written movie's row is new: firstSearchSql inserts it, its postings and its words' counts.
  */
-function searchRefreshSql(ids: string): string {
-  return `WITH old AS (
-    SELECT s.movie_id FROM movie_search s WHERE s.movie_id = ANY(${ids}) AND s.tokens <> '{}'
-  ), tk AS (
+
+/** The chunk's tokens, providers and genres of each movie, from its temporary tables (CTEs tk, pv, gn). */
+function searchInputs(ids: string): string {
+  return `tk AS (
     SELECT n.movie_id, array_agg(DISTINCT tok ORDER BY tok) AS tokens
       FROM (SELECT t.movie_id, t.normalized FROM moviec_bulk_titles t
             UNION ALL SELECT m.id, moviec_search_text(m.title) FROM movies m WHERE m.id = ANY(${ids}) AND m.locks ? 'title') n,
@@ -265,24 +278,20 @@ function searchRefreshSql(ids: string): string {
   ), gn AS (
     SELECT x.movie_id, array_agg(g.id ORDER BY g.id) AS genre_ids
       FROM moviec_bulk_genres x JOIN genres g ON g.name = x.name WHERE x.confidence >= 0.5 GROUP BY x.movie_id
-  ), up AS (
-    INSERT INTO movie_search AS s (movie_id, tokens, popularity, votes, score, year, genre_ids, providers)
-    SELECT m.id, coalesce(tk.tokens, '{}'), log(1 + greatest(coalesce(m.score_votes, 0), 0)) + coalesce(m.score_value, 0) / 500,
+  )`;
+}
+
+/** The search rows of the movies (moviec_search_refresh's columns), for INSERT INTO movie_search. */
+function searchRows(ids: string): string {
+  return `SELECT m.id, coalesce(tk.tokens, '{}'), log(1 + greatest(coalesce(m.score_votes, 0), 0)) + coalesce(m.score_value, 0) / 500,
            m.score_votes, m.score_value, m.year, coalesce(gn.genre_ids, '{}'), coalesce(pv.providers, '{}')
       FROM movies m LEFT JOIN tk ON tk.movie_id = m.id LEFT JOIN pv ON pv.movie_id = m.id LEFT JOIN gn ON gn.movie_id = m.id
      WHERE m.id = ANY(${ids})
-     ORDER BY m.id
-    ON CONFLICT (movie_id) DO UPDATE
-       SET tokens = excluded.tokens, popularity = excluded.popularity, votes = excluded.votes, score = excluded.score,
-           year = excluded.year, genre_ids = excluded.genre_ids, providers = excluded.providers
-     WHERE (s.tokens, s.popularity, s.votes, s.score, s.year, s.genre_ids, s.providers)
-           IS DISTINCT FROM (excluded.tokens, excluded.popularity, excluded.votes, excluded.score, excluded.year, excluded.genre_ids, excluded.providers)
-    RETURNING s.movie_id, s.tokens, s.popularity, s.year
-  ), stale AS (
-    INSERT INTO moviec_bulk_stale (movie_id) SELECT up.movie_id FROM up JOIN old ON old.movie_id = up.movie_id
-  ), moved AS (
-    SELECT up.* FROM up WHERE NOT EXISTS (SELECT 1 FROM old WHERE old.movie_id = up.movie_id)
-  ), posted AS (
+     ORDER BY m.id`;
+}
+
+/** The postings and word counts of the moved movies (a CTE `moved`: movie_id, tokens, popularity, year) that had no postings. */
+const POSTINGS_AND_WORDS = `posted AS (
     INSERT INTO search_postings (movie_id, token, popularity, tokens, year)
     SELECT f.movie_id, w, f.popularity, f.tokens, f.year FROM moved f, unnest(f.tokens) w
   ), counted AS (
@@ -296,6 +305,33 @@ function searchRefreshSql(ids: string): string {
     FROM counted c, generate_series(1, length(c.word)) i
    WHERE c.inserted AND length(c.word) >= 4
   ON CONFLICT DO NOTHING;`;
+
+function searchRefreshSql(ids: string): string {
+  return `WITH old AS (
+    SELECT s.movie_id FROM movie_search s WHERE s.movie_id = ANY(${ids}) AND s.tokens <> '{}'
+  ), ${searchInputs(ids)}, up AS (
+    INSERT INTO movie_search AS s (movie_id, tokens, popularity, votes, score, year, genre_ids, providers)
+    ${searchRows(ids)}
+    ON CONFLICT (movie_id) DO UPDATE
+       SET tokens = excluded.tokens, popularity = excluded.popularity, votes = excluded.votes, score = excluded.score,
+           year = excluded.year, genre_ids = excluded.genre_ids, providers = excluded.providers
+     WHERE (s.tokens, s.popularity, s.votes, s.score, s.year, s.genre_ids, s.providers)
+           IS DISTINCT FROM (excluded.tokens, excluded.popularity, excluded.votes, excluded.score, excluded.year, excluded.genre_ids, excluded.providers)
+    RETURNING s.movie_id, s.tokens, s.popularity, s.year
+  ), stale AS (
+    INSERT INTO moviec_bulk_stale (movie_id) SELECT up.movie_id FROM up JOIN old ON old.movie_id = up.movie_id
+  ), moved AS (
+    SELECT up.* FROM up WHERE NOT EXISTS (SELECT 1 FROM old WHERE old.movie_id = up.movie_id)
+  ), ${POSTINGS_AND_WORDS}`;
+}
+
+/** searchRefreshSql in a first aggregation: every written movie's search row is new, and moved. */
+function firstSearchSql(ids: string): string {
+  return `WITH ${searchInputs(ids)}, moved AS (
+    INSERT INTO movie_search AS s (movie_id, tokens, popularity, votes, score, year, genre_ids, providers)
+    ${searchRows(ids)}
+    RETURNING s.movie_id, s.tokens, s.popularity, s.year
+  ), ${POSTINGS_AND_WORDS}`;
 }
 
 /**
@@ -343,7 +379,7 @@ async function copyInto(client: pg.PoolClient, table: string, lines: string[]): 
   });
 }
 
-async function writeChunk(client: pg.PoolClient, writes: AggregateWrites, fresh: Set<string>): Promise<void> {
+async function writeChunk(client: pg.PoolClient, writes: AggregateWrites, fresh: Set<string>, first: boolean): Promise<void> {
   const movieLines = writes.movies.map((m) =>
     [
       m.id, m.hash, text(m.links_hash), text(m.title), text(m.originalTitle), num(m.year), text(m.releaseDate), num(m.runtimeMinutes),
@@ -401,7 +437,7 @@ async function writeChunk(client: pg.PoolClient, writes: AggregateWrites, fresh:
       );
     }
     statements.push(
-      searchRefreshSql(ids),
+      first ? firstSearchSql(ids) : searchRefreshSql(ids),
       'TRUNCATE moviec_bulk_movies, moviec_bulk_titles, moviec_bulk_ratings, moviec_bulk_genres;',
     );
   }
