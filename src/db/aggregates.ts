@@ -65,7 +65,9 @@ export interface AggregateWrites {
 /** The provider records aggregation reads (callers add `AND movie_id …`). */
 export const RECORDS_SQL = `SELECT movie_id AS "movieId", provider_key AS "providerKey", external_id AS "externalId", title,
             original_title AS "originalTitle", year, to_char(release_date, 'YYYY-MM-DD') AS "releaseDate",
-            runtime_minutes AS "runtimeMinutes", genres, ratings, imdb_id AS "imdbId", overview,
+            runtime_minutes AS "runtimeMinutes",
+            -- genres as JSON: JSON.parse reads it in a fraction of the time pg's text[] parser takes (the same array).
+            to_json(genres) AS genres, ratings, imdb_id AS "imdbId", overview,
             poster_url AS "posterUrl", is_adult AS "isAdult", withdrawn_at IS NOT NULL AS withdrawn
        FROM provider_records
       -- A record withdrawn from its provider's full file counts until its grace period is over (db/withdrawals.ts).
