@@ -51,7 +51,8 @@ export interface BulkAggregation {
   read(after: string, limit: number): Promise<{ locked: LockedMovie[]; records: AggregationRecordRow[] }>;
   /**
    * Writes one chunk's results (`fresh`: movies never aggregated before, which hold no titles,
-   * ratings or genres yet); the caller computes the next chunk meanwhile and reads only once it settled.
+   * ratings or genres yet); the caller computes the next chunk meanwhile. Writes run in the order
+   * they were sent, each after the previous one.
    */
   write(writes: AggregateWrites, fresh: Set<string>): Promise<void>;
   /** Builds the dropped indexes and keys again, refreshes the planner's statistics, commits. */
@@ -443,10 +444,14 @@ async function writeChunk(client: pg.PoolClient, writes: AggregateWrites, fresh:
   }
   const events = writes.events ? movieEventsSql(client, writes.events) : '';
   if (events) statements.push(events);
-  // One after the other: the connection runs one statement at a time.
-  await copyInto(client, 'moviec_bulk_movies', movieLines);
-  await copyInto(client, 'moviec_bulk_titles', titleLines);
-  await copyInto(client, 'moviec_bulk_ratings', ratingLines);
-  await copyInto(client, 'moviec_bulk_genres', genreLines);
-  if (statements.length) await client.query(statements.join('\n'));
+  // Every statement queued at once (a COPY's rows wait in its stream until it runs): the connection
+  // runs them in order, after those of a write sent before, which used the temporary tables first.
+  const sent = [
+    copyInto(client, 'moviec_bulk_movies', movieLines),
+    copyInto(client, 'moviec_bulk_titles', titleLines),
+    copyInto(client, 'moviec_bulk_ratings', ratingLines),
+    copyInto(client, 'moviec_bulk_genres', genreLines),
+  ];
+  if (statements.length) sent.push(client.query(statements.join('\n')).then(() => undefined));
+  await Promise.all(sent);
 }

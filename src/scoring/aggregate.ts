@@ -272,9 +272,10 @@ function fitting(reason: string | undefined, onFit?: (fit: RefitOutcome) => void
 }
 
 /**
- * The bulk rebuild's loop: Node computes chunk k while PostgreSQL writes chunk k-1; then chunk k+1
- * is read and chunk k's write sent. One statement at a time on the connection. Every movie is
- * computed as aggregateMovies computes it (computeBatch); only the write differs.
+ * The bulk rebuild's loop: Node computes chunk k while PostgreSQL writes chunk k-1 (and reads
+ * chunk k+1's records on a second connection); chunk k's write is sent as soon as it is computed,
+ * queued behind k-1's. Every movie is computed as aggregateMovies computes it (computeBatch); only
+ * the write differs.
  */
 async function aggregateAllBulk(
   bulk: BulkAggregation,
@@ -282,34 +283,39 @@ async function aggregateAllBulk(
 ): Promise<{ movies: number; changed: number; removed: number; created: number }> {
   const chunk = options.chunk ?? 5000;
   const totals = { movies: 0, changed: 0, removed: 0, created: 0 };
-  let pending: { write: Promise<void>; outcome: AggregateOutcome; ids: string[] } | undefined;
+  // Writes sent and not yet settled, oldest first.
+  const queued: { write: Promise<void>; outcome: AggregateOutcome; ids: string[] }[] = [];
   const settle = async () => {
-    if (!pending) return;
-    const { write, outcome, ids } = pending;
-    pending = undefined;
-    await write;
-    totals.movies += ids.length;
-    totals.changed += outcome.changed.length;
-    totals.removed += outcome.removed.length;
-    totals.created += outcome.created.length;
-    await options.onChunk?.(outcome, ids);
+    const oldest = queued.shift();
+    if (!oldest) return;
+    await oldest.write;
+    totals.movies += oldest.ids.length;
+    totals.changed += oldest.outcome.changed.length;
+    totals.removed += oldest.outcome.removed.length;
+    totals.created += oldest.outcome.created.length;
+    await options.onChunk?.(oldest.outcome, oldest.ids);
   };
   try {
     let read = await bulk.read(FIRST_ID, chunk);
     while (read.locked.length) {
       const { locked, records } = read;
       const { writes, result } = computeBatch(locked, records, bulk.priors, { events: bulk.webhooks });
-      await settle();
-      read = await bulk.read(locked[locked.length - 1]!.id, chunk);
+      // The next chunk was read ahead (and reading it reads the one after meanwhile). This write
+      // queues behind the previous one, so PostgreSQL goes from one write to the next while Node
+      // computes; at most two wait: the previous one settles before the next computation.
+      const next = bulk.read(locked[locked.length - 1]!.id, chunk);
+      next.catch(() => undefined); // awaited below, or abandoned with the transaction
       const write = bulk.write(writes, new Set(result.created));
-      write.catch(() => undefined); // awaited by settle, after the next chunk is computed
-      pending = { write, outcome: result, ids: locked.map((m) => m.id) };
+      write.catch(() => undefined); // awaited by settle
+      queued.push({ write, outcome: result, ids: locked.map((m) => m.id) });
+      if (queued.length > 1) await settle();
+      read = await next;
     }
-    await settle();
+    while (queued.length) await settle();
     await bulk.commit();
     return totals;
   } catch (error) {
-    await pending?.write.catch(() => undefined);
+    for (const { write } of queued) await write.catch(() => undefined);
     await bulk.rollback().catch(() => undefined);
     throw error;
   }
