@@ -2,6 +2,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { SAMPLES } from '../../src/catalogue/sample.js';
 import { stageRebuildRatings } from '../../src/db/rebuild-ratings.js';
+import { enqueueRefit } from '../../src/db/scoring-jobs.js';
 import { JOB } from '../../src/jobs.js';
 import { aggregateAll } from '../../src/scoring/aggregate.js';
 import { refitPriors } from '../../src/scoring/priors.js';
@@ -134,8 +135,11 @@ describe('the scoring fit of a bulk rebuild of several providers', () => {
     const expected = await curated(db.pool);
 
     const chunks = await firstAggregationState();
+    // The refit an import queues: the rebuild takes it with the aggregation jobs (it made its decision).
+    await enqueueRefit(db.pool, 0);
     const outcome = await aggregateChunk({ pool: db.pool }, chunks[0]!, { bulk });
     expect(outcome.fit).toMatchObject({ adopted: true });
+    expect((await db.pool.query(`SELECT task_identifier FROM graphile_worker.jobs WHERE task_identifier <> $1`, [JOB.rematchUnmatched])).rows).toEqual([]);
     expect(await curated(db.pool)).toEqual(expected);
     expect(await fits(db.pool)).toEqual(['first aggregation']);
     // The refit the import queued finds nothing to adopt.
