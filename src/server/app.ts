@@ -1,9 +1,9 @@
-import { createServer, STATUS_CODES, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
-import express, { Router, type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
+import express, { Router, type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
 import type pg from 'pg';
 import { createMemoryCache } from '../cache/index.js';
 import type { MovieCache } from '../cache/movie-cache.js';
@@ -15,6 +15,7 @@ import { buildMovieCSchema } from '../graphql/schema.js';
 import type { Logger } from '../logger.js';
 import { createApolloServer } from './apollo.js';
 import { createResponseCache } from './response-cache.js';
+import { directRoute } from './direct-route.js';
 import { hasCredentials } from './http-cache.js';
 import { healthRoutes } from './health.js';
 import { createMetrics, type AppMetrics } from './metrics.js';
@@ -132,7 +133,11 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   const freshness = options.freshness ?? scheduleFreshness(providerRefreshIntervals());
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = createServer(app);
+  // Express, but POST /graphql goes to its handlers directly (postGraphql, made below; requests come once listening).
+  const httpServer = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/graphql') postGraphql(req, res);
+    else app(req, res);
+  });
   const schema = await buildMovieCSchema();
   const quota = options.quota ?? new MemoryQuotaStore();
   const feed = new MovieChangeFeed(pool, logger);
@@ -199,22 +204,29 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   });
 
   // GraphQL's handlers: partner access, the body, the whole-response cache, Apollo.
-  const graphql = Router();
-  graphql.use(
+  const graphqlHandlers: RequestHandler[] = [
     access.middleware,
     express.json({ limit: bodyLimit }),
     responseCache.middleware,
     expressMiddleware(apollo, { context: ({ req, res }) => Promise.resolve(contextOf(req, res, responseCache.slotOf(res.locals))) }),
-  );
-
-  app.use(requestLogger(logger));
-  app.use(metrics.timeRequests);
+  ];
+  const graphql = Router();
+  graphql.use(...graphqlHandlers);
+  // What every request goes through first.
+  const first: RequestHandler[] = [requestLogger(logger), metrics.timeRequests];
   if (options.corsOrigins?.length) {
     const origin = options.corsOrigins.includes('*') ? '*' : options.corsOrigins;
-    app.use(cors({ origin, methods: ['GET', 'POST'], maxAge: 600 }));
+    first.push(cors({ origin, methods: ['GET', 'POST'], maxAge: 600 }));
   }
+  const notFound: RequestHandler = (_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  };
+  const onError = errorHandler(logger, debug, bodyLimit);
+  for (const handler of first) app.use(handler);
   // POST /graphql, what partners' clients send most, goes to its handlers at once (load-shed as
-  // everything below the health routes is) instead of past every other route first.
+  // everything below the health routes is) instead of past every other route first: exactly
+  // `/graphql` without Express's router at all (directRoute), `/graphql/` or with a query string here.
+  const postGraphql: RequestListener = directRoute(app, '/graphql', [...first, admission.middleware, ...graphqlHandlers], notFound, onError);
   app.use('/graphql', (req, res, next) => {
     if (req.method !== 'POST') {
       next();
@@ -232,10 +244,8 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   if (options.playground ?? true) app.use(playgroundRoutes());
   app.use('/graphql', graphql);
   if (options.website ?? true) app.use(webRoutes({ pool, ...(options.posters ? { posters: options.posters } : {}) }));
-  app.use((_req, res) => {
-    res.status(404).json({ error: 'not found' });
-  });
-  app.use(errorHandler(logger, debug, bodyLimit));
+  app.use(notFound);
+  app.use(onError);
 
   return {
     app,
