@@ -60,6 +60,8 @@ export class RedisStore implements CacheStore {
   private barrierInFlight: Promise<boolean> | null = null;
   private readonly followListeners: (() => void)[] = [];
   private currentEpoch = 0;
+  /** Writes made but not sent yet (see set). */
+  private readonly waitingWrites: { entries: [string, string][]; ttlSeconds: number; resolve: () => void; reject: (error: Error) => void }[] = [];
   private readonly onError: ((error: Error) => void) | undefined;
 
   constructor({ url, commandTimeoutMs = 300, prefix = 'moviec:', onError, maxKnownVersions = 100_000 }: RedisStoreOptions) {
@@ -88,30 +90,45 @@ export class RedisStore implements CacheStore {
   async mget(keys: string[]): Promise<(string | null)[]> {
     if (keys.length === 0) return [];
     this.ensureReady();
+    this.sendWrites();
     return await this.client.mget(keys);
   }
 
-  async set(entries: [string, string][], ttlSeconds: number): Promise<void> {
-    if (entries.length === 0) return;
-    this.ensureReady();
-    try {
-      if (entries.length === 1) {
-        await this.client.set(entries[0]![0], entries[0]![1], 'EX', ttlSeconds);
-        return;
-      }
-      const pipeline = this.client.pipeline();
-      for (const [key, value] of entries) pipeline.set(key, value, 'EX', ttlSeconds);
-      const results = (await pipeline.exec()) ?? [];
-      const failed = results.find(([error]) => error);
-      if (failed?.[0]) throw failed[0];
-    } catch (error) {
-      // ioredis's commandTimeout: no answer in time, on a connection still up (a lost one fails otherwise).
-      if (error instanceof Error && error.message === 'Command timed out' && this.client.status === 'ready') {
-        throw new CacheTimeoutError(`Redis did not answer a write within its command timeout`, { cause: error });
-      }
-      throw error;
-    }
+  /**
+   * Writes go out with the next command this process sends, or at the end of this turn of the event
+   * loop (setImmediate), whichever comes first: a computed answer's write then shares the socket
+   * write (and Redis's wake-up) of the next request's read instead of costing one of its own. A
+   * later read of this process still comes after it (every command sends the waiting writes first).
+   */
+  set(entries: [string, string][], ttlSeconds: number): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
+    if (this.client.status !== 'ready') return Promise.reject(new CacheUnavailableError(`Redis is not connected (${this.client.status})`));
+    return new Promise<void>((resolve, reject) => {
+      this.waitingWrites.push({ entries, ttlSeconds, resolve, reject });
+      if (this.waitingWrites.length === 1) setImmediate(this.sendWrites);
+    });
   }
+
+  /** Sends the waiting writes (in the order they were made; auto-pipelining puts them in one socket write). */
+  private readonly sendWrites = (): void => {
+    if (this.waitingWrites.length === 0) return;
+    const writes = this.waitingWrites.splice(0);
+    for (const { entries, ttlSeconds, resolve, reject } of writes) {
+      if (this.client.status !== 'ready') {
+        reject(new CacheUnavailableError(`Redis is not connected (${this.client.status})`));
+        continue;
+      }
+      Promise.all(entries.map(([key, value]) => this.client.set(key, value, 'EX', ttlSeconds))).then(
+        () => resolve(),
+        (error: unknown) => {
+          // ioredis's commandTimeout: no answer in time, on a connection still up (a lost one fails otherwise).
+          if (error instanceof Error && error.message === 'Command timed out' && this.client.status === 'ready') {
+            reject(new CacheTimeoutError(`Redis did not answer a write within its command timeout`, { cause: error }));
+          } else reject(error as Error);
+        },
+      );
+    }
+  };
 
   async bump(versionKeys: string[]): Promise<void> {
     this.ensureReady();
@@ -119,6 +136,7 @@ export class RedisStore implements CacheStore {
       const chunk = versionKeys.slice(i, i + BUMP_CHUNK);
       const keys = [SEQUENCE, ...chunk];
       const epoch = this.currentEpoch;
+      this.sendWrites();
       const value = String(await this.client.eval(BUMP, keys.length, ...keys, this.channel));
       // This process's own bumps are known at once (not heardUpTo: others' may still be on their way).
       if (epoch === this.currentEpoch) this.hear(chunk, value);
@@ -195,6 +213,7 @@ export class RedisStore implements CacheStore {
     try {
       const epoch = this.currentEpoch;
       this.ensureReady();
+      this.sendWrites();
       const sequence = await this.client.get(SEQUENCE);
       return this.following && epoch === this.currentEpoch && order(sequence) <= this.heardUpTo;
     } finally {
@@ -249,6 +268,7 @@ export class RedisStore implements CacheStore {
   }
 
   close(): Promise<void> {
+    this.sendWrites();
     this.forget();
     this.subscriber?.disconnect();
     this.subscriber = null;
