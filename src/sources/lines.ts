@@ -52,15 +52,25 @@ export async function* readLineBatches(stream: Readable, name: string, maxLineBy
   try {
     for await (const chunk of stream as AsyncIterable<Buffer | string>) {
       for (let at = 0; at < chunk.length; at += DECODE_SLICE) {
-        let text = rest + (typeof chunk === 'string' ? chunk.slice(at, at + DECODE_SLICE) : decoder.write(chunk.subarray(at, at + DECODE_SLICE)));
-        if (first && text.length) {
+        let piece = typeof chunk === 'string' ? chunk.slice(at, at + DECODE_SLICE) : decoder.write(chunk.subarray(at, at + DECODE_SLICE));
+        if (first && piece.length) {
           first = false;
-          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+          if (piece.charCodeAt(0) === 0xfeff) piece = piece.slice(1);
         }
+        // `rest` holds no newline: only the new piece is searched, and a long line is joined once,
+        // when its end arrives (searching rest + piece every time was quadratic in the line's length:
+        // an endless 16 MiB line took 18 s of CPU to be refused).
+        const firstNewline = piece.indexOf('\n');
+        if (firstNewline < 0) {
+          rest += piece;
+          if (rest.length > maxLineBytes) throw tooLong();
+          continue;
+        }
+        const text = rest + piece;
         const starts: number[] = [];
         const ends: number[] = [];
         let pos = 0;
-        for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', pos)) {
+        for (let newline = rest.length + firstNewline; newline >= 0; newline = text.indexOf('\n', pos)) {
           if (newline - pos > maxLineBytes) throw tooLong();
           starts.push(pos);
           ends.push(newline > pos && text.charCodeAt(newline - 1) === CR ? newline - 1 : newline);

@@ -159,12 +159,14 @@ describe('PostgreSQL stopped and started', () => {
     await waitFor(async () => {
       const { rows } = await pool.query(`SELECT count(*)::int AS n FROM movies WHERE imdb_id = 'tt0300001' AND aggregate_hash IS NOT NULL`);
       return rows[0].n === 1;
-    }, 20_000, 'the worker to import and aggregate after the restart', 200);
+      // Generous: on a busy machine the persistent cluster's fsyncs and the worker's reconnection
+      // backoff took over 20 s (a CI run at load ~20); what is asserted is that it happens unaided.
+    }, 60_000, 'the worker to import and aggregate after the restart', 200);
     const { rows } = await pool.query('SELECT status FROM import_runs WHERE id = $1', [runId]);
     expect(rows[0].status).toBe('SUCCEEDED');
     const after = await gql(origin);
     expect(after).toMatchObject({ status: 200, body: { data: { movies: expect.any(Object) } } });
     expect(after.body.errors).toBeUndefined();
     console.log(`postgres restart: /readyz 503 after ${readyzDownMs} ms, 200 ${readyAgainMs} ms after start`);
-  }, 90_000);
+  }, 150_000);
 });
