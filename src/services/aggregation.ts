@@ -109,10 +109,12 @@ export async function aggregateChunk(
     await options.beforeStart?.();
     // The rebuild fits the scoring from the ratings it writes, first: the refit the import queued
     // then finds its fit current instead of re-aggregating every scored movie.
-    // Each chunk's reads, results and COPY lines outlive young-generation collections (Node computes
-    // a chunk while the last one is written): without a full collection now and then, the heap
-    // grew to ~180 MB over the real dump's rebuild, on top of the import's (moviec import: 525 MB).
-    const heap = new HeapKeeper();
+    // Each chunk's reads, results and COPY lines outlive young-generation collections (chunks are
+    // read ahead and written behind while Node computes one): without a full collection after each
+    // chunk the heap grew by ~180 MB over the real dump's rebuild, on top of the import's and the
+    // Prisma engine's ~90 MB (moviec import runs this worker in its own process: 525 MB before).
+    HeapKeeper.collectNow();
+    const heap = new HeapKeeper(0);
     const rebuilt = await aggregateAllInBulk(deps.pool, {
       // The refit the import queued (when due) is taken too: the rebuild made its decision, on the
       // ratings it would read, so it would only read them again (~2-4 s at the real dump).
