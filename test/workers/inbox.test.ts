@@ -110,6 +110,16 @@ describe('the inbox watcher', () => {
     }
   }
 
+  /** The folder's entries once it is empty, or what it still holds after `timeoutMs`. */
+  async function emptied(folder: string, timeoutMs = 20_000): Promise<string[]> {
+    const started = Date.now();
+    for (;;) {
+      const found = (await readdir(path.join(dir, folder)).catch(() => [] as string[])).sort();
+      if (found.length === 0 || Date.now() - started > timeoutMs) return found;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   async function runOf(name: string) {
     const id = /^run-(\d+)-/.exec(name)?.[1];
     const { rows } = await db.pool.query('SELECT id, provider_key, trigger, status, error FROM import_runs WHERE id = $1', [id]);
@@ -199,6 +209,7 @@ describe('the inbox watcher', () => {
     );
     await start();
     expect(await entriesOf('processed', 1)).toEqual([`run-${rows[0].id}-rotten_tomatoes_movies.csv`]);
-    expect(await readdir(path.join(dir, '.processing'))).toEqual([]);
+    // The claim's folder is removed after its files are moved: wait for it, do not race it.
+    expect(await emptied('.processing')).toEqual([]);
   });
 });
