@@ -291,13 +291,15 @@ function searchRows(ids: string): string {
      ORDER BY m.id`;
 }
 
-/** The postings and word counts of the moved movies (a CTE `moved`: movie_id, tokens, popularity, year) that had no postings. */
-const POSTINGS_AND_WORDS = `posted AS (
-    INSERT INTO search_postings (movie_id, token, popularity, tokens, year)
-    SELECT f.movie_id, w, f.popularity, f.tokens, f.year FROM moved f, unnest(f.tokens) w
-  ), counted AS (
+/**
+ * The end of a search refresh: the words' counts moved by `gained` (rows of word, movies gained or
+ * lost), and the one-letter-deleted variants of words seen for the first time, as the search
+ * index's own moviec_search_refresh keeps them.
+ */
+function countedWords(gained: string): string {
+  return `counted AS (
     INSERT INTO search_words AS sw (word, movies)
-    SELECT w, count(*)::int FROM moved f, unnest(f.tokens) w WHERE w NOT LIKE '=%' GROUP BY w ORDER BY w COLLATE "C"
+    ${gained}
     ON CONFLICT (word) DO UPDATE SET movies = greatest(sw.movies + excluded.movies, 0)
     RETURNING sw.word, (xmax = 0) AS inserted
   )
@@ -305,7 +307,14 @@ const POSTINGS_AND_WORDS = `posted AS (
   SELECT DISTINCT overlay(c.word PLACING '' FROM i FOR 1), c.word
     FROM counted c, generate_series(1, length(c.word)) i
    WHERE c.inserted AND length(c.word) >= 4
-  ON CONFLICT DO NOTHING;`;
+  ON CONFLICT DO NOTHING`;
+}
+
+/** The postings and word counts of the moved movies (a CTE `moved`: movie_id, tokens, popularity, year) that had no postings. */
+const POSTINGS_AND_WORDS = `posted AS (
+    INSERT INTO search_postings (movie_id, token, popularity, tokens, year)
+    SELECT f.movie_id, w, f.popularity, f.tokens, f.year FROM moved f, unnest(f.tokens) w
+  ), ${countedWords(`SELECT w, count(*)::int FROM moved f, unnest(f.tokens) w WHERE w NOT LIKE '=%' GROUP BY w ORDER BY w COLLATE "C"`)};`;
 
 function searchRefreshSql(ids: string): string {
   return `WITH old AS (
@@ -350,17 +359,7 @@ const STALE_POSTINGS_SQL = `WITH d AS (
     SELECT x.w, sum(x.n)::int AS n
       FROM (SELECT a.token AS w, 1 AS n FROM added a WHERE a.token NOT LIKE '=%' UNION ALL SELECT d.token, -1 FROM d WHERE d.token NOT LIKE '=%') x
      GROUP BY x.w HAVING sum(x.n) <> 0
-  ), counted AS (
-    INSERT INTO search_words AS sw (word, movies)
-    SELECT delta.w, delta.n FROM delta ORDER BY delta.w
-    ON CONFLICT (word) DO UPDATE SET movies = greatest(sw.movies + excluded.movies, 0)
-    RETURNING sw.word, (xmax = 0) AS inserted
-  )
-  INSERT INTO search_word_deletes (variant, word)
-  SELECT DISTINCT overlay(c.word PLACING '' FROM i FOR 1), c.word
-    FROM counted c, generate_series(1, length(c.word)) i
-   WHERE c.inserted AND length(c.word) >= 4
-  ON CONFLICT DO NOTHING`;
+  ), ${countedWords('SELECT delta.w, delta.n FROM delta ORDER BY delta.w')}`;
 
 const N = '\\N';
 const text = (v: unknown): string => (v === null || v === undefined ? N : copyText(typeof v === 'string' ? v : JSON.stringify(v)));
