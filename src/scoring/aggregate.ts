@@ -9,12 +9,12 @@ import { findProvider } from '../sources/registry.js';
 import type { ProviderDefinition } from '../sources/types.js';
 import { normalizeTitle } from '../matching/normalize-title.js';
 import { movieChangeEvents } from './change-events.js';
-import { computeAggregate, type DefinitionLookup } from './compute.js';
+import { computeAggregate, groupByMovie, type DefinitionLookup } from './compute.js';
 import { priorLookup, type RefitOutcome } from './priors.js';
 import { fitBeforeRebuild } from './rebuild-fit.js';
 import type { MovieEventBatch } from '../db/movie-events.js';
 import type { PriorRow } from '../db/scoring-priors.js';
-import type { AggregateResult, RecordInput } from './types.js';
+import type { AggregateResult } from './types.js';
 
 export interface AggregateOutcome {
   /** Movies whose curated state changed and was written. */
@@ -70,7 +70,7 @@ export function computeBatch(
   priorRows: PriorRow[],
   options: { events?: boolean } = {},
 ): { writes: AggregateWrites; result: AggregateOutcome } {
-  const records = groupRecords(rows);
+  const records = groupByMovie(rows);
   const priors = priorLookup(priorRows);
   const lookup = definitionLookup();
   // Webhook deliveries and subscription notices commit with the change (issue 20). No enabled
@@ -117,16 +117,6 @@ export function computeBatch(
 }
 
 /** The rows by movie (each row is its record: the extra movieId is never read from a record). */
-function groupRecords(rows: AggregationRecordRow[]): Map<string, (RecordInput & { withdrawn: boolean })[]> {
-  const byMovie = new Map<string, (RecordInput & { withdrawn: boolean })[]>();
-  for (const row of rows) {
-    const list = byMovie.get(row.movieId);
-    if (list) list.push(row);
-    else byMovie.set(row.movieId, [row]);
-  }
-  return byMovie;
-}
-
 /** A changed movie's rows as moviec_write_aggregates takes them (src/db/aggregates.ts), with each title normalised for matching. */
 function addWrites(writes: AggregateWrites, id: string, result: AggregateResult, hash: string, linksHash: string | null): void {
   // Object literals, not spreads: the same keys in the same order, without copying through a spread.

@@ -188,3 +188,14 @@ export function combineScore(ratings: NormalizedRating[], lookup: DefinitionLook
 function round(n: number): number {
   return Math.round(n * 10000) / 10000;
 }
+
+/** Rows by the movie they belong to, in their order (aggregation's records, the rebuild fit's). */
+export function groupByMovie<T extends { movieId: string }>(rows: readonly T[]): Map<string, T[]> {
+  const byMovie = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = byMovie.get(row.movieId);
+    if (list) list.push(row);
+    else byMovie.set(row.movieId, [row]);
+  }
+  return byMovie;
+}

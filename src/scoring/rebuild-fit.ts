@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { addRebuildRatings, mixedRebuildRecords, REBUILD_RATINGS, stageRebuildRatings } from '../db/rebuild-ratings.js';
 import { findProvider, providerDefinitions } from '../sources/registry.js';
-import { computeAggregate, type DefinitionLookup } from './compute.js';
+import { computeAggregate, groupByMovie, type DefinitionLookup } from './compute.js';
 import { refitPriorsInTransaction, type RefitOutcome } from './priors.js';
 
 /**
@@ -28,13 +28,7 @@ export async function fitBeforeRebuild(client: pg.PoolClient, reason: string): P
     for (let after = FIRST_ID; ;) {
       const { ids, records } = await mixedRebuildRecords(client, after, MIXED_CHUNK);
       if (!ids.length) break;
-      const byMovie = new Map<string, typeof records>();
-      for (const record of records) {
-        const list = byMovie.get(record.movieId);
-        if (list) list.push(record);
-        else byMovie.set(record.movieId, [record]);
-      }
-      const rows = [...byMovie].flatMap(([movieId, movieRecords]) =>
+      const rows = [...groupByMovie(records)].flatMap(([movieId, movieRecords]) =>
         (computeAggregate(movieRecords, lookup)?.ratings ?? []).map((r) => ({
           movie_id: movieId, provider_key: r.providerKey, kind: r.kind, raw_value: r.rawValue, votes: r.votes,
         })));
