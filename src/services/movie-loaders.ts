@@ -3,12 +3,14 @@ import DataLoader from 'dataloader';
 import type pg from 'pg';
 import type { MovieCache } from '../cache/movie-cache.js';
 import { lastRunsOfProviders, listProviders } from '../db/catalogue.js';
+import { sharedPool } from '../db/request-pool.js';
 import {
   externalIdsForMovies,
   genresForMovies,
   movieIdByExternalId,
   moviesByIds,
   moviesWithGenresByIds,
+  MAX_FIXED_ARITY_IDS,
   ratingsForMovies,
   titlesForMovies,
 } from '../db/movies.js';
@@ -63,9 +65,10 @@ export function createLoaders(pool: pg.Pool, cache: MovieCache, { direct = false
   const perMovie = <T>(kind: string, load: (ids: string[]) => Promise<T[]>) =>
     new DataLoader<string, T>(direct ? (ids) => load([...ids]) : (ids) => cache.perMovie(kind, ids, load));
   const moviesWithGenres = async (ids: string[]) => {
-    const found = new Map((await moviesWithGenresByIds(pool, ids)).map((m) => [m.movie.id, m]));
-    return ids.map((id) => {
-      const bundle = found.get(id);
+    const bundles = await sharedMovieReads(pool).loadMany(ids);
+    return ids.map((id, i) => {
+      const bundle = bundles[i];
+      if (bundle instanceof Error) throw bundle;
       if (bundle) loaders.genres.prime(id, bundle.genres);
       return bundle?.movie ?? null;
     });
@@ -97,6 +100,32 @@ export function createLoaders(pool: pg.Pool, cache: MovieCache, { direct = false
     },
   };
   return loaders;
+}
+
+type MovieBundle = { movie: MovieRecord; genres: MovieGenreRecord[] };
+
+const movieReads = new WeakMap<pg.Pool, DataLoader<string, MovieBundle | null>>();
+
+/**
+ * The movie reads of answers computed for the response cache (createLoaders' direct), shared by
+ * every request of this process: the reads asked for in one turn of the event loop go out as one
+ * statement (several misses arriving together cost one round trip, one protocol exchange and one
+ * pool checkout instead of one each). Each request asks only after it read the versions its answer
+ * will be stored under, so the statement still follows every request's versions. No memo: a read
+ * is never reused by a later batch. On the process-wide pool, not the request's: a request whose
+ * client went away does not cancel the others' reads (its own part costs one row).
+ */
+function sharedMovieReads(pool: pg.Pool): DataLoader<string, MovieBundle | null> {
+  const shared = sharedPool(pool);
+  let loader = movieReads.get(shared);
+  if (!loader) {
+    loader = new DataLoader<string, MovieBundle | null>(
+      async (ids) => byKey(ids, await moviesWithGenresByIds(shared, ids), (bundle) => bundle.movie.id),
+      { cache: false, maxBatchSize: MAX_FIXED_ARITY_IDS },
+    );
+    movieReads.set(shared, loader);
+  }
+  return loader;
 }
 
 function byKey<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string): (T | null)[] {
