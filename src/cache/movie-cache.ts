@@ -231,7 +231,21 @@ export class MovieCache {
     }
     if (store.knownVersions) {
       if (!this.following) void this.followVersions(0);
-      if (this.kept.has(key) && store.knownVersions(deps)) {
+      const known = store.knownVersions(deps);
+      // A miss known without asking: the store's latest answer for this key (heard or read) is
+      // under other versions than the ones known here, so nothing stored can answer. The answer
+      // is computed at once and stored under the known versions: the statement follows them (a
+      // bump heard came after its change committed), so the answer is at least as new as they
+      // are; a bump still on its way only makes it unreachable sooner. Nothing is answered from
+      // the store here, so no barrier is needed.
+      if (known) {
+        const stored = store.storedTag?.(key);
+        if (stored !== undefined && stored !== versionTag(known)) {
+          this.metrics.misses.inc({ kind: RESPONSE });
+          return { body: null, versions: known, epoch: store.epoch ?? 0 };
+        }
+      }
+      if (known && this.kept.has(key)) {
         let current: boolean;
         try {
           // Every bump made before this request was read has been heard: the known versions are current.
@@ -261,8 +275,9 @@ export class MovieCache {
     const versions = values.slice(1);
     store.learnVersions?.(deps, versions, epoch);
     const raw = values[0];
+    const end = raw == null ? -1 : raw.indexOf('\n');
+    store.learnStored?.(key, end >= 0 ? raw!.slice(0, end) : null, epoch);
     if (raw != null) {
-      const end = raw.indexOf('\n');
       const tag = versionTag(versions);
       if (end >= 0 && raw.slice(0, end) === tag) {
         this.metrics.hits.inc({ kind: RESPONSE });
@@ -285,7 +300,7 @@ export class MovieCache {
     const tag = versionTag(versions);
     if (epoch !== undefined) this.keep(key, tag, body, epoch, derived);
     return this.options.store
-      .set([[key, `${tag}\n${body}`]], this.options.ttlSeconds)
+      .set([[key, `${tag}\n${body}`]], this.options.ttlSeconds, [tag])
       .catch((error: unknown) => this.failure('write', error));
   }
 

@@ -12,6 +12,8 @@ export interface RedisStoreOptions {
   onError?: (error: Error) => void;
   /** Version keys this process keeps a copy of while it follows the bump channel (default 100,000). */
   maxKnownVersions?: number;
+  /** Keys whose stored tag this process remembers while it follows the channels (default 200,000). */
+  maxKnownStores?: number;
 }
 
 // One sequence for every version key (see CacheStore): KEYS[1] is the sequence, the rest get its
@@ -23,6 +25,8 @@ redis.call('PUBLISH', ARGV[1], n .. ' ' .. table.concat(KEYS, ' ', 2))
 return n`;
 const BUMP_CHUNK = 1000;
 const SEQUENCE = 'ver:sequence';
+/** What a key holds when a read found nothing there (storedTag null); no version tag has a space. */
+const NOTHING = ' ';
 
 /** A version value as a number (a missing key is older than every bump). */
 const order = (value: string | null | undefined) => (value ? Number(value) : 0);
@@ -40,6 +44,11 @@ const order = (value: string | null | undefined) => (value ? Number(value) : 0);
  * that subscription is not established (connecting, lost, Redis restarted) nothing is known: every
  * lookup reads Redis, and what was known before is dropped (the epoch changes), since bumps may
  * have been missed. A Redis that hangs fails the barrier as it fails any read.
+ *
+ * Known stores: writes made with tags (whole responses) are announced on a second channel, in the
+ * same pipeline right after the writes ("<key> <tag> <key> <tag> …"), and a following process
+ * keeps the tag of each key's latest write (storedTag), so that a lookup whose current versions
+ * no process has stored an answer under needs no read: the answer is computed at once.
  */
 export class RedisStore implements CacheStore {
   readonly kind = 'redis';
@@ -51,6 +60,9 @@ export class RedisStore implements CacheStore {
   private readonly prefix: string;
   private readonly channel: string;
   private readonly known: LRUCache<string, string>;
+  private readonly storesChannel: string;
+  /** Keys written with tags: the tag of their latest write heard or read (NOTHING: none), in this epoch. */
+  private readonly stored: LRUCache<string, string>;
   private subscriber: Redis | null = null;
   private following = false;
   /** Every bump up to this sequence number is reflected in what is known (in this epoch). */
@@ -61,15 +73,17 @@ export class RedisStore implements CacheStore {
   private readonly followListeners: (() => void)[] = [];
   private currentEpoch = 0;
   /** Writes made but not sent yet (see set). */
-  private readonly waitingWrites: { entries: [string, string][]; ttlSeconds: number; resolve: () => void; reject: (error: Error) => void }[] = [];
+  private readonly waitingWrites: { entries: [string, string][]; ttlSeconds: number; tags: readonly string[] | undefined; resolve: () => void; reject: (error: Error) => void }[] = [];
   private readonly onError: ((error: Error) => void) | undefined;
 
-  constructor({ url, commandTimeoutMs = 300, prefix = 'moviec:', onError, maxKnownVersions = 100_000 }: RedisStoreOptions) {
+  constructor({ url, commandTimeoutMs = 300, prefix = 'moviec:', onError, maxKnownVersions = 100_000, maxKnownStores = 200_000 }: RedisStoreOptions) {
     this.url = url;
     this.prefix = prefix;
     this.channel = `${prefix}versions`;
+    this.storesChannel = `${prefix}stores`;
     this.onError = onError;
     this.known = new LRUCache({ max: maxKnownVersions });
+    this.stored = new LRUCache({ max: maxKnownStores });
     this.client = new Redis(url, {
       keyPrefix: prefix,
       enableOfflineQueue: false,
@@ -99,12 +113,14 @@ export class RedisStore implements CacheStore {
    * loop (setImmediate), whichever comes first: a computed answer's write then shares the socket
    * write (and Redis's wake-up) of the next request's read instead of costing one of its own. A
    * later read of this process still comes after it (every command sends the waiting writes first).
+   * Writes with tags are announced after them (see the class comment), and known here at once.
    */
-  set(entries: [string, string][], ttlSeconds: number): Promise<void> {
+  set(entries: [string, string][], ttlSeconds: number, tags?: readonly string[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
     if (this.client.status !== 'ready') return Promise.reject(new CacheUnavailableError(`Redis is not connected (${this.client.status})`));
+    if (tags && this.following) entries.forEach(([key], i) => tags[i] !== undefined && this.stored.set(key, tags[i]));
     return new Promise<void>((resolve, reject) => {
-      this.waitingWrites.push({ entries, ttlSeconds, resolve, reject });
+      this.waitingWrites.push({ entries, ttlSeconds, tags, resolve, reject });
       if (this.waitingWrites.length === 1) setImmediate(this.sendWrites);
     });
   }
@@ -113,11 +129,13 @@ export class RedisStore implements CacheStore {
   private readonly sendWrites = (): void => {
     if (this.waitingWrites.length === 0) return;
     const writes = this.waitingWrites.splice(0);
-    for (const { entries, ttlSeconds, resolve, reject } of writes) {
+    const announced: string[] = [];
+    for (const { entries, ttlSeconds, tags, resolve, reject } of writes) {
       if (this.client.status !== 'ready') {
         reject(new CacheUnavailableError(`Redis is not connected (${this.client.status})`));
         continue;
       }
+      if (tags) entries.forEach(([key], i) => tags[i] !== undefined && announced.push(key, tags[i]));
       Promise.all(entries.map(([key, value]) => this.client.set(key, value, 'EX', ttlSeconds))).then(
         () => resolve(),
         (error: unknown) => {
@@ -127,6 +145,10 @@ export class RedisStore implements CacheStore {
           } else reject(error as Error);
         },
       );
+    }
+    // After the writes, on the same connection: a process that hears of a write can read it.
+    if (announced.length > 0 && this.client.status === 'ready') {
+      this.client.publish(this.storesChannel, announced.join(' ')).catch((error: unknown) => this.onError?.(error as Error));
     }
   };
 
@@ -166,7 +188,7 @@ export class RedisStore implements CacheStore {
       subscriber
         .get(`${this.prefix}${SEQUENCE}`)
         .then(async (before) => {
-          await subscriber.subscribe(this.channel);
+          await subscriber.subscribe(this.channel, this.storesChannel);
           // Not if the connection was lost again meanwhile (its 'close' moved the epoch).
           if (epoch !== this.currentEpoch || this.subscriber !== subscriber) return;
           this.currentEpoch += 1;
@@ -176,7 +198,11 @@ export class RedisStore implements CacheStore {
         })
         .catch((error: Error) => this.onError?.(error));
     });
-    subscriber.on('message', (_channel: string, message: string) => {
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.storesChannel) {
+        if (this.following) this.heardStores(message);
+        return;
+      }
       const space = message.indexOf(' ');
       if (space < 0 || !this.following) return;
       const value = message.slice(0, space);
@@ -248,6 +274,22 @@ export class RedisStore implements CacheStore {
     }
   }
 
+  storedTag(key: string): string | null | undefined {
+    if (!this.following) return undefined;
+    const tag = this.stored.get(key);
+    return tag === NOTHING ? null : tag;
+  }
+
+  learnStored(key: string, tag: string | null, epoch: number): void {
+    if (this.following && epoch === this.currentEpoch) this.stored.set(key, tag ?? NOTHING);
+  }
+
+  /** Writes announced: "<key> <tag> <key> <tag> …" (a key's latest write is heard last). */
+  private heardStores(message: string): void {
+    const parts = message.split(' ');
+    for (let i = 0; i + 1 < parts.length; i += 2) this.stored.set(parts[i]!, parts[i + 1]);
+  }
+
   /** Resolves true once connected, false when not connected within timeoutMs (commands then fail until it is). */
   waitUntilReady(timeoutMs: number): Promise<boolean> {
     if (this.client.status === 'ready') return Promise.resolve(true);
@@ -291,6 +333,7 @@ export class RedisStore implements CacheStore {
     this.heardUpTo = 0;
     this.currentEpoch += 1;
     this.known.clear();
+    this.stored.clear();
   }
 
   private ensureReady(): void {

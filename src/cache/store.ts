@@ -9,9 +9,11 @@ export interface CacheStore {
   mget(keys: string[]): Promise<(string | null)[]>;
   /**
    * Writes entries that expire after ttlSeconds. Rejects with CacheTimeoutError when the store took
-   * too long to answer on a connection still up (the write may still be applied, later).
+   * too long to answer on a connection still up (the write may still be applied, later). `tags`:
+   * the version tag each entry was computed under (whole responses); a store that publishes its
+   * bumps also tells every process following them that the key now holds that tag (storedTag).
    */
-  set(entries: [key: string, value: string][], ttlSeconds: number): Promise<void>;
+  set(entries: [key: string, value: string][], ttlSeconds: number, tags?: readonly string[]): Promise<void>;
   /** Sets every version key to a fresh sequence number. */
   bump(versionKeys: string[]): Promise<void>;
   /**
@@ -30,6 +32,16 @@ export interface CacheStore {
    * the store does not answer.
    */
   barrier?(): Promise<boolean>;
+  /**
+   * What the store holds under a key written with tags (see set), as far as this process knows:
+   * the tag of its latest write heard or read in the current epoch, null when a read found nothing
+   * and no write was heard since, undefined when unknown. Writes are heard in the order the store
+   * made them, so a known tag that differs from the current versions means the store holds no
+   * answer under them (but for a write still on its way: then the answer is computed once more).
+   */
+  storedTag?(key: string): string | null | undefined;
+  /** What an mget started in `epoch` found under a key written with tags: its tag, or null for nothing. */
+  learnStored?(key: string, tag: string | null, epoch: number): void;
   /** Values of version keys read by mget started in `epoch`: kept when still followed in it. */
   learnVersions?(keys: readonly string[], values: readonly (string | null)[], epoch: number): void;
   /**

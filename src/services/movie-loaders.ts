@@ -121,7 +121,9 @@ function sharedMovieReads(pool: pg.Pool): DataLoader<string, MovieBundle | null>
   if (!loader) {
     loader = new DataLoader<string, MovieBundle | null>(
       async (ids) => byKey(ids, await moviesWithGenresByIds(shared, ids), (bundle) => bundle.movie.id),
-      { cache: false, maxBatchSize: MAX_FIXED_ARITY_IDS },
+      // At the end of the event loop's poll phase, not of the current callback: requests whose
+      // reads begin in separate I/O callbacks of one turn (several sockets read at once) share it.
+      { cache: false, maxBatchSize: MAX_FIXED_ARITY_IDS, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
     );
     movieReads.set(shared, loader);
   }

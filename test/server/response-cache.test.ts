@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import type pg from 'pg';
 import { createMemoryCache, openCache, type MovieCache } from '../../src/cache/index.js';
+import { RedisStore } from '../../src/cache/redis-store.js';
 import { createLogger } from '../../src/logger.js';
 import { createApp } from '../../src/server/app.js';
 import { queueImport } from '../../src/services/import.js';
@@ -28,6 +29,15 @@ async function importThroughWorker(pool: pg.Pool, cache: MovieCache, titles: Tit
   await runJobsOnce(pool, taskList);
   const { rows } = await pool.query<{ status: string }>('SELECT status FROM import_runs WHERE id = $1', [runId]);
   expect(rows[0]!.status).toBe('SUCCEEDED');
+}
+
+/** Waits until a condition holds (a message heard on another connection); fails after 5 s. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 interface RawResponse {
@@ -112,6 +122,57 @@ describe('whole-response cache and HTTP caching of GraphQL queries (Redis)', () 
     // Neither the answer nor its versions were read: only the bump barrier (one GET) was asked.
     expect(after.mget ?? 0).toBe(before.mget ?? 0);
     expect((after.get ?? 0) - (before.get ?? 0)).toBe(1);
+  });
+
+  it('computes a miss it knows of without asking Redis: its stored answer is under versions a bump replaced', async () => {
+    expect(await cache.followVersions()).toBe(true);
+    const first = await post(MOVIE, { id: harborId });
+    await post(MOVIE, { id: harborId });
+    // As `moviec aggregate --all` does; this process hears its own bump at once.
+    await cache.invalidateAll();
+    const before = await redisCommandCalls(redis.url);
+    let again: RawResponse | undefined;
+    const statements = await countStatements(async () => {
+      again = await post(MOVIE, { id: harborId });
+    });
+    const after = await redisCommandCalls(redis.url);
+    // Computed again (nothing stored is under the new versions), with neither a read nor a barrier.
+    expect(statements).toBeGreaterThan(0);
+    expect(after.mget ?? 0).toBe(before.mget ?? 0);
+    expect(after.get ?? 0).toBe(before.get ?? 0);
+    expect(again!.status).toBe(200);
+    expect(again!.body).toBe(first.body);
+    expect(again!.headers.etag).toBe(first.headers.etag);
+    // And stored under the new versions: the next request is answered without a statement.
+    expect(await countStatements(() => post(MOVIE, { id: harborId }))).toBe(0);
+  });
+
+  it("hears the answers other processes store: a key's latest tag, known to every process that follows", async () => {
+    const prefix = uniquePrefix();
+    const one = new RedisStore({ url: redis.url, prefix });
+    const other = new RedisStore({ url: redis.url, prefix });
+    try {
+      await Promise.all([one.followVersions(), other.followVersions()]);
+      expect(one.storedTag('response:k')).toBeUndefined();
+      // A read that found nothing.
+      one.learnStored('response:k', null, one.epoch);
+      expect(one.storedTag('response:k')).toBeNull();
+      await other.set([['response:k', '7,8\nanswer']], 60, ['7,8']);
+      // Known at once to the process that wrote it, and heard by the other one.
+      expect(other.storedTag('response:k')).toBe('7,8');
+      await until(() => one.storedTag('response:k') === '7,8');
+      expect(await one.mget(['response:k'])).toEqual(['7,8\nanswer']);
+      await other.set([['response:k', '9,8\nnewer']], 60, ['9,8']);
+      await until(() => one.storedTag('response:k') === '9,8');
+      // Writes without tags (per-movie entries) are not announced.
+      await other.set([['movie:x', '{}']], 60);
+      expect(other.storedTag('movie:x')).toBeUndefined();
+    } finally {
+      await one.close();
+      await other.close();
+    }
+    // Closed, it follows nothing: nothing is known.
+    expect(one.storedTag('response:k')).toBeUndefined();
   });
 
   it('never answers what an aggregation job replaced: read, change through the worker, read again', async () => {
