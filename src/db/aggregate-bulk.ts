@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { RECORDS_SQL, type AggregateWrites, type AggregationRecordRow, type LockedMovie } from './aggregates.js';
+import { copyLines } from './bulk-lines.js';
 import { movieEventsSql } from './movie-events.js';
 import { setAsideIndexesAndKeys, type SetAside } from './set-aside.js';
 import { PRIORS_SQL, type PriorRow } from './scoring-priors.js';
 import { sqlLiteral } from './sql-literal.js';
-import { copyText } from './staging.js';
 import { STORE_TITLE_FORMS_SQL } from './title-forms.js';
 
 /**
@@ -361,12 +361,6 @@ const STALE_POSTINGS_SQL = `WITH d AS (
      GROUP BY x.w HAVING sum(x.n) <> 0
   ), ${countedWords('SELECT delta.w, delta.n FROM delta ORDER BY delta.w')}`;
 
-const N = '\\N';
-const text = (v: unknown): string => (v === null || v === undefined ? N : copyText(typeof v === 'string' ? v : JSON.stringify(v)));
-// JSON.stringify, which the row-at-a-time write's arguments go through, writes null for NaN and ±Infinity.
-const num = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? String(v) : v === null || v === undefined ? N : text(v));
-const bool = (v: unknown): string => (v === null || v === undefined ? N : v ? 't' : 'f');
-
 async function copyInto(client: pg.PoolClient, table: string, lines: string[]): Promise<void> {
   if (!lines.length) return;
   const stream = client.query(copyFrom(`COPY ${table} FROM STDIN`));
@@ -380,18 +374,9 @@ async function copyInto(client: pg.PoolClient, table: string, lines: string[]): 
 }
 
 async function writeChunk(client: pg.PoolClient, writes: AggregateWrites, fresh: Set<string>, first: boolean): Promise<void> {
-  const movieLines = writes.movies.map((m) =>
-    [
-      m.id, m.hash, text(m.links_hash), text(m.title), text(m.originalTitle), num(m.year), text(m.releaseDate), num(m.runtimeMinutes),
-      text(m.overview), text(m.posterUrl), bool(m.isAdult), text(m.imdbId), copyText(JSON.stringify(m.provenance)), num(m.score_value),
-      num(m.score_confidence), num(m.score_votes), num(m.score_provider_count), num(m.score_critics), num(m.score_audience),
-    ].join('\t') + '\n');
-  const titleLines = writes.titles.map((t, n) =>
-    `${n}\t${t.movie_id}\t${text(t.providerKey)}\t${text(t.title)}\t${text(t.normalized)}\t${bool(t.isOriginal)}\t${num(t.score)}\n`);
-  const ratingLines = writes.ratings.map((r) =>
-    [r.movie_id, text(r.providerKey), text(r.kind), num(r.rawValue), text(r.rawScale), num(r.normalized), num(r.calibrated),
-      num(r.priorMean), num(r.priorVotes), num(r.votes)].join('\t') + '\n');
-  const genreLines = writes.genres.map((g) => `${g.movie_id}\t${text(g.name)}\t${num(g.confidence)}\n`);
+  // The changed movies' rows as COPY lines, built as each was computed (computeBatch's copy option).
+  const lines = writes.copy ?? copyLines();
+  if (writes.movies.length) throw new Error('the bulk rebuild writes the COPY lines of computeBatch({ copy: true })');
 
   const statements: string[] = [];
   if (writes.removed.length) {
@@ -401,10 +386,10 @@ async function writeChunk(client: pg.PoolClient, writes: AggregateWrites, fresh:
     statements.push(`DELETE FROM movies WHERE id = ANY(${removed});`);
   }
   if (writes.titleForms?.length) statements.push(`${STORE_TITLE_FORMS_SQL.replace('$1::jsonb', `${sqlLiteral(JSON.stringify(writes.titleForms))}::jsonb`)};`);
-  if (writes.movies.length) {
-    const ids = `'{${writes.movies.map((m) => m.id).sort().join(',')}}'::uuid[]`;
+  if (lines.ids.length) {
+    const ids = `'{${[...lines.ids].sort().join(',')}}'::uuid[]`;
     // Movies aggregated before lose their previous titles, ratings and genres (fresh ones have none).
-    const seen = writes.movies.filter((m) => !fresh.has(m.id)).map((m) => m.id);
+    const seen = lines.ids.filter((id) => !fresh.has(id));
     if (seen.length) {
       const seenIds = `'{${seen.join(',')}}'::uuid[]`;
       for (const table of ['movie_titles', 'ratings', 'movie_genres']) statements.push(`DELETE FROM ${table} WHERE movie_id = ANY(${seenIds});`);
@@ -446,10 +431,10 @@ async function writeChunk(client: pg.PoolClient, writes: AggregateWrites, fresh:
   // Every statement queued at once (a COPY's rows wait in its stream until it runs): the connection
   // runs them in order, after those of a write sent before, which used the temporary tables first.
   const sent = [
-    copyInto(client, 'moviec_bulk_movies', movieLines),
-    copyInto(client, 'moviec_bulk_titles', titleLines),
-    copyInto(client, 'moviec_bulk_ratings', ratingLines),
-    copyInto(client, 'moviec_bulk_genres', genreLines),
+    copyInto(client, 'moviec_bulk_movies', lines.movies),
+    copyInto(client, 'moviec_bulk_titles', lines.titles),
+    copyInto(client, 'moviec_bulk_ratings', lines.ratings),
+    copyInto(client, 'moviec_bulk_genres', lines.genres),
   ];
   if (statements.length) sent.push(client.query(statements.join('\n')).then(() => undefined));
   await Promise.all(sent);

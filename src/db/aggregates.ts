@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { SourceRecord } from '../sources/types.js';
+import type { CopyLines } from './bulk-lines.js';
 import { movieEventsSql, type MovieEventBatch } from './movie-events.js';
 import { PRIORS_SQL, type PriorRow } from './scoring-priors.js';
 import { sqlLiteral } from './sql-literal.js';
@@ -60,6 +61,11 @@ export interface AggregateWrites {
   titleForms?: TitleForm[];
   /** Change events recorded in the same transaction (moviec_movie_events: webhooks, subscriptions). */
   events?: MovieEventBatch;
+  /**
+   * The bulk rebuild's form of the changed movies (db/bulk-lines.ts): their rows as COPY lines,
+   * built as each movie is computed, instead of `movies`, `titles`, `ratings` and `genres` (left empty).
+   */
+  copy?: CopyLines;
 }
 
 /** The provider records aggregation reads (callers add `AND movie_id …`). */

@@ -4,6 +4,7 @@ import { beginBulkAggregation, countFreshAmong, countFreshMovies, type BulkAggre
 import {
   aggregateLocked, allMovieIds, type AggregateWrites, type AggregationRecordRow, type LockedMovie, type QueuedAggregation,
 } from '../db/aggregates.js';
+import { addGenreLine, addMovieLine, addRatingLine, addTitleLine, copyLines, type CopyLines } from '../db/bulk-lines.js';
 import { retryingConflicts } from '../db/errors.js';
 import { findProvider } from '../sources/registry.js';
 import type { ProviderDefinition } from '../sources/types.js';
@@ -68,7 +69,11 @@ export function computeBatch(
   locked: LockedMovie[],
   rows: AggregationRecordRow[],
   priorRows: PriorRow[],
-  options: { events?: boolean } = {},
+  options: {
+    events?: boolean;
+    /** The changed movies as the bulk rebuild's COPY lines (writes.copy), not as row objects. */
+    copy?: boolean;
+  } = {},
 ): { writes: AggregateWrites; result: AggregateOutcome } {
   const records = groupByMovie(rows);
   const priors = priorLookup(priorRows);
@@ -78,6 +83,7 @@ export function computeBatch(
   const events: MovieEventBatch = { links: [], changes: [], events: [] };
   const wanted = options.events !== false;
   const writes: AggregateWrites = { removed: [], movies: [], titles: [], ratings: [], genres: [], unknownGenres: [], events };
+  const copy = options.copy ? (writes.copy = copyLines()) : undefined;
   const changed: string[] = [];
   const created: string[] = [];
   // A locked title exists only on the movie: its normalised form is stored with the write, for the
@@ -107,7 +113,8 @@ export function computeBatch(
     if (movie.aggregate_hash === null) created.push(movie.id);
     if (typeof movie.locks.title === 'string') lockedTitles.add(movie.locks.title);
     // A written movie takes its new links hash in the same update (one row version, not two).
-    addWrites(writes, movie.id, written, hash, linksHash);
+    if (copy) addLines(copy, writes, movie.id, written, hash, linksHash);
+    else addWrites(writes, movie.id, written, hash, linksHash);
   }
   writes.titleForms = [...lockedTitles].map((title) => ({ title, normalized: normalizeTitle(title) }));
   return {
@@ -116,7 +123,6 @@ export function computeBatch(
   };
 }
 
-/** The rows by movie (each row is its record: the extra movieId is never read from a record). */
 /** A changed movie's rows as moviec_write_aggregates takes them (src/db/aggregates.ts), with each title normalised for matching. */
 function addWrites(writes: AggregateWrites, id: string, result: AggregateResult, hash: string, linksHash: string | null): void {
   // Object literals, not spreads: the same keys in the same order, without copying through a spread.
@@ -152,6 +158,15 @@ function addWrites(writes: AggregateWrites, id: string, result: AggregateResult,
     });
   }
   for (const g of result.genres) writes.genres.push({ movie_id: id, name: g.name, confidence: g.confidence });
+  for (const u of result.unknownGenres) writes.unknownGenres.push(u);
+}
+
+/** addWrites for the bulk rebuild: the same rows as COPY lines (db/bulk-lines.ts), each title normalised for matching. */
+function addLines(copy: CopyLines, writes: AggregateWrites, id: string, result: AggregateResult, hash: string, linksHash: string | null): void {
+  addMovieLine(copy, id, hash, linksHash, result.fields, result.provenance, result.score);
+  for (const t of result.titles) addTitleLine(copy, id, t, normalizeTitle(t.title));
+  for (const r of result.ratings) addRatingLine(copy, id, r);
+  for (const g of result.genres) addGenreLine(copy, id, g);
   for (const u of result.unknownGenres) writes.unknownGenres.push(u);
 }
 
@@ -289,7 +304,7 @@ async function aggregateAllBulk(
     let read = await bulk.read(FIRST_ID, chunk);
     while (read.locked.length) {
       const { locked, records } = read;
-      const { writes, result } = computeBatch(locked, records, bulk.priors, { events: bulk.webhooks });
+      const { writes, result } = computeBatch(locked, records, bulk.priors, { events: bulk.webhooks, copy: true });
       // The next chunk was read ahead (and reading it reads the one after meanwhile). This write
       // queues behind the previous one, so PostgreSQL goes from one write to the next while Node
       // computes; at most two wait: the previous one settles before the next computation.

@@ -24,6 +24,20 @@ export function computeAggregate(
   priors: PriorLookup = () => DEFAULT_PRIOR,
   locks: Partial<CuratedFields> = {},
 ): AggregateResult | null {
+  // Most movies have exactly one record (a first import of one provider): the lean path.
+  return input.length === 1 ? computeOne(input[0]!, lookup, priors, locks) : computeGeneral(input, lookup, priors, locks);
+}
+
+/**
+ * computeAggregate for any number of records: the rules as stated. computeOne must give exactly
+ * what this gives for one record (test/scoring/lean-path.test.ts compares them).
+ */
+export function computeGeneral(
+  input: RecordInput[],
+  lookup: DefinitionLookup,
+  priors: PriorLookup = () => DEFAULT_PRIOR,
+  locks: Partial<CuratedFields> = {},
+): AggregateResult | null {
   // One record per provider counts: the best-voted (then lowest id) when a provider has several.
   const records = pickOnePerProvider(input);
   if (records.length === 0) return null;
@@ -44,15 +58,85 @@ export function computeAggregate(
     }
   }
 
+  applyLocks(fields, provenance, locks);
+
+  const { genres, unknownGenres } = scoreGenres(records, lookup);
+  const ratings = normalizeRatings(records, lookup, priors);
+  return { fields, provenance, titles, genres, unknownGenres, ratings, score: combineScore(ratings, lookup) };
+}
+
+/** An admin's locked values replace the computed ones (provenance "lock"). */
+function applyLocks(fields: CuratedFields, provenance: Record<string, string>, locks: Partial<CuratedFields>): void {
   for (const field in locks) {
     const value = locks[field as keyof CuratedFields];
     if (!(field in fields)) continue;
     (fields as unknown as Record<string, unknown>)[field] = value;
     provenance[field] = 'lock';
   }
+}
 
-  const { genres, unknownGenres } = scoreGenres(records, lookup);
-  const ratings = normalizeRatings(records, lookup, priors);
+/**
+ * computeGeneral for a single record, without what a choice among records needs: no pick per
+ * provider, no support of titles by other providers (one provider supports its own title alone,
+ * so no normalised forms), no precedence scan, no genre weights to add up. The same arithmetic in
+ * the same order, the same objects with their keys in the same order (the result's JSON is the
+ * stored aggregate_hash's input), so the same result to the last bit.
+ */
+function computeOne(r: RecordInput, lookup: DefinitionLookup, priors: PriorLookup, locks: Partial<CuratedFields>): AggregateResult | null {
+  if (isEmpty(r.title)) return null;
+  const key = r.providerKey;
+  const definition = lookup(key);
+  const title = r.title!;
+  // scoreTitles: the share of title weight that gives this title, of the weight of providers with one.
+  const titleWeight = 0 + weightOf(definition, 'title');
+  const titles: ScoredTitle[] = [{ providerKey: key, title, isOriginal: false, score: round(titleWeight / (titleWeight || 1)) }];
+  if (r.originalTitle && r.originalTitle !== title) titles.push({ providerKey: key, title: r.originalTitle, isOriginal: true, score: 0 });
+
+  const fields: CuratedFields = {
+    title, originalTitle: null, year: null, releaseDate: null, runtimeMinutes: null,
+    overview: null, posterUrl: null, isAdult: false, imdbId: null,
+  };
+  const provenance: Record<string, string> = { title: key };
+  // The one record supplies every field it has a value for, whatever its rank.
+  for (const field of PRECEDENCE_FIELDS) {
+    if (isEmpty(r[field])) continue;
+    (fields as unknown as Record<string, unknown>)[field] = r[field];
+    provenance[field] = key;
+  }
+  applyLocks(fields, provenance, locks);
+
+  // scoreGenres: every canonical genre the record asserts has the whole genre weight.
+  const unknownGenres: { providerKey: string; alias: string }[] = [];
+  const genres: { name: string; confidence: number }[] = [];
+  if (r.genres.length) {
+    const genreWeight = 0 + weightOf(definition, 'genres');
+    const confidence = round((0 + genreWeight) / genreWeight);
+    for (const spelling of r.genres) {
+      const mapped = definition?.genreAliases[spelling];
+      if (!mapped) unknownGenres.push({ providerKey: key, alias: spelling });
+      else {
+        mapped.forEach((name) => {
+          if (!genres.some((g) => g.name === name)) genres.push({ name, confidence });
+        });
+      }
+    }
+    if (genres.length > 1) genres.sort((a, b) => b.confidence - a.confidence || a.name.localeCompare(b.name));
+  }
+
+  // normalizeRatings, for one provider: sorted by kind.
+  const ratings: NormalizedRating[] = [];
+  for (const rating of r.ratings) {
+    const scale = definition?.ratingScales[rating.kind];
+    if (!scale) continue;
+    const prior = priors(key, rating.kind);
+    const normalized = normalizeRating(rating.value, scale);
+    ratings.push({
+      providerKey: key, kind: rating.kind, rawValue: rating.value, rawScale: scale.label,
+      normalized, calibrated: round(calibrate(normalized, prior.calibration)),
+      votes: rating.votes, priorMean: prior.mean, priorVotes: prior.votes,
+    });
+  }
+  if (ratings.length > 1) ratings.sort((a, b) => a.providerKey.localeCompare(b.providerKey) || a.kind.localeCompare(b.kind));
   return { fields, provenance, titles, genres, unknownGenres, ratings, score: combineScore(ratings, lookup) };
 }
 

@@ -40,7 +40,13 @@ export async function loadPriors(db: pg.Pool | pg.PoolClient): Promise<PriorLook
 /** The lookup for rows read with PRIORS_SQL. */
 export function priorLookup(rows: PriorRow[]): PriorLookup {
   const priors = new Map(rows.map((r) => [`${r.provider_key}:${r.kind}`, { mean: r.prior_mean, votes: r.prior_votes, calibration: r.calibration }]));
-  return (providerKey, kind) => priors.get(`${providerKey}:${kind}`) ?? defaultPrior(kind);
+  // A kind without a fit gets its default, made once per lookup (a first aggregation has no fit: every rating asks).
+  return (providerKey, kind) => {
+    const key = `${providerKey}:${kind}`;
+    let prior = priors.get(key);
+    if (prior === undefined) priors.set(key, (prior = defaultPrior(kind)));
+    return prior;
+  };
 }
 
 /**
