@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { RECORDS_SQL, type AggregateWrites, type AggregationRecordRow, type LockedMovie } from './aggregates.js';
-import { copyLines } from './bulk-lines.js';
+import { copyLines, type CopyText } from './bulk-lines.js';
 import { movieEventsSql } from './movie-events.js';
 import { setAsideIndexesAndKeys, type SetAside } from './set-aside.js';
 import { PRIORS_SQL, type PriorRow } from './scoring-priors.js';
@@ -361,14 +361,13 @@ const STALE_POSTINGS_SQL = `WITH d AS (
      GROUP BY x.w HAVING sum(x.n) <> 0
   ), ${countedWords('SELECT delta.w, delta.n FROM delta ORDER BY delta.w')}`;
 
-async function copyInto(client: pg.PoolClient, table: string, lines: string[]): Promise<void> {
-  if (!lines.length) return;
+async function copyInto(client: pg.PoolClient, table: string, text: CopyText): Promise<void> {
+  if (!text.rows) return;
   const stream = client.query(copyFrom(`COPY ${table} FROM STDIN`));
   await new Promise<void>((resolve, reject) => {
     stream.on('error', reject);
     stream.on('finish', resolve);
-    // In pieces: one string of many megabytes lives in V8's large-object space until a full collection.
-    for (let i = 0; i < lines.length; i += 500) stream.write(lines.slice(i, i + 500).join(''));
+    for (const piece of text.pieces()) stream.write(piece);
     stream.end();
   });
 }

@@ -1,22 +1,62 @@
 import { copyText } from './staging.js';
 
 /**
- * The bulk rebuild's rows as lines of COPY text for its temporary tables (aggregate-bulk.ts
- * TEMP_TABLES: the columns in that order), appended as each movie is computed (scoring/aggregate.ts
- * computeBatch): no row objects in between. Values are written as the row-at-a-time write's JSON
- * arguments carry them (JSON.stringify writes null for NaN and ±Infinity).
+ * The bulk rebuild's rows as COPY text for its temporary tables (aggregate-bulk.ts TEMP_TABLES:
+ * the columns in that order), added as each movie is computed (scoring/aggregate.ts computeBatch):
+ * no row objects in between. Values are written as the row-at-a-time write's JSON arguments carry
+ * them (JSON.stringify writes null for NaN and ±Infinity).
  */
 export interface CopyLines {
   /** The written movies' ids, in the order their lines were added. */
   ids: string[];
-  movies: string[];
-  titles: string[];
-  ratings: string[];
-  genres: string[];
+  movies: CopyText;
+  titles: CopyText;
+  ratings: CopyText;
+  genres: CopyText;
 }
 
 export function copyLines(): CopyLines {
-  return { ids: [], movies: [], titles: [], ratings: [], genres: [] };
+  return { ids: [], movies: new CopyText(), titles: new CopyText(), ratings: new CopyText(), genres: new CopyText() };
+}
+
+const PIECE = 64 * 1024;
+const NEWLINE = 10;
+
+/**
+ * One table's COPY text, encoded to UTF-8 as each line is added. A chunk's lines live until
+ * PostgreSQL has written it (while Node computes the next one): as strings they outlived young
+ * collections and were copied and promoted; as bytes outside the heap the collector never moves
+ * them, and the line strings die young.
+ */
+export class CopyText {
+  private readonly full: Buffer[] = [];
+  private piece = Buffer.allocUnsafe(PIECE);
+  private used = 0;
+  /** Lines added. */
+  rows = 0;
+
+  /** A line (without its newline). */
+  add(line: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit, and the newline one.
+    const most = line.length * 3 + 1;
+    if (this.used + most > this.piece.length) {
+      if (this.used) this.full.push(this.piece.subarray(0, this.used));
+      this.piece = Buffer.allocUnsafe(Math.max(PIECE, most));
+      this.used = 0;
+    }
+    this.used += this.piece.write(line, this.used);
+    this.piece[this.used++] = NEWLINE;
+    this.rows++;
+  }
+
+  /** The text so far, in pieces to send in turn. */
+  pieces(): Buffer[] {
+    return this.used ? [...this.full, this.piece.subarray(0, this.used)] : [...this.full];
+  }
+
+  toString(): string {
+    return Buffer.concat(this.pieces()).toString('utf8');
+  }
 }
 
 const N = '\\N';
@@ -52,14 +92,12 @@ export function addMovieLine(
   score: MovieLineScore | null,
 ): void {
   lines.ids.push(id);
-  // An array joined: one flat string (a template of this many parts is a tree of string pieces
-  // that would live, unflattened, until the chunk is written).
-  lines.movies.push(
+  lines.movies.add(
     [
       id, hash, text(linksHash), text(f.title), text(f.originalTitle), num(f.year), text(f.releaseDate), num(f.runtimeMinutes),
       text(f.overview), text(f.posterUrl), bool(f.isAdult), text(f.imdbId), copyText(JSON.stringify(provenance)), num(score?.value),
       num(score?.confidence), num(score?.votes), num(score?.providerCount ?? 0), num(score?.profiles.CRITICS), num(score?.profiles.AUDIENCE),
-    ].join('\t') + '\n',
+    ].join('\t'),
   );
 }
 
@@ -67,7 +105,7 @@ export function addMovieLine(
 export function addTitleLine(
   lines: CopyLines, movieId: string, t: { providerKey: string; title: string; isOriginal: boolean; score: number }, normalized: string,
 ): void {
-  lines.titles.push(`${lines.titles.length}\t${movieId}\t${text(t.providerKey)}\t${text(t.title)}\t${text(normalized)}\t${bool(t.isOriginal)}\t${num(t.score)}\n`);
+  lines.titles.add([lines.titles.rows, movieId, text(t.providerKey), text(t.title), text(normalized), bool(t.isOriginal), num(t.score)].join('\t'));
 }
 
 /** moviec_bulk_ratings: movie_id, provider, kind, raw value and scale, normalised, calibrated, the prior, votes. */
@@ -75,13 +113,13 @@ export function addRatingLine(
   lines: CopyLines, movieId: string,
   r: { providerKey: string; kind: string; rawValue: number; rawScale: string; normalized: number; calibrated: number; priorMean: number; priorVotes: number; votes: number | null },
 ): void {
-  lines.ratings.push(
+  lines.ratings.add(
     [movieId, text(r.providerKey), text(r.kind), num(r.rawValue), text(r.rawScale), num(r.normalized), num(r.calibrated),
-      num(r.priorMean), num(r.priorVotes), num(r.votes)].join('\t') + '\n',
+      num(r.priorMean), num(r.priorVotes), num(r.votes)].join('\t'),
   );
 }
 
 /** moviec_bulk_genres: movie_id, name, confidence. */
 export function addGenreLine(lines: CopyLines, movieId: string, g: { name: string; confidence: number }): void {
-  lines.genres.push(`${movieId}\t${text(g.name)}\t${num(g.confidence)}\n`);
+  lines.genres.add(`${movieId}\t${text(g.name)}\t${num(g.confidence)}`);
 }

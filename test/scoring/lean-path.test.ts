@@ -153,7 +153,12 @@ describe('computeBatch for the bulk rebuild', () => {
         const rows = computeBatch(structuredClone(locked), structuredClone(records), priors, { events });
         const lines = computeBatch(structuredClone(locked), structuredClone(records), priors, { events, copy: true });
         const { copy, ...rest } = lines.writes;
-        expect(copy).toStrictEqual(linesOfRows(rows.writes));
+        const expected = linesOfRows(rows.writes);
+        expect(copy!.ids).toStrictEqual(expected.ids);
+        for (const table of ['movies', 'titles', 'ratings', 'genres'] as const) {
+          expect(copy![table].toString()).toBe(expected[table].join(''));
+          expect(copy![table].rows).toBe(expected[table].length);
+        }
         expect(rest).toStrictEqual({ ...rows.writes, movies: [], titles: [], ratings: [], genres: [] });
         expect(lines.result).toStrictEqual(rows.result);
       }),
