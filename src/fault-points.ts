@@ -16,11 +16,13 @@
  *
  * Points: `staging.batch-written` (a batch of an import's input is committed to the staging
  * tables), `aggregate.starting` (an aggregation job is about to open its transaction),
- * `aggregate.committed` (an aggregation job committed its movies).
+ * `aggregate.committed` (an aggregation job committed its movies), `aggregate.bulk-committed` (a
+ * first aggregation in bulk committed the catalogue and movie_search, not yet its postings and
+ * word counts, which a second transaction commits next: db/aggregate-bulk.ts).
  */
 import { writeSync } from 'node:fs';
 
-export type FaultPointName = 'staging.batch-written' | 'aggregate.starting' | 'aggregate.committed';
+export type FaultPointName = 'staging.batch-written' | 'aggregate.starting' | 'aggregate.committed' | 'aggregate.bulk-committed';
 
 interface Armed {
   name: string;

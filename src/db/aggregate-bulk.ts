@@ -1,10 +1,12 @@
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { faultPoint } from '../fault-points.js';
 import { RECORDS_SQL, type AggregateWrites, type AggregationRecordRow, type LockedMovie } from './aggregates.js';
 import { copyLines, type CopyText } from './bulk-lines.js';
 import { movieEventsSql } from './movie-events.js';
 import { setAsideIndexesAndKeys, type SetAside } from './set-aside.js';
 import { PRIORS_SQL, type PriorRow } from './scoring-priors.js';
+import { recoverSearchPostings } from './search-recovery.js';
 import { sqlLiteral } from './sql-literal.js';
 import { STORE_TITLE_FORMS_SQL } from './title-forms.js';
 
@@ -22,7 +24,14 @@ import { STORE_TITLE_FORMS_SQL } from './title-forms.js';
  *   writes what moviec_search_refresh writes (searchRefreshSql; search_postings' primary key is
  *   set aside too, nothing looks postings up by movie meanwhile);
  * - the next chunk is read ahead: its movies on this connection, its provider records on a second
- *   one (the second core), while Node computes the current chunk and PostgreSQL writes the last.
+ *   one (the second core), while Node computes the current chunk and PostgreSQL writes the last;
+ * - in a first aggregation, the search postings and the words' counts (derived from movie_search
+ *   alone) are written on a third connection, in a second transaction, by another backend (the
+ *   second core): each chunk's postings leave the rebuild's backend as COPY text and go into the
+ *   other's by COPY unparsed; that transaction builds their indexes while the rebuild builds its
+ *   own, and commits just after it. The window between the two commits is marked
+ *   (search_postings_pending, committed with the catalogue, deleted with the postings) and
+ *   recovered at the next start-up or bulk rebuild (db/search-recovery.ts).
  *
  * It writes exactly what aggregateMovies writes (test/scoring/rebuild-equivalence.test.ts): a
  * movie's titles, ratings and genres are the computed ones, its search rows what the refresh makes
@@ -32,6 +41,10 @@ import { STORE_TITLE_FORMS_SQL } from './title-forms.js';
 
 /** Tables whose non-unique indexes are built again after the rows (the curated tables, the search index). */
 const INDEXED_TABLES = ['movies', 'movie_titles', 'movie_genres', 'ratings', 'movie_search', 'search_postings', 'search_words'];
+/** The search index's tables derived from movie_search alone: a first aggregation writes them in a second transaction. */
+const POSTING_TABLES = ['search_postings', 'search_words'];
+/** The tables the rebuild's own transaction always holds (locked first, in this order). */
+const CATALOGUE_TABLES = INDEXED_TABLES.filter((t) => !POSTING_TABLES.includes(t));
 /** Tables whose foreign keys are dropped and validated again at the end (their per-row checks were a third of a write). */
 const KEYED_TABLES = ['movie_titles', 'movie_genres', 'ratings', 'movie_search'];
 /**
@@ -41,6 +54,9 @@ const KEYED_TABLES = ['movie_titles', 'movie_genres', 'ratings', 'movie_search']
  */
 const FIRST_AGGREGATION_SQL = `SELECT NOT EXISTS (SELECT 1 FROM movies WHERE aggregate_hash IS NOT NULL)
    AND NOT EXISTS (SELECT 1 FROM search_postings) AS first`;
+/** FIRST_AGGREGATION_SQL's half the rebuild's transaction can ask before it holds the postings. */
+const NONE_AGGREGATED_SQL = 'SELECT NOT EXISTS (SELECT 1 FROM movies WHERE aggregate_hash IS NOT NULL) AS none';
+const NO_POSTINGS_SQL = 'SELECT NOT EXISTS (SELECT 1 FROM search_postings) AS none';
 
 export interface BulkAggregation {
   /** The scoring priors, read once in the transaction. */
@@ -73,6 +89,11 @@ export interface BulkAggregationOptions {
    * of the ratings the rebuild will write (scoring/rebuild-fit.ts), so every movie is scored once.
    */
   beforePriors?: (client: pg.PoolClient) => Promise<unknown>;
+  /**
+   * Whether a first aggregation may write the postings and word counts in a second transaction on
+   * a connection of its own (default true; without a spare connection in the pool it does not).
+   */
+  postingsApart?: boolean;
 }
 
 /** How many movies were never aggregated, of how many. */
@@ -113,33 +134,58 @@ const TEMP_TABLES = `
  * keys. Null when the locks are not granted within `lockTimeoutMs` (nothing changed then).
  */
 export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregationOptions = {}): Promise<BulkAggregation | null> {
+  // A previous first aggregation that committed its catalogue but not its postings (a crash
+  // between its two commits): its postings and counts are rebuilt first (one cheap read if none).
+  await recoverSearchPostings(pool);
+  const lockTimeout = `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(options.lockTimeoutMs ?? 10_000))}`;
   // The records are read on a second connection (provider_records is not locked: the rebuild only
-  // reads it), taken before the locks: once they are held, other jobs may hold the pool's other
-  // connections while they wait for them. Without a spare connection, the reads share the first.
-  const reader = pool.idleCount > 0 || pool.totalCount < (pool.options.max ?? 10) ? await pool.connect() : null;
-  let client: pg.PoolClient;
+  // reads it), and a first aggregation's postings written on a third, both taken before the locks:
+  // once they are held, other jobs may hold the pool's other connections while they wait for them.
+  // Without a spare connection, the reads share the first and the postings stay in its transaction.
+  const spare = () => pool.idleCount > 0 || pool.totalCount < (pool.options.max ?? 10);
+  const client = await pool.connect();
+  let reader: pg.PoolClient | null = null;
+  let apart: pg.PoolClient | null = null;
   try {
-    client = await pool.connect();
+    if (spare()) reader = await pool.connect();
+    if (reader && options.postingsApart !== false && spare()) apart = await pool.connect();
   } catch (error) {
     reader?.release();
+    client.release();
     throw error;
   }
   let open = false;
+  let postings: PostingsApart | null = null;
+  const notGranted = (error: unknown) => ['55P03', '40P01'].includes((error as { code?: string }).code ?? '');
   try {
     await client.query('BEGIN');
     open = true;
-    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(options.lockTimeoutMs ?? 10_000))}`);
+    await client.query(lockTimeout);
     try {
       // movies first: the order aggregation and the merge lock these tables in.
-      await client.query(`LOCK TABLE ${INDEXED_TABLES.join(', ')} IN ACCESS EXCLUSIVE MODE`);
+      await client.query(`LOCK TABLE ${CATALOGUE_TABLES.join(', ')} IN ACCESS EXCLUSIVE MODE`);
       await client.query('LOCK TABLE webhooks IN SHARE MODE');
+      // A first aggregation (no movie aggregated before, no postings): the postings' own
+      // transaction takes their tables, after movie_search as every refresh does.
+      const noneAggregated = (await client.query<{ none: boolean }>(NONE_AGGREGATED_SQL)).rows[0]!.none;
+      if (noneAggregated && apart) {
+        const taken = apart; // released by beginPostingsApart when it gives null or throws
+        apart = null;
+        postings = await beginPostingsApart(taken, lockTimeout);
+      }
+      if (!postings) {
+        apart?.release();
+        apart = null;
+        await client.query(`LOCK TABLE ${POSTING_TABLES.join(', ')} IN ACCESS EXCLUSIVE MODE`);
+      }
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== '55P03' && code !== '40P01') throw error;
+      if (!notGranted(error)) throw error;
       await client.query('ROLLBACK');
       open = false;
       client.release();
       reader?.release();
+      await postings?.rollback();
+      apart?.release();
       return null;
     }
     await client.query('SET LOCAL lock_timeout = 0');
@@ -148,20 +194,96 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
     // The search index triggers skip aggregation's writes; each chunk refreshes its movies once.
     await client.query(`SELECT set_config('moviec.search_refresh', 'deferred', true)`);
     if (options.takeQueued?.length) await client.query(TAKE_QUEUED_SQL, [options.takeQueued]);
-    const dropped = await setAsideIndexesAndKeys(client, { indexed: INDEXED_TABLES, unique: false, keyed: KEYED_TABLES, primaryKeyed: ['search_postings'] });
-    const first = (await client.query<{ first: boolean }>(FIRST_AGGREGATION_SQL)).rows[0]!.first;
+    const dropped = await setAsideIndexesAndKeys(client, {
+      indexed: postings ? CATALOGUE_TABLES : INDEXED_TABLES, unique: false, keyed: KEYED_TABLES, primaryKeyed: postings ? [] : ['search_postings'],
+    });
+    const first = postings !== null || (await client.query<{ first: boolean }>(FIRST_AGGREGATION_SQL)).rows[0]!.first;
     // movie_search's placeholder rows (every movie is written or removed) are replaced by inserts
     // instead of rewritten one by one.
     if (first) await client.query('TRUNCATE movie_search');
+    // Committed with the catalogue, deleted by the postings' transaction when it commits after it.
+    if (postings) await client.query('INSERT INTO search_postings_pending (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET since = now()');
     await client.query(TEMP_TABLES);
     await options.beforePriors?.(client);
     const priors = (await client.query<PriorRow>(PRIORS_SQL)).rows;
     const webhooks = (await client.query<{ on: boolean }>('SELECT EXISTS (SELECT 1 FROM webhooks WHERE enabled) AS on')).rows[0]!.on;
-    return session(client, reader, dropped, priors, webhooks, first);
+    return session(pool, client, reader, postings, dropped, priors, webhooks, first);
   } catch (error) {
     if (open) await client.query('ROLLBACK').catch(() => undefined);
     client.release();
     reader?.release();
+    await postings?.rollback().catch(() => undefined);
+    apart?.release();
+    throw error;
+  }
+}
+
+/**
+ * The second transaction of a first aggregation: search_postings and search_words (with the
+ * one-letter-deleted variants of new words), derived from movie_search alone, written by another
+ * backend. Its writes queue on its connection in the order sent.
+ */
+interface PostingsApart {
+  /** Appends a chunk's postings (COPY text of movie_id, token, popularity, tokens, year). */
+  copy(pieces: Buffer[]): Promise<void>;
+  /** Counts the words, builds the set-aside indexes, refreshes the statistics: everything but the commit. */
+  finish(): Promise<void>;
+  /** Deletes the pending mark (committed by the catalogue's transaction before this) and commits. */
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+/** Opens the postings' transaction, or null (nothing held) when its locks are not granted or postings exist. */
+async function beginPostingsApart(apart: pg.PoolClient, lockTimeout: string): Promise<PostingsApart | null> {
+  await apart.query('BEGIN');
+  let released = false;
+  const end = async (sql: string) => {
+    if (released) return;
+    released = true;
+    try {
+      await apart.query(sql);
+    } catch (error) {
+      await apart.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      apart.release();
+    }
+  };
+  try {
+    await apart.query(lockTimeout);
+    try {
+      await apart.query(`LOCK TABLE ${POSTING_TABLES.join(', ')} IN ACCESS EXCLUSIVE MODE`);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== '55P03' && code !== '40P01') throw error;
+      await end('ROLLBACK');
+      return null;
+    }
+    if (!(await apart.query<{ none: boolean }>(NO_POSTINGS_SQL)).rows[0]!.none) {
+      await end('ROLLBACK');
+      return null;
+    }
+    await apart.query(`SET LOCAL lock_timeout = 0; SET LOCAL maintenance_work_mem = '256MB'`);
+    // search_postings' key too: nothing looks postings up by movie meanwhile (they are only appended).
+    const dropped = await setAsideIndexesAndKeys(apart, { indexed: POSTING_TABLES, unique: false, keyed: [], primaryKeyed: ['search_postings'] });
+    return {
+      copy: (pieces) => copyPieces(apart, 'search_postings (movie_id, token, popularity, tokens, year)', pieces),
+      async finish() {
+        // Every word's count at once from the finished postings: what the chunks' upserts would have
+        // added up to (there were no postings before).
+        await apart.query(
+          [
+            `WITH ${countedWords(`SELECT p.token, count(*)::int FROM search_postings p WHERE p.token NOT LIKE '=%' GROUP BY p.token ORDER BY p.token COLLATE "C"`)}`,
+            ...dropped.indexes,
+            `ANALYZE ${POSTING_TABLES.join(', ')}`,
+          ].join(';\n'),
+        );
+      },
+      commit: () => end('DELETE FROM search_postings_pending;\nCOMMIT'),
+      rollback: () => end('ROLLBACK'),
+    };
+  } catch (error) {
+    await end('ROLLBACK').catch(() => undefined);
     throw error;
   }
 }
@@ -181,18 +303,31 @@ interface Chunk {
   records: AggregationRecordRow[];
 }
 
-function session(client: pg.PoolClient, reader: pg.PoolClient | null, dropped: SetAside, priors: PriorRow[], webhooks: boolean, first: boolean): BulkAggregation {
+function session(
+  pool: pg.Pool, client: pg.PoolClient, reader: pg.PoolClient | null, postings: PostingsApart | null, dropped: SetAside,
+  priors: PriorRow[], webhooks: boolean, first: boolean,
+): BulkAggregation {
   let done = false;
   /** The next chunk, read ahead while the caller computes and PostgreSQL writes the current one. */
   let ahead: { after: string; limit: number; chunk: Promise<Chunk> } | undefined;
-  const finish = async (sql: string) => {
+  /**
+   * Ends the rebuild: `sql` (the index builds, ANALYZE and, without the postings apart, COMMIT),
+   * with the postings' end on their backend meanwhile; both roll back when either fails.
+   */
+  const finish = async (sql: string, postingsEnd?: Promise<void>) => {
     if (done) return;
     done = true;
     await ahead?.chunk.catch(() => undefined);
     try {
-      await client.query(sql);
+      // The two transactions' ends at once, on two backends; the catalogue commits only when both
+      // succeeded (its COMMIT is sent after the postings' end).
+      const [ended, postingsEnded] = await Promise.allSettled([client.query(sql), postingsEnd ?? Promise.resolve()]);
+      if (ended.status === 'rejected') throw ended.reason;
+      if (postingsEnded.status === 'rejected') throw postingsEnded.reason;
+      if (postings) await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
+      await postings?.rollback().catch(() => undefined);
       throw error;
     } finally {
       client.release();
@@ -225,24 +360,49 @@ function session(client: pg.PoolClient, reader: pg.PoolClient | null, dropped: S
       return read;
     },
     write(writes, fresh) {
-      return writeChunk(client, writes, fresh, first);
+      return writeChunk(client, writes, fresh, first, postings);
     },
     async commit() {
+      if (done) return;
+      const postingsEnd = postings?.finish();
+      postingsEnd?.catch(() => undefined); // awaited by finish
       await finish(
         [
-          STALE_POSTINGS_SQL,
+          // Moved movies that had postings: none in a first aggregation.
+          ...(postings ? [] : [STALE_POSTINGS_SQL]),
           ...dropped.indexes,
           ...dropped.keys,
           // The planner saw the tables before the rebuild (empty curated tables, movies without
           // scores after a first import). Of movies only the columns lists and matching filter and
           // order on: its jsonb columns cost more to sample than the rest of the rebuild's statistics.
-          `ANALYZE movies (id, imdb_id, title, year, score_value, score_votes, score_critics, score_audience), ${INDEXED_TABLES.filter((t) => t !== 'movies').join(', ')}`,
-          'COMMIT',
+          `ANALYZE movies (id, imdb_id, title, year, score_value, score_votes, score_critics, score_audience), ${(postings ? CATALOGUE_TABLES : INDEXED_TABLES).filter((t) => t !== 'movies').join(', ')}`,
+          ...(postings ? [] : ['COMMIT']),
         ].join(';\n'),
+        postingsEnd,
       );
+      if (!postings) return;
+      // The catalogue and movie_search are committed, with the pending mark; the postings and the
+      // words' counts are not yet. A crash here leaves the mark: recovered at the next start-up.
+      await faultPoint('aggregate.bulk-committed');
+      try {
+        await postings.commit();
+      } catch {
+        // Rebuilt from the committed movie_search now; if that fails too, the mark stays for the
+        // next start-up or bulk rebuild, and this rebuild fails.
+        await recoverSearchPostings(pool);
+      }
     },
     async rollback() {
-      await finish('ROLLBACK');
+      if (done) return;
+      done = true;
+      await ahead?.chunk.catch(() => undefined);
+      try {
+        await client.query('ROLLBACK');
+      } finally {
+        client.release();
+        reader?.release();
+        await postings?.rollback().catch(() => undefined);
+      }
     },
   };
 }
@@ -345,6 +505,19 @@ function firstSearchSql(ids: string): string {
 }
 
 /**
+ * firstSearchSql with the postings written apart (a first aggregation's second transaction): the
+ * search rows are inserted here, and their postings leave as COPY text for the other backend, which
+ * takes them unparsed (COPY FROM) and counts the words once at the end.
+ */
+function firstSearchCopySql(ids: string): string {
+  return `COPY (WITH ${searchInputs(ids)}, moved AS (
+    INSERT INTO movie_search AS s (movie_id, tokens, popularity, votes, score, year, genre_ids, providers)
+    ${searchRows(ids)}
+    RETURNING s.movie_id, s.tokens, s.popularity, s.year
+  ) SELECT f.movie_id, w, f.popularity, f.tokens, f.year FROM moved f, unnest(f.tokens) w) TO STDOUT`;
+}
+
+/**
  * The postings of moved movies that had postings before (moviec_bulk_stale): the old ones deleted
  * and the new ones inserted in one join each, the words' counts adjusted by what they gained or
  * lost, as moviec_search_refresh does for its moved movies. Nothing to do after a first import.
@@ -372,12 +545,41 @@ async function copyInto(client: pg.PoolClient, table: string, text: CopyText): P
   });
 }
 
-async function writeChunk(client: pg.PoolClient, writes: AggregateWrites, fresh: Set<string>, first: boolean): Promise<void> {
+/** COPY into `target` of pieces of COPY text as they are (another COPY's output). */
+async function copyPieces(client: pg.PoolClient, target: string, pieces: Buffer[]): Promise<void> {
+  if (!pieces.length) return;
+  const stream = client.query(copyFrom(`COPY ${target} FROM STDIN`));
+  await new Promise<void>((resolve, reject) => {
+    stream.on('error', reject);
+    stream.on('finish', resolve);
+    for (const piece of pieces) stream.write(piece);
+    stream.end();
+  });
+}
+
+/** The output of a COPY … TO STDOUT, in the pieces it arrived in. */
+async function copyOut(client: pg.PoolClient, sql: string): Promise<Buffer[]> {
+  const stream = client.query(copyTo(sql));
+  const pieces: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (piece: Buffer) => pieces.push(piece));
+    stream.on('error', reject);
+    stream.on('end', resolve);
+  });
+  return pieces;
+}
+
+async function writeChunk(
+  client: pg.PoolClient, writes: AggregateWrites, fresh: Set<string>, first: boolean, postings: PostingsApart | null,
+): Promise<void> {
   // The changed movies' rows as COPY lines, built as each was computed (computeBatch's copy option).
   const lines = writes.copy ?? copyLines();
   if (writes.movies.length) throw new Error('the bulk rebuild writes the COPY lines of computeBatch({ copy: true })');
 
   const statements: string[] = [];
+  /** The search rows' COPY out of their postings (written apart), then these statements. */
+  let postingsOut: string | undefined;
+  const after: string[] = [];
   if (writes.removed.length) {
     // The curated tables' keys (and their ON DELETE CASCADE) are dropped for the rebuild.
     const removed = `'{${writes.removed.join(',')}}'::uuid[]`;
@@ -420,13 +622,12 @@ async function writeChunk(client: pg.PoolClient, writes: AggregateWrites, fresh:
          ON CONFLICT (provider_key, alias, genre_id) DO NOTHING;`,
       );
     }
-    statements.push(
-      first ? firstSearchSql(ids) : searchRefreshSql(ids),
-      'TRUNCATE moviec_bulk_movies, moviec_bulk_titles, moviec_bulk_ratings, moviec_bulk_genres;',
-    );
+    if (postings) postingsOut = firstSearchCopySql(ids);
+    else statements.push(first ? firstSearchSql(ids) : searchRefreshSql(ids));
+    after.push('TRUNCATE moviec_bulk_movies, moviec_bulk_titles, moviec_bulk_ratings, moviec_bulk_genres;');
   }
   const events = writes.events ? movieEventsSql(client, writes.events) : '';
-  if (events) statements.push(events);
+  if (events) after.push(events);
   // Every statement queued at once (a COPY's rows wait in its stream until it runs): the connection
   // runs them in order, after those of a write sent before, which used the temporary tables first.
   const sent = [
@@ -436,5 +637,8 @@ async function writeChunk(client: pg.PoolClient, writes: AggregateWrites, fresh:
     copyInto(client, 'moviec_bulk_genres', lines.genres),
   ];
   if (statements.length) sent.push(client.query(statements.join('\n')).then(() => undefined));
+  // The postings go to the other backend as soon as they are out, behind the previous chunk's.
+  if (postingsOut) sent.push(copyOut(client, postingsOut).then((pieces) => postings!.copy(pieces)));
+  if (after.length) sent.push(client.query(after.join('\n')).then(() => undefined));
   await Promise.all(sent);
 }

@@ -5,12 +5,13 @@ import { normalizeTitle } from '../matching/normalize-title.js';
 import { providerDefinitions } from '../sources/registry.js';
 import { migrate, type MigrateResult } from './migrate.js';
 import { backfillLockedTitleForms } from './title-forms.js';
+import { recoverSearchPostings } from './search-recovery.js';
 
 const silentLogger = new Logger(() => () => undefined);
 
 /**
- * Brings a database up to date: MovieC's migrations, Graphile Worker's own schema, and the
- * reference data defined in code. What `moviec migrate` and every start-up run.
+ * Brings a database up to date: MovieC's migrations, Graphile Worker's own schema, the
+ * reference data defined in code, and the search postings of an interrupted bulk rebuild. What `moviec migrate` and every start-up run.
  */
 export async function prepareDatabase(pool: pg.Pool): Promise<MigrateResult> {
   const result = await migrate(pool);
@@ -18,5 +19,7 @@ export async function prepareDatabase(pool: pg.Pool): Promise<MigrateResult> {
   await syncReferenceData(pool, providerDefinitions());
   // Locked titles from before title_forms existed get their form from the one title normaliser.
   await backfillLockedTitleForms(pool, normalizeTitle);
+  // A first aggregation in bulk interrupted between its two commits: its postings and word counts.
+  await recoverSearchPostings(pool);
   return result;
 }
