@@ -66,13 +66,21 @@ export async function addRecordsLinkedByTmdbId({ client }: ChangedRecords): Prom
  * Changed records without a movie by IMDb id join, by TMDB id, the one movie another record of
  * that TMDB id is on. Several movies: nothing is decided here (title matching says why).
  */
-export async function linkChangesByTmdbId({ client }: ChangedRecords): Promise<void> {
+/**
+ * The changed records without a movie after a first load (ChangedRecords.firstLoad): the catalogue
+ * was empty, so every record is a changed one, and those it linked are linked by IMDb id (no title
+ * or TMDB-id link exists yet): the records without a movie, found through the movie_id index
+ * instead of joining every record with the changed ones (the real dump: 734k lookups for none).
+ */
+export const FIRST_LOAD_UNLINKED = 'pr.movie_id IS NULL';
+
+export async function linkChangesByTmdbId({ client, firstLoad }: ChangedRecords): Promise<void> {
   await client.query(
     `WITH keys AS (
        SELECT pr.id, CASE WHEN pr.provider_key = 'tmdb' THEN pr.external_id ELSE pr.tmdb_id END AS tmdb, pr.provider_key, pr.external_id
          FROM provider_records pr
-         JOIN changed_records c ON c.id = pr.id
-        WHERE (pr.movie_id IS NULL OR pr.match_method IN ('title_year', 'created', 'tmdb_id'))
+        ${firstLoad ? `WHERE ${FIRST_LOAD_UNLINKED}` : `JOIN changed_records c ON c.id = pr.id
+        WHERE (pr.movie_id IS NULL OR pr.match_method IN ('title_year', 'created', 'tmdb_id'))`}
           AND NOT ${PINNED}
           AND (pr.imdb_id IS NULL OR NOT EXISTS (SELECT 1 FROM movies m WHERE m.imdb_id = pr.imdb_id))
      ), found AS (

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { JOB, jobKey } from '../jobs.js';
 import { AGGREGATE_CHUNK, PER_MOVIE_JOB_LIMIT } from './jobs.js';
 import { beginBulkLoad } from './bulk-load.js';
-import { PINNED, rejected } from './match-links.js';
+import { FIRST_LOAD_UNLINKED, PINNED, rejected } from './match-links.js';
 
 /**
  * The records one import step changed, and the movies they touch, inside one transaction.
@@ -104,19 +104,24 @@ export async function mergeStagedRun(
   client: pg.PoolClient, runId: string, providerKey: string, primaryKind: string, keeps: BlankKeeps = { columns: [], ratingKinds: [] },
   fullSnapshot = false,
 ): Promise<MergeResult> {
-  const { rows: duplicates } = await client.query<{ externalId: string; keptLine: number | null; count: number }>(
-    `SELECT external_id AS "externalId", (array_agg(line ORDER BY id DESC))[1] AS "keptLine", count(*)::int AS count
-       FROM import_staging_records WHERE run_id = $1
-      GROUP BY external_id HAVING count(*) > 1`,
-    [runId],
-  );
-
   // Fresh statistics first: staging tables just grew by the whole input, and with the stale ones
   // the planner can pick a nested loop over the ratings aggregate (seen: MovieLens at 1M, minutes).
   // Only the columns the merge joins and groups on: statistics of the jsonb records cost seconds at 1M rows.
   await client.query('ANALYZE import_staging_records (run_id, external_id), import_staging_ratings (run_id, external_id)');
-  // Sorts of a whole run's staging rows stay in memory (the default 4 MB spilled to disk at 1M lines).
-  await client.query(`SELECT set_config('work_mem', '64MB', true)`);
+  // Sorts and hashes of a whole run's rows stay in memory (the default 4 MB spilled to disk at 1M
+  // lines; 64 MB still spilled the real dump's movie ids and the records' join with the movies).
+  await client.query(`SELECT set_config('work_mem', '256MB', true)`);
+  // Repeated external ids: counted first (one hash of the ids), the kept line only for those
+  // repeated (an ordered aggregate per id sorted the whole input by id and staging id).
+  const { rows: duplicates } = await client.query<{ externalId: string; keptLine: number | null; count: number }>(
+    `SELECT s.external_id AS "externalId", (array_agg(s.line ORDER BY s.id DESC))[1] AS "keptLine", count(*)::int AS count
+       FROM import_staging_records s
+      WHERE s.run_id = $1
+        AND s.external_id IN (SELECT external_id FROM import_staging_records WHERE run_id = $1 GROUP BY external_id HAVING count(*) > 1)
+      GROUP BY s.external_id
+      ORDER BY s.external_id`,
+    [runId],
+  );
   // Every record the input holds (its last row), with the content hash the stored row is compared
   // by, before any jsonb is expanded: an unchanged row is only "seen" (issue 18: an unchanged
   // re-import expands and rewrites nothing). A provider's first load has nothing to compare with:
@@ -302,6 +307,9 @@ async function insertFirstLoad(client: pg.PoolClient, runId: string, providerKey
       ORDER BY 1`,
     [providerKey],
   );
+  // The planner saw an empty table: the records' insert below joins every row with the movies,
+  // and should hash the movies' narrow ids rather than the wide incoming rows.
+  await client.query('ANALYZE movies (id, imdb_id)');
   await createChangedRecords(client);
   const { rowCount } = await client.query(
     `WITH inserted AS (
@@ -479,7 +487,7 @@ export interface PendingTitleMatch {
  * admin. Each comes with every id it carries or links to, its evidence (runtime, directors,
  * release date) and the movies an admin rejected for it.
  */
-export async function changesAwaitingTitleMatch({ client }: ChangedRecords): Promise<PendingTitleMatch[]> {
+export async function changesAwaitingTitleMatch({ client, firstLoad }: ChangedRecords): Promise<PendingTitleMatch[]> {
   const { rows } = await client.query<PendingTitleMatch>(
     `SELECT pr.id::text AS "recordId", pr.title, pr.original_title AS "originalTitle", pr.year, p.creates_movies AS "createsMovies",
             pr.runtime_minutes AS "runtimeMinutes", pr.directors, to_char(pr.release_date, 'YYYY-MM-DD') AS "releaseDate",
@@ -490,9 +498,9 @@ export async function changesAwaitingTitleMatch({ client }: ChangedRecords): Pro
             coalesce((SELECT array_agg(mc.movie_id::text) FROM match_corrections mc
                        WHERE mc.provider_key = pr.provider_key AND mc.external_id = pr.external_id AND mc.kind = 'REJECT'), '{}') AS "rejectedMovieIds"
        FROM provider_records pr
-       JOIN changed_records c ON c.id = pr.id
+       ${firstLoad ? '' : 'JOIN changed_records c ON c.id = pr.id'}
        JOIN providers p ON p.key = pr.provider_key
-      WHERE (pr.movie_id IS NULL OR pr.match_method = 'title_year')
+      WHERE ${firstLoad ? FIRST_LOAD_UNLINKED : "(pr.movie_id IS NULL OR pr.match_method = 'title_year')"}
         AND (pr.imdb_id IS NULL OR NOT EXISTS (SELECT 1 FROM movies m WHERE m.imdb_id = pr.imdb_id))
         AND NOT EXISTS (SELECT 1 FROM match_corrections mc
                          WHERE mc.provider_key = pr.provider_key AND mc.external_id = pr.external_id AND mc.kind <> 'REJECT')`,
@@ -505,8 +513,15 @@ export async function changesAwaitingTitleMatch({ client }: ChangedRecords): Pro
  * the one it belonged to before (so a row that moves re-aggregates both), in the temp table
  * changed_movies; returns how many.
  */
-async function collectChangedMovies(client: pg.PoolClient): Promise<number> {
+async function collectChangedMovies(client: pg.PoolClient, firstLoad = false): Promise<number> {
   await client.query('DROP TABLE IF EXISTS changed_movies');
+  if (firstLoad) {
+    // A first load (bulk-load.ts) started from an empty catalogue: every movie there is now was
+    // created in this transaction for the records it wrote and matched, so the changed movies are
+    // all of them (no join of every record with the changed ones).
+    const { rowCount } = await client.query('CREATE TEMP TABLE changed_movies ON COMMIT DROP AS SELECT id AS movie_id FROM movies');
+    return rowCount ?? 0;
+  }
   const { rowCount } = await client.query(
     `CREATE TEMP TABLE changed_movies ON COMMIT DROP AS
      SELECT pr.movie_id FROM provider_records pr JOIN changed_records c ON c.id = pr.id WHERE pr.movie_id IS NOT NULL
@@ -529,8 +544,8 @@ export async function changedMovieIds({ client }: ChangedRecords): Promise<strin
  * `aggregate:<movieId>`, or above PER_MOVIE_JOB_LIMIT movies chunks of AGGREGATE_CHUNK
  * consecutive ids. Returns how many movies were queued.
  */
-export async function queueAggregationOfChanges({ client }: ChangedRecords): Promise<number> {
-  const count = await collectChangedMovies(client);
+export async function queueAggregationOfChanges({ client, firstLoad }: ChangedRecords): Promise<number> {
+  const count = await collectChangedMovies(client, firstLoad);
   if (count === 0) return 0;
   if (count <= PER_MOVIE_JOB_LIMIT) {
     await client.query(

@@ -134,6 +134,52 @@ describe('a first load into an empty catalogue (bulk path)', () => {
     expect(rows[0].matched).toBe(true);
   });
 
+  it('a first load whose records wait for TMDB ids and title matching decides them as the ordinary path does', async () => {
+    // MovieLens creates movies too: records with an IMDb id make their movies as they are written;
+    // one without shares a TMDB id with one that has (linked by it); two have only their title and
+    // year to go by, which title matching weighs (the new movies have no titles before their first
+    // aggregation: each makes a movie of its own).
+    const dir = await tempDir();
+    await writeFiles(dir, {
+      'movies.csv': 'movieId,title,genres\n1,Iron Valley (1987),Western\n2,Iron Valley (1987),Western\n3,Midnight in Lisbon (2011),Romance\n'
+        + '4,Midnight in Lisbon (2011),Romance\n5,A Quiet Orchard (1950),Drama\n',
+      'links.csv': 'movieId,imdbId,tmdbId\n1,0000003,303\n2,,303\n3,0000002,202\n4,,\n5,,\n',
+      'ratings.csv': 'userId,movieId,rating,timestamp\n1,1,4.0,1000000000\n1,2,3.5,1000000000\n2,3,5.0,1000000000\n2,4,4.5,1000000000\n3,5,2.0,1000000000\n',
+    });
+    const [first, second] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+    try {
+      const load = async (pool: pg.Pool) => executeImport(pool, await queueImport(pool, 'movielens', { dir }, 'cli'));
+      const bulkOutcome = await load(first.pool);
+      const reader = await second.pool.connect();
+      let ordinaryOutcome;
+      try {
+        await reader.query('BEGIN');
+        await reader.query('SELECT 1 FROM movies LIMIT 1');
+        ordinaryOutcome = await load(second.pool);
+        await reader.query('COMMIT');
+      } finally {
+        reader.release();
+      }
+      if (!bulkOutcome || !ordinaryOutcome) throw new Error('an import did not run');
+      const { runId: _b, ...bulkCounts } = bulkOutcome;
+      const { runId: _o, ...ordinaryCounts } = ordinaryOutcome;
+      expect(bulkCounts).toEqual(ordinaryCounts);
+      const written = await stored(first.pool);
+      expect(written).toEqual(await stored(second.pool));
+      expect(written.records.map((r) => [r.external_id, r.movie_imdb_id, r.match_status, r.match_method])).toEqual([
+        ['1', 'tt0000003', 'MATCHED', 'imdb_id'],
+        ['2', 'tt0000003', 'MATCHED', 'tmdb_id'],
+        ['3', 'tt0000002', 'MATCHED', 'imdb_id'],
+        ['4', null, 'MATCHED', 'created'],
+        ['5', null, 'MATCHED', 'created'],
+      ]);
+      expect(written.movies).toHaveLength(4);
+      expect(bulkCounts.moviesQueued).toBe(4);
+    } finally {
+      await Promise.all([first.drop(), second.drop()]);
+    }
+  });
+
   it('a first load that fails rolls back with its indexes, keys and triggers in place and nothing written', async () => {
     const schema = await schemaOf(failing.pool);
     // A trigger of the test's own (not one a bulk load sets aside) fails the insert of one record.
