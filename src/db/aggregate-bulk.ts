@@ -224,7 +224,7 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
  * backend. Its writes queue on its connection in the order sent.
  */
 interface PostingsApart {
-  /** Appends a chunk's postings (COPY text of movie_id, token, popularity, tokens, year). */
+  /** Appends the postings of a chunk's search rows (COPY text of movie_id, tokens, popularity, year). */
   copy(pieces: Buffer[]): Promise<void>;
   /** Counts the words, builds the set-aside indexes, refreshes the statistics: everything but the commit. */
   finish(): Promise<void>;
@@ -266,8 +266,17 @@ async function beginPostingsApart(apart: pg.PoolClient, lockTimeout: string): Pr
     await apart.query(`SET LOCAL lock_timeout = 0; SET LOCAL maintenance_work_mem = '256MB'`);
     // search_postings' key too: nothing looks postings up by movie meanwhile (they are only appended).
     const dropped = await setAsideIndexesAndKeys(apart, { indexed: POSTING_TABLES, unique: false, keyed: [], primaryKeyed: ['search_postings'] });
+    await apart.query('CREATE TEMP TABLE moviec_bulk_search (movie_id uuid, tokens text[], popularity float8, year int) ON COMMIT DROP');
     return {
-      copy: (pieces) => copyPieces(apart, 'search_postings (movie_id, token, popularity, tokens, year)', pieces),
+      async copy(pieces) {
+        const copied = copyPieces(apart, 'moviec_bulk_search', pieces);
+        const posted = apart.query(
+          `INSERT INTO search_postings (movie_id, token, popularity, tokens, year)
+           SELECT f.movie_id, w, f.popularity, f.tokens, f.year FROM moviec_bulk_search f, unnest(f.tokens) w;
+           TRUNCATE moviec_bulk_search`,
+        );
+        await Promise.all([copied, posted]);
+      },
       async finish() {
         // Every word's count at once from the finished postings: what the chunks' upserts would have
         // added up to (there were no postings before).
@@ -506,15 +515,16 @@ function firstSearchSql(ids: string): string {
 
 /**
  * firstSearchSql with the postings written apart (a first aggregation's second transaction): the
- * search rows are inserted here, and their postings leave as COPY text for the other backend, which
- * takes them unparsed (COPY FROM) and counts the words once at the end.
+ * search rows are inserted here, and what their postings are made of (movie, tokens, popularity,
+ * year: one line a movie, not one a posting) leaves as COPY text for the other backend, which takes
+ * it unparsed (COPY FROM), writes the postings and counts the words once at the end.
  */
 function firstSearchCopySql(ids: string): string {
   return `COPY (WITH ${searchInputs(ids)}, moved AS (
     INSERT INTO movie_search AS s (movie_id, tokens, popularity, votes, score, year, genre_ids, providers)
     ${searchRows(ids)}
     RETURNING s.movie_id, s.tokens, s.popularity, s.year
-  ) SELECT f.movie_id, w, f.popularity, f.tokens, f.year FROM moved f, unnest(f.tokens) w) TO STDOUT`;
+  ) SELECT f.movie_id, f.tokens, f.popularity, f.year FROM moved f) TO STDOUT`;
 }
 
 /**
