@@ -24,6 +24,16 @@ for i = 2, #KEYS do redis.call('SET', KEYS[i], n) end
 redis.call('PUBLISH', ARGV[1], n .. ' ' .. table.concat(KEYS, ' ', 2))
 return n`;
 const BUMP_CHUNK = 1000;
+// Writes of one turn in one step: KEYS the entries' keys; ARGV[1] their expiry in seconds, ARGV[2]
+// the stores channel ('' for none) and ARGV[3] the announcement, then the entries' values.
+const WRITE = `for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 3], 'EX', ARGV[1]) end
+if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+return #KEYS`;
+
+/** The WRITE script as a command of the client (defineCommand: EVALSHA, EVAL when Redis lacks it). */
+interface WriteCommand {
+  moviecWrite(numberOfKeys: number, ...args: string[]): Promise<number>;
+}
 const SEQUENCE = 'ver:sequence';
 /** What a key holds when a read found nothing there (storedTag null); no version tag has a space. */
 const NOTHING = ' ';
@@ -93,6 +103,7 @@ export class RedisStore implements CacheStore {
       connectTimeout: 2000,
       retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
     });
+    this.client.defineCommand('moviecWrite', { lua: WRITE });
     this.client.on('error', (error: Error) => onError?.(error));
     this.client.on('ready', () => {
       const reconnected = this.wasReady;
@@ -125,30 +136,51 @@ export class RedisStore implements CacheStore {
     });
   }
 
-  /** Sends the waiting writes (in the order they were made; auto-pipelining puts them in one socket write). */
+  /**
+   * Sends the waiting writes, in the order they were made, as one script call per expiry (in
+   * practice one): every write and the announcement of those with tags, one command and one reply
+   * instead of one per entry (auto-pipelining still puts it in the socket write of this turn).
+   */
   private readonly sendWrites = (): void => {
     if (this.waitingWrites.length === 0) return;
     const writes = this.waitingWrites.splice(0);
-    const announced: string[] = [];
-    for (const { entries, ttlSeconds, tags, resolve, reject } of writes) {
-      if (this.client.status !== 'ready') {
-        reject(new CacheUnavailableError(`Redis is not connected (${this.client.status})`));
-        continue;
-      }
-      if (tags) entries.forEach(([key], i) => tags[i] !== undefined && announced.push(key, tags[i]));
-      Promise.all(entries.map(([key, value]) => this.client.set(key, value, 'EX', ttlSeconds))).then(
-        () => resolve(),
-        (error: unknown) => {
-          // ioredis's commandTimeout: no answer in time, on a connection still up (a lost one fails otherwise).
-          if (error instanceof Error && error.message === 'Command timed out' && this.client.status === 'ready') {
-            reject(new CacheTimeoutError(`Redis did not answer a write within its command timeout`, { cause: error }));
-          } else reject(error as Error);
-        },
-      );
+    if (this.client.status !== 'ready') {
+      const error = new CacheUnavailableError(`Redis is not connected (${this.client.status})`);
+      for (const { reject } of writes) reject(error);
+      return;
     }
-    // After the writes, on the same connection: a process that hears of a write can read it.
-    if (announced.length > 0 && this.client.status === 'ready') {
-      this.client.publish(this.storesChannel, announced.join(' ')).catch((error: unknown) => this.onError?.(error as Error));
+    const byExpiry = new Map<number, typeof writes>();
+    for (const write of writes) {
+      const group = byExpiry.get(write.ttlSeconds);
+      if (group) group.push(write);
+      else byExpiry.set(write.ttlSeconds, [write]);
+    }
+    for (const [ttlSeconds, group] of byExpiry) {
+      const keys: string[] = [];
+      const values: string[] = [];
+      const announced: string[] = [];
+      for (const { entries, tags } of group) {
+        entries.forEach(([key, value], i) => {
+          keys.push(key);
+          values.push(value);
+          if (tags?.[i] !== undefined) announced.push(key, tags[i]);
+        });
+      }
+      // After the writes, in the same step: a process that hears of a write can read it.
+      const channel = announced.length > 0 ? this.storesChannel : '';
+      (this.client as unknown as WriteCommand)
+        .moviecWrite(keys.length, ...keys, String(ttlSeconds), channel, announced.join(' '), ...values)
+        .then(
+          () => group.forEach(({ resolve }) => resolve()),
+          (error: unknown) => {
+            // ioredis's commandTimeout: no answer in time, on a connection still up (a lost one fails otherwise).
+            const failure =
+              error instanceof Error && error.message === 'Command timed out' && this.client.status === 'ready'
+                ? new CacheTimeoutError(`Redis did not answer a write within its command timeout`, { cause: error })
+                : (error as Error);
+            group.forEach(({ reject }) => reject(failure));
+          },
+        );
     }
   };
 
