@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import { createApolloServer } from './apollo.js';
 import { createResponseCache } from './response-cache.js';
 import { directRoute } from './direct-route.js';
+import { jsonBody } from './json-body.js';
 import { hasCredentials } from './http-cache.js';
 import { healthRoutes } from './health.js';
 import { createMetrics, type AppMetrics } from './metrics.js';
@@ -206,7 +207,7 @@ export async function createApp(options: AppOptions): Promise<MovieCApp> {
   // GraphQL's handlers: partner access, the body, the whole-response cache, Apollo.
   const graphqlHandlers: RequestHandler[] = [
     access.middleware,
-    express.json({ limit: bodyLimit }),
+    jsonBody(bodyLimit),
     responseCache.middleware,
     expressMiddleware(apollo, { context: ({ req, res }) => Promise.resolve(contextOf(req, res, responseCache.slotOf(res.locals))) }),
   ];
