@@ -35,7 +35,7 @@ describe('the JSON body of GraphQL requests', () => {
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   });
 
-  const both = async (body: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
+  const both = async (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
     const answer = async (origin: string) => {
       const res = await fetch(origin, { method: 'POST', headers, body });
       return { status: res.status, body: (await res.json()) as unknown };
