@@ -69,12 +69,52 @@ export function computeBatch(
   locked: LockedMovie[],
   rows: AggregationRecordRow[],
   priorRows: PriorRow[],
-  options: {
-    events?: boolean;
-    /** The changed movies as the bulk rebuild's COPY lines (writes.copy), not as row objects. */
-    copy?: boolean;
-  } = {},
-): { writes: AggregateWrites; result: AggregateOutcome } {
+  options: BatchOptions = {},
+): ComputedBatch {
+  const steps = computeInSlices(locked, rows, priorRows, options, Infinity);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+/**
+ * computeBatch that lets the event loop turn every `slice` movies. The bulk rebuild computes a
+ * chunk while PostgreSQL writes the last one, but node-postgres sends a connection's next
+ * statement only from an I/O callback: in one synchronous computation of a whole chunk (~100 ms)
+ * the rebuild's backend finishes its statement and then waits, so the two added up instead of
+ * overlapping.
+ */
+export async function computeBatchYielding(
+  locked: LockedMovie[],
+  rows: AggregationRecordRow[],
+  priorRows: PriorRow[],
+  options: BatchOptions = {},
+  slice = 250,
+): Promise<ComputedBatch> {
+  const steps = computeInSlices(locked, rows, priorRows, options, slice);
+  let step = steps.next();
+  while (!step.done) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    step = steps.next();
+  }
+  return step.value;
+}
+
+type BatchOptions = {
+  events?: boolean;
+  /** The changed movies as the bulk rebuild's COPY lines (writes.copy), not as row objects. */
+  copy?: boolean;
+};
+type ComputedBatch = { writes: AggregateWrites; result: AggregateOutcome };
+
+/** computeBatch's work, pausing (a yield) after every `slice` movies. */
+function* computeInSlices(
+  locked: LockedMovie[],
+  rows: AggregationRecordRow[],
+  priorRows: PriorRow[],
+  options: BatchOptions,
+  slice: number,
+): Generator<void, ComputedBatch, void> {
   const records = groupByMovie(rows);
   const priors = priorLookup(priorRows);
   const lookup = definitionLookup();
@@ -89,7 +129,12 @@ export function computeBatch(
   // A locked title exists only on the movie: its normalised form is stored with the write, for the
   // SQL that compares titles (title_forms; there is no SQL normaliser).
   const lockedTitles = new Set<string>();
+  let sinceYield = 0;
   for (const movie of locked) {
+    if (++sinceYield > slice) {
+      sinceYield = 1;
+      yield;
+    }
     const movieRows = records.get(movie.id);
     const result = computeAggregate(movieRows ?? [], lookup, priors, movie.locks);
     let written: AggregateResult | undefined;
@@ -304,7 +349,7 @@ async function aggregateAllBulk(
     let read = await bulk.read(FIRST_ID, chunk);
     while (read.locked.length) {
       const { locked, records } = read;
-      const { writes, result } = computeBatch(locked, records, bulk.priors, { events: bulk.webhooks, copy: true });
+      const { writes, result } = await computeBatchYielding(locked, records, bulk.priors, { events: bulk.webhooks, copy: true });
       // The next chunk was read ahead (and reading it reads the one after meanwhile). This write
       // queues behind the previous one, so PostgreSQL goes from one write to the next while Node
       // computes; at most two wait: the previous one settles before the next computation.
