@@ -65,11 +65,19 @@ export function computeGeneral(
   return { fields, provenance, titles, genres, unknownGenres, ratings, score: combineScore(ratings, lookup) };
 }
 
+/**
+ * The canonical genres a provider's spelling maps to. Own keys only: a spelling such as
+ * `constructor` or `__proto__` in a provider's file is an unknown genre, not Object's.
+ */
+function genreAliasOf(definition: ProviderDefinition | undefined, spelling: string): string[] | undefined {
+  return definition && Object.hasOwn(definition.genreAliases, spelling) ? definition.genreAliases[spelling] : undefined;
+}
+
 /** An admin's locked values replace the computed ones (provenance "lock"). */
 function applyLocks(fields: CuratedFields, provenance: Record<string, string>, locks: Partial<CuratedFields>): void {
   for (const field in locks) {
     const value = locks[field as keyof CuratedFields];
-    if (!(field in fields)) continue;
+    if (!Object.hasOwn(fields, field)) continue;
     (fields as unknown as Record<string, unknown>)[field] = value;
     provenance[field] = 'lock';
   }
@@ -112,7 +120,7 @@ function computeOne(r: RecordInput, lookup: DefinitionLookup, priors: PriorLooku
     const genreWeight = 0 + weightOf(definition, 'genres');
     const confidence = round((0 + genreWeight) / genreWeight);
     for (const spelling of r.genres) {
-      const mapped = definition?.genreAliases[spelling];
+      const mapped = genreAliasOf(definition, spelling);
       if (!mapped) unknownGenres.push({ providerKey: key, alias: spelling });
       else {
         mapped.forEach((name) => {
@@ -209,7 +217,7 @@ function scoreGenres(records: RecordInput[], lookup: DefinitionLookup) {
     totalWeight += weight;
     const canonical = new Set<string>();
     for (const spelling of r.genres) {
-      const mapped = definition?.genreAliases[spelling];
+      const mapped = genreAliasOf(definition, spelling);
       // An empty list is a known tag, not a genre; only a spelling with no entry is unknown.
       if (mapped) mapped.forEach((g) => canonical.add(g));
       else unknownGenres.push({ providerKey: r.providerKey, alias: spelling });

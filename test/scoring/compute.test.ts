@@ -53,6 +53,18 @@ describe('computeAggregate', () => {
     expect(result.provenance).toMatchObject({ title: 'imdb', year: 'imdb', runtimeMinutes: 'imdb' });
   });
 
+  it('takes a genre spelled like an Object property (constructor, __proto__) as unknown, and ignores a lock on an inherited name', () => {
+    const spellings = ['constructor', '__proto__', 'toString', 'Drama'];
+    const locks = { toString: 'x', title: 'Locked' } as never;
+    for (const records of [[record({ genres: spellings })], [record({ genres: spellings }), record({ providerKey: 'tmdb', externalId: '1', genres: ['Drama'] })]]) {
+      const result = computeAggregate(records, lookup, undefined, locks)!;
+      expect(result.genres).toEqual([{ name: 'Drama', confidence: 1 }]);
+      expect(result.unknownGenres).toEqual(spellings.slice(0, 3).map((alias) => ({ providerKey: 'imdb', alias })));
+      expect(result.fields.title).toBe('Locked');
+      expect(Object.hasOwn(result.fields, 'toString')).toBe(false);
+    }
+  });
+
   it('shrinks each rating toward its prior by votes and weighs providers by reliability (hand-computed)', () => {
     const priors = () => ({ mean: 50, votes: 1000, calibration: [] as [number, number][] });
     const result = computeAggregate(
