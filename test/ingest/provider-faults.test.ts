@@ -106,7 +106,9 @@ describe('TMDB API faults', () => {
       http.get(`${TMDB}/3/movie/:id`, async ({ params }) => {
         const id = Number(params.id);
         if (id === 2) return new HttpResponse('boom', { status: 500 });
-        if (id === 3) await new Promise((r) => setTimeout(r, 1000));
+        // Never answers within any attempt: an answer after 1 s raced the 200 ms timeout, which a
+        // loaded machine's late timer could lose (the movie was then imported).
+        if (id === 3) await new Promise((r) => setTimeout(r, 60_000).unref());
         if (id === 4) return new HttpResponse(JSON.stringify(movieDoc(4)).slice(0, 40), { headers: { 'content-type': 'application/json' } });
         if (id === 5) return new HttpResponse('<html><body>Maintenance</body></html>', { headers: { 'content-type': 'text/html' } });
         if (id === 6) return new HttpResponse('', { status: 429, headers: { 'retry-after': '0' } });
