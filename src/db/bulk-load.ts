@@ -12,10 +12,14 @@ import { setAsideIndexesAndKeys } from './set-aside.js';
  * trigger per row was most of a first import (720k movies: 39 s for the movies insert alone with
  * ten indexes, 20 s with the two unique ones); a build from the finished table sorts once.
  *
- * Only when both tables are empty, and only when their ACCESS EXCLUSIVE locks are granted at once
- * (NOWAIT: a reader or another import holding them means the ordinary path is taken, never a wait
- * that could deadlock). The locks last until the transaction ends; a rollback (a failed or
- * interrupted import) restores every index, key and trigger with the rest.
+ * Only when both tables are empty, and only when their ACCESS EXCLUSIVE locks are granted within
+ * BULK_LOCK_WAIT (a reader or another import holding them longer means the ordinary path is taken,
+ * never an unbounded wait). Not NOWAIT: a first load retried after a failed one finds autovacuum
+ * cleaning the rolled-back rows out of `movies`, and a refused lock sent that retry down the
+ * ordinary path (minutes instead of seconds on the real dump); a lock request that waits makes
+ * PostgreSQL cancel the autovacuum after deadlock_timeout (1 s). The locks last until the
+ * transaction ends; a rollback (a failed or interrupted import) restores every index, key and
+ * trigger with the rest.
  *
  * The triggers set aside are the ones whose work the bulk statements do themselves
  * (BULK_TRIGGERS): any other trigger on the two tables stays enabled.
@@ -26,6 +30,9 @@ export interface BulkLoad {
 }
 
 const TABLES = ['movies', 'provider_records'] as const;
+
+/** How long a first load waits for its tables' locks before it takes the ordinary path. */
+const BULK_LOCK_WAIT = '3s';
 
 /**
  * Triggers a bulk load disables, with what stands in for each:
@@ -40,15 +47,19 @@ const BULK_TRIGGERS = { movies: ['movies_search_insert'], provider_records: ['pr
 /** Starts a bulk load when movies and provider_records are empty and can be locked at once; null otherwise. */
 export async function beginBulkLoad(client: pg.PoolClient): Promise<BulkLoad | null> {
   if (!(await bothEmpty(client))) return null;
+  const { rows: setting } = await client.query<{ lock_timeout: string }>(`SELECT current_setting('lock_timeout') AS lock_timeout`);
   await client.query('SAVEPOINT moviec_bulk_load');
   try {
-    await client.query('LOCK TABLE movies, provider_records IN ACCESS EXCLUSIVE MODE NOWAIT');
+    await client.query(`SELECT set_config('lock_timeout', $1, true)`, [BULK_LOCK_WAIT]);
+    await client.query('LOCK TABLE movies, provider_records IN ACCESS EXCLUSIVE MODE');
   } catch (error) {
     if ((error as { code?: string }).code !== '55P03') throw error;
+    // Also undoes the lock_timeout.
     await client.query('ROLLBACK TO SAVEPOINT moviec_bulk_load');
     return null;
   }
   await client.query('RELEASE SAVEPOINT moviec_bulk_load');
+  await client.query(`SELECT set_config('lock_timeout', $1, true)`, [setting[0]!.lock_timeout]);
   // Rows another transaction committed between the check and the lock.
   if (!(await bothEmpty(client))) return null;
 

@@ -83,7 +83,7 @@ describe('a first load into an empty catalogue (bulk path)', () => {
     const ordinaryIndex = await indexOid(ordinary.pool);
 
     const bulkOutcome = await importInto(bulk.pool);
-    // A reader holding movies keeps the bulk path out (its lock is refused at once): the ordinary path.
+    // A reader holding movies through the import keeps the bulk path out (its lock is not granted within the wait): the ordinary path.
     const reader = await ordinary.pool.connect();
     let ordinaryOutcome;
     try {
@@ -132,6 +132,35 @@ describe('a first load into an empty catalogue (bulk path)', () => {
     );
     const { rows } = await bulk.pool.query(`SELECT matched_at IS NOT NULL AS matched FROM provider_records WHERE external_id = 'tt0000006'`);
     expect(rows[0].matched).toBe(true);
+  });
+
+  it('a first load waits for a short holder of movies (autovacuum after a failed load) and still takes the bulk path', async () => {
+    const db = await createTestDatabase();
+    try {
+      const before = await indexOid(db.pool);
+      // What autovacuum holds while it cleans the rows a rolled-back first load left.
+      const holder = await db.pool.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('LOCK TABLE movies IN SHARE UPDATE EXCLUSIVE MODE');
+        let settled = false;
+        const outcome = importInto(db.pool).finally(() => (settled = true));
+        // Let go once the import's lock request is waiting (as autovacuum is cancelled then).
+        while (!settled) {
+          const { rows } = await db.pool.query(`SELECT 1 FROM pg_locks WHERE relation = 'movies'::regclass AND NOT granted`);
+          if (rows.length) break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        await holder.query('COMMIT');
+        expect(await outcome).toMatchObject({ status: 'PARTIAL', rowsChanged: 4, moviesQueued: 4 });
+      } finally {
+        holder.release();
+      }
+      // The bulk load rebuilt the unique index.
+      expect(await indexOid(db.pool)).not.toBe(before);
+    } finally {
+      await db.drop();
+    }
   });
 
   it('a first load whose records wait for TMDB ids and title matching decides them as the ordinary path does', async () => {
