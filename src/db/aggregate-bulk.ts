@@ -3,6 +3,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { faultPoint } from '../fault-points.js';
 import { RECORDS_SQL, type AggregateWrites, type AggregationRecordRow, type LockedMovie } from './aggregates.js';
 import { copyLines, type CopyText } from './bulk-lines.js';
+import { isLockNotGranted } from './errors.js';
 import { movieEventsSql } from './movie-events.js';
 import { setAsideIndexesAndKeys, type SetAside } from './set-aside.js';
 import { PRIORS_SQL, type PriorRow } from './scoring-priors.js';
@@ -156,7 +157,6 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
   }
   let open = false;
   let postings: PostingsApart | null = null;
-  const notGranted = (error: unknown) => ['55P03', '40P01'].includes((error as { code?: string }).code ?? '');
   try {
     await client.query('BEGIN');
     open = true;
@@ -179,7 +179,7 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
         await client.query(`LOCK TABLE ${POSTING_TABLES.join(', ')} IN ACCESS EXCLUSIVE MODE`);
       }
     } catch (error) {
-      if (!notGranted(error)) throw error;
+      if (!isLockNotGranted(error)) throw error;
       await client.query('ROLLBACK');
       open = false;
       client.release();
@@ -254,8 +254,7 @@ async function beginPostingsApart(apart: pg.PoolClient, lockTimeout: string): Pr
     try {
       await apart.query(`LOCK TABLE ${POSTING_TABLES.join(', ')} IN ACCESS EXCLUSIVE MODE`);
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== '55P03' && code !== '40P01') throw error;
+      if (!isLockNotGranted(error)) throw error;
       await end('ROLLBACK');
       return null;
     }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isLockNotGranted } from './errors.js';
 import { setAsideIndexesAndKeys } from './set-aside.js';
 
 /**
@@ -53,7 +54,8 @@ export async function beginBulkLoad(client: pg.PoolClient): Promise<BulkLoad | n
     await client.query(`SELECT set_config('lock_timeout', $1, true)`, [BULK_LOCK_WAIT]);
     await client.query('LOCK TABLE movies, provider_records IN ACCESS EXCLUSIVE MODE');
   } catch (error) {
-    if ((error as { code?: string }).code !== '55P03') throw error;
+    // Not granted in time, or cancelled to break a deadlock: the savepoint gives the ordinary path.
+    if (!isLockNotGranted(error)) throw error;
     // Also undoes the lock_timeout.
     await client.query('ROLLBACK TO SAVEPOINT moviec_bulk_load');
     return null;

@@ -35,6 +35,15 @@ export function isTransientConflict(error: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
+/**
+ * A lock request that was not granted: lock_timeout or NOWAIT ran out (55P03), or PostgreSQL broke
+ * a deadlock by cancelling it (40P01). The bulk paths then take the ordinary one.
+ */
+export function isLockNotGranted(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === '55P03' || code === '40P01';
+}
+
 /** Runs a whole transaction again (up to `attempts` times, with a short random pause) after a transient conflict. */
 export async function retryingConflicts<T>(transaction: () => Promise<T>, attempts = 5): Promise<T> {
   for (let attempt = 1; ; attempt++) {
