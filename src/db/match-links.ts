@@ -63,10 +63,6 @@ export async function addRecordsLinkedByTmdbId({ client }: ChangedRecords): Prom
 }
 
 /**
- * Changed records without a movie by IMDb id join, by TMDB id, the one movie another record of
- * that TMDB id is on. Several movies: nothing is decided here (title matching says why).
- */
-/**
  * The changed records without a movie after a first load (ChangedRecords.firstLoad): the catalogue
  * was empty, so every record is a changed one, and those it linked are linked by IMDb id (no title
  * or TMDB-id link exists yet): the records without a movie, found through the movie_id index
@@ -74,6 +70,10 @@ export async function addRecordsLinkedByTmdbId({ client }: ChangedRecords): Prom
  */
 export const FIRST_LOAD_UNLINKED = 'pr.movie_id IS NULL';
 
+/**
+ * Changed records without a movie by IMDb id join, by TMDB id, the one movie another record of
+ * that TMDB id is on. Several movies: nothing is decided here (title matching says why).
+ */
 export async function linkChangesByTmdbId({ client, firstLoad }: ChangedRecords): Promise<void> {
   await client.query(
     `WITH keys AS (
