@@ -17,6 +17,11 @@ export default async function globalSetup(): Promise<void> {
   const { startEmbeddedPostgres } = await import('../../src/db/embedded.js');
   const { prepareDatabase } = await import('../../src/db/setup.js');
   const { createPool } = await import('../../src/db/pool.js');
+  // The test files' own files (imdb-files.ts tempDir), deleted by the global teardown; the test
+  // workers are started after this, so they inherit the variable.
+  const files = await mkdtemp(path.join(os.tmpdir(), 'moviec-test-files-'));
+  process.env.MOVIEC_TEST_FILES = files;
+  (globalThis as { __moviecTestFiles?: string }).__moviecTestFiles = files;
   let adminUrl: string | undefined = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   let embedded: EmbeddedDatabase | undefined;
   if (!adminUrl) {

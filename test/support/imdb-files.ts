@@ -30,8 +30,13 @@ export function ratingsTsv(ratings: [string, number, number][]): string {
   return [RATINGS_HEADER, ...ratings.map((r) => r.join('\t'))].join('\n') + '\n';
 }
 
+/**
+ * A fresh folder for a test's files, inside the run's own folder (test/support/global-setup.ts),
+ * which the global teardown deletes with everything in it: test files need not clean up after
+ * themselves, and runs do not pile folders up in the system's temporary directory.
+ */
 export async function tempDir(): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), 'moviec-files-'));
+  return mkdtemp(path.join(process.env.MOVIEC_TEST_FILES ?? os.tmpdir(), 'moviec-files-'));
 }
 
 export async function writeFiles(dir: string, files: Record<string, string | Buffer>, gzip = false): Promise<Record<string, string>> {
