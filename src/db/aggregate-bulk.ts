@@ -193,6 +193,7 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
     await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
     // The search index triggers skip aggregation's writes; each chunk refreshes its movies once.
     await client.query(`SELECT set_config('moviec.search_refresh', 'deferred', true)`);
+    const quieted = await quietDeferredTriggers(client);
     if (options.takeQueued?.length) await client.query(TAKE_QUEUED_SQL, [options.takeQueued]);
     const dropped = await setAsideIndexesAndKeys(client, {
       indexed: postings ? CATALOGUE_TABLES : INDEXED_TABLES, unique: false, keyed: KEYED_TABLES, primaryKeyed: postings ? [] : ['search_postings'],
@@ -207,7 +208,7 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
     await options.beforePriors?.(client);
     const priors = (await client.query<PriorRow>(PRIORS_SQL)).rows;
     const webhooks = (await client.query<{ on: boolean }>('SELECT EXISTS (SELECT 1 FROM webhooks WHERE enabled) AS on')).rows[0]!.on;
-    return session(pool, client, reader, postings, dropped, priors, webhooks, first);
+    return session(pool, client, reader, postings, dropped, quieted, priors, webhooks, first);
   } catch (error) {
     if (open) await client.query('ROLLBACK').catch(() => undefined);
     client.release();
@@ -296,6 +297,27 @@ async function beginPostingsApart(apart: pg.PoolClient, lockTimeout: string): Pr
   }
 }
 
+/**
+ * The search index's refresh triggers on the rebuild's tables (movies, movie_titles, movie_genres)
+ * are disabled for the transaction: with moviec.search_refresh deferred their functions return at
+ * once, but each statement still collected every row it wrote into the trigger's transition table
+ * first (a copy of each updated movie, ~0.5 us). Returns the statements that enable them again
+ * (sent before the commit; a rollback restores them with the rest). Other triggers stay.
+ */
+async function quietDeferredTriggers(client: pg.PoolClient): Promise<string[]> {
+  const { rows } = await client.query<{ disable: string; enable: string }>(
+    `SELECT format('ALTER TABLE %s DISABLE TRIGGER %I', t.tgrelid::regclass, t.tgname) AS disable,
+            format('ALTER TABLE %s ENABLE TRIGGER %I', t.tgrelid::regclass, t.tgname) AS enable
+       FROM pg_trigger t
+      WHERE NOT t.tgisinternal AND t.tgenabled = 'O' AND t.tgrelid = ANY($1::regclass[])
+        AND t.tgfoid = ANY(ARRAY['moviec_search_refresh_movies', 'moviec_search_refresh_new', 'moviec_search_refresh_old']::regproc[])
+      ORDER BY t.tgrelid, t.tgname`,
+    [CATALOGUE_TABLES],
+  );
+  if (rows.length) await client.query(rows.map((r) => `${r.disable};`).join('\n'));
+  return rows.map((r) => r.enable);
+}
+
 // As services/aggregation.ts takes per-movie jobs (db/aggregates.ts takeQueuedSql): jobs a worker
 // could start now; SKIP LOCKED leaves those a worker is fetching to it.
 const TAKE_QUEUED_SQL = `DELETE FROM graphile_worker._private_jobs j
@@ -313,7 +335,7 @@ interface Chunk {
 
 function session(
   pool: pg.Pool, client: pg.PoolClient, reader: pg.PoolClient | null, postings: PostingsApart | null, dropped: SetAside,
-  priors: PriorRow[], webhooks: boolean, first: boolean,
+  quieted: string[], priors: PriorRow[], webhooks: boolean, first: boolean,
 ): BulkAggregation {
   let done = false;
   /** The next chunk, read ahead while the caller computes and PostgreSQL writes the current one. */
@@ -380,6 +402,7 @@ function session(
           ...(postings ? [] : [STALE_POSTINGS_SQL]),
           ...dropped.indexes,
           ...dropped.keys,
+          ...quieted,
           // The planner saw the tables before the rebuild (empty curated tables, movies without
           // scores after a first import). Of movies only the columns lists and matching filter and
           // order on: its jsonb columns cost more to sample than the rest of the rebuild's statistics.

@@ -38,6 +38,13 @@ describe('a full rebuild equals per-movie aggregation', () => {
       `SELECT conrelid::regclass::text AS tab, conname, pg_get_constraintdef(oid) AS def, convalidated FROM pg_constraint
         WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2`,
     )).rows,
+    // The search index's refresh triggers are disabled for the transaction, and enabled again.
+    triggers: (await pool.query(
+      `SELECT tgrelid::regclass::text AS tab, tgname, tgenabled FROM pg_trigger
+        WHERE NOT tgisinternal AND tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace) ORDER BY 1, 2`,
+    )).rows,
+    // A first load's movies pages are written with room for their first aggregation (db/bulk-load.ts); the table's own setting is kept.
+    options: (await pool.query(`SELECT relname, reloptions FROM pg_class WHERE relnamespace = 'public'::regnamespace AND reloptions IS NOT NULL ORDER BY 1`)).rows,
   });
   /** Forgets every aggregate: the next aggregation writes every movie, its titles, ratings and genres anew. */
   const forget = async () => {
