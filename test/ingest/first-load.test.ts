@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { basicsTsv, ratingsTsv, tempDir, writeFiles, type Title } from '../support/imdb-files.js';
 import { executeImport, queueImport } from '../support/pipeline.js';
+import { aggregateAll } from '../../src/scoring/aggregate.js';
 
 // A first load into an empty catalogue takes the bulk path (src/db/bulk-load.ts: indexes, keys and
 // triggers set aside, plain INSERTs, then rebuilt). It must write exactly what the ordinary path
@@ -36,7 +37,11 @@ async function schemaOf(pool: pg.Pool) {
     `SELECT tgrelid::regclass::text AS tbl, tgname, tgenabled FROM pg_trigger
       WHERE NOT tgisinternal AND tgrelid IN ('movies'::regclass, 'provider_records'::regclass) ORDER BY tgname`,
   );
-  return { indexes, constraints, triggers };
+  // A first load fills movies' pages only in part, then gives the table its own fillfactor back.
+  const { rows: options } = await pool.query(
+    `SELECT relname, reloptions FROM pg_class WHERE oid IN ('movies'::regclass, 'provider_records'::regclass) ORDER BY relname`,
+  );
+  return { indexes, constraints, triggers, options };
 }
 
 /** What an import stored, without generated ids and times (matched_at: whether it is set, and when relative to the run). */
@@ -206,6 +211,34 @@ describe('a first load into an empty catalogue (bulk path)', () => {
       expect(bulkCounts.moviesQueued).toBe(4);
     } finally {
       await Promise.all([first.drop(), second.drop()]);
+    }
+  });
+
+  it('a first load leaves room in its pages for the first aggregation: the bulk rebuild rewrites each movie in its own page', async () => {
+    // Enough movies for many pages: a full page (~60 loaded movies) has no room for even one aggregate.
+    const titles: Title[] = Array.from({ length: 300 }, (_, i) => ({
+      tconst: `tt${String(i + 1).padStart(7, '0')}`, title: `A Movie Called Number ${i + 1}`, year: 1950 + (i % 70), runtime: 80 + (i % 60),
+      genres: i % 2 ? ['Drama'] : ['Comedy', 'Romance'],
+    }));
+    const ratings = titles.map((t, i): [string, number, number] => [t.tconst, 1 + (i % 90) / 10, 10 + i * 37]);
+    const many = await writeFiles(await tempDir(), { 'title.basics.tsv': basicsTsv(titles), 'title.ratings.tsv': ratingsTsv(ratings) });
+    const db = await createTestDatabase();
+    try {
+      const schema = await schemaOf(db.pool);
+      const runId = await queueImport(db.pool, 'imdb', { basics: many['title.basics.tsv'], ratings: many['title.ratings.tsv'] }, 'cli');
+      expect(await executeImport(db.pool, runId)).toMatchObject({ rowsChanged: 300, moviesQueued: 300 });
+      expect(await schemaOf(db.pool)).toEqual(schema);
+      const pages = async () =>
+        (await db.pool.query<{ id: string; page: string }>(`SELECT id, (ctid::text::point)[0]::text AS page FROM movies ORDER BY id`)).rows;
+      const loaded = await pages();
+      expect(new Set(loaded.map((m) => m.page)).size).toBeGreaterThan(5);
+
+      expect(await aggregateAll(db.pool, { bulk: true, chunk: 70 })).toEqual({ movies: 300, changed: 300, removed: 0 });
+      // Every movie was rewritten (aggregated) in the page it was loaded in: heap-only updates.
+      expect((await db.pool.query('SELECT count(*)::int AS n FROM movies WHERE aggregate_hash IS NULL')).rows[0].n).toBe(0);
+      expect(await pages()).toEqual(loaded);
+    } finally {
+      await db.drop();
     }
   });
 
