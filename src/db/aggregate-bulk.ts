@@ -1,8 +1,9 @@
 import type pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
 import { faultPoint } from '../fault-points.js';
 import { RECORDS_SQL, type AggregateWrites, type AggregationRecordRow, type LockedMovie } from './aggregates.js';
-import { copyLines, type CopyText } from './bulk-lines.js';
+import { batchQuery, connectionChain } from './batch-query.js';
+import { copyLines } from './bulk-lines.js';
 import { isLockNotGranted } from './errors.js';
 import { movieEventsSql } from './movie-events.js';
 import { setAsideIndexesAndKeys, type SetAside } from './set-aside.js';
@@ -24,8 +25,11 @@ import { STORE_TITLE_FORMS_SQL } from './title-forms.js';
  *   statement per table (no JSON to parse), the search rows by one set-based statement that
  *   writes what moviec_search_refresh writes (searchRefreshSql; search_postings' primary key is
  *   set aside too, nothing looks postings up by movie meanwhile);
- * - the next chunk is read ahead: its movies on this connection, its provider records on a second
- *   one (the second core), while Node computes the current chunk and PostgreSQL writes the last;
+ * - the next chunks are read ahead: their movies on this connection (several chunks' at once,
+ *   between two writes), their provider records on a second one (the second core), while Node
+ *   computes the current chunk and PostgreSQL writes the last; a chunk's write is one round trip
+ *   (its COPY data sent with its statements, db/batch-query.ts), so the backend goes from one
+ *   statement to the next without waiting for Node's event loop;
  * - in a first aggregation, the search postings and the words' counts (derived from movie_search
  *   alone) are written on a third connection, in a second transaction, by another backend (the
  *   second core): each chunk's postings leave the rebuild's backend as COPY text and go into the
@@ -333,13 +337,42 @@ interface Chunk {
   records: AggregationRecordRow[];
 }
 
+/** Chunks whose provider records are read ahead (on the reader) of the one the caller computes. */
+const RECORDS_AHEAD = 2;
+/** Chunks of movies read at once on the rebuild's connection, between two writes. */
+const MOVIES_AT_ONCE = 4;
+
 function session(
   pool: pg.Pool, client: pg.PoolClient, reader: pg.PoolClient | null, postings: PostingsApart | null, dropped: SetAside,
   quieted: string[], priors: PriorRow[], webhooks: boolean, first: boolean,
 ): BulkAggregation {
   let done = false;
-  /** The next chunk, read ahead while the caller computes and PostgreSQL writes the current one. */
-  let ahead: { after: string; limit: number; chunk: Promise<Chunk> } | undefined;
+  // One explicit chain per connection: a statement is handed to node-postgres when the previous
+  // one has settled, never queued behind it there (a chunk's write is one round trip, batchQuery).
+  const onClient = connectionChain();
+  const onReader = reader ? connectionChain() : onClient;
+  const onPostings = connectionChain();
+  /** The read-ahead: movies read (locked) but not yet in a chunk, and chunks whose records are being read. */
+  const ahead = {
+    /** The id the next chunk starts after, and its size: a read that asks for another resets the read-ahead. */
+    after: '', limit: 0,
+    movies: [] as LockedMovie[],
+    /** The last movie id read, and whether every movie after it was read. */
+    last: '', end: false,
+    reading: null as Promise<void> | null,
+    chunks: [] as Promise<Chunk>[],
+    /** Whatever is in flight, awaited before the transaction ends. */
+    pending: new Set<Promise<unknown>>(),
+  };
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    ahead.pending.add(promise);
+    const forget = () => ahead.pending.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  };
+  const settled = async () => {
+    while (ahead.pending.size) await Promise.allSettled([...ahead.pending]);
+  };
   /**
    * Ends the rebuild: `sql` (the index builds, ANALYZE and, without the postings apart, COMMIT),
    * with the postings' end on their backend meanwhile; both roll back when either fails.
@@ -347,16 +380,16 @@ function session(
   const finish = async (sql: string, postingsEnd?: Promise<void>) => {
     if (done) return;
     done = true;
-    await ahead?.chunk.catch(() => undefined);
+    await settled();
     try {
       // The two transactions' ends at once, on two backends; the catalogue commits only when both
       // succeeded (its COMMIT is sent after the postings' end).
-      const [ended, postingsEnded] = await Promise.allSettled([client.query(sql), postingsEnd ?? Promise.resolve()]);
+      const [ended, postingsEnded] = await Promise.allSettled([onClient(() => client.query(sql)), postingsEnd ?? Promise.resolve()]);
       if (ended.status === 'rejected') throw ended.reason;
       if (postingsEnded.status === 'rejected') throw postingsEnded.reason;
-      if (postings) await client.query('COMMIT');
+      if (postings) await onClient(() => client.query('COMMIT'));
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await onClient(() => client.query('ROLLBACK')).catch(() => undefined);
       await postings?.rollback().catch(() => undefined);
       throw error;
     } finally {
@@ -364,33 +397,71 @@ function session(
       reader?.release();
     }
   };
-  // The movies on the rebuild's connection (locked), their records on the reader: movies of later
-  // chunks are disjoint from those being written, so reading them before the write changes nothing.
-  const fetch = async (after: string, limit: number): Promise<Chunk> => {
+  /**
+   * The movies after ahead.last, MOVIES_AT_ONCE chunks of them, on the rebuild's connection (they
+   * are locked): between two writes, behind those already sent. Movies of later chunks are
+   * disjoint from those being written, so reading them before the writes changes nothing.
+   */
+  const readMovies = (): void => {
+    if (ahead.reading || ahead.end) return;
+    const after = ahead.last;
     if (!UUID.test(after)) throw new Error(`not a movie id: ${JSON.stringify(after)}`);
-    const { rows: locked } = await client.query<LockedMovie>(
-      `SELECT id, aggregate_hash, locks, score_value, links_hash FROM movies WHERE id > '${after}' ORDER BY id LIMIT ${Math.floor(limit)}`,
-    );
-    if (!locked.length) return { locked, records: [] };
-    const { rows: records } = await (reader ?? client).query<AggregationRecordRow>(`${RECORDS_SQL} AND movie_id = ANY($1::uuid[])`, [locked.map((m) => m.id)]);
-    return { locked, records };
+    const limit = ahead.limit * MOVIES_AT_ONCE;
+    const reading = onClient(() =>
+      client.query<LockedMovie>(
+        `SELECT id, aggregate_hash, locks, score_value, links_hash FROM movies WHERE id > '${after}' ORDER BY id LIMIT ${limit}`,
+      ),
+    ).then(({ rows }) => {
+      ahead.movies.push(...rows);
+      if (rows.length) ahead.last = rows[rows.length - 1]!.id;
+      if (rows.length < limit) ahead.end = true;
+      ahead.reading = null;
+      fill();
+    });
+    ahead.reading = reading;
+    track(reading).catch(() => undefined); // seen by the read that waits for it
+  };
+  /** Starts reading the records of the next chunks (on the reader), and more movies before they run out. */
+  const fill = (): void => {
+    while (ahead.chunks.length < RECORDS_AHEAD && (ahead.movies.length >= ahead.limit || (ahead.end && ahead.movies.length))) {
+      const locked = ahead.movies.splice(0, ahead.limit);
+      const chunk = onReader(() =>
+        (reader ?? client).query<AggregationRecordRow>(`${RECORDS_SQL} AND movie_id = ANY($1::uuid[])`, [locked.map((m) => m.id)]),
+      ).then(({ rows: records }) => ({ locked, records }));
+      track(chunk).catch(() => undefined); // seen by the read that takes it
+      ahead.chunks.push(chunk);
+    }
+    // More movies while the chunks ahead still have some: their read waits behind the writes.
+    if (ahead.movies.length < ahead.limit * 2) readMovies();
   };
   return {
     priors,
     webhooks,
     async read(after, limit) {
-      const chunk = ahead && ahead.after === after && ahead.limit === limit ? ahead.chunk : fetch(after, limit);
-      ahead = undefined;
-      const read = await chunk;
-      if (read.locked.length === limit) {
-        const last = read.locked[read.locked.length - 1]!.id;
-        ahead = { after: last, limit, chunk: fetch(last, limit) };
-        ahead.chunk.catch(() => undefined); // awaited by the next read, or by commit or rollback
+      if (!UUID.test(after)) throw new Error(`not a movie id: ${JSON.stringify(after)}`);
+      if (after !== ahead.after || limit !== ahead.limit) {
+        // Not the continuation of the last read (the first read): read from `after` on.
+        await settled();
+        Object.assign(ahead, { limit: Math.max(1, Math.floor(limit)), movies: [], last: after, end: false, reading: null, chunks: [] });
       }
-      return read;
+      for (;;) {
+        if (!ahead.chunks.length) fill();
+        const chunk = ahead.chunks.shift();
+        if (chunk) {
+          const read = await chunk;
+          ahead.after = read.locked[read.locked.length - 1]!.id;
+          fill();
+          return read;
+        }
+        if (!ahead.reading) return { locked: [], records: [] };
+        await ahead.reading;
+      }
     },
     write(writes, fresh) {
-      return writeChunk(client, writes, fresh, first, postings);
+      const batch = track(onClient(() => writeChunk(client, writes, fresh, first, postings)));
+      if (!postings) return batch.then(() => undefined);
+      // The postings go to the other backend as soon as they are out, behind the previous chunk's.
+      return track(batch.then((pieces) => onPostings(() => postings.copy(pieces))));
     },
     async commit() {
       if (done) return;
@@ -426,9 +497,9 @@ function session(
     async rollback() {
       if (done) return;
       done = true;
-      await ahead?.chunk.catch(() => undefined);
+      await settled();
       try {
-        await client.query('ROLLBACK');
+        await onClient(() => client.query('ROLLBACK'));
       } finally {
         client.release();
         reader?.release();
@@ -566,17 +637,6 @@ const STALE_POSTINGS_SQL = `WITH d AS (
      GROUP BY x.w HAVING sum(x.n) <> 0
   ), ${countedWords('SELECT delta.w, delta.n FROM delta ORDER BY delta.w')}`;
 
-async function copyInto(client: pg.PoolClient, table: string, text: CopyText): Promise<void> {
-  if (!text.rows) return;
-  const stream = client.query(copyFrom(`COPY ${table} FROM STDIN`));
-  await new Promise<void>((resolve, reject) => {
-    stream.on('error', reject);
-    stream.on('finish', resolve);
-    for (const piece of text.pieces()) stream.write(piece);
-    stream.end();
-  });
-}
-
 /** COPY into `target` of pieces of COPY text as they are (another COPY's output). */
 async function copyPieces(client: pg.PoolClient, target: string, pieces: Buffer[]): Promise<void> {
   if (!pieces.length) return;
@@ -589,21 +649,15 @@ async function copyPieces(client: pg.PoolClient, target: string, pieces: Buffer[
   });
 }
 
-/** The output of a COPY … TO STDOUT, in the pieces it arrived in. */
-async function copyOut(client: pg.PoolClient, sql: string): Promise<Buffer[]> {
-  const stream = client.query(copyTo(sql));
-  const pieces: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    stream.on('data', (piece: Buffer) => pieces.push(piece));
-    stream.on('error', reject);
-    stream.on('end', resolve);
-  });
-  return pieces;
-}
-
-async function writeChunk(
+/**
+ * One chunk's write as one round trip on the rebuild's connection (db/batch-query.ts): the COPYs
+ * into the temporary tables with their data, the statements, the search rows' COPY out (their
+ * postings, written apart) and the temporary tables' truncation, in one query. Resolves with the
+ * COPY out's pieces (none when the postings are not written apart).
+ */
+function writeChunk(
   client: pg.PoolClient, writes: AggregateWrites, fresh: Set<string>, first: boolean, postings: PostingsApart | null,
-): Promise<void> {
+): Promise<Buffer[]> {
   // The changed movies' rows as COPY lines, built as each was computed (computeBatch's copy option).
   const lines = writes.copy ?? copyLines();
   if (writes.movies.length) throw new Error('the bulk rebuild writes the COPY lines of computeBatch({ copy: true })');
@@ -660,17 +714,17 @@ async function writeChunk(
   }
   const events = writes.events ? movieEventsSql(client, writes.events) : '';
   if (events) after.push(events);
-  // Every statement queued at once (a COPY's rows wait in its stream until it runs): the connection
-  // runs them in order, after those of a write sent before, which used the temporary tables first.
-  const sent = [
-    copyInto(client, 'moviec_bulk_movies', lines.movies),
-    copyInto(client, 'moviec_bulk_titles', lines.titles),
-    copyInto(client, 'moviec_bulk_ratings', lines.ratings),
-    copyInto(client, 'moviec_bulk_genres', lines.genres),
-  ];
-  if (statements.length) sent.push(client.query(statements.join('\n')).then(() => undefined));
-  // The postings go to the other backend as soon as they are out, behind the previous chunk's.
-  if (postingsOut) sent.push(copyOut(client, postingsOut).then((pieces) => postings!.copy(pieces)));
-  if (after.length) sent.push(client.query(after.join('\n')).then(() => undefined));
-  await Promise.all(sent);
+  // The COPYs first (a table without rows is not copied), in the order their data is sent; the
+  // statements after them use the temporary tables, then these are emptied for the next chunk.
+  const copies = ([
+    ['moviec_bulk_movies', lines.movies], ['moviec_bulk_titles', lines.titles], ['moviec_bulk_ratings', lines.ratings], ['moviec_bulk_genres', lines.genres],
+  ] as const).filter(([, text]) => text.rows > 0);
+  const sql = [
+    ...copies.map(([table]) => `COPY ${table} FROM STDIN`),
+    ...statements,
+    ...(postingsOut ? [postingsOut] : []),
+    ...after,
+  ].map((statement) => statement.replace(/;\s*$/, '')).join(';\n');
+  if (!sql) return Promise.resolve([]);
+  return batchQuery(client, sql, copies.map(([, text]) => text.pieces()));
 }
