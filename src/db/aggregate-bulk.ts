@@ -22,7 +22,8 @@ import { STORE_TITLE_FORMS_SQL } from './title-forms.js';
  *   first load does for its own tables (bulk-load.ts). The unique indexes stay: the writes and
  *   the search refresh look rows up through them;
  * - each chunk's results arrive by COPY into temporary tables and are written by one set-based
- *   statement per table (no JSON to parse), the search rows by one set-based statement that
+ *   statement per table (no JSON to parse; the ratings, which nothing reads back, by COPY straight
+ *   into ratings), the search rows by one set-based statement that
  *   writes what moviec_search_refresh writes (searchRefreshSql; search_postings' primary key is
  *   set aside too, nothing looks postings up by movie meanwhile);
  * - the next chunks are read ahead: their movies on this connection (several chunks' at once,
@@ -126,10 +127,6 @@ const TEMP_TABLES = `
   ) ON COMMIT DROP;
   CREATE TEMP TABLE moviec_bulk_titles (
     n int, movie_id uuid, provider_key text, title text, normalized text, is_original boolean, score float8
-  ) ON COMMIT DROP;
-  CREATE TEMP TABLE moviec_bulk_ratings (
-    movie_id uuid, provider_key text, kind text, raw_value float8, raw_scale text, normalized float8, calibrated float8,
-    prior_mean float8, prior_votes float8, votes int
   ) ON COMMIT DROP;
   CREATE TEMP TABLE moviec_bulk_genres (movie_id uuid, name text, confidence float8) ON COMMIT DROP;
   CREATE TEMP TABLE moviec_bulk_stale (movie_id uuid) ON COMMIT DROP;`;
@@ -649,6 +646,12 @@ async function copyPieces(client: pg.PoolClient, target: string, pieces: Buffer[
   });
 }
 
+/** A statement without its closing semicolon (they are joined with one). */
+function bare(statement: string): string {
+  const trimmed = statement.trimEnd();
+  return trimmed.endsWith(';') ? trimmed.slice(0, -1) : trimmed;
+}
+
 /**
  * One chunk's write as one round trip on the rebuild's connection (db/batch-query.ts): the COPYs
  * into the temporary tables with their data, the statements, the search rows' COPY out (their
@@ -696,8 +699,9 @@ function writeChunk(
       `INSERT INTO movie_titles (movie_id, provider_key, title, normalized, is_original, score)
        SELECT DISTINCT ON (movie_id, provider_key, title) movie_id, provider_key, title, normalized, is_original, score
          FROM moviec_bulk_titles ORDER BY movie_id, provider_key, title, n;`,
-      `INSERT INTO ratings (movie_id, provider_key, kind, raw_value, raw_scale, normalized, calibrated, prior_mean, prior_votes, votes)
-       SELECT movie_id, provider_key, kind, raw_value, raw_scale, normalized, calibrated, prior_mean, prior_votes, votes FROM moviec_bulk_ratings;`,
+      // Straight into ratings (nothing in the chunk reads them back), after the deletes above: its
+      // data is sent with the query in this COPY's turn (the temporary tables' COPYs come first).
+      ...(lines.ratings.rows ? ['COPY ratings (movie_id, provider_key, kind, raw_value, raw_scale, normalized, calibrated, prior_mean, prior_votes, votes) FROM STDIN'] : []),
       `INSERT INTO movie_genres (movie_id, genre_id, confidence)
        SELECT x.movie_id, g.id, x.confidence FROM moviec_bulk_genres x JOIN genres g ON g.name = x.name;`,
     );
@@ -710,21 +714,22 @@ function writeChunk(
     }
     if (postings) postingsOut = firstSearchCopySql(ids);
     else statements.push(first ? firstSearchSql(ids) : searchRefreshSql(ids));
-    after.push('TRUNCATE moviec_bulk_movies, moviec_bulk_titles, moviec_bulk_ratings, moviec_bulk_genres;');
+    after.push('TRUNCATE moviec_bulk_movies, moviec_bulk_titles, moviec_bulk_genres;');
   }
   const events = writes.events ? movieEventsSql(client, writes.events) : '';
   if (events) after.push(events);
   // The COPYs first (a table without rows is not copied), in the order their data is sent; the
   // statements after them use the temporary tables, then these are emptied for the next chunk.
-  const copies = ([
-    ['moviec_bulk_movies', lines.movies], ['moviec_bulk_titles', lines.titles], ['moviec_bulk_ratings', lines.ratings], ['moviec_bulk_genres', lines.genres],
-  ] as const).filter(([, text]) => text.rows > 0);
+  const copies = ([['moviec_bulk_movies', lines.movies], ['moviec_bulk_titles', lines.titles], ['moviec_bulk_genres', lines.genres]] as const)
+    .filter(([, text]) => text.rows > 0);
   const sql = [
     ...copies.map(([table]) => `COPY ${table} FROM STDIN`),
     ...statements,
     ...(postingsOut ? [postingsOut] : []),
     ...after,
-  ].map((statement) => statement.replace(/;\s*$/, '')).join(';\n');
+  ].map(bare).join(';\n');
   if (!sql) return Promise.resolve([]);
-  return batchQuery(client, sql, copies.map(([, text]) => text.pieces()));
+  const inputs = copies.map(([, text]) => text.pieces());
+  if (lines.ids.length && lines.ratings.rows) inputs.push(lines.ratings.pieces());
+  return batchQuery(client, sql, inputs);
 }

@@ -2,7 +2,7 @@ import { copyText } from './staging.js';
 
 /**
  * The bulk rebuild's rows as COPY text for its temporary tables (aggregate-bulk.ts TEMP_TABLES:
- * the columns in that order), added as each movie is computed (scoring/aggregate.ts computeBatch):
+ * the columns in that order) and for ratings (copied straight into the table), added as each movie is computed (scoring/aggregate.ts computeBatch):
  * no row objects in between. Values are written as the row-at-a-time write's JSON arguments carry
  * them (JSON.stringify writes null for NaN and ±Infinity).
  */
@@ -108,7 +108,7 @@ export function addTitleLine(
   lines.titles.add([lines.titles.rows, movieId, text(t.providerKey), text(t.title), text(normalized), bool(t.isOriginal), num(t.score)].join('\t'));
 }
 
-/** moviec_bulk_ratings: movie_id, provider, kind, raw value and scale, normalised, calibrated, the prior, votes. */
+/** ratings (copied straight into the table): movie_id, provider, kind, raw value and scale, normalised, calibrated, the prior, votes. */
 export function addRatingLine(
   lines: CopyLines, movieId: string,
   r: { providerKey: string; kind: string; rawValue: number; rawScale: string; normalized: number; calibrated: number; priorMean: number; priorVotes: number; votes: number | null },
