@@ -319,6 +319,31 @@ async function quietDeferredTriggers(client: pg.PoolClient): Promise<string[]> {
   return rows.map((r) => r.enable);
 }
 
+/**
+ * The end of the rebuild's own transaction: the set-aside indexes and keys built again, the
+ * triggers enabled, the statistics refreshed, ordered for the critical path (issue 18 point 5).
+ * PostgreSQL builds a b-tree with parallel workers, but a GIN index, a key's validation and
+ * ANALYZE in one process. A first aggregation's postings end on the other backend meanwhile, so
+ * the one-process work goes first, beside it, and the b-trees last, when the other core is free
+ * again (movies' eight, the largest, at the very end): no single-process tail on one core. Each
+ * table's statistics are taken after its own indexes are built (ANALYZE records their sizes too).
+ */
+function endStatements(dropped: SetAside, tables: readonly string[], quieted: string[]): string[] {
+  const btrees = (movies: boolean) => dropped.builds.filter((b) => b.method === 'btree' && (b.table === 'movies') === movies).map((b) => b.sql);
+  return [
+    ...dropped.builds.filter((b) => b.method !== 'btree').map((b) => b.sql),
+    ...dropped.keys,
+    ...btrees(false),
+    `ANALYZE ${tables.filter((t) => t !== 'movies').join(', ')}`,
+    ...btrees(true),
+    ...quieted,
+    // The planner saw the tables before the rebuild (empty curated tables, movies without scores
+    // after a first import). Of movies only the columns lists and matching filter and order on:
+    // its jsonb columns cost more to sample than the rest of the rebuild's statistics.
+    'ANALYZE movies (id, imdb_id, title, year, score_value, score_votes, score_critics, score_audience)',
+  ];
+}
+
 // As services/aggregation.ts takes per-movie jobs (db/aggregates.ts takeQueuedSql): jobs a worker
 // could start now; SKIP LOCKED leaves those a worker is fetching to it.
 const TAKE_QUEUED_SQL = `DELETE FROM graphile_worker._private_jobs j
@@ -468,13 +493,7 @@ function session(
         [
           // Moved movies that had postings: none in a first aggregation.
           ...(postings ? [] : [STALE_POSTINGS_SQL]),
-          ...dropped.indexes,
-          ...dropped.keys,
-          ...quieted,
-          // The planner saw the tables before the rebuild (empty curated tables, movies without
-          // scores after a first import). Of movies only the columns lists and matching filter and
-          // order on: its jsonb columns cost more to sample than the rest of the rebuild's statistics.
-          `ANALYZE movies (id, imdb_id, title, year, score_value, score_votes, score_critics, score_audience), ${(postings ? CATALOGUE_TABLES : INDEXED_TABLES).filter((t) => t !== 'movies').join(', ')}`,
+          ...endStatements(dropped, postings ? CATALOGUE_TABLES : INDEXED_TABLES, quieted),
           ...(postings ? [] : ['COMMIT']),
         ].join(';\n'),
         postingsEnd,

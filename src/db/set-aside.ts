@@ -10,8 +10,19 @@ import type pg from 'pg';
 export interface SetAside {
   /** CREATE INDEX (and ADD PRIMARY KEY) statements of the dropped indexes, unique ones first (their build is the duplicate check). */
   indexes: string[];
+  /** The same statements with the table and the access method of each index, for a caller that orders the builds itself. */
+  builds: SetAsideIndex[];
   /** ADD CONSTRAINT statements of the dropped foreign keys (validated when added). */
   keys: string[];
+}
+
+export interface SetAsideIndex {
+  /** CREATE INDEX or ADD PRIMARY KEY. */
+  sql: string;
+  /** The indexed table, as a regclass prints it. */
+  table: string;
+  /** The access method (btree, gin, …): PostgreSQL builds a b-tree with parallel workers, a GIN index in one process. */
+  method: string;
 }
 
 export interface SetAsideOptions {
@@ -29,10 +40,12 @@ export interface SetAsideOptions {
 }
 
 export async function setAsideIndexesAndKeys(client: pg.PoolClient, options: SetAsideOptions): Promise<SetAside> {
-  const { rows: indexes } = await client.query<{ drop: string; create: string }>(
-    `SELECT format('DROP INDEX %I.%I', n.nspname, i.relname) AS drop, pg_get_indexdef(i.oid) AS create
+  const { rows: indexes } = await client.query<{ drop: string; create: string; table: string; method: string }>(
+    `SELECT format('DROP INDEX %I.%I', n.nspname, i.relname) AS drop, pg_get_indexdef(i.oid) AS create,
+            x.indrelid::regclass::text AS table, a.amname AS method
        FROM pg_index x
        JOIN pg_class i ON i.oid = x.indexrelid
+       JOIN pg_am a ON a.oid = i.relam
        JOIN pg_namespace n ON n.oid = i.relnamespace
       WHERE x.indrelid = ANY($1::regclass[])
         AND NOT x.indisprimary AND ($2 OR NOT x.indisunique)
@@ -48,9 +61,10 @@ export async function setAsideIndexesAndKeys(client: pg.PoolClient, options: Set
       ORDER BY k.conrelid, k.conname`,
     [options.keyed],
   );
-  const { rows: primary } = await client.query<{ drop: string; create: string }>(
+  const { rows: primary } = await client.query<{ drop: string; create: string; table: string }>(
     `SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', k.conrelid::regclass, k.conname) AS drop,
-            format('ALTER TABLE %s ADD CONSTRAINT %I %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid)) AS create
+            format('ALTER TABLE %s ADD CONSTRAINT %I %s', k.conrelid::regclass, k.conname, pg_get_constraintdef(k.oid)) AS create,
+            k.conrelid::regclass::text AS table
        FROM pg_constraint k
       WHERE k.conrelid = ANY($1::regclass[]) AND k.contype = 'p'
         AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = k.conrelid)
@@ -59,5 +73,9 @@ export async function setAsideIndexesAndKeys(client: pg.PoolClient, options: Set
   );
   const dropped = [...keys, ...primary, ...indexes];
   if (dropped.length) await client.query(dropped.map((s) => `${s.drop};`).join('\n'));
-  return { indexes: [...primary.map((p) => p.create), ...indexes.map((i) => i.create)], keys: keys.map((k) => k.create) };
+  const builds = [
+    ...primary.map((p) => ({ sql: p.create, table: p.table, method: 'btree' })),
+    ...indexes.map((i) => ({ sql: i.create, table: i.table, method: i.method })),
+  ];
+  return { indexes: builds.map((b) => b.sql), builds, keys: keys.map((k) => k.create) };
 }
