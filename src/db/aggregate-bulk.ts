@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { faultPoint } from '../fault-points.js';
 import { RECORDS_SQL, type AggregateWrites, type AggregationRecordRow, type LockedMovie } from './aggregates.js';
 import { batchQuery, connectionChain } from './batch-query.js';
@@ -8,6 +7,7 @@ import { isLockNotGranted } from './errors.js';
 import { movieEventsSql } from './movie-events.js';
 import { setAsideIndexesAndKeys, type SetAside } from './set-aside.js';
 import { PRIORS_SQL, type PriorRow } from './scoring-priors.js';
+import { codePointOrder, NodeSearch, type SearchText } from './search-lines.js';
 import { recoverSearchPostings } from './search-recovery.js';
 import { sqlLiteral } from './sql-literal.js';
 import { STORE_TITLE_FORMS_SQL } from './title-forms.js';
@@ -33,9 +33,12 @@ import { STORE_TITLE_FORMS_SQL } from './title-forms.js';
  *   statement to the next without waiting for Node's event loop;
  * - in a first aggregation, the search postings and the words' counts (derived from movie_search
  *   alone) are written on a third connection, in a second transaction, by another backend (the
- *   second core): each chunk's postings leave the rebuild's backend as COPY text and go into the
- *   other's by COPY unparsed; that transaction builds their indexes while the rebuild builds its
- *   own, and commits just after it. The window between the two commits is marked
+ *   second core). Node builds the chunk's search rows itself (db/search-lines.ts: the same tokens
+ *   in the database's order, the popularity from the database's own logarithms) when the database
+ *   orders text by code points: movie_search's rows go to the rebuild's backend by COPY, their
+ *   postings' lines to the other's at once (otherwise, and for a movie with a title lock, the
+ *   rebuild's backend makes them, and they leave it as COPY text for the other's, unparsed). That
+ *   transaction builds their indexes while the rebuild builds its own, and commits just after it. The window between the two commits is marked
  *   (search_postings_pending, committed with the catalogue, deleted with the postings) and
  *   recovered at the next start-up or bulk rebuild (db/search-recovery.ts).
  *
@@ -172,7 +175,7 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
       if (noneAggregated && apart) {
         const taken = apart; // released by beginPostingsApart when it gives null or throws
         apart = null;
-        postings = await beginPostingsApart(taken, lockTimeout);
+        postings = await beginPostingsApart(taken, lockTimeout, client);
       }
       if (!postings) {
         apart?.release();
@@ -226,6 +229,11 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
  * backend. Its writes queue on its connection in the order sent.
  */
 interface PostingsApart {
+  /**
+   * Builds the search rows in Node (db/search-lines.ts) when the database orders text by code
+   * points (the order of the rows' tokens), else null: the rebuild's backend makes them.
+   */
+  search: NodeSearch | null;
   /** Appends the postings of a chunk's search rows (COPY text of movie_id, tokens, popularity, year). */
   copy(pieces: Buffer[]): Promise<void>;
   /** Counts the words, builds the set-aside indexes, refreshes the statistics: everything but the commit. */
@@ -236,7 +244,7 @@ interface PostingsApart {
 }
 
 /** Opens the postings' transaction, or null (nothing held) when its locks are not granted or postings exist. */
-async function beginPostingsApart(apart: pg.PoolClient, lockTimeout: string): Promise<PostingsApart | null> {
+async function beginPostingsApart(apart: pg.PoolClient, lockTimeout: string, client: pg.PoolClient): Promise<PostingsApart | null> {
   await apart.query('BEGIN');
   let released = false;
   const end = async (sql: string) => {
@@ -268,34 +276,72 @@ async function beginPostingsApart(apart: pg.PoolClient, lockTimeout: string): Pr
     // search_postings' key too: nothing looks postings up by movie meanwhile (they are only appended).
     const dropped = await setAsideIndexesAndKeys(apart, { indexed: POSTING_TABLES, unique: false, keyed: [], primaryKeyed: ['search_postings'] });
     await apart.query('CREATE TEMP TABLE moviec_bulk_search (movie_id uuid, tokens text[], popularity float8, year int) ON COMMIT DROP');
+    // Its operations one after the other (Node's search rows ask for logarithms between the copies).
+    const onApart = connectionChain();
+    const search = await nodeSearch(client, (sql, values) => onApart(() => apart.query(sql, values)));
     return {
+      search,
       async copy(pieces) {
-        const copied = copyPieces(apart, 'moviec_bulk_search', pieces);
-        const posted = apart.query(
-          `INSERT INTO search_postings (movie_id, token, popularity, tokens, year)
-           SELECT f.movie_id, w, f.popularity, f.tokens, f.year FROM moviec_bulk_search f, unnest(f.tokens) w;
-           TRUNCATE moviec_bulk_search`,
+        if (!pieces.length) return;
+        await onApart(() =>
+          batchQuery(
+            apart,
+            `COPY moviec_bulk_search FROM STDIN;
+             INSERT INTO search_postings (movie_id, token, popularity, tokens, year)
+             SELECT f.movie_id, w, f.popularity, f.tokens, f.year FROM moviec_bulk_search f, unnest(f.tokens) w;
+             TRUNCATE moviec_bulk_search`,
+            [pieces],
+          ),
         );
-        await Promise.all([copied, posted]);
       },
       async finish() {
         // Every word's count at once from the finished postings: what the chunks' upserts would have
         // added up to (there were no postings before).
-        await apart.query(
-          [
-            `WITH ${countedWords(`SELECT p.token, count(*)::int FROM search_postings p WHERE p.token NOT LIKE '=%' GROUP BY p.token ORDER BY p.token COLLATE "C"`)}`,
-            ...dropped.indexes,
-            `ANALYZE ${POSTING_TABLES.join(', ')}`,
-          ].join(';\n'),
+        await onApart(() =>
+          apart.query(
+            [
+              `WITH ${countedWords(`SELECT p.token, count(*)::int FROM search_postings p WHERE p.token NOT LIKE '=%' GROUP BY p.token ORDER BY p.token COLLATE "C"`)}`,
+              ...dropped.indexes,
+              `ANALYZE ${POSTING_TABLES.join(', ')}`,
+            ].join(';\n'),
+          ),
         );
       },
-      commit: () => end('DELETE FROM search_postings_pending;\nCOMMIT'),
-      rollback: () => end('ROLLBACK'),
+      commit: () => onApart(() => end('DELETE FROM search_postings_pending;\nCOMMIT')),
+      rollback: () => onApart(() => end('ROLLBACK')),
     };
   } catch (error) {
     await end('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+/** The popularity's logarithm, as searchRows computes it (v: a movie's score_votes). */
+const LOG_OF_VOTES = 'log(1 + greatest(coalesce(v, 0), 0)) AS l';
+
+/**
+ * NodeSearch for the postings' transaction (its statements through `onApart`), or null when the
+ * database's collation does not order text by code points. Its genres are read once, in the
+ * rebuild's transaction (which sets movie_genres' key on genres aside: a read in the other would
+ * hold that up); the rebuild writes none, and the seeded reference data is there before it. Its
+ * logarithms are the other backend's, exact as text (extra_float_digits).
+ */
+async function nodeSearch(
+  client: pg.PoolClient, onApart: (sql: string, values?: unknown[]) => Promise<pg.QueryResult>,
+): Promise<NodeSearch | null> {
+  const { rows: [database] } = await client.query<{ d: Parameters<typeof codePointOrder>[0] }>(
+    'SELECT to_jsonb(d) AS d FROM pg_database d WHERE d.datname = current_database()',
+  );
+  if (!database || !codePointOrder(database.d)) return null;
+  const genreIds = new Map<string, number[]>();
+  for (const g of (await client.query<{ id: number; name: string }>('SELECT id, name FROM genres')).rows) {
+    genreIds.set(g.name, [...(genreIds.get(g.name) ?? []), g.id]);
+  }
+  await onApart('SET LOCAL extra_float_digits = 3');
+  // Most movies have fewer votes than this: one query instead of one per chunk early on.
+  const known = (await onApart(`SELECT v, ${LOG_OF_VOTES} FROM generate_series(0, 9999) v`)).rows as { v: number; l: number }[];
+  const lookup = async (votes: number[]) => (await onApart(`SELECT v, ${LOG_OF_VOTES} FROM unnest($1::int[]) v`, [votes])).rows as { v: number; l: number }[];
+  return new NodeSearch(genreIds, lookup, known);
 }
 
 /**
@@ -480,10 +526,16 @@ function session(
       }
     },
     write(writes, fresh) {
-      const batch = track(onClient(() => writeChunk(client, writes, fresh, first, postings)));
+      // Node's search rows (db/search-lines.ts) are built now, their postings sent to the other
+      // backend at once; a chunk's new vote counts' logarithms are asked there first.
+      const plan = postings?.search && writes.copy ? postings.search.plan(writes.copy.search, writes.copy.ids) : undefined;
+      const text = plan?.text ? track(Promise.resolve(plan.text)) : undefined;
+      const posted = text ? track(text.then((t) => postings!.copy(t.postings.pieces()))) : undefined;
+      const batch = track(onClient(async () => writeChunk(client, writes, fresh, first, postings, plan && { sqlIds: plan.sqlIds, text: await text })));
       if (!postings) return batch.then(() => undefined);
-      // The postings go to the other backend as soon as they are out, behind the previous chunk's.
-      return track(batch.then((pieces) => onPostings(() => postings.copy(pieces))));
+      // The postings of the rows made here go to the other backend as soon as they are out, behind the previous chunk's.
+      const copied = track(batch.then((pieces) => onPostings(() => postings.copy(pieces))));
+      return posted ? Promise.all([posted, copied]).then(() => undefined) : copied;
     },
     async commit() {
       if (done) return;
@@ -653,17 +705,8 @@ const STALE_POSTINGS_SQL = `WITH d AS (
      GROUP BY x.w HAVING sum(x.n) <> 0
   ), ${countedWords('SELECT delta.w, delta.n FROM delta ORDER BY delta.w')}`;
 
-/** COPY into `target` of pieces of COPY text as they are (another COPY's output). */
-async function copyPieces(client: pg.PoolClient, target: string, pieces: Buffer[]): Promise<void> {
-  if (!pieces.length) return;
-  const stream = client.query(copyFrom(`COPY ${target} FROM STDIN`));
-  await new Promise<void>((resolve, reject) => {
-    stream.on('error', reject);
-    stream.on('finish', resolve);
-    for (const piece of pieces) stream.write(piece);
-    stream.end();
-  });
-}
+/** movie_search's columns in the order of a search row's COPY line (db/search-lines.ts). */
+const SEARCH_COPY_TARGET = 'movie_search (movie_id, tokens, popularity, votes, score, year, genre_ids, providers)';
 
 /** A statement without its closing semicolon (they are joined with one). */
 function bare(statement: string): string {
@@ -679,6 +722,7 @@ function bare(statement: string): string {
  */
 function writeChunk(
   client: pg.PoolClient, writes: AggregateWrites, fresh: Set<string>, first: boolean, postings: PostingsApart | null,
+  search?: { sqlIds: string[]; text?: SearchText },
 ): Promise<Buffer[]> {
   // The changed movies' rows as COPY lines, built as each was computed (computeBatch's copy option).
   const lines = writes.copy ?? copyLines();
@@ -731,7 +775,11 @@ function writeChunk(
          ON CONFLICT (provider_key, alias, genre_id) DO NOTHING;`,
       );
     }
-    if (postings) postingsOut = firstSearchCopySql(ids);
+    if (search) {
+      // Built in Node (search.text); the movies it leaves to the SQL (title locks) as without it.
+      if (search.text) statements.push(`COPY ${SEARCH_COPY_TARGET} FROM STDIN`);
+      if (search.sqlIds.length) postingsOut = firstSearchCopySql(`'{${[...search.sqlIds].sort().join(',')}}'::uuid[]`);
+    } else if (postings) postingsOut = firstSearchCopySql(ids);
     else statements.push(first ? firstSearchSql(ids) : searchRefreshSql(ids));
     after.push('TRUNCATE moviec_bulk_movies, moviec_bulk_titles, moviec_bulk_genres;');
   }
@@ -750,5 +798,6 @@ function writeChunk(
   if (!sql) return Promise.resolve([]);
   const inputs = copies.map(([, text]) => text.pieces());
   if (lines.ids.length && lines.ratings.rows) inputs.push(lines.ratings.pieces());
+  if (lines.ids.length && search?.text) inputs.push(search.text.rows.pieces());
   return batchQuery(client, sql, inputs);
 }

@@ -1,3 +1,4 @@
+import type { SearchInputs } from './search-lines.js';
 import { copyText } from './staging.js';
 
 /**
@@ -13,6 +14,8 @@ export interface CopyLines {
   titles: CopyText;
   ratings: CopyText;
   genres: CopyText;
+  /** The written movies' search inputs (db/search-lines.ts addSearchInputs), when the caller adds them. */
+  search?: SearchInputs;
 }
 
 export function copyLines(): CopyLines {

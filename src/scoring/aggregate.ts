@@ -5,6 +5,7 @@ import {
   aggregateLocked, allMovieIds, type AggregateWrites, type AggregationRecordRow, type LockedMovie, type QueuedAggregation,
 } from '../db/aggregates.js';
 import { addGenreLine, addMovieLine, addRatingLine, addTitleLine, copyLines, type CopyLines } from '../db/bulk-lines.js';
+import { addSearchInputs } from '../db/search-lines.js';
 import { retryingConflicts } from '../db/errors.js';
 import { findProvider } from '../sources/registry.js';
 import type { ProviderDefinition } from '../sources/types.js';
@@ -158,7 +159,7 @@ function* computeInSlices(
     if (movie.aggregate_hash === null) created.push(movie.id);
     if (typeof movie.locks.title === 'string') lockedTitles.add(movie.locks.title);
     // A written movie takes its new links hash in the same update (one row version, not two).
-    if (copy) addLines(copy, writes, movie.id, written, hash, linksHash);
+    if (copy) addLines(copy, writes, movie.id, written, hash, linksHash, movie.locks);
     else addWrites(writes, movie.id, written, hash, linksHash);
   }
   writes.titleForms = [...lockedTitles].map((title) => ({ title, normalized: normalizeTitle(title) }));
@@ -207,12 +208,17 @@ function addWrites(writes: AggregateWrites, id: string, result: AggregateResult,
 }
 
 /** addWrites for the bulk rebuild: the same rows as COPY lines (db/bulk-lines.ts), each title normalised for matching. */
-function addLines(copy: CopyLines, writes: AggregateWrites, id: string, result: AggregateResult, hash: string, linksHash: string | null): void {
+function addLines(
+  copy: CopyLines, writes: AggregateWrites, id: string, result: AggregateResult, hash: string, linksHash: string | null, locks: unknown,
+): void {
   addMovieLine(copy, id, hash, linksHash, result.fields, result.provenance, result.score);
-  for (const t of result.titles) addTitleLine(copy, id, t, normalizeTitle(t.title));
+  const normalized = result.titles.map((t) => normalizeTitle(t.title));
+  for (let i = 0; i < result.titles.length; i++) addTitleLine(copy, id, result.titles[i]!, normalized[i]!);
   for (const r of result.ratings) addRatingLine(copy, id, r);
   for (const g of result.genres) addGenreLine(copy, id, g);
   for (const u of result.unknownGenres) writes.unknownGenres.push(u);
+  // Its search row's inputs: the bulk rebuild may build the row in Node (db/search-lines.ts).
+  addSearchInputs(copy, id, { fields: result.fields, score: result.score, titles: result.titles, normalized, genres: result.genres }, locks);
 }
 
 export interface AggregateAllOptions {
