@@ -22,12 +22,11 @@ import { copyText } from './staging.js';
  * (its tokens come from title_forms), or a genre name the rebuild did not find in `genres`.
  */
 
-/** Roman numerals II-XX in search form (the SQL twin is moviec_search_word). */
-export const ROMAN_NUMERALS: Readonly<Record<string, string>> = Object.freeze({
+/** Roman numerals II-XX in search form, as moviec_search_word rewrites them (a Map: "constructor" is no key). */
+const ROMAN = new Map(Object.entries({
   ii: '2', iii: '3', iv: '4', vi: '6', vii: '7', viii: '8', ix: '9', xi: '11', xii: '12', xiii: '13',
   xiv: '14', xv: '15', xvi: '16', xvii: '17', xviii: '18', xix: '19', xx: '20',
-});
-const ROMAN = new Map(Object.entries(ROMAN_NUMERALS));
+}));
 
 /** moviec_search_tokens of a normalised title: its words in search form, then "=" and all of them without spaces; [null] without words. */
 export function searchTokens(normalized: string): (string | null)[] {
