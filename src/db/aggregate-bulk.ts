@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { faultPoint } from '../fault-points.js';
 import { RECORDS_SQL, type AggregateWrites, type AggregationRecordRow, type LockedMovie } from './aggregates.js';
 import { batchQuery, connectionChain } from './batch-query.js';
-import { copyLines } from './bulk-lines.js';
+import { copyLines, CopyText } from './bulk-lines.js';
 import { isLockNotGranted } from './errors.js';
 import { movieEventsSql } from './movie-events.js';
 import { setAsideIndexesAndKeys, type SetAside } from './set-aside.js';
@@ -10,6 +10,7 @@ import { PRIORS_SQL, type PriorRow } from './scoring-priors.js';
 import { codePointOrder, NodeSearch, type SearchText } from './search-lines.js';
 import { recoverSearchPostings } from './search-recovery.js';
 import { sqlLiteral } from './sql-literal.js';
+import { copyText } from './staging.js';
 import { STORE_TITLE_FORMS_SQL } from './title-forms.js';
 
 /**
@@ -295,17 +296,22 @@ async function beginPostingsApart(apart: pg.PoolClient, lockTimeout: string, cli
         );
       },
       async finish() {
-        // Every word's count at once from the finished postings: what the chunks' upserts would have
-        // added up to (there were no postings before).
-        await onApart(() =>
-          apart.query(
-            [
-              `WITH ${countedWords(`SELECT p.token, count(*)::int FROM search_postings p WHERE p.token NOT LIKE '=%' GROUP BY p.token ORDER BY p.token COLLATE "C"`)}`,
-              ...dropped.indexes,
-              `ANALYZE ${POSTING_TABLES.join(', ')}`,
-            ].join(';\n'),
-          ),
-        );
+        // Every word's count at once: what the chunks' upserts would have added up to (there were no
+        // postings before). Counted by Node as it built every movie's search row, else from the
+        // finished postings.
+        const words = search?.wordsComplete ? wordLines(search.words) : null;
+        const sql = [
+          ...(words
+            ? [
+                'CREATE TEMP TABLE moviec_bulk_words (word text, movies int) ON COMMIT DROP',
+                'COPY moviec_bulk_words FROM STDIN',
+                `WITH ${countedWords(`SELECT w.word, w.movies FROM moviec_bulk_words w ORDER BY w.word COLLATE "C"`)}`,
+              ]
+            : [`WITH ${countedWords(`SELECT p.token, count(*)::int FROM search_postings p WHERE p.token NOT LIKE '=%' GROUP BY p.token ORDER BY p.token COLLATE "C"`)}`]),
+          ...dropped.indexes,
+          `ANALYZE ${POSTING_TABLES.join(', ')}`,
+        ].join(';\n');
+        await onApart(() => batchQuery(apart, sql, words ? [words.pieces()] : []));
       },
       commit: () => onApart(() => end('DELETE FROM search_postings_pending;\nCOMMIT')),
       rollback: () => onApart(() => end('ROLLBACK')),
@@ -314,6 +320,13 @@ async function beginPostingsApart(apart: pg.PoolClient, lockTimeout: string, cli
     await end('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+/** Words and their counts of movies as COPY text (word, movies). */
+function wordLines(words: ReadonlyMap<string, number>): CopyText {
+  const text = new CopyText();
+  for (const [word, movies] of words) text.add(`${copyText(word)}\t${movies}`);
+  return text;
 }
 
 /** The popularity's logarithm, as searchRows computes it (v: a movie's score_votes). */
