@@ -301,6 +301,10 @@ async function beginPostingsApart(apart: pg.PoolClient, lockTimeout: string, cli
         // finished postings.
         const words = search?.wordsComplete ? wordLines(search.words) : null;
         const sql = [
+          // One process builds these indexes: the catalogue's end beside it is the longer (its GIN
+          // builds and key validations have one process each), and parallel workers here would
+          // take the core it runs on; its b-trees, last, take both once this end is done.
+          'SET LOCAL max_parallel_maintenance_workers = 0',
           ...(words
             ? [
                 'CREATE TEMP TABLE moviec_bulk_words (word text, movies int) ON COMMIT DROP',
