@@ -28,11 +28,11 @@ const ROMAN = new Map(Object.entries({
   xiv: '14', xv: '15', xvi: '16', xvii: '17', xviii: '18', xix: '19', xx: '20',
 }));
 
-/** moviec_search_tokens of a normalised title: its words in search form, then "=" and all of them without spaces; [null] without words. */
+/** moviec_search_tokens of a normalised title: its words in search form, then "=" and all of them without spaces; none without words. */
 export function searchTokens(normalized: string): (string | null)[] {
   const words: string[] = [];
   for (const raw of normalized.split(' ')) if (raw !== '') words.push(ROMAN.get(raw) ?? raw);
-  if (!words.length) return [null];
+  if (!words.length) return [];
   words.push(`=${words.join('')}`);
   return words;
 }

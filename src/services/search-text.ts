@@ -14,7 +14,8 @@ export const ROMAN_NUMERALS: Record<string, string> = {
 
 /** A word in search form: Roman numerals as digits ("ii" -> "2"); other words unchanged. */
 export function searchWord(word: string): string {
-  return ROMAN_NUMERALS[word] ?? word;
+  // Own keys only: "constructor" or "__proto__" typed in a query is a word like any other.
+  return Object.hasOwn(ROMAN_NUMERALS, word) ? ROMAN_NUMERALS[word]! : word;
 }
 
 /** The words of a query (or title) in search form, after the title normaliser. */

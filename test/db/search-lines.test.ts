@@ -67,17 +67,21 @@ describe('the search rows Node builds for a first aggregation in bulk', () => {
     const names = movies.flat();
     const groups = movies.flatMap((titles, g) => titles.map(() => g));
     const { rows } = await db.pool.query<{ g: number; tokens: (string | null)[] }>(
-      `SELECT n.g, array_agg(DISTINCT tok ORDER BY tok) AS tokens
-         FROM unnest($1::text[], $2::int[]) AS n(t, g), unnest(moviec_search_tokens(n.t)) tok
-        GROUP BY n.g ORDER BY n.g`,
-      [names, groups],
+      // As the search refresh takes them: no tokens at all (titles without a word) is the empty array.
+      `SELECT m.g, coalesce(t.tokens, '{}') AS tokens
+         FROM generate_series(0, $3::int - 1) AS m(g)
+         LEFT JOIN (SELECT n.g, array_agg(DISTINCT tok ORDER BY tok) AS tokens
+                      FROM unnest($1::text[], $2::int[]) AS n(t, g), unnest(moviec_search_tokens(n.t)) tok
+                     GROUP BY n.g) t ON t.g = m.g
+        ORDER BY m.g`,
+      [names, groups, movies.length],
     );
     expect(rows).toHaveLength(movies.length);
     const node = movies.map((titles, g) => ({ g, tokens: sortedTokens(titles.flatMap(searchTokens)) }));
     expect(rows).toEqual(node);
     // Words beyond U+FFFF come after those of U+E000-U+FFFF there, as in UTF-8's bytes.
     expect(sortedTokens(['𠮷', '\uFF71', 'a', null, '\uE000'])).toEqual(['a', '\uE000', '\uFF71', '𠮷', null]);
-    expect(searchTokens('')).toEqual([null]);
+    expect(searchTokens('')).toEqual([]);
     expect(searchTokens('constructor ii')).toEqual(['constructor', '2', '=constructor2']);
   });
 
