@@ -16,6 +16,8 @@ export interface InboxOptions {
   pollMs: number;
   /** How long an entry must stay unchanged before it is taken (a file still being uploaded grows). */
   settleMs: number;
+  /** The clock the settle time is measured by (tests hold it still). */
+  now?: () => number;
 }
 
 export interface Inbox {
@@ -100,7 +102,7 @@ export async function startInbox(options: InboxOptions): Promise<Inbox> {
   };
 
   const scanOnce = async () => {
-    const stable = tracker.stable(await scanInbox(dir), Date.now());
+    const stable = tracker.stable(await scanInbox(dir), (options.now ?? Date.now)());
     for (const entry of stable) entry.header = await readHeader(entry).catch(() => null);
     const { imports, waiting, unrecognised } = recognise(stable);
     for (const plan of imports) track(importPlanned(plan));

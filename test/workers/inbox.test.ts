@@ -155,7 +155,10 @@ describe('the inbox watcher', () => {
   });
 
   it('leaves a file alone while it is still being written', async () => {
-    await start();
+    // The settle time runs on a clock the test moves: half the settle time passes between two
+    // slices, whatever the machine's load delays, and four settle times in all while it grows.
+    let clock = 0;
+    inbox = await startInbox({ dir, pool: db.pool, logger, pollMs: 50, settleMs: 200, now: () => clock });
     const target = path.join(dir, 'rotten_tomatoes_movies.csv');
     const content = rtCsv([{ rotten_tomatoes_link: 'm/inbox_story', movie_title: 'Inbox Story', original_release_date: '2011-05-01', tomatometer_rating: 88, tomatometer_count: 40 }]);
     // Uploaded in slices, a slice more often than the settle time: never taken half-written.
@@ -163,9 +166,11 @@ describe('the inbox watcher', () => {
     const size = Math.ceil(content.length / slices);
     for (let i = 0; i < slices; i++) {
       await appendFile(target, content.slice(i * size, (i + 1) * size));
+      clock += 100;
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(await readdir(path.join(dir, 'processed'))).toEqual([]);
     }
+    clock += 1000;
     const processed = await entriesOf('processed', 1);
     expect(await runOf(processed[0]!)).toMatchObject({ provider_key: 'rottentomatoes', status: 'SUCCEEDED' });
   });
