@@ -22,7 +22,7 @@ export function requestPool(pool: pg.Pool, signal: AbortSignal): pg.Pool {
   signal.addEventListener(
     'abort',
     () => {
-      for (const client of running) cancelRunningStatement(pool, client);
+      for (const client of running) cancelRunningStatement(pool, client, () => running.has(client));
     },
     { once: true },
   );
@@ -54,13 +54,34 @@ export function sharedPool(pool: pg.Pool): pg.Pool {
   return ((pool as unknown as Record<symbol, pg.Pool | undefined>)[TARGET]) ?? pool;
 }
 
-function cancelRunningStatement(pool: pg.Pool, client: pg.PoolClient): void {
-  const active = (client as unknown as { activeQuery?: unknown }).activeQuery;
-  if (!active) return;
-  const canceller = new pg.Client(pool.options);
-  const connection = (canceller as unknown as { connection: { on(event: string, listener: () => void): void } }).connection;
+/**
+ * Sends the protocol's CancelRequest for `client`'s backend, if its statement is still running
+ * when the cancel connection is up (the client is this request's alone while it is in `running`).
+ * Done here rather than by pg's Client.cancel, which reads Client.activeQuery (deprecated; gone in
+ * pg 9).
+ */
+function cancelRunningStatement(pool: pg.Pool, client: pg.PoolClient, stillRunning: () => boolean): void {
+  const { processID, secretKey } = client as unknown as { processID?: number | null; secretKey?: number | null };
+  if (processID == null || secretKey == null) return;
+  // A Client only for its parsed host and port (connection string, environment, defaults) and its
+  // connection object; it never connects itself.
+  const canceller = new pg.Client(pool.options) as unknown as { host: string; port: number; connection: CancelConnection };
+  const { host, port, connection } = canceller;
   connection.on('error', () => undefined);
-  (canceller as unknown as { cancel(client: pg.PoolClient, query: unknown): void }).cancel(client, active);
+  connection.on('connect', () => {
+    if (stillRunning()) connection.cancel(processID, secretKey);
+    else connection.stream.destroy();
+  });
+  if (host.startsWith('/')) connection.connect(`${host}/.s.PGSQL.${port}`);
+  else connection.connect(port, host);
+}
+
+/** pg's Connection, as far as a CancelRequest needs it (not in pg's types). */
+interface CancelConnection {
+  on(event: 'connect' | 'error', listener: () => void): void;
+  connect(port: number | string, host?: string): void;
+  cancel(processID: number, secretKey: number): void;
+  stream: { destroy(): void };
 }
 
 /** PostgreSQL cancelled the statement: statement_timeout, or a cancel request (the client went away). */
