@@ -2,6 +2,7 @@ import pg from 'pg';
 import { SAMPLES } from '../../src/catalogue/sample.js';
 import { createPool } from '../../src/db/pool.js';
 import { aggregateAll } from '../../src/scoring/aggregate.js';
+import { curatedRows } from '../support/catalogue-rows.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { drainJobs, queueImport } from '../support/pipeline.js';
 
@@ -11,26 +12,7 @@ import { drainJobs, queueImport } from '../support/pipeline.js';
 describe('the bulk rebuild on its connections', () => {
   let db: TestDatabase;
 
-  const curated = async (pool: pg.Pool) => {
-    const rows = async (sql: string) => (await pool.query(sql)).rows as unknown[];
-    return {
-      movies: await rows(
-        `SELECT id, imdb_id, title, original_title, year, release_date::text, runtime_minutes, overview, poster_url, is_adult,
-                score_value, score_confidence, score_votes, score_provider_count, score_critics, score_audience,
-                provenance, locks, aggregate_hash, links_hash
-           FROM movies ORDER BY id`,
-      ),
-      titles: await rows('SELECT movie_id, provider_key, title, normalized, is_original, score FROM movie_titles ORDER BY movie_id, provider_key, title'),
-      ratings: await rows(
-        `SELECT movie_id, provider_key, kind, raw_value, raw_scale, normalized, calibrated, prior_mean, prior_votes, votes
-           FROM ratings ORDER BY movie_id, provider_key, kind`,
-      ),
-      genres: await rows('SELECT movie_id, genre_id, confidence FROM movie_genres ORDER BY movie_id, genre_id'),
-      search: await rows('SELECT movie_id, tokens, popularity, votes, score, year, genre_ids, providers FROM movie_search ORDER BY movie_id'),
-      postings: await rows('SELECT movie_id, token, popularity, tokens, year FROM search_postings ORDER BY movie_id, token'),
-      words: await rows('SELECT word, movies FROM search_words WHERE movies > 0 ORDER BY word'),
-    };
-  };
+  const curated = (pool: pg.Pool) => curatedRows(pool);
 
   beforeAll(async () => {
     db = await createTestDatabase();

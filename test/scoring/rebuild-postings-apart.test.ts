@@ -3,6 +3,7 @@ import { SAMPLES } from '../../src/catalogue/sample.js';
 import { prepareDatabase } from '../../src/db/setup.js';
 import { recoverSearchPostings } from '../../src/db/search-recovery.js';
 import { aggregateAll } from '../../src/scoring/aggregate.js';
+import { catalogueStructure, curatedRows } from '../support/catalogue-rows.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { drainJobs, queueImport } from '../support/pipeline.js';
 import { reachedFaultPoint, spawnNode } from '../support/reliability.js';
@@ -14,28 +15,8 @@ import { reachedFaultPoint, spawnNode } from '../support/reliability.js';
 describe('a first aggregation in bulk with its postings in a second transaction', () => {
   let db: TestDatabase;
 
-  const curated = async (pool: pg.Pool) => {
-    const rows = async (sql: string) => (await pool.query(sql)).rows as unknown[];
-    return {
-      movies: await rows(
-        `SELECT id, imdb_id, title, year, score_value, score_votes, provenance, aggregate_hash, links_hash FROM movies ORDER BY id`,
-      ),
-      titles: await rows('SELECT movie_id, provider_key, title, normalized, is_original, score FROM movie_titles ORDER BY movie_id, provider_key, title'),
-      ratings: await rows('SELECT movie_id, provider_key, kind, normalized, calibrated, votes FROM ratings ORDER BY movie_id, provider_key, kind'),
-      genres: await rows('SELECT movie_id, genre_id, confidence FROM movie_genres ORDER BY movie_id, genre_id'),
-      search: await rows('SELECT movie_id, tokens, popularity, votes, score, year, genre_ids, providers FROM movie_search ORDER BY movie_id'),
-      postings: await rows('SELECT movie_id, token, popularity, tokens, year FROM search_postings ORDER BY movie_id, token'),
-      words: await rows('SELECT word, movies FROM search_words WHERE movies > 0 ORDER BY word'),
-      deletes: await rows('SELECT variant, word FROM search_word_deletes ORDER BY variant, word'),
-    };
-  };
-  const structure = async (pool: pg.Pool) => ({
-    indexes: (await pool.query(`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2`)).rows,
-    constraints: (await pool.query(
-      `SELECT conrelid::regclass::text AS tab, conname, pg_get_constraintdef(oid) AS def, convalidated FROM pg_constraint
-        WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2`,
-    )).rows,
-  });
+  const curated = (pool: pg.Pool) => curatedRows(pool, { deletes: true });
+  const structure = (pool: pg.Pool) => catalogueStructure(pool);
   /** A first aggregation's state: no movie aggregated, no curated rows, no postings, every word's count at 0. */
   const firstAggregationState = async () => {
     for (const table of ['movie_titles', 'ratings', 'movie_genres', 'search_postings']) await db.pool.query(`DELETE FROM ${table}`);
