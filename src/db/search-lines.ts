@@ -29,7 +29,7 @@ const ROMAN = new Map(Object.entries({
 }));
 
 /** moviec_search_tokens of a normalised title: its words in search form, then "=" and all of them without spaces; none without words. */
-export function searchTokens(normalized: string): (string | null)[] {
+export function searchTokens(normalized: string): string[] {
   const words: string[] = [];
   for (const raw of normalized.split(' ')) if (raw !== '') words.push(ROMAN.get(raw) ?? raw);
   if (!words.length) return [];
