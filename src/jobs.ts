@@ -16,6 +16,12 @@ export const JOB_PAYLOADS = {
   'aggregate-movie': z.object({ movieId: z.uuid() }),
   /** Aggregates a chunk of movies (a large import). */
   'aggregate-movies': z.object({ movieIds: z.array(z.uuid()).min(1).max(10_000) }),
+  /**
+   * Aggregates a first load (an import into an empty catalogue: every movie is new): the whole
+   * catalogue rebuilt in bulk, or else its never-aggregated movies queued as `aggregate-movies`
+   * chunks (services/aggregation.ts aggregateFirstLoad); job key `aggregate:first-load`.
+   */
+  'aggregate-first-load': z.object({}),
   /** Retries title matching for rows that wait for a movie. */
   'rematch-unmatched': z.object({}),
   /** A provider's scheduled import (crontab, src/schedule/schedules.ts). */
@@ -45,6 +51,7 @@ export const JOB = {
   ingest: 'ingest',
   aggregateMovie: 'aggregate-movie',
   aggregateMovies: 'aggregate-movies',
+  aggregateFirstLoad: 'aggregate-first-load',
   rematchUnmatched: 'rematch-unmatched',
   scheduledImport: 'scheduled-import',
   mirrorPosters: 'mirror-posters',
@@ -53,7 +60,7 @@ export const JOB = {
 } as const satisfies Record<string, JobName>;
 
 /** The jobs that aggregate movies. */
-export const AGGREGATION_JOBS: readonly JobName[] = [JOB.aggregateMovie, JOB.aggregateMovies];
+export const AGGREGATION_JOBS: readonly JobName[] = [JOB.aggregateMovie, JOB.aggregateMovies, JOB.aggregateFirstLoad];
 
 /** What `moviec import` waits for: the aggregation, and the scoring refit the import caused. */
 export const IMPORT_FOLLOW_UP_JOBS: readonly JobName[] = [...AGGREGATION_JOBS, JOB.refitScoring];
@@ -62,6 +69,7 @@ export const IMPORT_FOLLOW_UP_JOBS: readonly JobName[] = [...AGGREGATION_JOBS, J
 export const jobKey = {
   ingest: (runId: string) => `ingest:${runId}`,
   aggregateMovie: (movieId: string) => `aggregate:${movieId}`,
+  aggregateFirstLoad: 'aggregate:first-load',
 };
 
 /** What Graphile Worker adds to the payload of a job its crontab queued. */

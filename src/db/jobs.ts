@@ -46,6 +46,27 @@ export async function enqueueAggregation(db: pg.Pool | pg.PoolClient, movieIds: 
 }
 
 /**
+ * Queues the aggregation of every movie never aggregated (aggregate_hash NULL), in id order, in
+ * `aggregate-movies` chunks of AGGREGATE_CHUNK: what a first load queued before its own
+ * `aggregate-first-load` job (when that job does not rebuild the catalogue in bulk). Returns how
+ * many movies were queued.
+ */
+export async function enqueueNeverAggregated(db: pg.Pool | pg.PoolClient): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `WITH numbered AS (
+       SELECT id, (row_number() OVER (ORDER BY id) - 1) / $2 AS chunk FROM movies WHERE aggregate_hash IS NULL
+     ), queued AS (
+       SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
+         SELECT ROW($1::text, json_build_object('movieIds', json_agg(id ORDER BY id)), NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
+           FROM numbered GROUP BY chunk ORDER BY chunk)) WHERE EXISTS (SELECT 1 FROM numbered)
+     )
+     SELECT (SELECT count(*)::int FROM numbered) AS n, (SELECT count(*) FROM queued) AS jobs`,
+    [JOB.aggregateMovies, AGGREGATE_CHUNK],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/**
  * Queues an import run for the worker. A bad input is not retried: executeImport records it as a
  * FAILED run and the job succeeds. Further attempts are for a worker that died mid-run (released
  * by src/workers/recovery.ts) or a database that went away; each starts the run over.
@@ -106,12 +127,12 @@ export async function enqueueRematch(db: pg.Pool | pg.PoolClient, delaySeconds =
 }
 
 
-/** Aggregation jobs still to run (permanently failed ones are not counted). */
-export async function pendingAggregationJobs(db: pg.Pool): Promise<number> {
+/** Aggregation jobs (of these tasks) still to run, running ones included (permanently failed ones are not counted). */
+export async function pendingAggregationJobs(db: pg.Pool, tasks: readonly string[] = AGGREGATION_JOBS): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM graphile_worker.jobs
       WHERE task_identifier = ANY($1::text[]) AND attempts < max_attempts`,
-    [AGGREGATION_JOBS],
+    [tasks],
   );
   return rows[0]?.n ?? 0;
 }

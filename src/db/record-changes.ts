@@ -542,9 +542,21 @@ export async function changedMovieIds({ client }: ChangedRecords): Promise<strin
  * Queues aggregation of the changed movies in the caller's transaction, set-based in one
  * statement (the ids never leave the database): one `aggregate-movie` job per movie keyed
  * `aggregate:<movieId>`, or above PER_MOVIE_JOB_LIMIT movies chunks of AGGREGATE_CHUNK
- * consecutive ids. Returns how many movies were queued.
+ * consecutive ids, or for a first load above PER_MOVIE_JOB_LIMIT movies one `aggregate-first-load`
+ * job. Returns how many movies were queued.
  */
 export async function queueAggregationOfChanges({ client, firstLoad }: ChangedRecords): Promise<number> {
+  if (firstLoad) {
+    // A first load's changed movies are every movie (collectChangedMovies): above a handful, one
+    // job aggregates them all (services/aggregation.ts aggregateFirstLoad: the catalogue rebuilt in
+    // bulk, which would take every chunk job with it anyway) instead of a chunk job per 500 movies.
+    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM movies');
+    const count = rows[0]!.n;
+    if (count > PER_MOVIE_JOB_LIMIT) {
+      await client.query(`SELECT graphile_worker.add_job($1, '{}'::json, job_key => $2)`, [JOB.aggregateFirstLoad, jobKey.aggregateFirstLoad]);
+      return count;
+    }
+  }
   const count = await collectChangedMovies(client, firstLoad);
   if (count === 0) return 0;
   if (count <= PER_MOVIE_JOB_LIMIT) {

@@ -18,11 +18,11 @@ export async function enqueueRefit(db: pg.Pool | pg.PoolClient, delaySeconds: nu
   );
 }
 
-/** Aggregation jobs still to run (permanently failed ones aside): the refit waits for them. */
-export async function pendingAggregationJobs(db: pg.Pool | pg.PoolClient): Promise<number> {
+/** Aggregation jobs (of these tasks) still to run, running ones included (permanently failed ones aside): the refit waits for them. */
+export async function pendingAggregationJobs(db: pg.Pool | pg.PoolClient, tasks: readonly string[] = AGGREGATION_JOBS): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE task_identifier = ANY($1::text[]) AND attempts < max_attempts`,
-    [AGGREGATION_JOBS],
+    [tasks],
   );
   return rows[0]?.n ?? 0;
 }

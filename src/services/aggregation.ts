@@ -1,5 +1,7 @@
 import type pg from 'pg';
-import { enqueueRematch, pendingAggregationJobs } from '../db/jobs.js';
+import { enqueueNeverAggregated, enqueueRematch, pendingAggregationJobs, REFIT_DELAY_SECONDS } from '../db/jobs.js';
+import { withTransaction } from '../db/pool.js';
+import { enqueueRefit } from '../db/scoring-jobs.js';
 import { AGGREGATION_JOBS, JOB } from '../jobs.js';
 import { aggregateAll, aggregateAllInBulk, aggregateMovies, type AggregateOutcome } from '../scoring/aggregate.js';
 import { refitPriors, type RefitOutcome } from '../scoring/priors.js';
@@ -82,9 +84,10 @@ export async function aggregateAndInvalidate(
 
 /**
  * When an `aggregate-movies` job rebuilds the catalogue in bulk instead: at least this many queued
- * aggregation jobs (a first import of the real dump queues ~1,500) and never-aggregated movies (and
- * half of all). The bulk transaction holds the catalogue's tables (API readers wait for it): below
- * that, chunks take seconds anyway.
+ * aggregation jobs (chunks of a large import, or of a first load's job that did not rebuild) and
+ * never-aggregated movies (and half of all); an `aggregate-first-load` job needs only the movies.
+ * The bulk transaction holds the catalogue's tables (API readers wait for it): below that, chunks
+ * take seconds anyway.
  */
 export const BULK_JOB_THRESHOLDS = { minQueuedJobs: 20, minFresh: 50_000 };
 
@@ -107,34 +110,84 @@ export async function aggregateChunk(
 ): Promise<AggregationResult> {
   if ((await pendingAggregationJobs(deps.pool)) >= bulk.minQueuedJobs) {
     await options.beforeStart?.();
-    // The rebuild fits the scoring from the ratings it writes, first: the refit the import queued
-    // then finds its fit current instead of re-aggregating every scored movie.
-    // Each chunk's reads, results and COPY lines outlive young-generation collections (chunks are
-    // read ahead and written behind while Node computes one): without a full collection after each
-    // chunk the heap grew by ~180 MB over the real dump's rebuild, on top of the import's and the
-    // Prisma engine's ~90 MB (moviec import runs this worker in its own process: 525 MB before).
-    HeapKeeper.collectNow();
-    const heap = new HeapKeeper(0);
-    const rebuilt = await aggregateAllInBulk(deps.pool, {
-      // The refit the import queued (when due) is taken too: the rebuild made its decision, on the
-      // ratings it would read, so it would only read them again (~2-4 s at the real dump).
-      takeQueued: [...AGGREGATION_JOBS, JOB.refitScoring], minFresh: bulk.minFresh, lockTimeoutMs: 2_000, among: movieIds,
-      fit: 'first aggregation',
-      onChunk: () => heap.tick(),
-    });
-    if (rebuilt) {
-      await options.afterCommit?.();
-      if (rebuilt.changed + rebuilt.removed > 0) await deps.invalidate?.('all');
-      if (rebuilt.created > 0) await enqueueRematch(deps.pool);
-      const { fit, ...counts } = rebuilt;
-      return {
-        changed: [], created: [], removed: [], unchanged: rebuilt.movies - rebuilt.changed - rebuilt.removed, taken: 0, rebuilt: counts,
-        ...(fit ? { fit } : {}),
-      };
-    }
+    const rebuilt = await rebuildInBulk(deps, bulk.minFresh, options, movieIds);
+    if (rebuilt) return rebuilt;
     return aggregateAndInvalidate(deps, movieIds, { afterCommit: options.afterCommit });
   }
   return aggregateAndInvalidate(deps, movieIds, options);
+}
+
+/** An `aggregate-first-load` job's result: the rebuild in bulk, or how many never-aggregated movies it queued in chunks instead. */
+export interface FirstLoadAggregation {
+  rebuilt: AggregationResult | null;
+  queued: number;
+}
+
+/**
+ * An `aggregate-first-load` job (queued by a first load: an import into an empty catalogue, all of
+ * whose movies are new). Rebuilds the whole catalogue in bulk when that pays (most of it never
+ * aggregated, at least `bulk.minFresh` movies) and takes the other waiting aggregation jobs and
+ * the refit with it; otherwise, or when the bulk path's locks are not granted, queues the movies
+ * never aggregated as `aggregate-movies` chunks, the jobs a first load queued itself before (each
+ * of which may still rebuild in bulk, aggregateChunk).
+ */
+export async function aggregateFirstLoad(
+  deps: AggregationDependencies,
+  { bulk = BULK_JOB_THRESHOLDS, refitDelaySeconds = REFIT_DELAY_SECONDS, ...options }: ChunkAggregationOptions & { refitDelaySeconds?: number } = {},
+): Promise<FirstLoadAggregation> {
+  await options.beforeStart?.();
+  // A refit queued meanwhile (the import's) is left to this job (workers/tasks.ts): the bulk
+  // rebuild fits the scoring itself and takes it; the chunks queue it again, after them.
+  const rebuilt = await rebuildInBulk(deps, bulk.minFresh, options);
+  if (rebuilt) {
+    // Aggregation jobs the rebuild did not take (another import's, queued while it ran) write
+    // ratings after its fit: a refit follows them.
+    if ((await pendingAggregationJobs(deps.pool, [JOB.aggregateMovie, JOB.aggregateMovies])) > 0) await enqueueRefit(deps.pool, refitDelaySeconds);
+    return { rebuilt, queued: 0 };
+  }
+  const queued = await withTransaction(deps.pool, async (client) => {
+    const movies = await enqueueNeverAggregated(client);
+    await enqueueRefit(client, refitDelaySeconds);
+    return movies;
+  });
+  return { rebuilt: null, queued };
+}
+
+/**
+ * The catalogue rebuilt in bulk (scoring/aggregate.ts aggregateAllInBulk) for an aggregation job,
+ * then invalidated; null when it does not pay or its locks are not granted (nothing done).
+ * `among`: the job's own movies, most of which must never have been aggregated.
+ */
+async function rebuildInBulk(
+  deps: AggregationDependencies,
+  minFresh: number,
+  options: Pick<AggregateOptions, 'afterCommit'>,
+  among?: string[],
+): Promise<AggregationResult | null> {
+  // The rebuild fits the scoring from the ratings it writes, first: the refit the import queued
+  // then finds its fit current instead of re-aggregating every scored movie.
+  // Each chunk's reads, results and COPY lines outlive young-generation collections (chunks are
+  // read ahead and written behind while Node computes one): without a full collection after each
+  // chunk the heap grew by ~180 MB over the real dump's rebuild, on top of the import's and the
+  // Prisma engine's ~90 MB (moviec import runs this worker in its own process: 525 MB before).
+  HeapKeeper.collectNow();
+  const heap = new HeapKeeper(0);
+  const rebuilt = await aggregateAllInBulk(deps.pool, {
+    // The refit the import queued (when due) is taken too: the rebuild made its decision, on the
+    // ratings it would read, so it would only read them again (~2-4 s at the real dump).
+    takeQueued: [...AGGREGATION_JOBS, JOB.refitScoring], minFresh, lockTimeoutMs: 2_000, ...(among ? { among } : {}),
+    fit: 'first aggregation',
+    onChunk: () => heap.tick(),
+  });
+  if (!rebuilt) return null;
+  await options.afterCommit?.();
+  if (rebuilt.changed + rebuilt.removed > 0) await deps.invalidate?.('all');
+  if (rebuilt.created > 0) await enqueueRematch(deps.pool);
+  const { fit, ...counts } = rebuilt;
+  return {
+    changed: [], created: [], removed: [], unchanged: rebuilt.movies - rebuilt.changed - rebuilt.removed, taken: 0, rebuilt: counts,
+    ...(fit ? { fit } : {}),
+  };
 }
 
 /**

@@ -10,7 +10,9 @@ import { enqueueAggregateScoredMovies, enqueueRefit, pendingAggregationJobs } fr
 import { refitPriors } from '../scoring/priors.js';
 import { providerDefinitions } from '../sources/registry.js';
 import { AGGREGATE_CHUNK, enqueueAggregation, REFIT_DELAY_SECONDS } from '../db/jobs.js';
-import { aggregateAndInvalidate, aggregateChunk as aggregateMoviesChunk, type Invalidate } from '../services/aggregation.js';
+import {
+  aggregateAndInvalidate, aggregateChunk as aggregateMoviesChunk, aggregateFirstLoad as aggregateFirstLoadMovies, type Invalidate,
+} from '../services/aggregation.js';
 import { reportInputProgress } from './import-progress.js';
 import { WEBHOOK_DELIVER_TASK } from '../db/webhooks.js';
 import { webhookSettings, type WebhookSettings } from '../services/partners-env.js';
@@ -40,7 +42,7 @@ export interface TaskDependencies {
   bulkAggregation?: { minFresh: number; minQueuedJobs: number };
 }
 
-/** The Graphile Worker tasks: ingest one import run; aggregate one movie or a chunk of movies; refit the scoring; deliver webhooks. */
+/** The Graphile Worker tasks: ingest one import run; aggregate one movie, a chunk of movies or a first load; refit the scoring; deliver webhooks. */
 export function createTaskList({
   pool, logger, config, invalidate, refitDelaySeconds = REFIT_DELAY_SECONDS, webhooks, ingest: settings, bulkAggregation,
 }: TaskDependencies): TaskList {
@@ -62,6 +64,8 @@ export function createTaskList({
     if (outcome && outcome.moviesQueued > 0) await enqueueRefit(pool, refitDelaySeconds);
   });
   const refit = defineTask(JOB.refitScoring, async (_payload, helpers) => {
+    // A first load's job fits the scoring in its bulk rebuild, or queues this refit again after its chunks.
+    if ((await pendingAggregationJobs(pool, [JOB.aggregateFirstLoad])) > 0) return;
     // The fit reads the curated ratings: wait until the import's aggregation has written them.
     if ((await pendingAggregationJobs(pool)) > 0) {
       await enqueueRefit(pool, refitDelaySeconds);
@@ -86,6 +90,18 @@ export function createTaskList({
     if (outcome.rebuilt) logger.info({ jobId, ...outcome.rebuilt, fit: outcome.fit }, 'aggregated the catalogue in bulk');
     else logger.debug({ jobId, changed: outcome.changed.length, removed: outcome.removed.length }, 'aggregated');
   });
+  // A first load's movies: the catalogue rebuilt in bulk, or its never-aggregated movies queued in chunks.
+  const aggregateFirstLoad = defineTask(JOB.aggregateFirstLoad, async (_payload, helpers) => {
+    const jobId = helpers.job.id;
+    const { rebuilt, queued } = await aggregateFirstLoadMovies({ pool, invalidate }, {
+      refitDelaySeconds,
+      beforeStart: () => faultPoint('aggregate.starting', { jobId, firstLoad: true }),
+      afterCommit: () => faultPoint('aggregate.committed', { jobId, firstLoad: true }),
+      ...(bulkAggregation ? { bulk: bulkAggregation } : {}),
+    });
+    if (rebuilt) logger.info({ jobId, ...rebuilt.rebuilt, fit: rebuilt.fit }, 'aggregated the catalogue in bulk');
+    else logger.info({ jobId, movies: queued }, 'queued the first load\'s movies in chunks');
+  });
   const rematch = defineTask(JOB.rematchUnmatched, async (_payload, helpers) => {
     const movieIds = await withTransaction(pool, async (client) => {
       const ids = await rematchUnmatched(client);
@@ -98,6 +114,7 @@ export function createTaskList({
     [JOB.ingest]: ingest,
     [JOB.aggregateMovie]: aggregateMovie,
     [JOB.aggregateMovies]: aggregateChunk,
+    [JOB.aggregateFirstLoad]: aggregateFirstLoad,
     [JOB.rematchUnmatched]: rematch,
     [JOB.refitScoring]: refit,
     [WEBHOOK_DELIVER_TASK]: webhookDeliverTask(pool, logger, () => delivery),
