@@ -44,39 +44,48 @@ export const KEPT_COLUMNS = {
 export type KeptColumn = keyof typeof KEPT_COLUMNS;
 const ARRAY_COLUMNS = new Set<KeptColumn>(['genres', 'directors']);
 
+/** A staged record's columns (src/db/staging.ts), the fields incoming is made of. */
+const STAGED_COLUMNS = `title, original_title, year, release_date, runtime_minutes, genres, ratings, imdb_id, tmdb_id, directors,
+         overview, poster_url, is_adult, payload, removed, record_text`;
+
 /**
- * The last staged row of each external id of run $1 (`latest`: staging id, external id, record)
- * and the separate ratings stream's ratings per id (`separate_ratings`). When the input repeats
- * no external id (`unique`), every staged row is the last of its id: no sort of the whole input
- * by external id and no join back to the records by staging id.
+ * The last staged row of each external id of run $1 (`latest`: staging id, external id, the
+ * record's columns) and the separate ratings stream's ratings per id (`separate_ratings`: their
+ * jsonb text, the text jsonb_agg of the ratings printed). When the input repeats no external id
+ * (`unique`), every staged row is the last of its id: no sort of the whole input by external id
+ * and no join back to the records by staging id.
  */
 const latestRows = (unique: boolean) => `latest AS (
        ${unique
-    ? 'SELECT id, external_id, record FROM import_staging_records WHERE run_id = $1'
-    : `SELECT s.id, s.external_id, s.record FROM import_staging_records s
+    ? `SELECT id, external_id, ${STAGED_COLUMNS} FROM import_staging_records WHERE run_id = $1`
+    : `SELECT s.id, s.external_id, ${STAGED_COLUMNS.replace(/(\w+)/g, 's.$1')} FROM import_staging_records s
            WHERE s.id IN (SELECT DISTINCT ON (external_id) id FROM import_staging_records WHERE run_id = $1 ORDER BY external_id, id DESC)`}
      ), separate_ratings AS (
        SELECT external_id,
-              -- sourceUpdatedAt only when the provider dates the rating, as in a record's own ratings.
-              jsonb_agg(jsonb_build_object('kind', kind, 'value', value, 'votes', votes)
+              -- Each rating's jsonb text, as the importer built it (staging.ts stagedRatingLine) or,
+              -- without it, from the columns: sourceUpdatedAt only when the provider dates the
+              -- rating, as in a record's own ratings. Joined as jsonb_agg prints an array.
+              '[' || string_agg(coalesce(element, (jsonb_build_object('kind', kind, 'value', value, 'votes', votes)
                         || CASE WHEN source_updated_at IS NULL THEN '{}'::jsonb
-                                ELSE jsonb_build_object('sourceUpdatedAt', to_char(source_updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) END
-                        ORDER BY kind) AS ratings
-         FROM (SELECT DISTINCT ON (external_id, kind) external_id, kind, value, votes, source_updated_at
+                                ELSE jsonb_build_object('sourceUpdatedAt', to_char(source_updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) END)::text),
+                        ', ' ORDER BY kind) || ']' AS ratings
+         FROM (SELECT DISTINCT ON (external_id, kind) external_id, kind, value, votes, source_updated_at, element
                  FROM import_staging_ratings WHERE run_id = $1
                 ORDER BY external_id, kind, id DESC) r
         GROUP BY external_id
      )`;
 
-/** A staged record (jsonb, snake_case keys: src/ingest/staging.ts) as columns `x`. */
-const RECORD_TYPE = `title text, original_title text, year int, release_date text, runtime_minutes int, genres text[],
-         ratings jsonb, imdb_id text, tmdb_id text, directors text[], overview text, poster_url text, is_adult boolean, payload jsonb,
-         removed text[]`;
+/**
+ * The content hash of a staged record (`row`) and its separate ratings' text (`separate`): md5 of the
+ * record's jsonb text and the ratings' (the recipe of the stored hashes since the records were
+ * staged as jsonb: md5(record::text || ratings::text)).
+ */
+const contentHash = (row: string, separate: string) => `md5(${row}.record_text || coalesce(${separate}, ''))`;
 
-/** incoming's columns from the expanded record `x` and its separate ratings (`separate`). */
+/** incoming's columns from the staged record `x` and its separate ratings' jsonb text (`separate`). */
 const expandedColumns = (separate: string) => `x.title, x.original_title, x.year, x.release_date::date AS release_date,
             x.runtime_minutes, coalesce(x.genres, '{}') AS genres,
-            coalesce(${separate}, x.ratings, '[]'::jsonb) AS ratings,
+            coalesce(${separate}::jsonb, x.ratings, '[]'::jsonb) AS ratings,
             x.imdb_id, x.tmdb_id, coalesce(x.directors, '{}') AS directors, x.overview, x.poster_url, coalesce(x.is_adult, false) AS is_adult, x.payload,
             coalesce(x.removed, '{}') AS removed`;
 
@@ -123,9 +132,9 @@ export async function mergeStagedRun(
     [runId],
   );
   // Every record the input holds (its last row), with the content hash the stored row is compared
-  // by, before any jsonb is expanded: an unchanged row is only "seen" (issue 18: an unchanged
-  // re-import expands and rewrites nothing). A provider's first load has nothing to compare with:
-  // its rows are expanded in the same pass.
+  // by, before any record is copied: an unchanged row is only "seen" (issue 18: an unchanged
+  // re-import copies and rewrites nothing). A provider's first load has nothing to compare with:
+  // its rows are copied in the same pass.
   const { rows: stored } = await client.query<{ any: boolean }>(
     'SELECT EXISTS (SELECT 1 FROM provider_records WHERE provider_key = $1) AS any',
     [providerKey],
@@ -135,8 +144,7 @@ export async function mergeStagedRun(
     await client.query(
       `CREATE TEMP TABLE staged ON COMMIT DROP AS
        WITH ${latestRows(!duplicates.length)}
-       SELECT l.id AS staging_id, l.external_id, sr.ratings AS separate_ratings,
-              md5(l.record::text || coalesce(sr.ratings::text, '')) AS content_hash
+       SELECT l.id AS staging_id, l.external_id, sr.ratings AS separate_ratings, ${contentHash('l', 'sr.ratings')} AS content_hash
          FROM latest l
          LEFT JOIN separate_ratings sr ON sr.external_id = l.external_id`,
       [runId],
@@ -148,8 +156,7 @@ export async function mergeStagedRun(
       `CREATE TEMP TABLE incoming ON COMMIT DROP AS
        SELECT s.external_id, ${expandedColumns('s.separate_ratings')}, s.content_hash
          FROM staged s
-         JOIN import_staging_records l ON l.id = s.staging_id
-         CROSS JOIN LATERAL jsonb_to_record(l.record) AS x(${RECORD_TYPE})
+         JOIN import_staging_records x ON x.id = s.staging_id
         WHERE NOT EXISTS (SELECT 1 FROM provider_records pr
                            WHERE pr.provider_key = $1 AND pr.external_id = s.external_id AND pr.content_hash = s.content_hash)`,
       [providerKey],
@@ -158,10 +165,9 @@ export async function mergeStagedRun(
     await client.query(
       `CREATE TEMP TABLE incoming ON COMMIT DROP AS
        WITH ${latestRows(!duplicates.length)}
-       SELECT l.external_id, ${expandedColumns('sr.ratings')}, md5(l.record::text || coalesce(sr.ratings::text, '')) AS content_hash
-         FROM latest l
-         LEFT JOIN separate_ratings sr ON sr.external_id = l.external_id
-         CROSS JOIN LATERAL jsonb_to_record(l.record) AS x(${RECORD_TYPE})`,
+       SELECT x.external_id, ${expandedColumns('sr.ratings')}, ${contentHash('x', 'sr.ratings')} AS content_hash
+         FROM latest x
+         LEFT JOIN separate_ratings sr ON sr.external_id = x.external_id`,
       [runId],
     );
     await client.query('CREATE TEMP TABLE staged ON COMMIT DROP AS SELECT external_id, content_hash FROM incoming');

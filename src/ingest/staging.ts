@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { recordImportErrors } from '../db/import-errors.js';
-import { copyStaged, stagedRatingLine, stagedRecordLine, type StagedRatingRow } from '../db/staging.js';
+import { copyStaged, stagedRatingLine, stagedRecordLine, type StagedRatingRow, type StagedRecord } from '../db/staging.js';
 import { SourceError } from '../errors.js';
 import { faultPoint } from '../fault-points.js';
 import { DEFAULT_INPUT_LIMITS, limitReason, type InputLimits } from '../sources/limits.js';
@@ -172,7 +172,7 @@ export class StagingWriter {
   }
 }
 
-function toStagedRecord(record: SourceRecord): Record<string, unknown> {
+function toStagedRecord(record: SourceRecord): StagedRecord {
   return {
     title: record.title,
     original_title: record.originalTitle,
