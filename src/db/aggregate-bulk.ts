@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { faultPoint } from '../fault-points.js';
 import { RECORDS_SQL, type AggregateWrites, type AggregationRecordRow, type LockedMovie } from './aggregates.js';
 import { batchQuery, connectionChain } from './batch-query.js';
-import { copyLines, CopyText } from './bulk-lines.js';
+import { copyLines, CopyText, Provenances } from './bulk-lines.js';
 import { isLockNotGranted } from './errors.js';
 import { movieEventsSql } from './movie-events.js';
 import { setAsideIndexesAndKeys, type SetAside } from './set-aside.js';
@@ -22,9 +22,10 @@ import { STORE_TITLE_FORMS_SQL } from './title-forms.js';
  *   again from the finished tables at the end (keys validated in one join each), as the import's
  *   first load does for its own tables (bulk-load.ts). The unique indexes stay: the writes and
  *   the search refresh look rows up through them;
- * - each chunk's results arrive by COPY into temporary tables and are written by one set-based
- *   statement per table (no JSON to parse; the ratings, which nothing reads back, by COPY straight
- *   into ratings), the search rows by one set-based statement that
+ * - each chunk's results arrive by COPY (no JSON to parse): its movies into a temporary table
+ *   that one set-based UPDATE writes from, its titles, ratings and genres straight into their
+ *   tables (Node makes the rows the set-based inserts made: a repeated title once, each genre's
+ *   id), the search rows by one set-based statement that
  *   writes what moviec_search_refresh writes (searchRefreshSql; search_postings' primary key is
  *   set aside too, nothing looks postings up by movie meanwhile);
  * - the next chunks are read ahead: their movies on this connection (several chunks' at once,
@@ -73,6 +74,13 @@ export interface BulkAggregation {
   priors: PriorRow[];
   /** Whether an enabled webhook wants change events (read once; `webhooks` is locked against changes meanwhile). */
   webhooks: boolean;
+  /**
+   * The genres' ids by name, read once (seeded reference data: the canonical genres are there
+   * before any aggregation). A name not found here is written by the SQL's join on genres.
+   */
+  genreIds: ReadonlyMap<string, number>;
+  /** The rebuild's numbered provenances: each sent once (moviec_bulk_provenance), its movies' lines carry its number. */
+  provenances: Provenances;
   /** The next movies after `after` in id order with their records (after the last write settled). */
   read(after: string, limit: number): Promise<{ locked: LockedMovie[]; records: AggregationRecordRow[] }>;
   /**
@@ -127,12 +135,9 @@ const TEMP_TABLES = `
   CREATE TEMP TABLE moviec_bulk_movies (
     id uuid, hash text, links_hash text, title text, original_title text, year int, release_date date, runtime_minutes int,
     overview text, poster_url text, is_adult boolean, imdb_id text, provenance jsonb, score_value float8,
-    score_confidence float8, score_votes int, score_provider_count int, score_critics float8, score_audience float8
+    score_confidence float8, score_votes int, score_provider_count int, score_critics float8, score_audience float8, provenance_n int
   ) ON COMMIT DROP;
-  CREATE TEMP TABLE moviec_bulk_titles (
-    n int, movie_id uuid, provider_key text, title text, normalized text, is_original boolean, score float8
-  ) ON COMMIT DROP;
-  CREATE TEMP TABLE moviec_bulk_genres (movie_id uuid, name text, confidence float8) ON COMMIT DROP;
+  CREATE TEMP TABLE moviec_bulk_provenance (n int, provenance jsonb) ON COMMIT DROP;
   CREATE TEMP TABLE moviec_bulk_stale (movie_id uuid) ON COMMIT DROP;`;
 
 /**
@@ -213,7 +218,8 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
     await options.beforePriors?.(client);
     const priors = (await client.query<PriorRow>(PRIORS_SQL)).rows;
     const webhooks = (await client.query<{ on: boolean }>('SELECT EXISTS (SELECT 1 FROM webhooks WHERE enabled) AS on')).rows[0]!.on;
-    return session(pool, client, reader, postings, dropped, quieted, priors, webhooks, first);
+    const genreIds = new Map((await client.query<{ id: number; name: string }>('SELECT id, name FROM genres')).rows.map((g) => [g.name, g.id]));
+    return session(pool, client, reader, postings, dropped, quieted, priors, webhooks, genreIds, first);
   } catch (error) {
     if (open) await client.query('ROLLBACK').catch(() => undefined);
     client.release();
@@ -429,7 +435,7 @@ const MOVIES_AT_ONCE = 4;
 
 function session(
   pool: pg.Pool, client: pg.PoolClient, reader: pg.PoolClient | null, postings: PostingsApart | null, dropped: SetAside,
-  quieted: string[], priors: PriorRow[], webhooks: boolean, first: boolean,
+  quieted: string[], priors: PriorRow[], webhooks: boolean, genreIds: ReadonlyMap<string, number>, first: boolean,
 ): BulkAggregation {
   let done = false;
   // One explicit chain per connection: a statement is handed to node-postgres when the previous
@@ -522,6 +528,8 @@ function session(
   return {
     priors,
     webhooks,
+    genreIds,
+    provenances: new Provenances(),
     async read(after, limit) {
       if (!UUID.test(after)) throw new Error(`not a movie id: ${JSON.stringify(after)}`);
       if (after !== ahead.after || limit !== ahead.limit) {
@@ -613,19 +621,24 @@ function session(
  *   written movie's row is new: firstSearchSql inserts it, its postings and its words' counts.
  */
 
-/** The chunk's tokens, providers and genres of each movie, from its temporary tables (CTEs tk, pv, gn). */
+/**
+ * The tokens, providers and genres of each of the movies (CTEs tk, pv, gn), from the titles and
+ * genres the chunk just wrote: the movies' only ones (those of movies aggregated before were
+ * deleted first), found through the tables' unique keys (movie first), which stay.
+ */
 function searchInputs(ids: string): string {
   return `tk AS (
     SELECT n.movie_id, array_agg(DISTINCT tok ORDER BY tok) AS tokens
-      FROM (SELECT t.movie_id, t.normalized FROM moviec_bulk_titles t
+      FROM (SELECT t.movie_id, t.normalized FROM movie_titles t WHERE t.movie_id = ANY(${ids})
             UNION ALL SELECT m.id, moviec_search_text(m.title) FROM movies m WHERE m.id = ANY(${ids}) AND m.locks ? 'title') n,
            unnest(moviec_search_tokens(n.normalized)) tok
      GROUP BY n.movie_id
   ), pv AS (
-    SELECT t.movie_id, array_agg(DISTINCT t.provider_key ORDER BY t.provider_key) AS providers FROM moviec_bulk_titles t GROUP BY t.movie_id
+    SELECT t.movie_id, array_agg(DISTINCT t.provider_key ORDER BY t.provider_key) AS providers
+      FROM movie_titles t WHERE t.movie_id = ANY(${ids}) GROUP BY t.movie_id
   ), gn AS (
-    SELECT x.movie_id, array_agg(g.id ORDER BY g.id) AS genre_ids
-      FROM moviec_bulk_genres x JOIN genres g ON g.name = x.name WHERE x.confidence >= 0.5 GROUP BY x.movie_id
+    SELECT x.movie_id, array_agg(x.genre_id ORDER BY x.genre_id) AS genre_ids
+      FROM movie_genres x WHERE x.movie_id = ANY(${ids}) AND x.confidence >= 0.5 GROUP BY x.movie_id
   )`;
 }
 
@@ -732,10 +745,11 @@ function bare(statement: string): string {
 }
 
 /**
- * One chunk's write as one round trip on the rebuild's connection (db/batch-query.ts): the COPYs
- * into the temporary tables with their data, the statements, the search rows' COPY out (their
- * postings, written apart) and the temporary tables' truncation, in one query. Resolves with the
- * COPY out's pieces (none when the postings are not written apart).
+ * One chunk's write as one round trip on the rebuild's connection (db/batch-query.ts): the
+ * statements with the data of their COPYs (the movies' into the temporary table, the titles',
+ * ratings', genres' and search rows' straight into their tables), the search rows' COPY out
+ * (their postings, written apart) and the temporary table's truncation, in one query. Resolves
+ * with the COPY out's pieces (none when the postings are not written apart).
  */
 function writeChunk(
   client: pg.PoolClient, writes: AggregateWrites, fresh: Set<string>, first: boolean, postings: PostingsApart | null,
@@ -745,10 +759,14 @@ function writeChunk(
   const lines = writes.copy ?? copyLines();
   if (writes.movies.length) throw new Error('the bulk rebuild writes the COPY lines of computeBatch({ copy: true })');
 
+  /** The statements in order; each `COPY … FROM STDIN` with its data, sent with the query in its turn. */
   const statements: string[] = [];
-  /** The search rows' COPY out of their postings (written apart), then these statements. */
-  let postingsOut: string | undefined;
-  const after: string[] = [];
+  const inputs: Buffer[][] = [];
+  const copy = (target: string, text: CopyText) => {
+    if (!text.rows) return;
+    statements.push(`COPY ${target} FROM STDIN`);
+    inputs.push(text.pieces());
+  };
   if (writes.removed.length) {
     // The curated tables' keys (and their ON DELETE CASCADE) are dropped for the rebuild.
     const removed = `'{${writes.removed.join(',')}}'::uuid[]`;
@@ -764,27 +782,35 @@ function writeChunk(
       const seenIds = `'{${seen.join(',')}}'::uuid[]`;
       for (const table of ['movie_titles', 'ratings', 'movie_genres']) statements.push(`DELETE FROM ${table} WHERE movie_id = ANY(${seenIds});`);
     }
+    // The provenances numbered in this chunk, then its movies (with their provenance's number).
+    copy('moviec_bulk_provenance', lines.provenances);
+    copy('moviec_bulk_movies', lines.movies);
     statements.push(
       `UPDATE movies m SET
          title = x.title, original_title = x.original_title, year = x.year, release_date = x.release_date,
          runtime_minutes = x.runtime_minutes, overview = x.overview, poster_url = x.poster_url, is_adult = x.is_adult,
-         imdb_id = coalesce(m.imdb_id, x.imdb_id), provenance = x.provenance,
+         imdb_id = coalesce(m.imdb_id, x.imdb_id), provenance = CASE WHEN x.provenance_n IS NULL THEN x.provenance ELSE p.provenance END,
          score_value = x.score_value, score_confidence = x.score_confidence, score_votes = x.score_votes,
          score_provider_count = x.score_provider_count, score_critics = x.score_critics, score_audience = x.score_audience,
          aggregate_hash = x.hash, links_hash = coalesce(x.links_hash, m.links_hash), version = m.version + 1, updated_at = now()
-        FROM moviec_bulk_movies x
+        FROM moviec_bulk_movies x LEFT JOIN moviec_bulk_provenance p ON p.n = x.provenance_n
        -- The ids too: a join alone is planned as a hash of every movie, a scan of the table per chunk.
        WHERE m.id = x.id AND m.id = ANY(${ids});`,
-      // The first of repeated (movie, provider, title) entries counts, as in moviec_write_aggregates.
-      `INSERT INTO movie_titles (movie_id, provider_key, title, normalized, is_original, score)
-       SELECT DISTINCT ON (movie_id, provider_key, title) movie_id, provider_key, title, normalized, is_original, score
-         FROM moviec_bulk_titles ORDER BY movie_id, provider_key, title, n;`,
-      // Straight into ratings (nothing in the chunk reads them back), after the deletes above: its
-      // data is sent with the query in this COPY's turn (the temporary tables' COPYs come first).
-      ...(lines.ratings.rows ? ['COPY ratings (movie_id, provider_key, kind, raw_value, raw_scale, normalized, calibrated, prior_mean, prior_votes, votes) FROM STDIN'] : []),
-      `INSERT INTO movie_genres (movie_id, genre_id, confidence)
-       SELECT x.movie_id, g.id, x.confidence FROM moviec_bulk_genres x JOIN genres g ON g.name = x.name;`,
     );
+    // Straight into their tables, after the deletes above: a movie's repeated (provider, title)
+    // once, the first (as moviec_write_aggregates), each genre with its id (computeBatch).
+    copy('movie_titles (movie_id, provider_key, title, normalized, is_original, score)', lines.titles);
+    copy('ratings (movie_id, provider_key, kind, raw_value, raw_scale, normalized, calibrated, prior_mean, prior_votes, votes)', lines.ratings);
+    copy('movie_genres (movie_id, genre_id, confidence)', lines.genres);
+    if (lines.unplacedGenres.length) {
+      // Genres whose id Node did not know: as the set-based write joined every name on genres.
+      statements.push(
+        `INSERT INTO movie_genres (movie_id, genre_id, confidence)
+         SELECT x.movie_id, g.id, x.confidence
+           FROM jsonb_to_recordset(${sqlLiteral(JSON.stringify(lines.unplacedGenres))}::jsonb) AS x(movie_id uuid, name text, confidence float8)
+           JOIN genres g ON g.name = x.name;`,
+      );
+    }
     if (writes.unknownGenres.length) {
       statements.push(
         `INSERT INTO genre_aliases (provider_key, alias, genre_id)
@@ -794,27 +820,16 @@ function writeChunk(
     }
     if (search) {
       // Built in Node (search.text); the movies it leaves to the SQL (title locks) as without it.
-      if (search.text) statements.push(`COPY ${SEARCH_COPY_TARGET} FROM STDIN`);
-      if (search.sqlIds.length) postingsOut = firstSearchCopySql(`'{${[...search.sqlIds].sort().join(',')}}'::uuid[]`);
-    } else if (postings) postingsOut = firstSearchCopySql(ids);
+      if (search.text) copy(SEARCH_COPY_TARGET, search.text.rows);
+      if (search.sqlIds.length) statements.push(firstSearchCopySql(`'{${[...search.sqlIds].sort().join(',')}}'::uuid[]`));
+    } else if (postings) statements.push(firstSearchCopySql(ids));
     else statements.push(first ? firstSearchSql(ids) : searchRefreshSql(ids));
-    after.push('TRUNCATE moviec_bulk_movies, moviec_bulk_titles, moviec_bulk_genres;');
+    // Emptied for the next chunk.
+    statements.push('TRUNCATE moviec_bulk_movies;');
   }
   const events = writes.events ? movieEventsSql(client, writes.events) : '';
-  if (events) after.push(events);
-  // The COPYs first (a table without rows is not copied), in the order their data is sent; the
-  // statements after them use the temporary tables, then these are emptied for the next chunk.
-  const copies = ([['moviec_bulk_movies', lines.movies], ['moviec_bulk_titles', lines.titles], ['moviec_bulk_genres', lines.genres]] as const)
-    .filter(([, text]) => text.rows > 0);
-  const sql = [
-    ...copies.map(([table]) => `COPY ${table} FROM STDIN`),
-    ...statements,
-    ...(postingsOut ? [postingsOut] : []),
-    ...after,
-  ].map(bare).join(';\n');
+  if (events) statements.push(events);
+  const sql = statements.map(bare).join(';\n');
   if (!sql) return Promise.resolve([]);
-  const inputs = copies.map(([, text]) => text.pieces());
-  if (lines.ids.length && lines.ratings.rows) inputs.push(lines.ratings.pieces());
-  if (lines.ids.length && search?.text) inputs.push(search.text.rows.pieces());
   return batchQuery(client, sql, inputs);
 }

@@ -4,7 +4,7 @@ import { beginBulkAggregation, countFreshAmong, countFreshMovies, type BulkAggre
 import {
   aggregateLocked, allMovieIds, type AggregateWrites, type AggregationRecordRow, type LockedMovie, type QueuedAggregation,
 } from '../db/aggregates.js';
-import { addGenreLine, addMovieLine, addRatingLine, addTitleLine, copyLines, type CopyLines } from '../db/bulk-lines.js';
+import { addGenreLine, addMovieLine, addRatingLine, addTitleLine, copyLines, titleKey, type CopyLines, type Provenances } from '../db/bulk-lines.js';
 import { addSearchInputs } from '../db/search-lines.js';
 import { retryingConflicts } from '../db/errors.js';
 import { findProvider } from '../sources/registry.js';
@@ -105,6 +105,13 @@ type BatchOptions = {
   events?: boolean;
   /** The changed movies as the bulk rebuild's COPY lines (writes.copy), not as row objects. */
   copy?: boolean;
+  /**
+   * With `copy`: genres' ids by name (the table `genres`), for movie_genres' lines; a genre whose
+   * name is not here is left to the SQL's join (CopyLines.unplacedGenres).
+   */
+  genreIds?: ReadonlyMap<string, number>;
+  /** With `copy`: the rebuild's numbered provenances (each sent once, db/bulk-lines.ts). */
+  provenances?: Provenances;
 };
 type ComputedBatch = { writes: AggregateWrites; result: AggregateOutcome };
 
@@ -159,7 +166,7 @@ function* computeInSlices(
     if (movie.aggregate_hash === null) created.push(movie.id);
     if (typeof movie.locks.title === 'string') lockedTitles.add(movie.locks.title);
     // A written movie takes its new links hash in the same update (one row version, not two).
-    if (copy) addLines(copy, writes, movie.id, written, hash, linksHash, movie.locks);
+    if (copy) addLines(copy, writes, movie.id, written, hash, linksHash, movie.locks, options);
     else addWrites(writes, movie.id, written, hash, linksHash);
   }
   writes.titleForms = [...lockedTitles].map((title) => ({ title, normalized: normalizeTitle(title) }));
@@ -207,15 +214,34 @@ function addWrites(writes: AggregateWrites, id: string, result: AggregateResult,
   for (const u of result.unknownGenres) writes.unknownGenres.push(u);
 }
 
-/** addWrites for the bulk rebuild: the same rows as COPY lines (db/bulk-lines.ts), each title normalised for matching. */
+/**
+ * addWrites for the bulk rebuild: the rows moviec_write_aggregates would write, as COPY lines
+ * (db/bulk-lines.ts): each title normalised for matching, a repeated (provider, title) once (the
+ * first counts), each genre with its id.
+ */
 function addLines(
   copy: CopyLines, writes: AggregateWrites, id: string, result: AggregateResult, hash: string, linksHash: string | null, locks: unknown,
+  { genreIds, provenances }: BatchOptions,
 ): void {
-  addMovieLine(copy, id, hash, linksHash, result.fields, result.provenance, result.score);
-  const normalized = result.titles.map((t) => normalizeTitle(t.title));
-  for (let i = 0; i < result.titles.length; i++) addTitleLine(copy, id, result.titles[i]!, normalized[i]!);
+  addMovieLine(copy, id, hash, linksHash, result.fields, result.provenance, result.score, provenances);
+  const { titles } = result;
+  const normalized = titles.map((t) => normalizeTitle(t.title));
+  const seen = titles.length > 1 ? new Set<string>() : null;
+  for (let i = 0; i < titles.length; i++) {
+    const t = titles[i]!;
+    if (seen) {
+      const key = titleKey(t.providerKey, t.title);
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
+    addTitleLine(copy, id, t, normalized[i]!);
+  }
   for (const r of result.ratings) addRatingLine(copy, id, r);
-  for (const g of result.genres) addGenreLine(copy, id, g);
+  for (const g of result.genres) {
+    const genreId = genreIds?.get(g.name);
+    if (genreId === undefined) copy.unplacedGenres.push({ movie_id: id, name: g.name, confidence: g.confidence });
+    else addGenreLine(copy, id, genreId, g);
+  }
   for (const u of result.unknownGenres) writes.unknownGenres.push(u);
   // Its search row's inputs: the bulk rebuild may build the row in Node (db/search-lines.ts).
   addSearchInputs(copy, id, { fields: result.fields, score: result.score, titles: result.titles, normalized, genres: result.genres }, locks);
@@ -355,7 +381,9 @@ async function aggregateAllBulk(
     let read = await bulk.read(FIRST_ID, chunk);
     while (read.locked.length) {
       const { locked, records } = read;
-      const { writes, result } = await computeBatchYielding(locked, records, bulk.priors, { events: bulk.webhooks, copy: true });
+      const { writes, result } = await computeBatchYielding(locked, records, bulk.priors, {
+        events: bulk.webhooks, copy: true, genreIds: bulk.genreIds, provenances: bulk.provenances,
+      });
       // The next chunk was read ahead (and reading it reads the one after meanwhile). This write
       // queues behind the previous one, so PostgreSQL goes from one write to the next while Node
       // computes; at most two wait: the previous one settles before the next computation.
