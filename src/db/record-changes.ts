@@ -22,7 +22,9 @@ export interface ChangedRecords {
   /**
    * The records were written by a first load into an empty catalogue (bulk-load.ts): there are no
    * match corrections (they name movies, and there were none) and every IMDb id link the records
-   * allow was made as they were written, so matching has no correction to apply and no IMDb id to link.
+   * allow was made as they were written, so matching has no correction to apply and no IMDb id to
+   * link. Every record of provider_records is a changed one, all of one provider: the temp table
+   * changed_records does not list them (it starts empty).
    */
   readonly firstLoad?: boolean;
 }
@@ -89,6 +91,20 @@ const expandedColumns = (separate: string) => `x.title, x.original_title, x.year
             x.imdb_id, x.tmdb_id, coalesce(x.directors, '{}') AS directors, x.overview, x.poster_url, coalesce(x.is_adult, false) AS is_adult, x.payload,
             coalesce(x.removed, '{}') AS removed`;
 
+/** The merge's work_mem (mergeStagedRun): sorts and hashes of a whole run's rows stay in memory. */
+const MERGE_WORK_MEM = '256MB';
+
+/**
+ * The rating of the primary kind ($3) among an incoming row's ratings (`i.ratings`, a jsonb
+ * array): the first element of that kind. That is the first element itself when it is of that
+ * kind (a provider with one kind of rating, as IMDb), else a search of the array when it holds
+ * more than one element; an empty array, or one element of another kind, has none. A lateral
+ * jsonb_array_elements for every row cost ~1 s of CPU at the real dump's 734k records (half of
+ * them without ratings).
+ */
+const PRIMARY_RATING = `(CASE WHEN i.ratings->0->>'kind' = $3 THEN i.ratings->0
+  WHEN jsonb_array_length(i.ratings) > 1 THEN (SELECT r FROM jsonb_array_elements(i.ratings) r WHERE r->>'kind' = $3 LIMIT 1) END)`;
+
 export interface MergeResult {
   /** Provider records inserted or whose content changed. */
   rowsChanged: number;
@@ -119,7 +135,7 @@ export async function mergeStagedRun(
   await client.query('ANALYZE import_staging_records (run_id, external_id), import_staging_ratings (run_id, external_id)');
   // Sorts and hashes of a whole run's rows stay in memory (the default 4 MB spilled to disk at 1M
   // lines; 64 MB still spilled the real dump's movie ids and the records' join with the movies).
-  await client.query(`SELECT set_config('work_mem', '256MB', true)`);
+  await client.query(`SELECT set_config('work_mem', $1, true)`, [MERGE_WORK_MEM]);
   // Repeated external ids: counted first (one hash of the ids), the kept line only for those
   // repeated (an ordered aggregate per id sorted the whole input by id and staging id).
   const { rows: duplicates } = await client.query<{ externalId: string; keptLine: number | null; count: number }>(
@@ -224,13 +240,12 @@ export async function mergeStagedRun(
            rating, votes, ratings, imdb_id, tmdb_id, directors, overview, poster_url, is_adult, payload, content_hash, last_run_id,
            last_seen_run_id, movie_id, match_status, match_method, match_confidence)
          SELECT $2, i.external_id, i.title, i.original_title, i.year, i.release_date, i.runtime_minutes, i.genres,
-                (primary_rating->>'value')::float8, (primary_rating->>'votes')::int, i.ratings,
+                (${PRIMARY_RATING}->>'value')::float8, (${PRIMARY_RATING}->>'votes')::int, i.ratings,
                 i.imdb_id, i.tmdb_id, i.directors, i.overview, i.poster_url, i.is_adult, i.payload, i.content_hash, $1, $1,
                 m.id, CASE WHEN m.id IS NULL THEN 'PENDING' ELSE 'MATCHED' END::"MatchStatus",
                 CASE WHEN m.id IS NOT NULL THEN 'imdb_id' END, CASE WHEN m.id IS NOT NULL THEN 1 END
            FROM incoming i
            LEFT JOIN movies m ON m.imdb_id = i.imdb_id
-           LEFT JOIN LATERAL (SELECT r FROM jsonb_array_elements(i.ratings) r WHERE r->>'kind' = $3 LIMIT 1) p(primary_rating) ON true
          ON CONFLICT (provider_key, external_id) DO UPDATE SET
            title = excluded.title, original_title = excluded.original_title, year = excluded.year,
            release_date = excluded.release_date, runtime_minutes = excluded.runtime_minutes, genres = excluded.genres,
@@ -316,27 +331,31 @@ async function insertFirstLoad(client: pg.PoolClient, runId: string, providerKey
   // The planner saw an empty table: the records' insert below joins every row with the movies,
   // and should hash the movies' narrow ids rather than the wide incoming rows.
   await client.query('ANALYZE movies (id, imdb_id)');
+  // Every record written is a changed one (ChangedRecords.firstLoad): changed_records stays empty
+  // rather than holding every record's id (a CTE of the inserted ids and a primary key insertion
+  // per row: ~1 s of CPU at the real dump's 734k records).
   await createChangedRecords(client);
+  // The hash side of the join with the movies: at the merge's 256 MB the wide incoming rows fit in
+  // a hash as well as the movies' narrow (imdb_id, id) do, and the planner, costing both alike,
+  // hashed incoming (353 MB at the real dump, ~1 s of CPU more); at 64 MB (128 MB of hash memory)
+  // only the movies fit, and they are hashed.
+  await client.query(`SELECT set_config('work_mem', '64MB', true)`);
   const { rowCount } = await client.query(
-    `WITH inserted AS (
-       INSERT INTO provider_records (
-         provider_key, external_id, title, original_title, year, release_date, runtime_minutes, genres,
-         rating, votes, ratings, imdb_id, tmdb_id, directors, overview, poster_url, is_adult, payload, content_hash, last_run_id,
-         last_seen_run_id, movie_id, match_status, match_method, match_confidence, matched_at)
-       SELECT $2, i.external_id, i.title, i.original_title, i.year, i.release_date, i.runtime_minutes, i.genres,
-              (primary_rating->>'value')::float8, (primary_rating->>'votes')::int, i.ratings,
-              i.imdb_id, i.tmdb_id, i.directors, i.overview, i.poster_url, i.is_adult, i.payload, i.content_hash, $1, $1,
-              m.id, CASE WHEN m.id IS NULL THEN 'PENDING' ELSE 'MATCHED' END::"MatchStatus",
-              CASE WHEN m.id IS NOT NULL THEN 'imdb_id' END, CASE WHEN m.id IS NOT NULL THEN 1 END,
-              CASE WHEN m.id IS NOT NULL THEN now() END
-         FROM incoming i
-         LEFT JOIN movies m ON m.imdb_id = i.imdb_id
-         LEFT JOIN LATERAL (SELECT r FROM jsonb_array_elements(i.ratings) r WHERE r->>'kind' = $3 LIMIT 1) p(primary_rating) ON true
-       RETURNING id
-     )
-     INSERT INTO changed_records (id, previous_movie_id) SELECT id, NULL FROM inserted`,
+    `INSERT INTO provider_records (
+       provider_key, external_id, title, original_title, year, release_date, runtime_minutes, genres,
+       rating, votes, ratings, imdb_id, tmdb_id, directors, overview, poster_url, is_adult, payload, content_hash, last_run_id,
+       last_seen_run_id, movie_id, match_status, match_method, match_confidence, matched_at)
+     SELECT $2, i.external_id, i.title, i.original_title, i.year, i.release_date, i.runtime_minutes, i.genres,
+            (${PRIMARY_RATING}->>'value')::float8, (${PRIMARY_RATING}->>'votes')::int, i.ratings,
+            i.imdb_id, i.tmdb_id, i.directors, i.overview, i.poster_url, i.is_adult, i.payload, i.content_hash, $1, $1,
+            m.id, CASE WHEN m.id IS NULL THEN 'PENDING' ELSE 'MATCHED' END::"MatchStatus",
+            CASE WHEN m.id IS NOT NULL THEN 'imdb_id' END, CASE WHEN m.id IS NOT NULL THEN 1 END,
+            CASE WHEN m.id IS NOT NULL THEN now() END
+       FROM incoming i
+       LEFT JOIN movies m ON m.imdb_id = i.imdb_id`,
     [runId, providerKey, primaryKind],
   );
+  await client.query(`SELECT set_config('work_mem', $1, true)`, [MERGE_WORK_MEM]);
   return rowCount ?? 0;
 }
 

@@ -37,6 +37,8 @@ export interface SetAsideOptions {
    * caller's statements looks rows up through it while it is gone.
    */
   primaryKeyed?: readonly string[];
+  /** Indexes of the `indexed` tables left in place, by name (the caller's rows do not enter them, or cost little to enter). */
+  kept?: readonly string[];
 }
 
 export async function setAsideIndexesAndKeys(client: pg.PoolClient, options: SetAsideOptions): Promise<SetAside> {
@@ -48,10 +50,10 @@ export async function setAsideIndexesAndKeys(client: pg.PoolClient, options: Set
        JOIN pg_am a ON a.oid = i.relam
        JOIN pg_namespace n ON n.oid = i.relnamespace
       WHERE x.indrelid = ANY($1::regclass[])
-        AND NOT x.indisprimary AND ($2 OR NOT x.indisunique)
+        AND NOT x.indisprimary AND ($2 OR NOT x.indisunique) AND NOT i.relname = ANY($3::text[])
         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid)
       ORDER BY x.indisunique DESC, x.indrelid, i.relname`,
-    [options.indexed, options.unique],
+    [options.indexed, options.unique, options.kept ?? []],
   );
   const { rows: keys } = await client.query<{ drop: string; create: string }>(
     `SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', k.conrelid::regclass, k.conname) AS drop,

@@ -27,13 +27,14 @@ import { matchByTitle } from './title-match.js';
  */
 export async function matchChanges(changes: ChangedRecords): Promise<void> {
   // A first load into an empty catalogue has no corrections, and the merge linked every IMDb id
-  // it could as it wrote the records (each of these statements joins every changed record).
+  // it could as it wrote the records (each of these statements joins every changed record). Its
+  // records are all of one provider: none is another provider's record of the same TMDB id to add.
   if (!changes.firstLoad) {
     await dropRejectedLinks(changes);
     await applyPinnedMatches(changes);
     await linkChangesByImdbId(changes);
+    await addRecordsLinkedByTmdbId(changes);
   }
-  await addRecordsLinkedByTmdbId(changes);
   await linkChangesByTmdbId(changes);
   const pending = await changesAwaitingTitleMatch(changes);
   if (pending.length) await applyTitleMatches(changes.client, pending);

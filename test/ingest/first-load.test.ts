@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { rtCsv } from '../support/csv-files.js';
 import { basicsTsv, ratingsTsv, tempDir, writeFiles, type Title } from '../support/imdb-files.js';
 import { executeImport, queueImport } from '../support/pipeline.js';
 import { aggregateAll } from '../../src/scoring/aggregate.js';
@@ -59,8 +60,8 @@ async function stored(pool: pg.Pool) {
   return { records, movies, search: search[0].n };
 }
 
-const indexOid = async (pool: pg.Pool) =>
-  (await pool.query<{ oid: string }>(`SELECT 'movies_imdb_id_key'::regclass::oid::text AS oid`)).rows[0]!.oid;
+const indexOid = async (pool: pg.Pool, index = 'movies_imdb_id_key') =>
+  (await pool.query<{ oid: string }>(`SELECT $1::regclass::oid::text AS oid`, [index])).rows[0]!.oid;
 
 describe('a first load into an empty catalogue (bulk path)', () => {
   let bulk: TestDatabase;
@@ -86,6 +87,8 @@ describe('a first load into an empty catalogue (bulk path)', () => {
     expect(schema).toEqual(await schemaOf(ordinary.pool));
     const bulkIndex = await indexOid(bulk.pool);
     const ordinaryIndex = await indexOid(ordinary.pool);
+    const partialIndexes = ['provider_records_unmatched_idx', 'provider_records_withdrawn_at_idx'];
+    const bulkPartial = await Promise.all(partialIndexes.map((index) => indexOid(bulk.pool, index)));
 
     const bulkOutcome = await importInto(bulk.pool);
     // A reader holding movies through the import keeps the bulk path out (its lock is not granted within the wait): the ordinary path.
@@ -103,6 +106,8 @@ describe('a first load into an empty catalogue (bulk path)', () => {
     // The bulk load rebuilt the unique index; the ordinary path left it alone.
     expect(await indexOid(bulk.pool)).not.toBe(bulkIndex);
     expect(await indexOid(ordinary.pool)).toBe(ordinaryIndex);
+    // The partial indexes no first-load row enters were left in place (bulk-load.ts BULK_KEPT_INDEXES).
+    expect(await Promise.all(partialIndexes.map((index) => indexOid(bulk.pool, index)))).toEqual(bulkPartial);
 
     if (!bulkOutcome || !ordinaryOutcome) throw new Error('an import did not run');
     const { runId: _b, ...bulkCounts } = bulkOutcome;
@@ -209,6 +214,51 @@ describe('a first load into an empty catalogue (bulk path)', () => {
       ]);
       expect(written.movies).toHaveLength(4);
       expect(bulkCounts.moviesQueued).toBe(4);
+    } finally {
+      await Promise.all([first.drop(), second.drop()]);
+    }
+  });
+
+  it('a first load of a provider with two kinds of rating stores the primary one (critics) as the ordinary path does, whatever the row holds', async () => {
+    // Rotten Tomatoes: critics is the primary kind (the record's rating/votes columns), audience the other.
+    const base = { movie_info: 'A film.', genres: 'Drama', original_release_date: '2001-05-04', runtime: 100 };
+    const file = await writeFiles(await tempDir(), {
+      'rt.csv': rtCsv([
+        { ...base, rotten_tomatoes_link: 'm/both', movie_title: 'Both Kinds', tomatometer_rating: 91, tomatometer_count: 120, audience_rating: 85, audience_count: 5000 },
+        { ...base, rotten_tomatoes_link: 'm/audience_only', movie_title: 'Audience Only', audience_rating: 70, audience_count: 600 },
+        { ...base, rotten_tomatoes_link: 'm/critics_only', movie_title: 'Critics Only', tomatometer_rating: 40, tomatometer_count: 12 },
+        { ...base, rotten_tomatoes_link: 'm/none', movie_title: 'No Ratings' },
+      ]),
+    });
+    const [first, second] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+    try {
+      const load = async (pool: pg.Pool) => executeImport(pool, await queueImport(pool, 'rottentomatoes', { file: file['rt.csv'] }, 'cli'));
+      const bulkIndex = await indexOid(first.pool);
+      const bulkOutcome = await load(first.pool);
+      const reader = await second.pool.connect();
+      let ordinaryOutcome;
+      try {
+        await reader.query('BEGIN');
+        await reader.query('SELECT 1 FROM movies LIMIT 1');
+        ordinaryOutcome = await load(second.pool);
+        await reader.query('COMMIT');
+      } finally {
+        reader.release();
+      }
+      // The bulk path was taken (the unique index rebuilt).
+      expect(await indexOid(first.pool)).not.toBe(bulkIndex);
+      if (!bulkOutcome || !ordinaryOutcome) throw new Error('an import did not run');
+      const { runId: _b, ...bulkCounts } = bulkOutcome;
+      const { runId: _o, ...ordinaryCounts } = ordinaryOutcome;
+      expect(bulkCounts).toEqual(ordinaryCounts);
+      const written = await stored(first.pool);
+      expect(written).toEqual(await stored(second.pool));
+      expect(written.records.map((r) => [r.external_id, r.rating, r.votes])).toEqual([
+        ['m/audience_only', null, null],
+        ['m/both', 91, 120],
+        ['m/critics_only', 40, 12],
+        ['m/none', null, null],
+      ]);
     } finally {
       await Promise.all([first.drop(), second.drop()]);
     }
