@@ -191,7 +191,7 @@ export async function mergeStagedRun(
 
   // Temp tables are never analysed by autovacuum; the joins below use only these columns.
   await client.query('ANALYZE incoming (external_id, imdb_id, content_hash)');
-  await applyHoldsAndBlankRules(client, runId, providerKey, keeps);
+  await applyHoldsAndBlankRules(client, runId, providerKey, keeps, stored[0]!.any);
 
   // A provider that creates movies creates them for its new or changed id-bearing rows before the
   // rows are written, so each row is written once, already linked by its id (matchChangedRecords
@@ -367,7 +367,9 @@ async function insertFirstLoad(client: pg.PoolClient, runId: string, providerKey
  * - one that holds `ratings` (a rejected line of a separate ratings stream) keeps the stored ratings;
  * - a blank field whose rule is `keep` takes the stored value, unless the row removed it explicitly.
  */
-async function applyHoldsAndBlankRules(client: pg.PoolClient, runId: string, providerKey: string, keeps: BlankKeeps): Promise<void> {
+async function applyHoldsAndBlankRules(
+  client: pg.PoolClient, runId: string, providerKey: string, keeps: BlankKeeps, anyStored: boolean,
+): Promise<void> {
   await client.query('DROP TABLE IF EXISTS held');
   const { rowCount: held } = await client.query(
     `CREATE TEMP TABLE held ON COMMIT DROP AS
@@ -376,6 +378,9 @@ async function applyHoldsAndBlankRules(client: pg.PoolClient, runId: string, pro
       ORDER BY reference, holds = 'record' DESC`,
     [runId],
   );
+  // The provider's first load (no record of it stored): nothing stored to hold or keep. `held`
+  // is still what the run's rejected rows hold (the records seen, withdrawals).
+  if (!anyStored) return;
   if (held) {
     await client.query(
       `DELETE FROM incoming i USING held h, provider_records pr
