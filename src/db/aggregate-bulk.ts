@@ -11,6 +11,7 @@ import { codePointOrder, NodeSearch, type SearchText } from './search-lines.js';
 import { recoverSearchPostings } from './search-recovery.js';
 import { sqlLiteral } from './sql-literal.js';
 import { copyText } from './staging.js';
+import { takeDeferredIndexes } from './deferred-indexes.js';
 import { STORE_TITLE_FORMS_SQL } from './title-forms.js';
 
 /**
@@ -205,9 +206,12 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
     await client.query(`SELECT set_config('moviec.search_refresh', 'deferred', true)`);
     const quieted = await quietDeferredTriggers(client);
     if (options.takeQueued?.length) await client.query(TAKE_QUEUED_SQL, [options.takeQueued]);
-    const dropped = await setAsideIndexesAndKeys(client, {
+    const setAside = await setAsideIndexesAndKeys(client, {
       indexed: postings ? CATALOGUE_TABLES : INDEXED_TABLES, unique: false, keyed: KEYED_TABLES, primaryKeyed: postings ? [] : ['search_postings'],
     });
+    // The movies indexes a large first load left to this rebuild (db/deferred-indexes.ts): built at its end with the others.
+    const deferred = await takeDeferredIndexes(client);
+    const dropped: SetAside = { ...setAside, builds: [...setAside.builds, ...deferred], indexes: [...setAside.indexes, ...deferred.map((d) => d.sql)] };
     const first = postings !== null || (await client.query<{ first: boolean }>(FIRST_AGGREGATION_SQL)).rows[0]!.first;
     // movie_search's placeholder rows (every movie is written or removed) are replaced by inserts
     // instead of rewritten one by one.

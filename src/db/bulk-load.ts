@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { isLockNotGranted } from './errors.js';
+import { deferIndexes } from './deferred-indexes.js';
 import { setAsideIndexesAndKeys } from './set-aside.js';
 
 /**
@@ -26,8 +27,11 @@ import { setAsideIndexesAndKeys } from './set-aside.js';
  * (BULK_TRIGGERS): any other trigger on the two tables stays enabled.
  */
 export interface BulkLoad {
-  /** Builds the dropped indexes (unique ones first), adds the dropped keys back (validated), enables the triggers, refreshes the planner's statistics. */
-  restore(): Promise<void>;
+  /**
+   * Builds the dropped indexes (unique ones first), adds the dropped keys back (validated), enables the triggers, refreshes the planner's statistics.
+   * `deferMovies`: movies' non-unique indexes are left to the first aggregation in bulk instead (db/deferred-indexes.ts).
+   */
+  restore(options?: { deferMovies?: boolean }): Promise<void>;
 }
 
 const TABLES = ['movies', 'provider_records'] as const;
@@ -76,7 +80,7 @@ export async function beginBulkLoad(client: pg.PoolClient): Promise<BulkLoad | n
 
   // Unique indexes that back no constraint go too (their build afterwards checks the rows); the
   // primary keys stay (other tables' foreign keys reference movies.id).
-  const { indexes, keys } = await setAsideIndexesAndKeys(client, {
+  const { indexes, builds, keys } = await setAsideIndexesAndKeys(client, {
     indexed: TABLES, unique: true, keyed: ['provider_records'], kept: BULK_KEPT_INDEXES,
   });
   const { rows: triggers } = await client.query<{ disable: string; enable: string }>(
@@ -100,10 +104,13 @@ export async function beginBulkLoad(client: pg.PoolClient): Promise<BulkLoad | n
   );
   const fillfactor = await leaveRoomInMovies(client);
   return {
-    async restore() {
+    async restore({ deferMovies = false } = {}) {
       // Movies inserted after the load fill their pages as the table's own setting says.
       await client.query(fillfactor);
-      for (const index of indexes) await client.query(index);
+      // Movies' non-unique indexes: built once, by the first aggregation in bulk, which drops them anyway.
+      const deferred = deferMovies ? builds.filter((b) => b.table === 'movies' && !b.sql.startsWith('CREATE UNIQUE ')) : [];
+      for (const index of indexes) if (!deferred.some((d) => d.sql === index)) await client.query(index);
+      await deferIndexes(client, deferred);
       for (const key of keys) await client.query(key);
       for (const trigger of triggers) await client.query(trigger.enable);
       // The planner saw empty tables: the matching and queueing statements that follow need real counts.

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { JOB, jobKey } from '../jobs.js';
 import { AGGREGATE_CHUNK, PER_MOVIE_JOB_LIMIT } from './jobs.js';
 import { beginBulkLoad } from './bulk-load.js';
+import { enoughMoviesToDefer } from './deferred-indexes.js';
 import { FIRST_LOAD_UNLINKED, PINNED, rejected } from './match-links.js';
 
 /**
@@ -268,7 +269,9 @@ export async function mergeStagedRun(
       [runId, providerKey, primaryKind],
     ));
   }
-  await bulk?.restore();
+  // A large first load's aggregation rebuilds in bulk (one aggregate-first-load job): it builds movies'
+  // non-unique indexes once, at its end, instead of this load building them for it to drop.
+  await bulk?.restore({ deferMovies: await enoughMoviesToDefer(client) });
 
   // The other records the input held (unchanged, or named by a rejected row that holds them) are
   // seen by this run: a withdrawn one is restored, a change of its movie (its flag, or its aggregate

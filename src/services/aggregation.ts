@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { enqueueNeverAggregated, enqueueRematch, pendingAggregationJobs, REFIT_DELAY_SECONDS } from '../db/jobs.js';
 import { withTransaction } from '../db/pool.js';
+import { buildDeferredIndexes } from '../db/deferred-indexes.js';
 import { enqueueRefit } from '../db/scoring-jobs.js';
 import { AGGREGATION_JOBS, JOB } from '../jobs.js';
 import { aggregateAll, aggregateAllInBulk, aggregateMovies, type AggregateOutcome } from '../scoring/aggregate.js';
@@ -146,6 +147,8 @@ export async function aggregateFirstLoad(
     return { rebuilt, queued: 0 };
   }
   const queued = await withTransaction(deps.pool, async (client) => {
+    // The movies indexes the first load left to a bulk rebuild (db/deferred-indexes.ts): built here instead.
+    await buildDeferredIndexes(client);
     const movies = await enqueueNeverAggregated(client);
     await enqueueRefit(client, refitDelaySeconds);
     return movies;
