@@ -4,7 +4,7 @@
  * split but still rejected when malformed, ratings of titles that are no movie of the file skipped.
  */
 import { Readable } from 'node:stream';
-import { BASICS_HEADER, imdbAdapter, parseBasics } from '../../src/sources/imdb.js';
+import { BASICS_HEADER, imdbAdapter, parseBasics, parseRating } from '../../src/sources/imdb.js';
 import { readTsvBatches, tsvRow, MAX_LINE_CHARS, type TsvLineHandler } from '../../src/sources/tsv.js';
 import type { SourceItem } from '../../src/sources/types.js';
 import { tempDir, writeFiles } from '../support/imdb-files.js';
@@ -110,5 +110,31 @@ describe('imdbAdapter.readBatches', () => {
     const flat: SourceItem[] = [];
     for await (const item of imdbAdapter.read(location, {})) flat.push(item);
     expect(flat).toEqual(batched);
+  });
+
+  it('skips the ratings of titles that are no movie of the file unsplit, and gives every other line what parseRating gives', async () => {
+    const dir = await tempDir();
+    const movies = ['tt0000001', 'tt0000007', 'tt12345678', 'tt0100000000'];
+    const basics = [HEADER, ...movies.map((id) => line(id, 'movie', `Movie ${id}`, '\\N', 0, 1999, '\\N', 95, 'Drama'))];
+    const averages = ['7.5', '1', '10', '10.0', '10.00', '10.5', '10.01', '11', '0.9', '0', '01.5', '001', '1.', '.5', '', 'abc', ' 5', '5 ', '5e0', 'Infinity', '0x5', '9.99999', '1.0'];
+    const votes = ['100', '0', '', '-1', '1.5', '999999999999999', '9999999999999999', '12x', ' 3', '007'];
+    const ids = ['tt0000002', 'tt0000001', 'tt1234567', 'tt12345678', 'tt01234567', 'tt0100000000', 'tt999999999', 'tt1000000000', 'tt123456', 'tt00x0004', 'x'];
+    const ratings = ['tconst\taverageRating\tnumVotes'];
+    ids.forEach((id, i) => averages.forEach((average, j) => ratings.push(line(id, average, votes[(i + j) % votes.length]!))));
+    ratings.push(line('tt0000002', '7.5'), line('tt0000002', '7.5', '10', 'extra'), 'tt0000002', line('tt0000009', '7.5', '10'));
+    const files = await writeFiles(dir, { 'basics.tsv': `${basics.join('\n')}\n`, 'ratings.tsv': `${ratings.join('\n')}\n` });
+    const read: SourceItem[] = [];
+    for await (const batch of imdbAdapter.readBatches!({ basics: files['basics.tsv']!, ratings: files['ratings.tsv']! }, {})) read.push(...batch);
+    const ratingItems = read.filter((i) => i.type === 'rating' || (i.type === 'reject' && i.holds === 'ratings'));
+    // Every line split and parsed, a valid rating kept only for a movie of the file.
+    const expected = ratings.slice(1).flatMap((text, i) => {
+      const item = parseRating(tsvRow(text, 0, text.length, i + 2));
+      return item.type === 'rating' && !movies.includes(item.externalId) ? [] : [item];
+    });
+    expect(ratingItems).toEqual(expected);
+    expect(expected.filter((i) => i.type === 'rating').length).toBeGreaterThan(10);
+    expect(expected.filter((i) => i.type === 'reject').length).toBeGreaterThan(100);
+    const counted = read.reduce((n, i) => n + (i.type === 'skip' ? (i.count ?? 1) : 1), 0);
+    expect(counted).toBe(movies.length + ratings.length - 1);
   });
 });
