@@ -124,11 +124,13 @@ export interface MergeResult {
  * compared by content hash: only new or changed rows are written (they are the returned
  * `changes`, each with the movie it belonged to before); unchanged ones are only seen (a partial
  * input stamps their last_seen_at; a `fullSnapshot` writes nothing for them, see markSnapshotSeen).
- * `primaryKind` is the rating kind stored in the record's rating/votes columns.
+ * `primaryKind` is the rating kind stored in the record's rating/votes columns. `distinctIds`: the
+ * staged records' external ids are known to be distinct (StagingWriter.idsDistinct): no query for
+ * repeated ones.
  */
 export async function mergeStagedRun(
   client: pg.PoolClient, runId: string, providerKey: string, primaryKind: string, keeps: BlankKeeps = { columns: [], ratingKinds: [] },
-  fullSnapshot = false,
+  fullSnapshot = false, distinctIds = false,
 ): Promise<MergeResult> {
   // Fresh statistics first: staging tables just grew by the whole input, and with the stale ones
   // the planner can pick a nested loop over the ratings aggregate (seen: MovieLens at 1M, minutes).
@@ -138,8 +140,9 @@ export async function mergeStagedRun(
   // lines; 64 MB still spilled the real dump's movie ids and the records' join with the movies).
   await client.query(`SELECT set_config('work_mem', $1, true)`, [MERGE_WORK_MEM]);
   // Repeated external ids: counted first (one hash of the ids), the kept line only for those
-  // repeated (an ordered aggregate per id sorted the whole input by id and staging id).
-  const { rows: duplicates } = await client.query<{ externalId: string; keptLine: number | null; count: number }>(
+  // repeated (an ordered aggregate per id sorted the whole input by id and staging id); none when
+  // the importer saw them distinct (a scan of the whole staged input less).
+  const { rows: duplicates } = distinctIds ? { rows: [] } : await client.query<{ externalId: string; keptLine: number | null; count: number }>(
     `SELECT s.external_id AS "externalId", (array_agg(s.line ORDER BY s.id DESC))[1] AS "keptLine", count(*)::int AS count
        FROM import_staging_records s
       WHERE s.run_id = $1

@@ -19,6 +19,8 @@ export interface MergeOptions {
   fullSnapshot: boolean;
   /** The time withdrawals are stamped with (injected by tests). */
   now: Date;
+  /** The staged records' external ids are known to be distinct (StagingWriter.idsDistinct). */
+  distinctIds?: boolean;
 }
 
 /**
@@ -30,7 +32,7 @@ export async function mergeRun(
   client: pg.PoolClient, runId: string, provider: ProviderDefinition, options: MergeOptions = { fullSnapshot: false, now: new Date() },
 ): Promise<MergedRun> {
   const primaryKind = Object.keys(provider.ratingScales)[0] ?? 'users';
-  const merged = await mergeStagedRun(client, runId, provider.key, primaryKind, blankKeeps(provider), options.fullSnapshot);
+  const merged = await mergeStagedRun(client, runId, provider.key, primaryKind, blankKeeps(provider), options.fullSnapshot, options.distinctIds);
   // A full file withdraws what it lacks (one statement) and dates every record it kept; an input
   // that held no record at all is taken for a broken export rather than a provider that withdrew
   // its whole catalogue.

@@ -87,6 +87,13 @@ export class StagingWriter {
   readonly counts: StagingCounts = { rowsRead: 0, records: 0, ratings: 0, rejected: 0 };
   /** Bytes written to the staging tables so far (COPY text). */
   private stagedBytes = 0;
+  /** The last staged record's external id, while every one was greater than the one before. */
+  private lastId: string | null = null;
+  /**
+   * Every staged record's external id was greater than the one before (a sorted input: IMDb's
+   * files are sorted by tconst), so no id repeats: the merge need not look for repeated ones.
+   */
+  idsDistinct = true;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -118,6 +125,9 @@ export class StagingWriter {
     }
     if (item.type === 'skip') return;
     if (item.type === 'record') {
+      const id = item.record.externalId;
+      if (this.idsDistinct && this.lastId !== null && !(id > this.lastId)) this.idsDistinct = false;
+      this.lastId = id;
       this.records.add(stagedRecordLine(this.runId, { external_id: item.record.externalId, line: item.line ?? null, record: toStagedRecord(item.record) }));
       this.counts.records++;
     } else if (item.type === 'rating') {

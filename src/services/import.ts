@@ -193,7 +193,7 @@ export async function executeImport(pool: pg.Pool, runId: string, options: Execu
     return await withTransaction(pool, async (client) => {
       options.onPhase?.('merging');
       const now = options.now ?? new Date();
-      const merged = await mergeRun(client, runId, adapter.definition, { fullSnapshot, now });
+      const merged = await mergeRun(client, runId, adapter.definition, { fullSnapshot, now, distinctIds: staging.idsDistinct });
       options.onPhase?.('matching');
       await matchChanges(merged.changes);
       let moviesQueued = await queueAggregationOfChanges(merged.changes);
