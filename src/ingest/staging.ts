@@ -90,8 +90,9 @@ export class StagingWriter {
   /** The last staged record's external id, while every one was greater than the one before. */
   private lastId: string | null = null;
   /**
-   * Every staged record's external id was greater than the one before (a sorted input: IMDb's
-   * files are sorted by tconst), so no id repeats: the merge need not look for repeated ones.
+   * Every staged record's external id was greater than the one before, longer or as long and
+   * greater as text (a sorted input: IMDb's files are sorted by tconst number, MovieLens' by movie
+   * id), so no id repeats: the merge need not look for repeated ones.
    */
   idsDistinct = true;
 
@@ -126,7 +127,10 @@ export class StagingWriter {
     if (item.type === 'skip') return;
     if (item.type === 'record') {
       const id = item.record.externalId;
-      if (this.idsDistinct && this.lastId !== null && !(id > this.lastId)) this.idsDistinct = false;
+      // Ordered by length, then as text: tconsts and numeric ids by their numbers (tt9999999 < tt10000000).
+      if (this.idsDistinct && this.lastId !== null && !(id.length > this.lastId.length || (id.length === this.lastId.length && id > this.lastId))) {
+        this.idsDistinct = false;
+      }
       this.lastId = id;
       this.records.add(stagedRecordLine(this.runId, { external_id: item.record.externalId, line: item.line ?? null, record: toStagedRecord(item.record) }));
       this.counts.records++;

@@ -32,11 +32,13 @@ describe('StagingWriter.idsDistinct', () => {
   }
 
   it('is true only while every staged record id is greater than the one before (a sorted input: no id repeats)', async () => {
-    expect(await staged(['tt0000001', 'tt0000002', 'tt0000010', 'tt1000000'])).toEqual({ distinct: true, rows: 4 });
+    expect(await staged(['tt0000001', 'tt0000002', 'tt0000010', 'tt1000000', 'tt9999999', 'tt10000000', 'tt10000001'])).toEqual({ distinct: true, rows: 7 });
+    expect(await staged(['1', '2', '9', '10', '11', '100'])).toEqual({ distinct: true, rows: 6 });
     expect(await staged([])).toEqual({ distinct: true, rows: 0 });
     expect(await staged(['tt0000001', 'tt0000002', 'tt0000002'])).toEqual({ distinct: false, rows: 3 });
     expect(await staged(['tt0000002', 'tt0000001', 'tt0000003'])).toEqual({ distinct: false, rows: 3 });
-    // Distinct but unsorted ids (MovieLens' 1, 2, 10 as text) are not known distinct: the merge looks.
-    expect(await staged(['2', '10'])).toEqual({ distinct: false, rows: 2 });
+    // Distinct but unsorted ids are not known distinct: the merge looks.
+    expect(await staged(['10', '2'])).toEqual({ distinct: false, rows: 2 });
+    expect(await staged(['tt10000000', 'tt9999999'])).toEqual({ distinct: false, rows: 2 });
   });
 });
