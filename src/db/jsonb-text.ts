@@ -27,7 +27,7 @@ export function jsonbText(value: unknown): string | undefined {
 function write(value: unknown, key: string): string | undefined {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return jsonString(value);
     case 'number':
       return Number.isFinite(value) ? numericText(value) : 'null';
     case 'boolean':
@@ -79,6 +79,20 @@ function shapeOf(keys: string[]): Shape {
 function sameKeys(a: string[], b: string[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * A string as JSON: quoted as it is when nothing in it is escaped (no control character, quote,
+ * backslash or surrogate: the common case, checked here faster than a call of JSON.stringify), else
+ * as JSON.stringify writes it.
+ */
+export function jsonString(value: string): string {
+  if (value.length > 256) return JSON.stringify(value);
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(value);
+  }
+  return `"${value}"`;
 }
 
 function objectText(value: Record<string, unknown>): string {
