@@ -46,10 +46,15 @@ interface RawResponse {
   body: string;
 }
 
-/** A request with exactly these headers (fetch would add Cache-Control: no-cache to a conditional GET). */
+/**
+ * A request with exactly these headers (fetch would add Cache-Control: no-cache to a conditional GET),
+ * on a connection of its own: a kept-alive socket idle for the server's 5 s keep-alive timeout (a
+ * schema build holding this process's event loop on a busy machine) is closed by the server just as
+ * the agent reuses it (ECONNRESET, seen at load ~12).
+ */
 function raw(url: string, { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers }, (res) => {
+    const req = request(url, { method, headers, agent: false }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));

@@ -147,10 +147,10 @@ describe('REST: GET /movies/:id and GET /movies/by/:provider/:externalId', () =>
   });
 });
 
-/** GET with node:http: exactly the given headers. */
+/** GET with node:http: exactly the given headers, on a connection of its own (no kept-alive socket the server may be closing). */
 function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers }, (res) => {
+    const req = request(url, { headers, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
