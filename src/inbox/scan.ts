@@ -73,21 +73,30 @@ export async function readHeader(entry: ScannedEntry): Promise<string | null> {
 /**
  * Tells when entries stop changing: an entry is stable once its signature has not changed for
  * `settleMs` across scans, which is how a file still being uploaded (growing) is left alone.
+ *
+ * A scan takes time (a readdir and a stat per entry, each an await a busy machine can stretch), so
+ * it is timed on both sides, and the measure leans toward "still changing": a signature counts as
+ * seen from the clock read after the scan that first saw it (it may have been written just before
+ * that scan read it), and the scan that finds it unchanged counts from the clock read before it
+ * started (it may have changed since). A file growing a slice more often than settleMs is never
+ * taken, however long a scan takes.
  */
 export class StabilityTracker {
   private seen = new Map<string, { signature: string; since: number }>();
 
   constructor(private readonly settleMs: number) {}
 
-  stable<E extends ScannedEntry>(entries: E[], now: number): E[] {
+  /** `started`: the clock before the scan that found `entries`; `ended` (default `started`): after it. */
+  stable<E extends ScannedEntry>(entries: E[], started: number, ended = started): E[] {
     const next = new Map<string, { signature: string; since: number }>();
     const result: E[] = [];
     for (const entry of entries) {
       const previous = this.seen.get(entry.name);
-      const since = previous && previous.signature === entry.signature ? previous.since : now;
+      const same = previous !== undefined && previous.signature === entry.signature;
+      const since = same ? previous.since : ended;
       next.set(entry.name, { signature: entry.signature, since });
       // Seen at least twice with the same signature, and unchanged for settleMs.
-      if (previous && previous.signature === entry.signature && now - since >= this.settleMs) result.push(entry);
+      if (same && started - since >= this.settleMs) result.push(entry);
     }
     this.seen = next;
     return result;

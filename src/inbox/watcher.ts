@@ -102,7 +102,10 @@ export async function startInbox(options: InboxOptions): Promise<Inbox> {
   };
 
   const scanOnce = async () => {
-    const stable = tracker.stable(await scanInbox(dir), (options.now ?? Date.now)());
+    const clock = options.now ?? Date.now;
+    const started = clock();
+    const entries = await scanInbox(dir);
+    const stable = tracker.stable(entries, started, clock());
     for (const entry of stable) entry.header = await readHeader(entry).catch(() => null);
     const { imports, waiting, unrecognised } = recognise(stable);
     for (const plan of imports) track(importPlanned(plan));

@@ -69,6 +69,18 @@ describe('inbox recognition', () => {
     expect(tracker.stable([entry('20')], 1800)).toEqual([]); // unchanged for 900 ms only
     expect(tracker.stable([entry('20')], 1900)).toEqual([entry('20')]);
   });
+
+  it('counts a long scan toward "still changing": from its end when a signature is new, from its start when unchanged', () => {
+    const tracker = new StabilityTracker(200);
+    const entry = (signature: string): ScannedEntry => ({ name: 'a.csv', path: '/x/a.csv', isDirectory: false, signature });
+    expect(tracker.stable([entry('20')], 100, 130)).toEqual([]);
+    // This scan read the size at ~150 and ended at 400; the file grew at 200, after it read the size.
+    // 400 - 130 is more than the settle time, but nothing says the file was unchanged after 150.
+    expect(tracker.stable([entry('20')], 150, 400)).toEqual([]);
+    expect(tracker.stable([entry('30')], 410, 420)).toEqual([]);
+    // Unchanged from the end of the scan that first saw it (420) to the start of this one (620).
+    expect(tracker.stable([entry('30')], 620, 630)).toEqual([entry('30')]);
+  });
 });
 
 describe('the inbox watcher', () => {
