@@ -127,8 +127,8 @@ export async function enqueueRematch(db: pg.Pool | pg.PoolClient, delaySeconds =
 }
 
 
-/** Aggregation jobs (of these tasks) still to run, running ones included (permanently failed ones are not counted). */
-export async function pendingAggregationJobs(db: pg.Pool, tasks: readonly string[] = AGGREGATION_JOBS): Promise<number> {
+/** Aggregation jobs (of these tasks) still to run, running ones included (permanently failed ones are not counted): the refit waits for them. */
+export async function pendingAggregationJobs(db: pg.Pool | pg.PoolClient, tasks: readonly string[] = AGGREGATION_JOBS): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM graphile_worker.jobs
       WHERE task_identifier = ANY($1::text[]) AND attempts < max_attempts`,

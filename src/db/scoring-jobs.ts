@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { AGGREGATION_JOBS, JOB } from '../jobs.js';
+import { JOB } from '../jobs.js';
 
 /**
  * Jobs of the self-refitting scoring: the debounced refit after imports, and the background
@@ -16,15 +16,6 @@ export async function enqueueRefit(db: pg.Pool | pg.PoolClient, delaySeconds: nu
                                     job_key_mode => 'replace', priority => 1)`,
     [JOB.refitScoring, delaySeconds],
   );
-}
-
-/** Aggregation jobs (of these tasks) still to run, running ones included (permanently failed ones aside): the refit waits for them. */
-export async function pendingAggregationJobs(db: pg.Pool | pg.PoolClient, tasks: readonly string[] = AGGREGATION_JOBS): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE task_identifier = ANY($1::text[]) AND attempts < max_attempts`,
-    [tasks],
-  );
-  return rows[0]?.n ?? 0;
 }
 
 /**

@@ -6,10 +6,10 @@ import { executeImport } from '../services/import.js';
 import type { Logger } from '../logger.js';
 import { withTransaction } from '../db/pool.js';
 import { rematchUnmatched } from '../matching/match-changed.js';
-import { enqueueAggregateScoredMovies, enqueueRefit, pendingAggregationJobs } from '../db/scoring-jobs.js';
+import { enqueueAggregateScoredMovies, enqueueRefit } from '../db/scoring-jobs.js';
 import { refitPriors } from '../scoring/priors.js';
 import { providerDefinitions } from '../sources/registry.js';
-import { AGGREGATE_CHUNK, enqueueAggregation, REFIT_DELAY_SECONDS } from '../db/jobs.js';
+import { AGGREGATE_CHUNK, enqueueAggregation, pendingAggregationJobs, REFIT_DELAY_SECONDS } from '../db/jobs.js';
 import {
   aggregateAndInvalidate, aggregateChunk as aggregateMoviesChunk, aggregateFirstLoad as aggregateFirstLoadMovies, type Invalidate,
 } from '../services/aggregation.js';
