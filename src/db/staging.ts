@@ -80,7 +80,7 @@ export function stagedRecordLine(runId: string, r: StagedRecordRow): string {
   return `${runId}\t${copyText(r.external_id)}\t${r.line ?? '\\N'}\t${nullable(x.title)}\t${nullable(x.original_title)}\t${x.year ?? '\\N'}\t`
     + `${nullable(x.release_date)}\t${x.runtime_minutes ?? '\\N'}\t${textArray(x.genres)}\t${x.ratings === undefined ? '\\N' : copyJson(ratings)}\t`
     + `${nullable(x.imdb_id)}\t${nullable(x.tmdb_id)}\t${textArray(x.directors)}\t${nullable(x.overview)}\t${nullable(x.poster_url)}\t`
-    + `${x.is_adult === undefined || x.is_adult === null ? '\\N' : x.is_adult ? 't' : 'f'}\t${x.payload === undefined ? '\\N' : copyJson(payload)}\t`
+    + `${x.is_adult === undefined || x.is_adult === null ? '\\N' : typeof x.is_adult === 'boolean' ? (x.is_adult ? 't' : 'f') : nullable(String(x.is_adult))}\t${x.payload === undefined ? '\\N' : copyJson(payload)}\t`
     + `${textArray(x.removed)}\t${copyJson(recordText)}\n`;
 }
 
@@ -105,8 +105,13 @@ export function stagedRatingLine(runId: string, r: StagedRatingRow): string {
 /** An instant as to_char(… AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') prints it, years 0001-9999. */
 const ISO_INSTANT = /^(?!0000)\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
 
+/**
+ * A text column's value; a value of another JSON type (from a provider module written in plain
+ * JavaScript) as jsonb_to_record made it text from the record's jsonb: its jsonb text.
+ */
 function nullable(value: string | null | undefined): string {
-  return value === null || value === undefined ? '\\N' : copyText(value);
+  if (value === null || value === undefined) return '\\N';
+  return copyText(typeof value === 'string' ? value : (jsonbText(value) ?? ''));
 }
 
 /** A text[] in COPY text: each element quoted (backslash and double quote escaped), NULL unquoted. */
@@ -115,7 +120,13 @@ function textArray(values: readonly (string | null)[] | null | undefined): strin
   let literal = '{';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    literal += (i ? ',' : '') + (v === null || v === undefined ? 'NULL' : v.includes('"') || v.includes('\\') ? `"${v.replace(/[\\"]/g, '\\$&')}"` : `"${v}"`);
+    if (v === null || v === undefined) {
+      literal += i ? ',NULL' : 'NULL';
+      continue;
+    }
+    // An element of another JSON type (a provider module in plain JavaScript) as jsonb_to_record made it text.
+    const text = typeof v === 'string' ? v : (jsonbText(v) ?? '');
+    literal += (i ? ',' : '') + (text.includes('"') || text.includes('\\') ? `"${text.replace(/[\\"]/g, '\\$&')}"` : `"${text}"`);
   }
   return copyText(`${literal}}`);
 }

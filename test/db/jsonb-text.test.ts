@@ -96,6 +96,10 @@ describe('staged lines', () => {
       record({ title: null, overview: 'Line one\r\nline two', poster_url: 'https://image.example/p.jpg', tmdb_id: null, imdb_id: null }),
       { ...record({}), payload: value(next, 0) as Record<string, unknown> },
       { ...record({}), payload: { nested: [value(next, 1), value(next, 1)], more: value(next, 1) } },
+      // Values of other JSON types, as a provider module in plain JavaScript may give them.
+      { ...record({}), title: 5 as unknown as string, original_title: true as unknown as string, is_adult: 'false' as unknown as boolean,
+        genres: [1, true, 'x', 2.5, null, 'a"b'] as unknown as string[], directors: [{ a: 1 }] as unknown as string[] },
+      { ...record({}), is_adult: 'true' as unknown as boolean, overview: { text: 'a' } as unknown as string },
     ];
     for (let i = 0; i < 200; i++) records.push(record({ title: String(value(next, 5)), payload: { any: value(next, 0), [KEYS[i % KEYS.length]!]: value(next, 1) } }));
     const text = Buffer.from(records.map((r, i) => stagedRecordLine('1', { external_id: `e${i}`, line: i + 1, record: r })).join(''), 'utf8');
