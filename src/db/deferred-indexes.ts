@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withTransaction } from './pool.js';
 import type { SetAsideIndex } from './set-aside.js';
 
 /**
@@ -79,18 +80,7 @@ export async function recoverDeferredIndexes(pool: pg.Pool, firstLoadTask: strin
     );
     if (queued[0]!.queued) return 0;
   }
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const built = await buildDeferredIndexes(client);
-    await client.query('COMMIT');
-    return built;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  return withTransaction(pool, buildDeferredIndexes);
 }
 
 /** The index's name in its CREATE INDEX statement (as pg_get_indexdef prints it). */

@@ -60,6 +60,20 @@ async function stored(pool: pg.Pool) {
   return { records, movies, search: search[0].n };
 }
 
+/** Runs an import while another connection holds a read of movies open: its lock is not granted within the wait, so the import takes the ordinary path. */
+async function besideReader<T>(pool: pg.Pool, run: () => Promise<T>): Promise<T> {
+  const reader = await pool.connect();
+  try {
+    await reader.query('BEGIN');
+    await reader.query('SELECT 1 FROM movies LIMIT 1');
+    const outcome = await run();
+    await reader.query('COMMIT');
+    return outcome;
+  } finally {
+    reader.release();
+  }
+}
+
 const indexOid = async (pool: pg.Pool, index = 'movies_imdb_id_key') =>
   (await pool.query<{ oid: string }>(`SELECT $1::regclass::oid::text AS oid`, [index])).rows[0]!.oid;
 
@@ -92,16 +106,7 @@ describe('a first load into an empty catalogue (bulk path)', () => {
 
     const bulkOutcome = await importInto(bulk.pool);
     // A reader holding movies through the import keeps the bulk path out (its lock is not granted within the wait): the ordinary path.
-    const reader = await ordinary.pool.connect();
-    let ordinaryOutcome;
-    try {
-      await reader.query('BEGIN');
-      await reader.query('SELECT 1 FROM movies LIMIT 1');
-      ordinaryOutcome = await importInto(ordinary.pool);
-      await reader.query('COMMIT');
-    } finally {
-      reader.release();
-    }
+    const ordinaryOutcome = await besideReader(ordinary.pool, () => importInto(ordinary.pool));
 
     // The bulk load rebuilt the unique index; the ordinary path left it alone.
     expect(await indexOid(bulk.pool)).not.toBe(bulkIndex);
@@ -189,16 +194,7 @@ describe('a first load into an empty catalogue (bulk path)', () => {
     try {
       const load = async (pool: pg.Pool) => executeImport(pool, await queueImport(pool, 'movielens', { dir }, 'cli'));
       const bulkOutcome = await load(first.pool);
-      const reader = await second.pool.connect();
-      let ordinaryOutcome;
-      try {
-        await reader.query('BEGIN');
-        await reader.query('SELECT 1 FROM movies LIMIT 1');
-        ordinaryOutcome = await load(second.pool);
-        await reader.query('COMMIT');
-      } finally {
-        reader.release();
-      }
+      const ordinaryOutcome = await besideReader(second.pool, () => load(second.pool));
       if (!bulkOutcome || !ordinaryOutcome) throw new Error('an import did not run');
       const { runId: _b, ...bulkCounts } = bulkOutcome;
       const { runId: _o, ...ordinaryCounts } = ordinaryOutcome;
@@ -235,16 +231,7 @@ describe('a first load into an empty catalogue (bulk path)', () => {
       const load = async (pool: pg.Pool) => executeImport(pool, await queueImport(pool, 'rottentomatoes', { file: file['rt.csv'] }, 'cli'));
       const bulkIndex = await indexOid(first.pool);
       const bulkOutcome = await load(first.pool);
-      const reader = await second.pool.connect();
-      let ordinaryOutcome;
-      try {
-        await reader.query('BEGIN');
-        await reader.query('SELECT 1 FROM movies LIMIT 1');
-        ordinaryOutcome = await load(second.pool);
-        await reader.query('COMMIT');
-      } finally {
-        reader.release();
-      }
+      const ordinaryOutcome = await besideReader(second.pool, () => load(second.pool));
       // The bulk path was taken (the unique index rebuilt).
       expect(await indexOid(first.pool)).not.toBe(bulkIndex);
       if (!bulkOutcome || !ordinaryOutcome) throw new Error('an import did not run');
