@@ -4,6 +4,7 @@ import { rtCsv } from '../support/csv-files.js';
 import { basicsTsv, ratingsTsv, tempDir, writeFiles, type Title } from '../support/imdb-files.js';
 import { executeImport, queueImport } from '../support/pipeline.js';
 import { aggregateAll } from '../../src/scoring/aggregate.js';
+import type { ImportOutcome } from '../../src/services/import.js';
 
 // A first load into an empty catalogue takes the bulk path (src/db/bulk-load.ts: indexes, keys and
 // triggers set aside, plain INSERTs, then rebuilt). It must write exactly what the ordinary path
@@ -74,6 +75,22 @@ async function besideReader<T>(pool: pg.Pool, run: () => Promise<T>): Promise<T>
   }
 }
 
+/**
+ * The same import into two empty catalogues: the bulk path into `bulkPool`, the ordinary one into
+ * `ordinaryPool` (besideReader). Both give the same outcome and store the same rows; returns them.
+ */
+async function bothPaths(bulkPool: pg.Pool, ordinaryPool: pg.Pool, load: (pool: pg.Pool) => Promise<ImportOutcome | null>) {
+  const bulkOutcome = await load(bulkPool);
+  const ordinaryOutcome = await besideReader(ordinaryPool, () => load(ordinaryPool));
+  if (!bulkOutcome || !ordinaryOutcome) throw new Error('an import did not run');
+  const { runId: _b, ...counts } = bulkOutcome;
+  const { runId: _o, ...ordinaryCounts } = ordinaryOutcome;
+  expect(counts).toEqual(ordinaryCounts);
+  const written = await stored(bulkPool);
+  expect(written).toEqual(await stored(ordinaryPool));
+  return { counts, written };
+}
+
 const indexOid = async (pool: pg.Pool, index = 'movies_imdb_id_key') =>
   (await pool.query<{ oid: string }>(`SELECT $1::regclass::oid::text AS oid`, [index])).rows[0]!.oid;
 
@@ -104,9 +121,8 @@ describe('a first load into an empty catalogue (bulk path)', () => {
     const partialIndexes = ['provider_records_unmatched_idx', 'provider_records_withdrawn_at_idx'];
     const bulkPartial = await Promise.all(partialIndexes.map((index) => indexOid(bulk.pool, index)));
 
-    const bulkOutcome = await importInto(bulk.pool);
-    // A reader holding movies through the import keeps the bulk path out (its lock is not granted within the wait): the ordinary path.
-    const ordinaryOutcome = await besideReader(ordinary.pool, () => importInto(ordinary.pool));
+    // A reader holding movies through the second import keeps the bulk path out (its lock is not granted within the wait): the ordinary path.
+    const { counts: bulkCounts, written } = await bothPaths(bulk.pool, ordinary.pool, importInto);
 
     // The bulk load rebuilt the unique index; the ordinary path left it alone.
     expect(await indexOid(bulk.pool)).not.toBe(bulkIndex);
@@ -114,15 +130,9 @@ describe('a first load into an empty catalogue (bulk path)', () => {
     // The partial indexes no first-load row enters were left in place (bulk-load.ts BULK_KEPT_INDEXES).
     expect(await Promise.all(partialIndexes.map((index) => indexOid(bulk.pool, index)))).toEqual(bulkPartial);
 
-    if (!bulkOutcome || !ordinaryOutcome) throw new Error('an import did not run');
-    const { runId: _b, ...bulkCounts } = bulkOutcome;
-    const { runId: _o, ...ordinaryCounts } = ordinaryOutcome;
     expect(bulkCounts).toEqual({
       status: 'PARTIAL', rowsRead: 10, rowsChanged: 4, rowsRejected: 1, moviesQueued: 4, rowsWithdrawn: 0, error: null,
     });
-    expect(bulkCounts).toEqual(ordinaryCounts);
-    const written = await stored(bulk.pool);
-    expect(written).toEqual(await stored(ordinary.pool));
     expect(written.records.map((r) => [r.external_id, r.movie_imdb_id, r.match_status, r.matched, r.matched_at_run_time])).toEqual([
       ['tt0000001', 'tt0000001', 'MATCHED', true, true],
       ['tt0000002', 'tt0000002', 'MATCHED', true, true],
@@ -193,14 +203,7 @@ describe('a first load into an empty catalogue (bulk path)', () => {
     const [first, second] = await Promise.all([createTestDatabase(), createTestDatabase()]);
     try {
       const load = async (pool: pg.Pool) => executeImport(pool, await queueImport(pool, 'movielens', { dir }, 'cli'));
-      const bulkOutcome = await load(first.pool);
-      const ordinaryOutcome = await besideReader(second.pool, () => load(second.pool));
-      if (!bulkOutcome || !ordinaryOutcome) throw new Error('an import did not run');
-      const { runId: _b, ...bulkCounts } = bulkOutcome;
-      const { runId: _o, ...ordinaryCounts } = ordinaryOutcome;
-      expect(bulkCounts).toEqual(ordinaryCounts);
-      const written = await stored(first.pool);
-      expect(written).toEqual(await stored(second.pool));
+      const { counts: bulkCounts, written } = await bothPaths(first.pool, second.pool, load);
       expect(written.records.map((r) => [r.external_id, r.movie_imdb_id, r.match_status, r.match_method])).toEqual([
         ['1', 'tt0000003', 'MATCHED', 'imdb_id'],
         ['2', 'tt0000003', 'MATCHED', 'tmdb_id'],
@@ -230,16 +233,9 @@ describe('a first load into an empty catalogue (bulk path)', () => {
     try {
       const load = async (pool: pg.Pool) => executeImport(pool, await queueImport(pool, 'rottentomatoes', { file: file['rt.csv'] }, 'cli'));
       const bulkIndex = await indexOid(first.pool);
-      const bulkOutcome = await load(first.pool);
-      const ordinaryOutcome = await besideReader(second.pool, () => load(second.pool));
+      const { written } = await bothPaths(first.pool, second.pool, load);
       // The bulk path was taken (the unique index rebuilt).
       expect(await indexOid(first.pool)).not.toBe(bulkIndex);
-      if (!bulkOutcome || !ordinaryOutcome) throw new Error('an import did not run');
-      const { runId: _b, ...bulkCounts } = bulkOutcome;
-      const { runId: _o, ...ordinaryCounts } = ordinaryOutcome;
-      expect(bulkCounts).toEqual(ordinaryCounts);
-      const written = await stored(first.pool);
-      expect(written).toEqual(await stored(second.pool));
       expect(written.records.map((r) => [r.external_id, r.rating, r.votes])).toEqual([
         ['m/audience_only', null, null],
         ['m/both', 91, 120],
