@@ -1,5 +1,5 @@
 import { CopyText, num, type CopyLines } from './bulk-lines.js';
-import { copyText } from './staging.js';
+import { arrayLiteral, copyText } from './staging.js';
 
 /**
  * The search rows of a first aggregation in bulk, built by Node instead of the rebuild's backend
@@ -80,19 +80,6 @@ export function sortedTokens(tokens: Iterable<string | null>): (string | null)[]
   if (astral) sorted.sort(compareCodePoints);
   else sorted.sort();
   return nulls ? [...sorted, null] : sorted;
-}
-
-/** A PostgreSQL array literal of these elements (each quoted; NULL as NULL). */
-export function arrayLiteral(elements: readonly (string | number | null)[]): string {
-  let out = '{';
-  for (let i = 0; i < elements.length; i++) {
-    const e = elements[i]!;
-    if (i) out += ',';
-    if (e === null) out += 'NULL';
-    else if (typeof e === 'number') out += String(e);
-    else out += `"${e.replace(/["\\]/g, '\\$&')}"`;
-  }
-  return `${out}}`;
 }
 
 /** What a written movie's search row is made of, as the chunk's COPY lines carry it. */

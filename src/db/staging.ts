@@ -114,21 +114,10 @@ function nullable(value: string | null | undefined): string {
   return copyText(typeof value === 'string' ? value : (jsonbText(value) ?? ''));
 }
 
-/** A text[] in COPY text: each element quoted (backslash and double quote escaped), NULL unquoted. */
+/** A text[] in COPY text (arrayLiteral); an element of another JSON type (a provider module in plain JavaScript) as jsonb_to_record made it text. */
 function textArray(values: readonly (string | null)[] | null | undefined): string {
   if (values === null || values === undefined) return '\\N';
-  let literal = '{';
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) {
-      literal += i ? ',NULL' : 'NULL';
-      continue;
-    }
-    // An element of another JSON type (a provider module in plain JavaScript) as jsonb_to_record made it text.
-    const text = typeof v === 'string' ? v : (jsonbText(v) ?? '');
-    literal += (i ? ',' : '') + (text.includes('"') || text.includes('\\') ? `"${text.replace(/[\\"]/g, '\\$&')}"` : `"${text}"`);
-  }
-  return copyText(`${literal}}`);
+  return copyText(arrayLiteral(values.map((v) => (v === null || v === undefined ? null : typeof v === 'string' ? v : (jsonbText(v) ?? '')))));
 }
 
 const STAGING_TARGETS = {
@@ -166,6 +155,19 @@ export function copyText(value: string): string {
     if (c === 92 || c === 10 || c === 13 || c === 9) return value.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c]!);
   }
   return value;
+}
+
+/** A PostgreSQL array literal of these elements (each quoted; NULL as NULL). */
+export function arrayLiteral(elements: readonly (string | number | null)[]): string {
+  let out = '{';
+  for (let i = 0; i < elements.length; i++) {
+    const e = elements[i]!;
+    if (i) out += ',';
+    if (e === null) out += 'NULL';
+    else if (typeof e === 'number') out += String(e);
+    else out += `"${e.replace(/["\\]/g, '\\$&')}"`;
+  }
+  return `${out}}`;
 }
 
 /** JSON text in COPY's text format: JSON escapes every control character, so only backslashes are doubled. */
