@@ -52,12 +52,21 @@ export async function enqueueAggregation(db: pg.Pool | pg.PoolClient, movieIds: 
  * many movies were queued.
  */
 export async function enqueueNeverAggregated(db: pg.Pool | pg.PoolClient): Promise<number> {
+  return enqueueAggregationChunks(db, 'SELECT id AS movie_id FROM movies WHERE aggregate_hash IS NULL');
+}
+
+/**
+ * Queues `aggregate-movies` jobs for the movies of `movieIds` (a query of one column, movie_id,
+ * written in this data layer), set-based in one statement: chunks of AGGREGATE_CHUNK consecutive
+ * ids, in id order. Returns how many movies were queued.
+ */
+export async function enqueueAggregationChunks(db: pg.Pool | pg.PoolClient, movieIds: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     `WITH numbered AS (
-       SELECT id, (row_number() OVER (ORDER BY id) - 1) / $2 AS chunk FROM movies WHERE aggregate_hash IS NULL
+       SELECT movie_id, (row_number() OVER (ORDER BY movie_id) - 1) / $2 AS chunk FROM (${movieIds}) ids
      ), queued AS (
        SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
-         SELECT ROW($1::text, json_build_object('movieIds', json_agg(id ORDER BY id)), NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
+         SELECT ROW($1::text, json_build_object('movieIds', json_agg(movie_id ORDER BY movie_id)), NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
            FROM numbered GROUP BY chunk ORDER BY chunk)) WHERE EXISTS (SELECT 1 FROM numbered)
      )
      SELECT (SELECT count(*)::int FROM numbered) AS n, (SELECT count(*) FROM queued) AS jobs`,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { JOB, jobKey } from '../jobs.js';
-import { AGGREGATE_CHUNK, PER_MOVIE_JOB_LIMIT } from './jobs.js';
+import { enqueueAggregationChunks, PER_MOVIE_JOB_LIMIT } from './jobs.js';
 import { beginBulkLoad } from './bulk-load.js';
 import { enoughMoviesToDefer } from './deferred-indexes.js';
 import { FIRST_LOAD_UNLINKED, PINNED, rejected } from './match-links.js';
@@ -604,12 +604,5 @@ export async function queueAggregationOfChanges({ client, firstLoad }: ChangedRe
     );
     return count;
   }
-  await client.query(
-    `SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
-       SELECT ROW($1::text, json_build_object('movieIds', json_agg(movie_id ORDER BY movie_id)), NULL, NULL, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
-         FROM (SELECT movie_id, (row_number() OVER (ORDER BY movie_id) - 1) / $2 AS chunk FROM changed_movies) numbered
-        GROUP BY chunk ORDER BY chunk))`,
-    [JOB.aggregateMovies, AGGREGATE_CHUNK],
-  );
-  return count;
+  return enqueueAggregationChunks(client, 'SELECT movie_id FROM changed_movies');
 }
