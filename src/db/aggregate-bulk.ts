@@ -172,17 +172,22 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
     await client.query('BEGIN');
     open = true;
     await client.query(lockTimeout);
+    let genreIds: ReadonlyMap<string, number> = new Map();
     try {
       // movies first: the order aggregation and the merge lock these tables in.
       await client.query(`LOCK TABLE ${CATALOGUE_TABLES.join(', ')} IN ACCESS EXCLUSIVE MODE`);
       await client.query('LOCK TABLE webhooks IN SHARE MODE');
+      // The genres' ids by name, read once, under the locks (seeded reference data, there before
+      // any aggregation; the rebuild writes none): Node writes each genre's id itself, and so do
+      // Node's search rows. A name not found here is written by the SQL's join on genres.
+      genreIds = new Map((await client.query<{ id: number; name: string }>('SELECT id, name FROM genres')).rows.map((g) => [g.name, g.id]));
       // A first aggregation (no movie aggregated before, no postings): the postings' own
       // transaction takes their tables, after movie_search as every refresh does.
       const noneAggregated = (await client.query<{ none: boolean }>(NONE_AGGREGATED_SQL)).rows[0]!.none;
       if (noneAggregated && apart) {
         const taken = apart; // released by beginPostingsApart when it gives null or throws
         apart = null;
-        postings = await beginPostingsApart(taken, lockTimeout, client);
+        postings = await beginPostingsApart(taken, lockTimeout, client, genreIds);
       }
       if (!postings) {
         apart?.release();
@@ -222,7 +227,6 @@ export async function beginBulkAggregation(pool: pg.Pool, options: BulkAggregati
     await options.beforePriors?.(client);
     const priors = (await client.query<PriorRow>(PRIORS_SQL)).rows;
     const webhooks = (await client.query<{ on: boolean }>('SELECT EXISTS (SELECT 1 FROM webhooks WHERE enabled) AS on')).rows[0]!.on;
-    const genreIds = new Map((await client.query<{ id: number; name: string }>('SELECT id, name FROM genres')).rows.map((g) => [g.name, g.id]));
     return session(pool, client, reader, postings, dropped, quieted, priors, webhooks, genreIds, first);
   } catch (error) {
     if (open) await client.query('ROLLBACK').catch(() => undefined);
@@ -255,7 +259,9 @@ interface PostingsApart {
 }
 
 /** Opens the postings' transaction, or null (nothing held) when its locks are not granted or postings exist. */
-async function beginPostingsApart(apart: pg.PoolClient, lockTimeout: string, client: pg.PoolClient): Promise<PostingsApart | null> {
+async function beginPostingsApart(
+  apart: pg.PoolClient, lockTimeout: string, client: pg.PoolClient, genreIds: ReadonlyMap<string, number>,
+): Promise<PostingsApart | null> {
   await apart.query('BEGIN');
   let released = false;
   const end = async (sql: string) => {
@@ -289,7 +295,7 @@ async function beginPostingsApart(apart: pg.PoolClient, lockTimeout: string, cli
     await apart.query('CREATE TEMP TABLE moviec_bulk_search (movie_id uuid, tokens text[], popularity float8, year int) ON COMMIT DROP');
     // Its operations one after the other (Node's search rows ask for logarithms between the copies).
     const onApart = connectionChain();
-    const search = await nodeSearch(client, (sql, values) => onApart(() => apart.query(sql, values)));
+    const search = await nodeSearch(client, genreIds, (sql, values) => onApart(() => apart.query(sql, values)));
     return {
       search,
       async copy(pieces) {
@@ -348,22 +354,17 @@ const LOG_OF_VOTES = 'log(1 + greatest(coalesce(v, 0), 0)) AS l';
 
 /**
  * NodeSearch for the postings' transaction (its statements through `onApart`), or null when the
- * database's collation does not order text by code points. Its genres are read once, in the
- * rebuild's transaction (which sets movie_genres' key on genres aside: a read in the other would
- * hold that up); the rebuild writes none, and the seeded reference data is there before it. Its
- * logarithms are the other backend's, exact as text (extra_float_digits).
+ * database's collation does not order text by code points. Its genres are the rebuild's
+ * (`genreIds`, read in the rebuild's transaction, which sets movie_genres' key on genres aside: a
+ * read in the other would hold that up). Its logarithms are the other backend's, exact as text (extra_float_digits).
  */
 async function nodeSearch(
-  client: pg.PoolClient, onApart: (sql: string, values?: unknown[]) => Promise<pg.QueryResult>,
+  client: pg.PoolClient, genreIds: ReadonlyMap<string, number>, onApart: (sql: string, values?: unknown[]) => Promise<pg.QueryResult>,
 ): Promise<NodeSearch | null> {
   const { rows: [database] } = await client.query<{ d: Parameters<typeof codePointOrder>[0] }>(
     'SELECT to_jsonb(d) AS d FROM pg_database d WHERE d.datname = current_database()',
   );
   if (!database || !codePointOrder(database.d)) return null;
-  const genreIds = new Map<string, number[]>();
-  for (const g of (await client.query<{ id: number; name: string }>('SELECT id, name FROM genres')).rows) {
-    genreIds.set(g.name, [...(genreIds.get(g.name) ?? []), g.id]);
-  }
   await onApart('SET LOCAL extra_float_digits = 3');
   // Most movies have fewer votes than this: one query instead of one per chunk early on.
   const known = (await onApart(`SELECT v, ${LOG_OF_VOTES} FROM generate_series(0, 9999) v`)).rows as { v: number; l: number }[];

@@ -165,7 +165,8 @@ export class NodeSearch {
   wordsComplete = true;
 
   constructor(
-    private readonly genreIds: ReadonlyMap<string, readonly number[]>,
+    /** Each genre's id by its (unique) name. */
+    private readonly genreIds: ReadonlyMap<string, number>,
     /** log(1 + greatest(coalesce(v, 0), 0)) of each v, by the database. */
     private readonly lookup: (votes: number[]) => Promise<{ v: number; l: number }[]>,
     known: readonly { v: number; l: number }[] = [],
@@ -200,14 +201,14 @@ export class NodeSearch {
 }
 
 /** Each movie's genre ids' array literal (the join on the name, ascending), or null when a name is not in `genreIds`. */
-function genreLiterals(search: SearchInputs, genreIds: ReadonlyMap<string, readonly number[]>): string[] | null {
+function genreLiterals(search: SearchInputs, genreIds: ReadonlyMap<string, number>): string[] | null {
   const literals: string[] = [];
   for (const names of search.genres) {
     const ids: number[] = [];
     for (const name of names) {
       const found = genreIds.get(name);
-      if (!found) return null;
-      ids.push(...found);
+      if (found === undefined) return null;
+      ids.push(found);
     }
     literals.push(arrayLiteral(ids.sort((a, b) => a - b)));
   }

@@ -102,7 +102,7 @@ describe('the search rows Node builds for a first aggregation in bulk', () => {
     const { rows: genres } = await db.pool.query<{ id: number; name: string }>('SELECT id, name FROM genres');
     const lookup = async (v: number[]) =>
       (await db.pool.query<{ v: number; l: number }>('SELECT v, log(1 + greatest(coalesce(v, 0), 0)) AS l FROM unnest($1::int[]) v', [v])).rows;
-    const search = new NodeSearch(new Map(genres.map((g) => [g.name, [g.id]])), lookup);
+    const search = new NodeSearch(new Map(genres.map((g) => [g.name, g.id])), lookup);
     const plan = search.plan(lines.search, ids);
     expect(plan.sqlIds).toEqual([]);
     const text = await plan.text!;
