@@ -174,9 +174,7 @@ class TconstSet {
 
   has(tconst: string): boolean {
     const n = this.number(tconst);
-    if (n === null) return this.others.has(tconst);
-    const word = n >>> 5;
-    return word < this.bits.length && (this.bits[word]! & (1 << (n & 31))) !== 0;
+    return n === null ? this.others.has(tconst) : this.hasNumber(n);
   }
 
   /** Whether the bitmap holds the tconst numbered n (numberAt's). */
@@ -187,7 +185,8 @@ class TconstSet {
 
   /**
    * The number of the valid tconst text[start, end) (validTconst) when the bitmap holds such
-   * tconsts, as number() reads it, without slicing it; null for one the Set holds.
+   * tconsts (canonical: 7 digits, or more without a leading zero; below MAX_BITMAP), without
+   * slicing it; null for one the Set holds.
    */
   numberAt(text: string, start: number, end: number): number | null {
     const digits = end - start - 2;
@@ -197,12 +196,9 @@ class TconstSet {
     return n < TconstSet.MAX_BITMAP ? n : null;
   }
 
-  /** The tconst's number when the bitmap holds it: canonical (7 digits, or more without a leading zero) and small enough. */
+  /** The (valid) tconst's number when the bitmap holds it: canonical (7 digits, or more without a leading zero) and small enough. */
   private number(tconst: string): number | null {
-    const digits = tconst.length - 2;
-    if (digits > 9 || (digits > 7 && tconst.charCodeAt(2) === 48)) return null;
-    const n = Number(tconst.slice(2));
-    return n < TconstSet.MAX_BITMAP ? n : null;
+    return this.numberAt(tconst, 0, tconst.length);
   }
 }
 
